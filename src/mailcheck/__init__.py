@@ -1,0 +1,3 @@
+"""mailcheck: diagnose why email does not reach the inbox."""
+
+__version__ = "0.1.0"

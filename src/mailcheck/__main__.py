@@ -1,0 +1,3 @@
+from mailcheck.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Checks: one module per area, each an async function (context) -> list[Check]."""

@@ -1,0 +1,10 @@
+"""dkim.* checks (being written)."""
+
+from __future__ import annotations
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.model import Check
+
+
+async def check_dkim(context: DomainContext) -> list[Check]:
+    return []

@@ -1,0 +1,232 @@
+"""mx.*: where mail for the domain goes, and whether each host there can be reached.
+
+The MX list, null MX (RFC 7505), the implicit A/AAAA fallback, each target's
+addresses, and forward-confirmed reverse DNS of every address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.resolver import Resolver, is_ip_address, settle
+from mailcheck.model import Check, Status
+
+
+@dataclass(frozen=True)
+class MxRecord:
+    preference: int
+    host: str  # no trailing dot; "" for the null MX's "."
+
+
+async def mx_records(resolver: Resolver, domain: str) -> list[MxRecord]:
+    """The domain's MX records in preference order (ties by name); [] when it has none."""
+    try:
+        answer = await resolver.query(domain, "MX")
+    except NoRecords:
+        return []
+    records = [MxRecord(r.preference, r.exchange.to_text(omit_final_dot=True).lower()) for r in answer.rdata]
+    return sorted(records, key=lambda r: (r.preference, r.host))
+
+
+def is_null_mx(records: list[MxRecord]) -> bool:
+    return any(r.host in ("", ".") for r in records)
+
+
+async def check_mx(context: DomainContext) -> list[Check]:
+    domain = context.domain.ascii
+    try:
+        records = await mx_records(context.resolver, domain)
+    except NoSuchDomain:
+        return [Check("mx.records", Status.FAIL, domain, f"{domain} does not exist (NXDOMAIN)")]
+    if not records:
+        return await _implicit_mx(context.resolver, domain)
+    if is_null_mx(records):
+        return [_null_mx(domain, records)]
+    listing = [f"{r.preference:>5} {r.host}" for r in records]
+    summary_hosts = ", ".join(f"{r.preference} {r.host}" for r in records)
+    checks = [
+        Check(
+            id="mx.records",
+            status=Status.PASS,
+            subject=domain,
+            summary=f"{len(records)} MX host{'s' if len(records) != 1 else ''} in preference order: {summary_hosts}",
+            details={"mx": [{"preference": r.preference, "host": r.host} for r in records], "lines": listing},
+            refs=("RFC 5321 §5.1",),
+        )
+    ]
+    unique_hosts = list(dict.fromkeys(r.host for r in records))
+    per_host = await asyncio.gather(*(_check_host(context.resolver, host) for host in unique_hosts))
+    for host_checks in per_host:
+        checks.extend(host_checks)
+    return checks
+
+
+async def _implicit_mx(resolver: Resolver, domain: str) -> list[Check]:
+    try:
+        addresses = await resolver.addresses(domain)
+    except NoRecords:
+        return [
+            Check(
+                id="mx.records",
+                status=Status.FAIL,
+                subject=domain,
+                summary=f"{domain} has no MX and no A/AAAA records: no server receives its mail",
+                fix=f"Publish MX records for {domain} (or a null MX '0 .' if it must never receive mail).",
+                refs=("RFC 5321 §5.1", "RFC 7505"),
+            )
+        ]
+    return [
+        Check(
+            id="mx.records",
+            status=Status.WARN,
+            subject=domain,
+            summary=(
+                f"no MX records; senders fall back to {domain}'s own address "
+                f"({', '.join(addresses)}) as an implicit MX"
+            ),
+            details={"implicit_mx": addresses},
+            fix=f"Publish MX records naming the hosts that receive mail for {domain}.",
+            refs=("RFC 5321 §5.1",),
+        )
+    ]
+
+
+def _null_mx(domain: str, records: list[MxRecord]) -> Check:
+    if len(records) == 1 and records[0].preference == 0:
+        return Check(
+            id="mx.null",
+            status=Status.WARN,
+            subject=domain,
+            summary=(
+                f"{domain} publishes a null MX (0 .): it declares that it accepts no mail, "
+                "so bounces and replies to it are lost and receivers may refuse its mail"
+            ),
+            details={"mx": [{"preference": 0, "host": "."}]},
+            fix="Keep the null MX only for domains that never send mail; a sending domain needs real MX hosts.",
+            refs=("RFC 7505 §3", "RFC 7505 §4.2"),
+        )
+    return Check(
+        id="mx.null",
+        status=Status.FAIL,
+        subject=domain,
+        summary=f"a null MX (.) is mixed with {len(records) - 1} other MX record(s); RFC 7505 allows it only alone",
+        details={"mx": [{"preference": r.preference, "host": r.host or "."} for r in records]},
+        fix="Remove the '0 .' record, or make it the only MX record.",
+        refs=("RFC 7505 §3",),
+    )
+
+
+async def _check_host(resolver: Resolver, host: str) -> list[Check]:
+    if is_ip_address(host) or _looks_like_ipv4(host):
+        return [
+            Check(
+                id="mx.host",
+                status=Status.FAIL,
+                subject=host,
+                summary=f"MX target {host} is an IP address; an MX must name a host",
+                fix=f"Point the MX at a host name whose A record is {host}.",
+                refs=("RFC 5321 §5.1", "RFC 7505 §2"),
+            )
+        ]
+    answers = await asyncio.gather(
+        settle(resolver.query(host, "A")), settle(resolver.query(host, "AAAA"))
+    )
+    addresses = [r.address for a in answers if not isinstance(a, DnsError) for r in a.rdata]
+    if not addresses:
+        return [_unresolvable(host, answers)]
+    cname = next((a.canonical_name for a in answers if not isinstance(a, DnsError) and a.via_cname), None)
+    status = Status.WARN if cname else Status.PASS
+    summary = f"{host} → {', '.join(addresses)}"
+    if cname:
+        summary += f" (through a CNAME to {cname}; MX targets must not be aliases)"
+    checks = [
+        Check(
+            id="mx.host",
+            status=status,
+            subject=host,
+            summary=summary,
+            details={"addresses": addresses, "cname": cname},
+            fix=f"Point the MX directly at {cname}." if cname else None,
+            refs=("RFC 2181 §10.3", "RFC 5321 §5.1") if cname else (),
+        )
+    ]
+    checks.extend(await asyncio.gather(*(check_fcrdns(resolver, address, host) for address in addresses)))
+    return checks
+
+
+def _unresolvable(host: str, answers: list) -> Check:  # type: ignore[type-arg]
+    unavailable = next((a for a in answers if isinstance(a, DnsUnavailable)), None)
+    if unavailable is not None:
+        return Check(
+            id="mx.host",
+            status=Status.ERROR,
+            subject=host,
+            summary=f"could not resolve {host}: {unavailable.reason}",
+        )
+    missing = any(isinstance(a, NoSuchDomain) for a in answers)
+    reason = "does not exist (NXDOMAIN)" if missing else "has no A or AAAA record"
+    return Check(
+        id="mx.host",
+        status=Status.FAIL,
+        subject=host,
+        summary=f"MX target {host} {reason}: mail to it cannot be delivered",
+        fix=f"Add A/AAAA records for {host}, or point the MX at a host that has them.",
+        refs=("RFC 5321 §5.1",),
+    )
+
+
+async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | None = None) -> Check:
+    """mx.ptr: the address's PTR names, and whether one resolves back to it (FCrDNS)."""
+    try:
+        names = await resolver.ptr(address)
+    except (NoRecords, NoSuchDomain):
+        return Check(
+            id="mx.ptr",
+            status=Status.WARN,
+            subject=address,
+            summary=f"{address} has no reverse DNS (PTR); many receivers distrust such hosts",
+            fix=f"Ask the owner of {address} (your provider) for a PTR naming {expected_host or 'the host'}.",
+            refs=("RFC 1912 §2.1",),
+        )
+    except DnsUnavailable as exc:
+        return Check("mx.ptr", Status.ERROR, address, f"could not look up the PTR of {address}: {exc.reason}")
+    confirmed = []
+    for name in names:
+        try:
+            if address in [_normal(a) for a in await resolver.addresses(name)]:
+                confirmed.append(name)
+        except DnsError:
+            continue
+    shown = ", ".join(names)
+    if confirmed:
+        return Check(
+            id="mx.ptr",
+            status=Status.PASS,
+            subject=address,
+            summary=f"{address} → {shown}, which resolves back to {address} (forward-confirmed)",
+            details={"ptr": names, "confirmed": confirmed},
+        )
+    return Check(
+        id="mx.ptr",
+        status=Status.WARN,
+        subject=address,
+        summary=f"{address} → {shown}, but {shown} does not resolve back to {address} (no FCrDNS)",
+        details={"ptr": names, "confirmed": []},
+        fix=f"Make the PTR of {address} name a host whose A/AAAA records include {address}.",
+        refs=("RFC 8601 §2.7.3", "RFC 1912 §2.1"),
+    )
+
+
+def _normal(address: str) -> str:
+    import ipaddress
+
+    return str(ipaddress.ip_address(address))
+
+
+def _looks_like_ipv4(host: str) -> bool:
+    parts = host.split(".")
+    return len(parts) == 4 and all(p.isdigit() for p in parts)
+

@@ -1,0 +1,113 @@
+"""``mailcheck domain``: run every area's checks on a domain at once, build its report.
+
+Each area starts at the same moment, so the cost of a report is its longest chain of
+dependent queries, not their sum. When the domain turns out not to exist, the other
+areas' findings are replaced by skips: they would only repeat the NXDOMAIN.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
+
+from mailcheck.checks.context import DomainContext, DomainOptions
+from mailcheck.dns.errors import DnsUnavailable
+from mailcheck.dns.library import LibraryResolver
+from mailcheck.dns.resolver import Resolver
+from mailcheck.model import Check, Obstacle, Report, Status
+from mailcheck.names import DomainName
+
+CheckFunction = Callable[[DomainContext], Awaitable[list[Check]]]
+
+# (obstacle id, title, the check id areas it gathers), in report order.
+OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("dns", "DNS", ("dns", "dnssec")),
+    ("routing", "Routing", ("mx",)),
+    ("authentication", "Authentication", ("spf", "dkim", "dmarc")),
+    ("transport", "Transport security", ("smtp", "tls", "mta-sts", "tlsrpt", "dane", "bimi")),
+    ("reputation", "Reputation", ("blocklist", "ip")),
+    ("feedback", "Feedback", ("feedback",)),
+)
+
+
+def domain_checks() -> list[tuple[str, CheckFunction]]:
+    """Every area's check function, with the area its ids start with."""
+    from mailcheck.checks import dkim, dmarc, existence, mx, spf
+
+    return [
+        ("dns", existence.check_existence),
+        ("mx", mx.check_mx),
+        ("spf", spf.check_spf),
+        ("dkim", dkim.check_dkim),
+        ("dmarc", dmarc.check_dmarc),
+    ]
+
+
+async def domain_report(
+    domain: DomainName,
+    resolver: Resolver,
+    library: LibraryResolver,
+    options: DomainOptions,
+    *,
+    checks: Sequence[tuple[str, CheckFunction]] | None = None,
+) -> Report:
+    context = DomainContext(domain, resolver, library, options, resolver.timeout)
+    areas = list(checks) if checks is not None else domain_checks()
+    results = await asyncio.gather(*(_run_area(area, fn, context) for area, fn in areas))
+    findings = [check for result in results for check in result]
+    if _domain_missing(findings):
+        findings = [c if c.id.startswith("dns.") else _skipped(c, domain) for c in findings]
+    return Report(
+        command="domain",
+        target=domain.ascii,
+        display_target=domain.unicode,
+        obstacles=group_into_obstacles(findings),
+    )
+
+
+def group_into_obstacles(checks: Sequence[Check]) -> tuple[Obstacle, ...]:
+    obstacles = []
+    for obstacle_id, title, areas in OBSTACLES:
+        mine = tuple(c for c in checks if c.id.split(".", 1)[0] in areas)
+        if mine:
+            obstacles.append(Obstacle(obstacle_id, title, mine))
+    return tuple(obstacles)
+
+
+async def _run_area(area: str, check: CheckFunction, context: DomainContext) -> list[Check]:
+    """One area's checks; a lookup that could not be answered or a crash becomes an error."""
+    try:
+        return await check(context)
+    except DnsUnavailable as exc:
+        return [
+            Check(
+                id=f"{area}.lookup",
+                status=Status.ERROR,
+                subject=context.domain.ascii,
+                summary=f"could not look up {exc.name} {exc.rdtype}: {exc.reason}",
+                details={"name": exc.name, "type": exc.rdtype, "reason": exc.reason},
+            )
+        ]
+    except Exception as exc:  # a bug in one area must not cost the user the others
+        return [
+            Check(
+                id=f"{area}.crash",
+                status=Status.ERROR,
+                subject=context.domain.ascii,
+                summary=f"the {area} checks crashed: {type(exc).__name__}: {exc}",
+                details={"exception": type(exc).__name__, "message": str(exc)},
+            )
+        ]
+
+
+def _domain_missing(checks: Sequence[Check]) -> bool:
+    return any(c.id == "dns.exists" and c.status is Status.FAIL for c in checks)
+
+
+def _skipped(check: Check, domain: DomainName) -> Check:
+    return Check(
+        id=check.id,
+        status=Status.SKIP,
+        subject=check.subject,
+        summary=f"skipped: {domain.ascii} does not exist",
+    )

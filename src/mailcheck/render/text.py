@@ -1,0 +1,92 @@
+"""The text report: a verdict line per target and per obstacle, a line per check."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.markup import escape
+
+from mailcheck.dns.resolver import QueryRecord
+from mailcheck.model import Check, Report, Status
+
+SYMBOLS = {
+    Status.PASS: ("✓", "green"),
+    Status.INFO: ("i", "blue"),
+    Status.SKIP: ("-", "dim"),
+    Status.WARN: ("!", "yellow"),
+    Status.ERROR: ("?", "magenta"),
+    Status.FAIL: ("✗", "bold red"),
+}
+
+
+def _badge(status: Status) -> str:
+    symbol, style = SYMBOLS[status]
+    return f"[{style}]{symbol} {status.value.upper()}[/{style}]"
+
+
+def render_text(
+    console: Console,
+    reports: Sequence[Report],
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    query_log: Sequence[QueryRecord] = (),
+) -> None:
+    for index, report in enumerate(reports):
+        if index:
+            console.print()
+        _render_report(console, report, quiet=quiet, verbose=verbose)
+    if verbose and query_log:
+        console.print()
+        console.print(f"[bold]DNS queries ({len(query_log)})[/bold]")
+        for record in sorted(query_log, key=lambda r: r.started_ms):
+            console.print(
+                f"  {record.started_ms:8.1f} ms  +{record.elapsed_ms:6.1f} ms  "
+                f"{escape(record.name)} {record.rdtype} -> {record.outcome} @ {escape(record.server)}",
+                soft_wrap=True,
+                highlight=False,
+            )
+
+
+def _render_report(console: Console, report: Report, *, quiet: bool, verbose: bool) -> None:
+    target = report.target
+    if report.display_target and report.display_target != report.target:
+        target = f"{report.display_target} ({report.target})"
+    console.print(f"[bold]{escape(target)}[/bold]  {_badge(report.status)}", highlight=False)
+    for obstacle in report.obstacles:
+        if quiet and obstacle.status.severity == 0:
+            continue
+        console.print(f"  [bold]{escape(obstacle.title)}[/bold]  {_badge(obstacle.status)}", highlight=False)
+        for check in obstacle.checks:
+            if quiet and check.status.severity == 0:
+                continue
+            _render_check(console, check, verbose=verbose)
+    if report.dns is not None and not quiet:
+        console.print(
+            f"  [dim]DNS: {report.dns.queries} queries, {report.dns.elapsed_ms} ms, "
+            f"at most {report.dns.max_in_flight} in flight[/dim]",
+            highlight=False,
+        )
+
+
+def _render_check(console: Console, check: Check, *, verbose: bool) -> None:
+    symbol, style = SYMBOLS[check.status]
+    subject = f" [dim]{escape(check.subject)}[/dim]" if check.subject else ""
+    console.print(
+        f"    [{style}]{symbol}[/{style}] {escape(check.id)}{subject}: {escape(check.summary)}",
+        soft_wrap=True,
+        highlight=False,
+    )
+    for line in check.details.get("lines", ()) if isinstance(check.details.get("lines"), (list, tuple)) else ():
+        console.print(f"        {escape(str(line))}", soft_wrap=True, highlight=False)
+    if check.fix and check.status.severity > 0:
+        console.print(f"        [cyan]fix:[/cyan] {escape(check.fix)}", soft_wrap=True, highlight=False)
+    if verbose:
+        details = {k: v for k, v in check.details.items() if k != "lines"}
+        if details:
+            text = json.dumps(details, ensure_ascii=False, default=str)
+            console.print(f"        [dim]{escape(text)}[/dim]", soft_wrap=True, highlight=False)
+        if check.refs:
+            console.print(f"        [dim]refs: {escape(', '.join(check.refs))}[/dim]", soft_wrap=True, highlight=False)

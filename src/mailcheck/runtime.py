@@ -1,0 +1,67 @@
+"""What every command does around its checks: serve --zone files, build the run's
+resolver, hand libraries the same DNS, and run the async work to completion."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+
+from mailcheck.dns.library import LibraryResolver, library_dns
+from mailcheck.dns.nameservers import Nameserver
+from mailcheck.dns.resolver import DEFAULT_TIMEOUT, Resolver
+
+
+@dataclass(frozen=True)
+class NetworkOptions:
+    """The global options that decide where a run's DNS and connections go."""
+
+    nameservers: tuple[Nameserver, ...] = ()
+    zones: tuple[str, ...] = ()
+    offline: bool = False
+    timeout: float = DEFAULT_TIMEOUT
+
+
+@dataclass(frozen=True)
+class ZoneEndpoint:
+    """A running zone server, as the resolver needs to know it."""
+
+    nameserver: Nameserver
+    origins: tuple[str, ...]
+
+
+@contextmanager
+def serving_zones(paths: Sequence[str]) -> Iterator[ZoneEndpoint | None]:
+    """Load and serve ``paths`` on loopback for the run; BadInput for a broken file."""
+    if not paths:
+        yield None
+        return
+    from mailcheck.dns.zones import load_zones
+    from mailcheck.dns.zoneserver import ZoneServer
+
+    zones = load_zones(paths)
+    with ZoneServer(zones) as server:
+        yield ZoneEndpoint(Nameserver(server.host, server.port), tuple(server.origins))
+
+
+def build_resolver(options: NetworkOptions, zones: ZoneEndpoint | None) -> Resolver:
+    return Resolver(
+        upstream=options.nameservers,
+        zone_server=zones.nameserver if zones else None,
+        zone_origins=zones.origins if zones else (),
+        offline=options.offline,
+        timeout=options.timeout,
+    )
+
+
+@asynccontextmanager
+async def run_dns(options: NetworkOptions, zones: ZoneEndpoint | None) -> AsyncIterator[tuple[Resolver, LibraryResolver]]:
+    """The run's resolver, and the same DNS as a blocking resolver for libraries.
+
+    Inside the block pyspf resolves through it too (see mailcheck.dns.library).
+    """
+    resolver = build_resolver(options, zones)
+    library = LibraryResolver(resolver, asyncio.get_running_loop())
+    with library_dns(library):
+        yield resolver, library
