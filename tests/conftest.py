@@ -55,7 +55,10 @@ class CliResult:
     stderr: str
 
     def json(self) -> Any:
-        return json.loads(self.stdout)
+        """The JSON report, validated against the published schema."""
+        document = json.loads(self.stdout)
+        validate_report(document)
+        return document
 
 
 def run_cli(*args: str) -> CliResult:
@@ -70,6 +73,13 @@ def run_cli(*args: str) -> CliResult:
         except SystemExit as exc:
             code = int(exc.code or 0)
     return CliResult(code, out.getvalue(), err.getvalue())
+
+
+def validate_report(document: Any) -> None:
+    import jsonschema
+
+    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
+    jsonschema.validate(document, schema)
 
 
 def offline(*args: str) -> tuple[str, ...]:

@@ -177,7 +177,7 @@ class Resolver:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             started = time.perf_counter()
-            server = ", ".join(str(ns) for ns in stub.nameservers)
+            server = ", ".join(_server_text(ns.address, ns.port) for ns in stub.nameservers)
             try:
                 raw = await stub.resolve(name, rdtype, search=False)
             except dns.resolver.NXDOMAIN:
@@ -199,7 +199,7 @@ class Resolver:
                 raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
             finally:
                 self._in_flight -= 1
-        self._record(name, rdtype, f"{raw.nameserver}:{raw.port}", "NOERROR", started)
+        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port), "NOERROR", started)
         return Answer(
             name=name,
             rdtype=rdtype,
@@ -245,14 +245,16 @@ def _stub(nameservers: Sequence[Nameserver] | None, timeout: float) -> dns.async
     return stub
 
 
+def _server_text(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers, server: str) -> str:
-    errors = exc.kwargs.get("errors") or []
-    for _, _, _, error in errors:
-        text = str(error)
-        if "REFUSED" in text:
-            return f"{server} refused the query (REFUSED)"
-        if "SERVFAIL" in text:
-            return f"{server} answered SERVFAIL"
+    text = str(exc)
+    if "REFUSED" in text:
+        return f"{server} refused the query (REFUSED)"
+    if "SERVFAIL" in text:
+        return f"{server} answered SERVFAIL"
     return f"no nameserver could answer ({server})"
 
 

@@ -117,7 +117,7 @@ class ZoneServer:
                 truncated = dns.message.make_response(query)
                 truncated.flags |= dns.flags.TC | dns.flags.AA
                 return truncated.to_wire()
-        return response.to_wire()
+        return response.to_wire(max_size=65535)
 
     def _answer(self, response: dns.message.Message, qname: dns.name.Name, rdtype: int, want_dnssec: bool) -> None:
         zone = self._zone_for(qname)

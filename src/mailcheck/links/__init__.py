@@ -1,0 +1,1 @@
+"""Links in a message: extract them, follow their redirects, check every host met."""

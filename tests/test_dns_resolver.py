@@ -1,0 +1,136 @@
+"""The run's resolver: cache, single flight, in-flight cap, TXT joining, TCP fallback,
+and "could not tell" for dead, refusing and failing servers."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.nameservers import Nameserver
+from mailcheck.dns.resolver import Resolver
+from tests.conftest import run_async
+from tests.dns_servers import misbehaving_dns
+
+
+def test_answers_and_logs_each_network_query(resolver_factory, zone_server):
+    async def go():
+        resolver = resolver_factory()
+        answer = await resolver.query("mx1.good.example", "A")
+        return answer, resolver
+
+    answer, resolver = run_async(go())
+    assert [r.address for r in answer.rdata] == ["127.0.0.10"]
+    assert answer.canonical_name == "mx1.good.example"
+    assert [(q.name, q.rdtype, q.outcome) for q in resolver.log] == [("mx1.good.example", "A", "NOERROR")]
+    assert resolver.log[0].server == f"127.0.0.1:{zone_server.port}"
+
+
+def test_cache_keeps_nxdomain_and_nodata(resolver_factory):
+    async def go():
+        resolver = resolver_factory()
+        for _ in range(3):
+            with pytest.raises(NoSuchDomain):
+                await resolver.query("missing.good.example", "TXT")
+            with pytest.raises(NoRecords):
+                await resolver.query("mx2.good.example", "AAAA")
+        return resolver
+
+    resolver = run_async(go())
+    assert [(q.name, q.outcome) for q in resolver.log] == [
+        ("missing.good.example", "NXDOMAIN"),
+        ("mx2.good.example", "NODATA"),
+    ]
+
+
+def test_identical_queries_in_flight_share_one_network_query(resolver_factory):
+    async def go():
+        resolver = resolver_factory()
+        answers = await asyncio.gather(*(resolver.query("Good.Example.", "MX") for _ in range(20)))
+        return answers, resolver
+
+    answers, resolver = run_async(go())
+    assert len(resolver.log) == 1
+    assert all(a.rdata == answers[0].rdata for a in answers)
+    assert sorted(r.exchange.to_text() for r in answers[0].rdata) == ["mx1.good.example.", "mx2.good.example."]
+
+
+def test_in_flight_cap_is_respected(zone_server):
+    zone_server.latency = 0.05
+    try:
+
+        async def go():
+            resolver = Resolver(
+                zone_server=Nameserver(zone_server.host, zone_server.port),
+                zone_origins=zone_server.origins,
+                offline=True,
+                timeout=2,
+                max_in_flight=3,
+            )
+            names = [f"n{i}.good.example" for i in range(9)]
+            await asyncio.gather(*(resolver.query(n, "A") for n in names), return_exceptions=True)
+            return resolver.stats()
+
+        stats = run_async(go())
+    finally:
+        zone_server.latency = 0.0
+    assert stats.queries == 9
+    assert stats.max_in_flight == 3
+    assert stats.elapsed_ms >= 150  # three rounds of 50 ms
+
+
+def test_txt_strings_are_joined_without_spaces_and_big_answers_come_over_tcp(resolver_factory, zone_server):
+    before = len(zone_server.queries)
+
+    async def go():
+        return await resolver_factory().txt("big.cname-chain.example")
+
+    texts = run_async(go())
+    assert sorted(len(t) for t in texts) == [513, 750]
+    assert "0123456789" * 50 + "second record" in texts
+    transports = [q.transport for q in zone_server.queries[before:] if q.name == "big.cname-chain.example."]
+    assert transports == ["udp", "tcp"]
+
+
+def test_cname_chain_is_followed(resolver_factory):
+    async def go():
+        return await resolver_factory().query("start.cname-chain.example", "A")
+
+    answer = run_async(go())
+    assert answer.canonical_name == "end.cname-chain.example"
+    assert answer.via_cname
+    assert [r.address for r in answer.rdata] == ["127.0.0.40"]
+
+
+def test_names_outside_zones_fail_fast_offline(resolver_factory):
+    async def go():
+        resolver = resolver_factory()
+        started = time.perf_counter()
+        with pytest.raises(DnsUnavailable) as info:
+            await resolver.query("example.com", "A")
+        return info.value, time.perf_counter() - started
+
+    error, elapsed = run_async(go())
+    assert "outside the loaded zones" in error.reason
+    assert elapsed < 0.1
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [("silent", "no answer within 0.3s"), ("refused", "refused the query"), ("servfail", "SERVFAIL")],
+)
+def test_misbehaving_servers_are_could_not_tell(behaviour, reason):
+    with misbehaving_dns(behaviour) as port:
+
+        async def go():
+            resolver = Resolver(upstream=[Nameserver("127.0.0.1", port)], timeout=0.3)
+            started = time.perf_counter()
+            with pytest.raises(DnsUnavailable) as info:
+                await resolver.query("anything.example", "TXT")
+            return info.value, time.perf_counter() - started
+
+        error, elapsed = run_async(go())
+    assert reason in error.reason
+    assert elapsed < 1.5
