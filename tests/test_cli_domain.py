@@ -13,8 +13,8 @@ def test_healthy_domain_text_report_exits_0():
     assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("good.example  ✓ PASS")
-    assert "    ✓ mx.records good.example: 2 MX hosts in preference order: 10 mx1.good.example, 20 mx2.good.example" in lines
-    assert "    ✓ mx.host mx1.good.example: mx1.good.example → 127.0.0.10, ::1" in lines
+    assert "    ✓ mx.records  2 MX hosts in preference order: 10 mx1.good.example, 20 mx2.good.example" in lines
+    assert "    ✓ mx.host [mx1.good.example]  mx1.good.example → 127.0.0.10, ::1" in lines
     assert result.stderr == ""
 
 
@@ -144,7 +144,7 @@ def test_verbose_shows_the_query_log():
 def test_quiet_shows_only_problems():
     result = run_cli("domain", "mx-ptr.example", *offline("-q"))
     assert result.exit_code == 0
-    assert "mx.ptr 127.0.0.30: 127.0.0.30 has no reverse DNS (PTR)" in result.stdout
+    assert "    ! mx.ptr [127.0.0.30]  127.0.0.30 has no reverse DNS (PTR)" in result.stdout
     assert "✓" not in result.stdout.replace("✓ PASS", "")
 
 

@@ -45,7 +45,6 @@ async def check_mx(context: DomainContext) -> list[Check]:
         return await _implicit_mx(context.resolver, domain)
     if is_null_mx(records):
         return [_null_mx(domain, records)]
-    listing = [f"{r.preference:>5} {r.host}" for r in records]
     summary_hosts = ", ".join(f"{r.preference} {r.host}" for r in records)
     checks = [
         Check(
@@ -53,7 +52,7 @@ async def check_mx(context: DomainContext) -> list[Check]:
             status=Status.PASS,
             subject=domain,
             summary=f"{len(records)} MX host{'s' if len(records) != 1 else ''} in preference order: {summary_hosts}",
-            details={"mx": [{"preference": r.preference, "host": r.host} for r in records], "lines": listing},
+            details={"mx": [{"preference": r.preference, "host": r.host} for r in records]},
             refs=("RFC 5321 §5.1",),
         )
     ]

@@ -50,6 +50,8 @@ class ZoneServer:
     def __post_init__(self) -> None:
         self._servers: list[socketserver.BaseServer] = []
         self._lock = threading.Lock()
+        self._active = 0
+        self.max_active = 0  # the most queries it held at once (benchmarks read it)
         self.port = 0
 
     @property
@@ -92,6 +94,21 @@ class ZoneServer:
     # -- answering -------------------------------------------------------------
 
     def respond(self, wire: bytes, transport: str) -> bytes | None:
+        with self._lock:
+            self._active += 1
+            self.max_active = max(self.max_active, self._active)
+        try:
+            return self._respond(wire, transport)
+        finally:
+            with self._lock:
+                self._active -= 1
+
+    def reset_counters(self) -> None:
+        with self._lock:
+            self.queries.clear()
+            self.max_active = 0
+
+    def _respond(self, wire: bytes, transport: str) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except dns.exception.DNSException:

@@ -38,6 +38,13 @@ def render_text(
         if index:
             console.print()
         _render_report(console, report, quiet=quiet, verbose=verbose)
+    stats = reports[0].dns if reports else None
+    if stats is not None and not quiet:
+        # One resolver serves the whole run, so its figures are the run's, not a report's.
+        console.print(
+            f"[dim]DNS: {stats.queries} queries, {stats.elapsed_ms} ms, at most {stats.max_in_flight} in flight[/dim]",
+            highlight=False,
+        )
     if verbose and query_log:
         console.print()
         console.print(f"[bold]DNS queries ({len(query_log)})[/bold]")
@@ -62,20 +69,16 @@ def _render_report(console: Console, report: Report, *, quiet: bool, verbose: bo
         for check in obstacle.checks:
             if quiet and check.status.severity == 0:
                 continue
-            _render_check(console, check, verbose=verbose)
-    if report.dns is not None and not quiet:
-        console.print(
-            f"  [dim]DNS: {report.dns.queries} queries, {report.dns.elapsed_ms} ms, "
-            f"at most {report.dns.max_in_flight} in flight[/dim]",
-            highlight=False,
-        )
+            _render_check(console, check, report.target, verbose=verbose)
 
 
-def _render_check(console: Console, check: Check, *, verbose: bool) -> None:
+def _render_check(console: Console, check: Check, target: str, *, verbose: bool) -> None:
     symbol, style = SYMBOLS[check.status]
-    subject = f" [dim]{escape(check.subject)}[/dim]" if check.subject else ""
+    # Per-item checks (an MX host, a selector, an address) name their item; a check
+    # about the report's own target does not repeat it.
+    subject = f" [dim]\\[{escape(check.subject)}][/dim]" if check.subject and check.subject != target else ""
     console.print(
-        f"    [{style}]{symbol}[/{style}] {escape(check.id)}{subject}: {escape(check.summary)}",
+        f"    [{style}]{symbol}[/{style}] {escape(check.id)}{subject}  {escape(check.summary)}",
         soft_wrap=True,
         highlight=False,
     )
