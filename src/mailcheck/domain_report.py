@@ -32,7 +32,7 @@ OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 def domain_checks() -> list[tuple[str, CheckFunction]]:
     """Every area's check function, with the area its ids start with."""
-    from mailcheck.checks import dkim, dmarc, existence, mx, spf
+    from mailcheck.checks import bimi, dkim, dmarc, dnssec, existence, mx, reputation, spf, starttls, tlsrpt
 
     return [
         ("dns", existence.check_existence),
@@ -40,6 +40,13 @@ def domain_checks() -> list[tuple[str, CheckFunction]]:
         ("spf", spf.check_spf),
         ("dkim", dkim.check_dkim),
         ("dmarc", dmarc.check_dmarc),
+        ("blocklist", reputation.check_reputation),
+        # Transport: smtp/tls, mta-sts and dane share the STARTTLS sessions, so they run
+        # as one area (checks/starttls.py guards each part on its own).
+        ("smtp", starttls.check_transport),
+        ("tlsrpt", tlsrpt.check_tlsrpt),
+        ("bimi", bimi.check_bimi),
+        ("dnssec", dnssec.check_dnssec),
     ]
 
 

@@ -26,7 +26,9 @@ class Status(str, enum.Enum):
 
     @classmethod
     def worst(cls, statuses: Iterable[Status]) -> Status:
-        return max(statuses, key=lambda status: status.severity, default=cls.PASS)
+        """The most severe status; among the harmless ones, pass over info over skip,
+        so that one skipped check does not make a passing obstacle read "skip"."""
+        return max(statuses, key=lambda status: (status.severity, _TIE_RANK[status]), default=cls.PASS)
 
 
 # pass, info and skip weigh the same: none of them asks the user to act.
@@ -38,6 +40,9 @@ _SEVERITY = {
     Status.ERROR: 2,
     Status.FAIL: 3,
 }
+
+
+_TIE_RANK = {Status.SKIP: 0, Status.INFO: 1, Status.PASS: 2, Status.WARN: 0, Status.ERROR: 0, Status.FAIL: 0}
 
 
 class ExitCode(enum.IntEnum):

@@ -7,6 +7,7 @@ down in June 2024) are not here: querying them gives noise, not reputation.
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,17 @@ class BlockList:
     registered_domain: bool = False
     test_point: str | None = None  # None: RFC 5782's 127.0.0.2 or TEST
     delisting: str | None = None
+    # How the zone is shown when it holds a secret (a DQS key); None shows the zone.
+    shown_zone: str | None = None
+    secret: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.shown_zone or self.zone
+
+    def shown_query(self, name: str) -> str:
+        """A query name with any DQS key masked, so the key never reaches a report."""
+        return name.replace(self.secret, "<key>") if self.secret else name
 
     @property
     def positive_test(self) -> str:
@@ -66,7 +78,7 @@ class BlockList:
             found = [text for bit, text in sorted(self.bits.items()) if last & bit]
             if found:
                 return "; ".join(found)
-        return f"listed (return code {code})"
+        return "listed"
 
     def error_reason(self, code: str) -> str | None:
         """Why an answer is an error rather than a listing, or None for a listing."""
@@ -75,10 +87,7 @@ class BlockList:
         if self.error_range is not None and ipaddress.ip_address(code) in self.error_range:
             return f"{code} is an error code of {self.name}, not a listing"
         if ipaddress.ip_address(code) not in LOOPBACK_V4:
-            return (
-                f"{code} is outside 127.0.0.0/8, so it is not a listing: "
-                "the resolver rewrites missing names (NXDOMAIN hijacking) or the zone is not a blocklist"
-            )
+            return f"{code} is outside 127.0.0.0/8 (a resolver rewriting NXDOMAIN, or a zone that is no blocklist)"
         return None
 
 
@@ -223,7 +232,15 @@ def custom_list(spec: str) -> BlockList:
 def with_dqs_key(blocklist: BlockList, key: str) -> BlockList:
     """The Spamhaus list asked through Data Query Service: KEY.zen.dq.spamhaus.net."""
     short = blocklist.zone.split(".", 1)[0]
-    return _replace(blocklist, zone=f"{key}.{short}.dq.spamhaus.net", terms="Spamhaus DQS, under your key's terms.")
+    return dataclasses.replace(
+        blocklist,
+        zone=f"{key}.{short}.dq.spamhaus.net",
+        shown_zone=f"{short}.dq.spamhaus.net",
+        secret=key,
+        name=f"{blocklist.name} (DQS)",
+        terms="Spamhaus Data Query Service, under your key's terms.",
+        error_fix="Check that your DQS key is valid and its subscription active.",
+    )
 
 
 def select_lists(
@@ -241,16 +258,10 @@ def select_lists(
     unwanted = {k.lower() for k in skip}
     chosen = [b for b in CATALOGUE if (b.key in wanted if wanted else b.default) and b.key not in unwanted]
     if dqs_key is not None:
-        if not dqs_key.isalnum():
+        if not (dqs_key.isascii() and dqs_key.isalnum()):
             raise BadInput("--dqs-key must be the letters and digits of your Spamhaus DQS key")
         chosen = [with_dqs_key(b, dqs_key.lower()) if b.key in ("zen", "dbl") else b for b in chosen]
     chosen.extend(custom_list(spec) for spec in custom)
     if not chosen:
         raise BadInput("no list left to query: --only/--skip removed them all and no --list was given")
     return tuple(dict((b.zone, b) for b in chosen).values())
-
-
-def _replace(blocklist: BlockList, **changes: object) -> BlockList:
-    import dataclasses
-
-    return dataclasses.replace(blocklist, **changes)  # type: ignore[arg-type]

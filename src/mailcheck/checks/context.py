@@ -17,6 +17,12 @@ class DomainOptions:
     sending_ip: str | None = None
     helo: str | None = None
     mail_from: str | None = None
+    # Transport checks (mta-sts, smtp/tls, dane, bimi).
+    smtp: bool = True  # connect to each MX for STARTTLS; --no-smtp turns it off
+    smtp_port: int = 25  # --port: tests and relays
+    https_port: int = 443  # --https-port: MTA-STS policy and BIMI fetches, for tests and relays
+    ca_file: str | None = None  # --ca-file: extra trust anchors for HTTPS and SMTP TLS
+    bimi_selector: str = "default"
 
 
 @dataclass(frozen=True)

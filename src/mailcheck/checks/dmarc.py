@@ -1,10 +1,443 @@
-"""dmarc.* checks (being written)."""
+"""dmarc.*: the domain's DMARC policy, where it comes from, and who receives its reports.
+
+The record is looked for at _dmarc.DOMAIN and, at the same moment, at the
+organizational domain's _dmarc (RFC 7489 §6.6.3), which applies when the name has
+none of its own. checkdmarc judges the record's syntax; the lookups are ours (see
+``read_record``).
+"""
 
 from __future__ import annotations
 
+import functools
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from mailcheck.checks.context import DomainContext
-from mailcheck.model import Check
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
+from mailcheck.dns.resolver import Answer, Resolver, settle
+from mailcheck.model import Check, Status
+
+# RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
+# is case-insensitive, the value is not).
+_DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
+REPORT_TAGS = ("rua", "ruf")
+REFS_RECORD = ("RFC 7489 §6.1", "RFC 7489 §6.6.3")
+REFS_REPORTS = ("RFC 7489 §7.1",)
+ENFORCING = ("quarantine", "reject")
+ALIGNMENT_MODES = {"r": "relaxed", "s": "strict"}
+
+
+@dataclass(frozen=True)
+class FoundRecord:
+    """The DMARC record that applies to the domain, and where it was found."""
+
+    text: str
+    policy_domain: str  # the domain whose _dmarc holds it
+    inherited: bool  # True when it is the organizational domain's
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The record's values a receiver acts on, after checkdmarc's validation."""
+
+    p: str
+    sp: str
+    sp_explicit: bool
+    pct: int | None  # None when pct= is not a number from 0 to 100
+    pct_text: str
+    adkim: str
+    aspf: str
+    notes: tuple[str, ...]  # tags a receiver discards (unknown names, invalid values)
+
+
+@dataclass(frozen=True)
+class ReportUri:
+    tag: str  # "rua" or "ruf"
+    uri: str
+    scheme: str
+    address: str  # the mailbox for mailto:, else the whole URI
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[-1].lower().rstrip(".")
+
+
+class RecordError(ValueError):
+    """checkdmarc (or the URI parser) rejected the record; the message says why."""
 
 
 async def check_dmarc(context: DomainContext) -> list[Check]:
-    return []
+    domain = context.domain.ascii
+    own, psl = await asyncio.gather(
+        settle(context.resolver.query(f"_dmarc.{domain}", "TXT")),
+        asyncio.to_thread(_load_psl),
+    )
+    org = psl.privatesuffix(domain) or domain
+    found = await _find_record(context.resolver, domain, org, own)
+    if isinstance(found, Check):
+        return [found]
+    try:
+        policy, uris = await asyncio.to_thread(read_record, found.text, found.policy_domain)
+    except RecordError as exc:
+        return [_record_check(domain, found, None), _syntax_failure(found, str(exc))]
+    checks = [_record_check(domain, found, policy), _syntax_check(found, policy)]
+    checks.append(_policy_check(domain, found, policy))
+    if policy.pct != 100:
+        checks.append(_pct_check(domain, found, policy))
+    checks.append(_alignment_check(domain, policy))
+    checks.extend(await _report_checks(context.resolver, psl, domain, found, uris))
+    return checks
+
+
+@functools.lru_cache(maxsize=1)
+def _load_psl() -> Any:
+    # Read in a worker thread, once per process: building the list takes tens of
+    # milliseconds that the event loop's queries should not wait for.
+    from publicsuffixlist import PublicSuffixList
+
+    return PublicSuffixList()
+
+
+# -- finding the record ------------------------------------------------------------
+
+
+async def _find_record(
+    resolver: Resolver, domain: str, org: str, own: Answer | DnsError
+) -> FoundRecord | Check:
+    """The record that applies, or the dmarc.record check saying why there is none."""
+    # The organizational domain's record is asked for now, in parallel with reading
+    # our own answer, so a subdomain costs no extra round trip.
+    org_lookup = (
+        asyncio.ensure_future(settle(resolver.query(f"_dmarc.{org}", "TXT"))) if org != domain else None
+    )
+    try:
+        verdict = _records_at(domain, own)
+        if verdict is not None:
+            return verdict if isinstance(verdict, Check) else FoundRecord(verdict, domain, inherited=False)
+        if org_lookup is None:
+            return _no_record(domain, [domain], own)
+        inherited = _records_at(org, await org_lookup)
+        if inherited is None:
+            return _no_record(domain, [domain, org], own)
+        return inherited if isinstance(inherited, Check) else FoundRecord(inherited, org, inherited=True)
+    finally:
+        if org_lookup is not None and not org_lookup.done():
+            org_lookup.cancel()
+
+
+def _records_at(policy_domain: str, outcome: Answer | DnsError) -> str | Check | None:
+    """The one DMARC record at _dmarc.policy_domain, a check when it is ambiguous or
+    could not be read, None when there is none."""
+    name = f"_dmarc.{policy_domain}"
+    if isinstance(outcome, DnsUnavailable):
+        return Check(
+            id="dmarc.record",
+            status=Status.ERROR,
+            subject=policy_domain,
+            summary=f"could not look up {name} TXT: {outcome.reason}",
+            details={"name": name, "reason": outcome.reason},
+        )
+    if isinstance(outcome, DnsError):
+        return None
+    records = [text for text in outcome.texts() if _DMARC_START.match(text)]
+    if not records:
+        return None
+    if len(records) > 1:
+        return Check(
+            id="dmarc.record",
+            status=Status.FAIL,
+            subject=policy_domain,
+            summary=f"{len(records)} DMARC records at {name}; receivers ignore them all",
+            details={"name": name, "records": records, "lines": records},
+            fix=f"Keep exactly one TXT record starting with v=DMARC1 at {name}.",
+            refs=("RFC 7489 §6.6.3",),
+        )
+    return records[0]
+
+
+def _no_record(domain: str, searched: Sequence[str], own: Answer | DnsError) -> Check:
+    names = [f"_dmarc.{d}" for d in searched]
+    summary = f"no DMARC record at {' nor at '.join(names)}"
+    # A record with a typo before its first ';' is discarded by receivers; say so,
+    # since the user believes it is published.
+    ignored = own.texts() if isinstance(own, Answer) else []
+    if ignored:
+        summary += f"; {names[0]} holds {ignored[0]!r}, which does not start with 'v=DMARC1;'"
+    return Check(
+        id="dmarc.record",
+        status=Status.FAIL,
+        subject=domain,
+        summary=summary,
+        details={"searched": names, "ignored": ignored, "lines": ignored},
+        fix=(
+            f'Publish a TXT record at _dmarc.{domain}, starting with '
+            f'"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}", then tighten p= once reports look clean.'
+        ),
+        refs=REFS_RECORD,
+    )
+
+
+def _record_check(domain: str, found: FoundRecord, policy: Policy | None) -> Check:
+    name = f"_dmarc.{found.policy_domain}"
+    details = {"name": name, "record": found.text, "inherited": found.inherited}
+    if not found.inherited:
+        return Check("dmarc.record", Status.PASS, domain, f"{name}: {found.text}", details=details, refs=REFS_RECORD)
+    return Check(
+        id="dmarc.record",
+        status=Status.INFO,
+        subject=domain,
+        summary=(
+            f"no record at _dmarc.{domain}; the organizational domain's record at {name} applies"
+            f"{f' with sp={policy.sp}' if policy else ''}: {found.text}"
+        ),
+        details=details,
+        refs=("RFC 7489 §6.6.3",),
+    )
+
+
+# -- the record's contents ---------------------------------------------------------
+
+
+def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]:
+    """checkdmarc's judgement of the record, without letting it resolve anything.
+
+    checkdmarc resolves report destinations itself, one query at a time, through a
+    process-wide cache (stale across runs and --zone sets), and it folds "could not
+    tell" into "not authorized". So the rua=/ruf= tags are parsed here with its URI
+    parser and authorized through the run's resolver, concurrently; checkdmarc sees
+    the record without them and so makes no lookup at all.
+    """
+    import checkdmarc.dmarc as cd
+
+    raw = _raw_tags(text)
+    uris: list[ReportUri] = []
+    try:
+        for tag in REPORT_TAGS:
+            if tag in raw:
+                for uri in raw[tag].split(","):
+                    parsed = cd.parse_dmarc_report_uri(uri)
+                    uris.append(ReportUri(tag, uri.strip(), parsed["scheme"], parsed["address"]))
+        without_reports = "; ".join(
+            part.strip() for part in text.split(";") if _tag_name(part) not in REPORT_TAGS and part.strip()
+        )
+        parsed_record = cd.parse_dmarc_record(without_reports, policy_domain)
+    except cd.DMARCError as exc:
+        raise RecordError(str(exc).splitlines()[0]) from None
+    tags = parsed_record["tags"]
+    notes = [
+        f"unknown tag {name}= is ignored"
+        for name in raw
+        if name not in cd.dmarc_tags and name not in ("pct", "rf", "ri")
+    ]
+    for name in ("adkim", "aspf", "fo"):
+        if name in raw and not tags[name]["explicit"]:
+            notes.append(f"{name}={raw[name]} is invalid; receivers use the default {name}={tags[name]['value']}")
+    pct_text = raw.get("pct", "100")
+    pct = int(pct_text) if pct_text.isdigit() and int(pct_text) <= 100 else None
+    return (
+        Policy(
+            p=tags["p"]["value"],
+            sp=tags["sp"]["value"],
+            sp_explicit=bool(tags["sp"]["explicit"]),
+            pct=pct,
+            pct_text=pct_text,
+            adkim=tags["adkim"]["value"],
+            aspf=tags["aspf"]["value"],
+            notes=tuple(notes),
+        ),
+        uris,
+    )
+
+
+def _raw_tags(text: str) -> dict[str, str]:
+    """Tag names (lower-cased) and values as written, for what checkdmarc drops.
+
+    checkdmarc follows RFC 9989, which removed pct=; receivers that follow RFC 7489
+    still apply it, so its value is read here.
+    """
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.partition("=")
+        if sep and name.strip():
+            tags.setdefault(name.strip().lower(), value.strip())
+    return tags
+
+
+def _tag_name(part: str) -> str:
+    return part.partition("=")[0].strip().lower()
+
+
+def _syntax_failure(found: FoundRecord, reason: str) -> Check:
+    name = f"_dmarc.{found.policy_domain}"
+    return Check(
+        id="dmarc.syntax",
+        status=Status.FAIL,
+        subject=found.policy_domain,
+        summary=f"invalid DMARC record at {name}: {reason}",
+        details={"name": name, "record": found.text, "error": reason, "lines": [found.text]},
+        fix=f"Correct the record at {name}; the tags and their values are listed in RFC 7489 §6.3.",
+        refs=("RFC 7489 §6.3", "RFC 7489 §6.4"),
+    )
+
+
+def _syntax_check(found: FoundRecord, policy: Policy) -> Check:
+    name = f"_dmarc.{found.policy_domain}"
+    if policy.notes:
+        return Check(
+            id="dmarc.syntax",
+            status=Status.WARN,
+            subject=found.policy_domain,
+            summary=f"the record at {name} has tags receivers discard: {'; '.join(policy.notes)}",
+            details={"name": name, "notes": list(policy.notes)},
+            fix=f"Remove or correct those tags at {name}.",
+            refs=("RFC 7489 §6.3",),
+        )
+    return Check("dmarc.syntax", Status.PASS, found.policy_domain, f"the record at {name} is valid", details={"name": name})
+
+
+def _values(policy: Policy) -> str:
+    return f"p={policy.p}, sp={policy.sp}, pct={policy.pct_text}, adkim={policy.adkim}, aspf={policy.aspf}"
+
+
+def _policy_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
+    effective = policy.sp if found.inherited else policy.p
+    tag = "sp" if found.inherited else "p"
+    where = f" (from _dmarc.{found.policy_domain})" if found.inherited else ""
+    details = {"effective": effective, "p": policy.p, "sp": policy.sp, "pct": policy.pct, "inherited": found.inherited}
+    if effective in ENFORCING:
+        lines = []
+        if not found.inherited and policy.sp_explicit and policy.sp not in ENFORCING:
+            lines.append(f"sp={policy.sp}: subdomains of {domain} are not protected")
+        return Check(
+            id="dmarc.policy",
+            status=Status.PASS,
+            subject=domain,
+            summary=f"{tag}={effective} applies to {domain}{where}: {_values(policy)}",
+            details={**details, "lines": lines},
+            refs=("RFC 7489 §6.3",),
+        )
+    return Check(
+        id="dmarc.policy",
+        status=Status.WARN,
+        subject=domain,
+        summary=(
+            f"{tag}={effective} applies to {domain}{where}: receivers only monitor, "
+            f"mail failing DMARC is delivered ({_values(policy)})"
+        ),
+        details=details,
+        fix=(
+            f"Once the aggregate reports show all your senders aligned, set {tag}=quarantine, "
+            f"then {tag}=reject, at _dmarc.{found.policy_domain}."
+        ),
+        refs=("RFC 7489 §6.3", "RFC 7489 §6.7"),
+    )
+
+
+def _pct_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
+    name = f"_dmarc.{found.policy_domain}"
+    if policy.pct is None:
+        summary = f"pct={policy.pct_text} is not a number from 0 to 100; receivers may ignore the record's policy"
+    else:
+        summary = f"pct={policy.pct}: the policy applies to {policy.pct}% of failing mail, the rest is only monitored"
+    return Check(
+        id="dmarc.pct",
+        status=Status.WARN,
+        subject=domain,
+        summary=summary,
+        details={"name": name, "pct": policy.pct, "pct_text": policy.pct_text},
+        fix=f"Remove pct= from {name} (the default is 100) once the reports look clean.",
+        refs=("RFC 7489 §6.3",),
+    )
+
+
+def _alignment_check(domain: str, policy: Policy) -> Check:
+    dkim_mode = ALIGNMENT_MODES.get(policy.adkim, policy.adkim)
+    spf_mode = ALIGNMENT_MODES.get(policy.aspf, policy.aspf)
+    return Check(
+        id="dmarc.alignment",
+        status=Status.INFO,
+        subject=domain,
+        summary=f"adkim={policy.adkim} ({dkim_mode}), aspf={policy.aspf} ({spf_mode})",
+        details={"adkim": policy.adkim, "aspf": policy.aspf},
+        refs=("RFC 7489 §3.1",),
+    )
+
+
+# -- report destinations -----------------------------------------------------------
+
+
+async def _report_checks(
+    resolver: Resolver, psl: Any, domain: str, found: FoundRecord, uris: list[ReportUri]
+) -> list[Check]:
+    checks: list[Check] = []
+    if not any(uri.tag == "rua" for uri in uris):
+        checks.append(
+            Check(
+                id="dmarc.rua",
+                status=Status.WARN,
+                subject=domain,
+                summary=f"no rua= in _dmarc.{found.policy_domain}: nobody receives aggregate reports for {domain}",
+                fix=f"Add rua=mailto:dmarc-reports@{found.policy_domain} (or a report service's address).",
+                refs=("RFC 7489 §6.3", "RFC 7489 §7.2"),
+            )
+        )
+    checks.extend(
+        await asyncio.gather(*(_destination_check(resolver, psl, found.policy_domain, uri) for uri in uris))
+    )
+    return checks
+
+
+async def _destination_check(resolver: Resolver, psl: Any, policy_domain: str, uri: ReportUri) -> Check:
+    check_id = f"dmarc.{uri.tag}"
+    kind = "aggregate" if uri.tag == "rua" else "failure"
+    if uri.scheme != "mailto":
+        return Check(
+            id=check_id,
+            status=Status.WARN,
+            subject=uri.address,
+            summary=f"{uri.tag}={uri.uri}: receivers are only required to send {kind} reports to mailto: URIs",
+            fix="Use a mailto: address.",
+            refs=REFS_REPORTS,
+        )
+    same_org = (psl.privatesuffix(uri.domain) or uri.domain) == (psl.privatesuffix(policy_domain) or policy_domain)
+    if same_org:
+        return Check(check_id, Status.PASS, uri.address, f"{kind} reports go to {uri.address}", details={"uri": uri.uri})
+    # One query covers a wildcard authorization too: *._report._dmarc.DEST answers it.
+    name = f"{policy_domain}._report._dmarc.{uri.domain}"
+    outcome = await settle(resolver.query(name, "TXT"))
+    details: dict[str, Any] = {"uri": uri.uri, "authorization": name}
+    if isinstance(outcome, DnsUnavailable):
+        return Check(
+            id=check_id,
+            status=Status.ERROR,
+            subject=uri.address,
+            summary=f"could not tell whether {uri.domain} accepts {kind} reports: {name} TXT: {outcome.reason}",
+            details=details,
+        )
+    records = [] if isinstance(outcome, DnsError) else outcome.texts()
+    if any(_DMARC_START.match(text) for text in records):
+        return Check(
+            id=check_id,
+            status=Status.PASS,
+            subject=uri.address,
+            summary=f"{kind} reports go to {uri.address}, authorized by {name}",
+            details=details,
+            refs=REFS_REPORTS,
+        )
+    why = "does not exist" if isinstance(outcome, NoSuchDomain) else "has no TXT v=DMARC1"
+    return Check(
+        id=check_id,
+        status=Status.WARN,
+        subject=uri.address,
+        summary=(
+            f"{uri.domain} has not authorized {kind} reports for {policy_domain}: {name} {why}; "
+            "receivers will not send them"
+        ),
+        details={**details, "records": records},
+        fix=f'Ask {uri.domain} to publish TXT "v=DMARC1" at {name}, or send reports to an address at {policy_domain}.',
+        refs=REFS_REPORTS,
+    )

@@ -21,6 +21,18 @@ GLOBAL = "Global options"
 class OutputFormat(str, enum.Enum):
     text = "text"
     json = "json"
+    jsonl = "jsonl"
+    junit = "junit"
+    sarif = "sarif"
+    markdown = "markdown"
+
+
+class FailOn(str, enum.Enum):
+    """The least bad status that makes the exit code 1 (see ``exit_code_for``)."""
+
+    warn = "warn"
+    error = "error"
+    fail = "fail"
 
 
 Nameservers = Annotated[
@@ -56,6 +68,27 @@ Format = Annotated[
     OutputFormat,
     typer.Option("--format", help="Report format.", rich_help_panel=GLOBAL, case_sensitive=False),
 ]
+OutputFile = Annotated[
+    Optional[str],
+    typer.Option(
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write the --format report to FILE; the text report still goes to the terminal.",
+        rich_help_panel=GLOBAL,
+        show_default=False,
+    ),
+]
+FailOnOption = Annotated[
+    Optional[FailOn],
+    typer.Option(
+        "--fail-on",
+        help="Exit 1 when a check is this bad or worse (default: 1 on fail, 3 when only errors).",
+        rich_help_panel=GLOBAL,
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
 NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.", rich_help_panel=GLOBAL)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict lines and what failed.", rich_help_panel=GLOBAL)]
 Verbose = Annotated[
@@ -69,6 +102,9 @@ class OutputOptions:
     color: bool = True
     quiet: bool = False
     verbose: bool = False
+    # --output: the --format report goes to this file and the text report to stdout.
+    output_file: str | None = None
+    fail_on: FailOn | None = None
 
 
 def global_options(
@@ -80,6 +116,8 @@ def global_options(
     no_color: bool,
     quiet: bool,
     verbose: bool,
+    output_file: str | None = None,
+    fail_on: FailOn | None = None,
 ):  # type: ignore[no-untyped-def]
     """Validate the global options; return (NetworkOptions, OutputOptions)."""
     from mailcheck.dns.nameservers import parse_nameserver
@@ -96,5 +134,14 @@ def global_options(
     network = NetworkOptions(
         nameservers=tuple(servers), zones=tuple(zones or ()), offline=offline, timeout=timeout
     )
-    output = OutputOptions(format=output_format, color=not no_color, quiet=quiet, verbose=verbose)
+    if output_file is not None and not output_file.strip():
+        raise BadInput("--output needs a file name")
+    output = OutputOptions(
+        format=output_format,
+        color=not no_color,
+        quiet=quiet,
+        verbose=verbose,
+        output_file=output_file,
+        fail_on=fail_on,
+    )
     return network, output

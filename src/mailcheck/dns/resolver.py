@@ -93,7 +93,9 @@ class Resolver:
         self._zone_origins = tuple(dns.name.from_text(o) for o in zone_origins)
         self._zone_resolver = _stub(zone_server and [zone_server], timeout)
         self._upstream = None if offline else _stub(list(upstream) or None, timeout)
-        self._cache: dict[tuple[str, str], asyncio.Future[Answer]] = {}
+        self._zone_signed = _signed(self._zone_resolver)
+        self._upstream_signed = _signed(self._upstream)
+        self._cache: dict[tuple[str, str, bool], asyncio.Future[Answer]] = {}
         self._limit = asyncio.Semaphore(max_in_flight)
         self._in_flight = 0
         self._max_in_flight = 0
@@ -102,9 +104,13 @@ class Resolver:
 
     # -- the one primitive -------------------------------------------------------
 
-    async def query(self, name: str, rdtype: str) -> Answer:
-        """Answer for (name, rdtype), or NoSuchDomain / NoRecords / DnsUnavailable."""
-        key = (name.rstrip(".").lower() or ".", rdtype.upper())
+    async def query(self, name: str, rdtype: str, *, dnssec: bool = False) -> Answer:
+        """Answer for (name, rdtype), or NoSuchDomain / NoRecords / DnsUnavailable.
+
+        ``dnssec`` sets the DO bit, so ``answer.raw.response`` carries the RRSIGs; only
+        the DNSSEC checks want them, so other queries stay small.
+        """
+        key = (name.rstrip(".").lower() or ".", rdtype.upper(), dnssec)
         future = self._cache.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
@@ -161,15 +167,15 @@ class Resolver:
 
     # -- the network -------------------------------------------------------------
 
-    def _route(self, name: str) -> dns.asyncresolver.Resolver | None:
+    def _route(self, name: str, dnssec: bool) -> dns.asyncresolver.Resolver | None:
         if self._zone_resolver is not None and self._zone_origins:
             qname = dns.name.from_text(name)
             if any(qname.is_subdomain(origin) for origin in self._zone_origins):
-                return self._zone_resolver
-        return self._upstream
+                return self._zone_signed if dnssec else self._zone_resolver
+        return self._upstream_signed if dnssec else self._upstream
 
-    async def _fetch(self, name: str, rdtype: str) -> Answer:
-        stub = self._route(name)
+    async def _fetch(self, name: str, rdtype: str, dnssec: bool) -> Answer:
+        stub = self._route(name, dnssec)
         if stub is None:
             self._record(name, rdtype, "-", "offline", time.perf_counter())
             raise DnsUnavailable(name, rdtype, "outside the loaded zones and --offline is set")
@@ -247,6 +253,17 @@ def _stub(nameservers: Sequence[Nameserver] | None, timeout: float) -> dns.async
 
 def _server_text(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
+
+
+def _signed(stub: dns.asyncresolver.Resolver | None) -> dns.asyncresolver.Resolver | None:
+    """A copy of ``stub`` that asks with the DO bit (RFC 3225) for RRSIGs."""
+    if stub is None:
+        return None
+    signed = dns.asyncresolver.Resolver(configure=False)
+    signed.nameservers = list(stub.nameservers)
+    signed.timeout, signed.lifetime, signed.cache, signed.flags = stub.timeout, stub.lifetime, None, stub.flags
+    signed.use_edns(0, dns.flags.DO, EDNS_PAYLOAD)
+    return signed
 
 
 def _no_nameservers_reason(exc: dns.resolver.NoNameservers, server: str) -> str:

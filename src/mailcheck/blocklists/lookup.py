@@ -1,0 +1,163 @@
+"""Ask blocklists about targets, all at once through the run's resolver, and judge the answers.
+
+The resolver caps the queries in flight, so gathering every target × list pair at once
+is safe: the cap, not this module, decides how many go out together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from mailcheck.blocklists.catalogue import LOOPBACK_V4, BlockList
+from mailcheck.blocklists.targets import Target, query_name
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.resolver import Resolver, settle
+from mailcheck.model import Check, Status
+
+# refused: the list's own error code; bad-answer: an answer outside 127.0.0.0/8.
+Outcome = Literal["listed", "clean", "refused", "bad-answer", "unavailable"]
+
+CHECK_ID = "blocklist.listing"
+NXDOMAIN_HIJACK_FIX = (
+    "Query from a resolver that returns NXDOMAIN as it is (not one that rewrites missing "
+    "names), and check that the zone name is a blocklist's."
+)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One target asked of one list, and what the answer means."""
+
+    target: Target
+    blocklist: BlockList
+    query: str
+    outcome: Outcome
+    codes: tuple[str, ...] = ()
+    meanings: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()  # TXT records at the listed name: why, and how to get off
+    error: str | None = None
+    fix: str | None = None
+
+    @property
+    def subject(self) -> str:
+        return f"{self.target.value} @ {self.blocklist.label}"
+
+
+async def look_up(resolver: Resolver, target: Target, blocklist: BlockList) -> Lookup | None:
+    """What ``blocklist`` says about ``target``; None when the list cannot answer for it."""
+    name = query_name(target, blocklist)
+    if name is None:
+        return None
+    try:
+        answer = await resolver.query(name, "A")
+    except (NoSuchDomain, NoRecords):
+        return Lookup(target, blocklist, name, "clean")
+    except DnsUnavailable as exc:
+        return Lookup(target, blocklist, name, "unavailable", error=exc.reason)
+    codes = tuple(sorted({r.address for r in answer.rdata}, key=_address_key))
+    for code in codes:
+        reason = blocklist.error_reason(code)
+        if reason is not None:
+            if _in_loopback(code):
+                return Lookup(target, blocklist, name, "refused", codes, error=reason, fix=blocklist.error_fix)
+            return Lookup(target, blocklist, name, "bad-answer", codes, error=reason, fix=NXDOMAIN_HIJACK_FIX)
+    txt = await settle(resolver.txt(name))
+    reasons = tuple(txt) if isinstance(txt, list) else ()
+    meanings = tuple(dict.fromkeys(blocklist.meaning(code) for code in codes))
+    return Lookup(target, blocklist, name, "listed", codes, meanings, reasons)
+
+
+async def look_up_all(
+    resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]
+) -> list[Lookup]:
+    """Every target × list lookup that applies, started together, in (target, list) order."""
+    results = await asyncio.gather(*(look_up(resolver, t, b) for t in targets for b in lists))
+    return [r for r in results if r is not None]
+
+
+def listing_check(lookup: Lookup) -> Check:
+    """blocklist.listing: one target on one list."""
+    target, blocklist = lookup.target, lookup.blocklist
+    who = target.shown
+    where = f"{blocklist.name} ({blocklist.label})"
+    details: dict[str, object] = {
+        "target": target.value,
+        "kind": target.kind,
+        "list": blocklist.label,
+        "list_name": blocklist.name,
+        "query": blocklist.shown_query(lookup.query),
+        "outcome": lookup.outcome,
+    }
+    if lookup.outcome == "clean":
+        return Check(CHECK_ID, Status.PASS, lookup.subject, f"{who} is not listed on {where}", details)
+    if lookup.outcome in ("unavailable", "refused", "bad-answer"):
+        details.update(codes=list(lookup.codes), reason=lookup.error)
+        verb = {
+            "refused": "refused the query",
+            "bad-answer": "gave an answer that is not a listing",
+            "unavailable": "gave no answer",
+        }[lookup.outcome]
+        return Check(
+            CHECK_ID,
+            Status.ERROR,
+            lookup.subject,
+            f"{where} {verb} for {who}: {lookup.error}; this is not a listing",
+            details,
+            fix=lookup.fix,
+            refs=("RFC 5782 §2.1",) if lookup.outcome != "unavailable" else (),
+        )
+    shown_codes = ", ".join(lookup.codes)
+    details.update(
+        codes=list(lookup.codes),
+        meanings=list(lookup.meanings),
+        reasons=list(lookup.reasons),
+        terms=blocklist.terms,
+        lines=[f"reason: {text}" for text in lookup.reasons] or ["reason: the list published no TXT record"],
+    )
+    delisting = f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"
+    return Check(
+        CHECK_ID,
+        Status.FAIL,
+        lookup.subject,
+        f"{who} is listed on {where}: {'; '.join(lookup.meanings)} ({shown_codes})",
+        details,
+        fix=f"Read the list's reason above and remove the cause{delisting}.",
+        refs=("RFC 5782 §2.1", "RFC 5782 §2.2"),
+    )
+
+
+async def usable_lists(resolver: Resolver, lists: Sequence[BlockList]) -> tuple[list[BlockList], list[Check]]:
+    """The lists this run can ask, and a skip for each that --offline puts out of reach.
+
+    Offline, a list is reachable only when --zone serves its zone: asking the others
+    would only turn every lookup into "could not tell".
+    """
+    if not resolver.offline:
+        return list(lists), []
+    answers = await asyncio.gather(*(settle(resolver.query(b.zone, "SOA")) for b in lists))
+    usable, skipped = [], []
+    for blocklist, answer in zip(lists, answers):
+        if isinstance(answer, DnsUnavailable):
+            skipped.append(
+                Check(
+                    "blocklist.list",
+                    Status.SKIP,
+                    blocklist.label,
+                    f"{blocklist.name} was not asked: --offline is set and --zone does not serve {blocklist.label}",
+                )
+            )
+        else:
+            usable.append(blocklist)
+    return usable, skipped
+
+
+def _address_key(address: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in address.split("."))
+
+
+def _in_loopback(address: str) -> bool:
+    return ipaddress.ip_address(address) in LOOPBACK_V4

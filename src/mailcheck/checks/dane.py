@@ -1,0 +1,150 @@
+"""dane.*: TLSA records at _25._tcp.MXHOST (RFC 7672) and whether each MX's
+certificate matches one of them.
+
+TLSA records mean something only when DNSSEC authenticates them: a sender that does
+DANE ignores unauthenticated TLSA records (RFC 7672 §2.2), so DANE without DNSSEC is a
+warning. Authentication is read from the AD bit of the run's resolver; the loopback
+zone server, being authoritative and not validating, never sets it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.checks.starttls import by_host, mx_addresses
+from mailcheck.smtp.starttls_probe import MxProbe
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.model import Check, Status
+from mailcheck.transport.dane import Tlsa, matches
+
+RFC = "RFC 7672 §3.1"
+
+
+async def check_dane(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
+    try:
+        targets = await mx_addresses(context)
+    except DnsUnavailable:
+        return []  # the mx and smtp checks say the MX lookup failed
+    if not targets:
+        return []
+    hosts = [host for host, _ in targets]
+    found = await asyncio.gather(*(_tlsa(context, host) for host in hosts))
+    checks = [check for check, _ in found]
+    with_records = {host: (records, authenticated) for host, (_, (records, authenticated)) in zip(hosts, found) if records}
+    if not with_records:
+        return checks
+    results = await probes()
+    grouped = by_host(results)
+    for host, (records, authenticated) in with_records.items():
+        if results is None:
+            checks.append(Check("dane.match", Status.SKIP, host, f"certificate of {host} not matched against its TLSA records: --no-smtp"))
+            continue
+        for probe in grouped.get(host, ()):
+            checks.append(_match(probe, records, authenticated))
+    return checks
+
+
+async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tlsa], bool]]:
+    name = f"_25._tcp.{host}"
+    try:
+        answer = await context.resolver.query(name, "TLSA")
+    except (NoSuchDomain, NoRecords):
+        return Check("dane.tlsa", Status.INFO, host, f"no TLSA records at {name}: {host} does not use DANE", details={"name": name}), ([], False)
+    except DnsUnavailable as exc:
+        # A DNSSEC-signed zone whose TLSA lookup fails makes DANE senders defer mail.
+        return Check("dane.tlsa", Status.ERROR, host, f"could not look up {name} TLSA: {exc.reason}"), ([], False)
+    # DNS returns a set in any order; show DANE-EE SPKI records first, as they are the norm.
+    records = sorted(
+        (Tlsa(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer.rdata),
+        key=lambda t: (-t.usage, -t.selector, t.mtype, t.data),
+    )
+    lines = [f"{r.to_text()}  ({r.describe()})" for r in records]
+    details = {"name": name, "records": [r.to_text() for r in records], "authenticated": answer.authenticated, "lines": lines}
+    unusable = [r for r in records if r.usage not in (2, 3)]
+    shown = "; ".join(r.to_text()[:40] + ("…" if len(r.to_text()) > 40 else "") for r in records)
+    if not answer.authenticated:
+        return (
+            Check(
+                "dane.tlsa",
+                Status.WARN,
+                host,
+                f"{len(records)} TLSA record(s) at {name} ({shown}), but the answer is not DNSSEC-authenticated "
+                "(no AD bit): DANE without DNSSEC is ignored by senders",
+                details=details,
+                fix=f"Sign the zone of {host} with DNSSEC (and publish its DS at the parent), or remove the TLSA records.",
+                refs=("RFC 7672 §2.2", "RFC 6698 §4"),
+            ),
+            (records, False),
+        )
+    if len(unusable) == len(records):
+        return (
+            Check(
+                "dane.tlsa",
+                Status.WARN,
+                host,
+                f"TLSA records at {name} use only PKIX usages (0/1), which SMTP senders treat as unusable ({shown})",
+                details=details,
+                fix="Publish DANE-EE (3 1 1) or DANE-TA (2 1 1) records.",
+                refs=("RFC 7672 §3.1.3",),
+            ),
+            (records, True),
+        )
+    return (
+        Check("dane.tlsa", Status.PASS, host, f"{len(records)} DNSSEC-authenticated TLSA record(s) at {name}: {shown}", details=details, refs=(RFC,)),
+        (records, True),
+    )
+
+
+def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
+    if not probe.reachable:
+        return Check("dane.match", Status.SKIP, probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}")
+    if probe.tls is None:
+        return Check(
+            "dane.match",
+            Status.FAIL if authenticated else Status.WARN,
+            probe.subject,
+            f"{probe.label} publishes TLSA records but TLS does not start ({probe.tls_error or 'STARTTLS not offered'}); DANE senders will not deliver",
+            fix=f"Enable STARTTLS on {probe.host}.",
+            refs=("RFC 7672 §2.2",),
+        )
+    # Python 3.11 hands over the leaf only, so DANE-TA (2) records cannot be matched here.
+    chain = [probe.tls.leaf_der]
+    matching = [r for r in records if matches(r, chain)]
+    details = {
+        "records": [r.to_text() for r in records],
+        "matching": [r.to_text() for r in matching],
+        "authenticated": authenticated,
+        "lines": [f"{'match   ' if r in matching else 'no match'} {r.to_text()}  ({r.describe()})" for r in records],
+    }
+    if matching:
+        record = matching[0]
+        return Check(
+            "dane.match",
+            Status.PASS,
+            probe.subject,
+            f"certificate of {probe.label} matches TLSA {record.usage} {record.selector} {record.mtype} ({record.describe()})",
+            details=details,
+            refs=(RFC,),
+        )
+    if any(r.usage == 2 for r in records):
+        return Check(
+            "dane.match",
+            Status.INFO,
+            probe.subject,
+            f"certificate of {probe.label} matches no DANE-EE record; its DANE-TA (2) records name an issuer, "
+            "which this check cannot see (only the server's own certificate is available)",
+            details=details,
+            refs=(RFC,),
+        )
+    return Check(
+        "dane.match",
+        Status.FAIL if authenticated else Status.WARN,
+        probe.subject,
+        f"certificate of {probe.label} matches none of its {len(records)} TLSA record(s)"
+        + ("; DANE senders will not deliver" if authenticated else " (ignored without DNSSEC, but wrong)"),
+        details=details,
+        fix=f"Update _25._tcp.{probe.host} TLSA to the current certificate (publish the next key's record before rolling it).",
+        refs=(RFC, "RFC 7671 §8"),
+    )

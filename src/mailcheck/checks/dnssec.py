@@ -1,0 +1,218 @@
+"""dnssec.*: is the domain signed, is the chain from its parent intact, do the
+signatures verify, and did the resolver validate them?
+
+What is verified, and how:
+
+- ``dnssec.ds``: the parent's DS records (asked of the run's resolver) are compared with
+  the zone's DNSKEY set by recomputing each key's digest (dns.dnssec.make_ds); a DS that
+  matches no key breaks the chain (validating resolvers answer SERVFAIL: a fail).
+- ``dnssec.signatures``: the DNSKEY, SOA and MX RRsets are fetched again with the DO bit
+  (so RRSIGs come along) and each RRSIG is checked with dns.dnssec.validate against the
+  zone's own DNSKEY set, at the current time.
+- ``dnssec.ad``: the AD bit of the run's resolver on the SOA answer. It means something
+  only when that resolver validates; an authoritative server (``--zone``) never sets it,
+  so without it the two checks above are the verification.
+
+This checks one link (parent DS -> zone), not the whole chain up to the root; the AD bit
+of a validating resolver covers the rest. Unsigned is info, never a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.resolver import Resolver, settle
+from mailcheck.model import Check, Status
+
+SIGNED_TYPES = ("DNSKEY", "SOA", "MX")
+EXPIRY_WARNING_DAYS = 7
+REF_DS = "RFC 4035 §5.2"
+REF_SIG = "RFC 4035 §5.3"
+
+
+async def check_dnssec(context: DomainContext) -> list[Check]:
+    domain = context.domain.ascii
+    resolver = context.resolver
+    dnskey, ds, soa = await asyncio.gather(
+        settle(resolver.query(domain, "DNSKEY")), settle(resolver.query(domain, "DS")), settle(resolver.query(domain, "SOA"))
+    )
+    if isinstance(dnskey, DnsUnavailable):
+        return [Check("dnssec.signed", Status.ERROR, domain, f"could not look up {domain} DNSKEY: {dnskey.reason}")]
+    if isinstance(dnskey, DnsError):
+        if not isinstance(ds, DnsError) and ds.rdata:
+            return [
+                Check(
+                    "dnssec.ds",
+                    Status.FAIL,
+                    domain,
+                    f"the parent publishes {len(ds.rdata)} DS record(s) for {domain}, but the zone has no DNSKEY: validating resolvers reject every answer",
+                    details={"ds": ds.to_text()},
+                    fix=f"Sign {domain} again with the key the DS names, or remove the DS at the registrar.",
+                    refs=(REF_DS,),
+                )
+            ]
+        return [
+            Check(
+                "dnssec.signed",
+                Status.INFO,
+                domain,
+                f"{domain} is not DNSSEC-signed (no DNSKEY, no DS at the parent): answers can be forged, and DANE cannot be used",
+                fix="Enable DNSSEC at your DNS host and publish the DS record at your registrar.",
+                refs=("RFC 4033",),
+            )
+        ]
+    keys = sorted(dnskey.rdata, key=lambda k: (-(k.flags & 1), k.flags, k.to_text()))  # KSKs first
+    from dns.dnssec import key_id
+
+    described = [f"{'KSK' if k.flags & 1 else 'ZSK'} {key_id(k)} alg {k.algorithm.name if hasattr(k.algorithm, 'name') else k.algorithm}" for k in keys]
+    checks = [
+        Check(
+            "dnssec.signed",
+            Status.PASS,
+            domain,
+            f"{domain} publishes {len(keys)} DNSKEY(s): {', '.join(described)}",
+            details={"dnskey": described},
+        ),
+        _ds(domain, keys, ds),
+        await _signatures(resolver, domain, dnskey),
+        _ad(domain, soa),
+    ]
+    return checks
+
+
+def _ds(domain: str, keys, ds) -> Check:  # type: ignore[no-untyped-def]
+    import dns.dnssec
+
+    if isinstance(ds, DnsUnavailable):
+        return Check("dnssec.ds", Status.ERROR, domain, f"could not look up the DS of {domain} at its parent: {ds.reason}")
+    if isinstance(ds, DnsError) or not ds.rdata:
+        return Check(
+            "dnssec.ds",
+            Status.WARN,
+            domain,
+            f"{domain} is signed but its parent has no DS record: no resolver can validate it (an island of security)",
+            fix=f"Publish the DS record of {domain}'s KSK at your registrar.",
+            refs=(REF_DS,),
+        )
+    import dns.name
+
+    name = dns.name.from_text(domain)
+    matched = []
+    for record in ds.rdata:
+        for key in keys:
+            if dns.dnssec.key_id(key) != record.key_tag:
+                continue
+            try:
+                if dns.dnssec.make_ds(name, key, record.digest_type) == record:
+                    matched.append((record, key))
+            except (dns.dnssec.UnsupportedAlgorithm, ValueError):
+                continue
+    shown = "; ".join(r.to_text() for r in ds.rdata)
+    details = {"ds": [r.to_text() for r in ds.rdata], "matched": [r.to_text() for r, _ in matched]}
+    if matched:
+        record, _ = matched[0]
+        return Check("dnssec.ds", Status.PASS, domain, f"the parent's DS {record.key_tag} (digest type {record.digest_type}) matches a DNSKEY of {domain}: the chain of trust is intact", details=details, refs=(REF_DS,))
+    return Check(
+        "dnssec.ds",
+        Status.FAIL,
+        domain,
+        f"no DS at the parent ({shown}) matches a DNSKEY of {domain}: validating resolvers answer SERVFAIL for the whole domain",
+        details=details,
+        fix="Publish the DS of the current KSK at the registrar (or restore the key the DS names).",
+        refs=(REF_DS, "RFC 6781 §4.1.2"),
+    )
+
+
+async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type: ignore[no-untyped-def]
+    import dns.dnssec
+    import dns.name
+    import dns.rdataclass
+    import dns.rdatatype
+
+    name = dns.name.from_text(domain)
+    responses = await asyncio.gather(*(_signed_response(resolver, domain, t) for t in SIGNED_TYPES), return_exceptions=True)
+    keyring = {name: dnskey.raw.rrset}
+    verified, problems, lines = [], [], []
+    expiries = []
+    now = dt.datetime.now(dt.timezone.utc)
+    for rdtype, response in zip(SIGNED_TYPES, responses):
+        if isinstance(response, DnsUnavailable):
+            return Check("dnssec.signatures", Status.ERROR, domain, f"could not fetch the signed {rdtype} of {domain}: {response.reason}")
+        if isinstance(response, (NoRecords, NoSuchDomain)):
+            continue  # a domain without MX has nothing there to sign
+        if isinstance(response, BaseException):
+            raise response
+        code = dns.rdatatype.from_text(rdtype)
+        rrset = response.get_rrset(response.answer, name, dns.rdataclass.IN, code)
+        sigs = response.get_rrset(response.answer, name, dns.rdataclass.IN, dns.rdatatype.RRSIG, code)
+        if rrset is None:
+            continue
+        if sigs is None:
+            problems.append(f"{rdtype} has no RRSIG")
+            lines.append(f"{rdtype}: no RRSIG")
+            continue
+        try:
+            dns.dnssec.validate(rrset, sigs, keyring)
+        except dns.dnssec.ValidationFailure as exc:
+            problems.append(f"{rdtype}: {exc}")
+            lines.append(f"{rdtype}: does not validate ({exc})")
+            continue
+        until = min(dt.datetime.fromtimestamp(s.expiration, dt.timezone.utc) for s in sigs)
+        expiries.append(until)
+        verified.append(rdtype)
+        lines.append(f"{rdtype}: RRSIG by key {', '.join(str(s.key_tag) for s in sigs)} validates, until {until:%Y-%m-%d}")
+    details = {"verified": verified, "problems": problems, "lines": lines}
+    if problems:
+        return Check(
+            "dnssec.signatures",
+            Status.FAIL,
+            domain,
+            f"DNSSEC signatures of {domain} do not verify: {'; '.join(problems)}",
+            details=details,
+            fix="Re-sign the zone (check the signer's clock and key rollover); validating resolvers reject bogus answers.",
+            refs=(REF_SIG,),
+        )
+    if not verified:
+        return Check("dnssec.signatures", Status.WARN, domain, f"no signed RRset of {domain} could be checked", details=details, refs=(REF_SIG,))
+    soonest = min(expiries)
+    days = (soonest - now).total_seconds() / 86400
+    if days < EXPIRY_WARNING_DAYS:
+        return Check(
+            "dnssec.signatures",
+            Status.WARN,
+            domain,
+            f"RRSIGs over {', '.join(verified)} verify but expire in {days:.1f} days ({soonest:%Y-%m-%d %H:%M} UTC)",
+            details=details,
+            fix="Check that the zone is re-signed automatically before signatures expire.",
+            refs=(REF_SIG,),
+        )
+    return Check(
+        "dnssec.signatures",
+        Status.PASS,
+        domain,
+        f"RRSIGs over {', '.join(verified)} verify against the zone's DNSKEYs (checked here with dns.dnssec.validate); first expiry {soonest:%Y-%m-%d}",
+        details=details,
+        refs=(REF_SIG,),
+    )
+
+
+def _ad(domain: str, soa) -> Check:  # type: ignore[no-untyped-def]
+    if isinstance(soa, DnsError):
+        return Check("dnssec.ad", Status.INFO, domain, f"the AD bit could not be read: {soa.reason}")
+    if soa.authenticated:
+        return Check("dnssec.ad", Status.PASS, domain, f"the resolver validated {domain} (AD bit set on its answers)")
+    return Check(
+        "dnssec.ad",
+        Status.INFO,
+        domain,
+        f"the resolver did not set the AD bit for {domain}: it does not validate (or the answer came from --zone); "
+        "the DS and signature checks above are this run's verification",
+    )
+
+
+async def _signed_response(resolver: Resolver, name: str, rdtype: str):  # type: ignore[no-untyped-def]
+    """The full response to (name, rdtype) asked with the DO bit, RRSIGs included."""
+    return (await resolver.query(name, rdtype, dnssec=True)).raw.response

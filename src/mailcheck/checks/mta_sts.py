@@ -1,0 +1,348 @@
+"""mta-sts.*: the domain's MTA-STS record and policy (RFC 8461), tied to its real MX
+hosts and to the certificates those hosts present.
+
+checkdmarc parses the record and the policy well, so we use its parsers; but its own
+fetch resolves through the OS and follows none of our options, so DNS and HTTPS are
+ours (mailcheck.transport.https).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.checks.mx import MxRecord, is_null_mx, mx_records
+from mailcheck.smtp.starttls_probe import MxProbe
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.model import Check, Status
+
+POLICY_PATH = "/.well-known/mta-sts.txt"
+# RFC 8461 §3.3: senders may refuse policies larger than 64 KiB.
+MAX_POLICY_BYTES = 64 * 1024
+RFC_RECORD = "RFC 8461 §3.1"
+RFC_POLICY = "RFC 8461 §3.2"
+RFC_FETCH = "RFC 8461 §3.3"
+RFC_MX = "RFC 8461 §4.1"
+RFC_CERT = "RFC 8461 §4.2"
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str
+    max_age: int
+    mx: tuple[str, ...]
+
+
+async def check_mta_sts(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
+    """``probes``: awaits the STARTTLS results of the MX hosts (None when SMTP is off);
+    the record and policy are fetched while those sessions run."""
+    domain = context.domain.ascii
+    record_check, found = await _record(context, domain)
+    checks = [record_check]
+    if not found:
+        return checks
+    policy_checks, policy = await _policy(context, domain)
+    checks.extend(policy_checks)
+    if policy is None:
+        return checks
+    checks.append(_mode(domain, policy))
+    try:
+        records = await mx_records(context.resolver, domain)
+    except (NoSuchDomain, DnsUnavailable) as exc:
+        checks.append(Check("mta-sts.mx", Status.ERROR, domain, f"could not read the MX records of {domain}: {exc.reason}"))
+        return checks
+    hosts = [] if is_null_mx(records) else _hosts(records)
+    checks.extend(_coverage(domain, policy, host) for host in hosts)
+    if policy.mode != "none" and hosts:
+        try:
+            results = await probes()
+        except DnsUnavailable:
+            results = []  # the smtp checks report the failed lookup
+        checks.extend(_certificates(policy, hosts, results))
+    return checks
+
+
+def _hosts(records: list[MxRecord]) -> list[str]:
+    return list(dict.fromkeys(r.host for r in records))
+
+
+# -- the _mta-sts TXT record ------------------------------------------------------
+
+
+async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
+    name = f"_mta-sts.{domain}"
+    try:
+        texts = await context.resolver.txt(name)
+    except (NoSuchDomain, NoRecords):
+        texts = []
+    except DnsUnavailable as exc:
+        return Check("mta-sts.record", Status.ERROR, domain, f"could not look up {name} TXT: {exc.reason}"), False
+    # RFC 8461 §3.1: TXT records at the name that do not start with v=STSv1 are ignored.
+    records = [t for t in texts if t.startswith("v=STSv1")]
+    if not records:
+        return (
+            Check(
+                "mta-sts.record",
+                Status.INFO,
+                domain,
+                f"no MTA-STS record at {name}: senders fall back to opportunistic TLS, which an attacker can strip",
+                details={"name": name, "txt": texts},
+                fix=f"Publish {name} TXT \"v=STSv1; id=YYYYMMDD01\" and a policy at https://mta-sts.{domain}{POLICY_PATH}.",
+                refs=(RFC_RECORD,),
+            ),
+            False,
+        )
+    if len(records) > 1:
+        return (
+            Check(
+                "mta-sts.record",
+                Status.FAIL,
+                domain,
+                f"{len(records)} MTA-STS records at {name}; senders ignore them all: " + " | ".join(records),
+                details={"name": name, "records": records},
+                fix="Keep exactly one v=STSv1 record.",
+                refs=(RFC_RECORD,),
+            ),
+            False,
+        )
+    from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_record
+
+    record = records[0]
+    try:
+        parsed = parse_mta_sts_record(record)
+    except MTASTSError as exc:
+        return (
+            Check(
+                "mta-sts.record",
+                Status.FAIL,
+                domain,
+                f"MTA-STS record at {name} is invalid: {exc} (record: {record})",
+                details={"name": name, "record": record},
+                fix="Write the record as \"v=STSv1; id=ID\" where ID is 1-32 letters or digits.",
+                refs=(RFC_RECORD,),
+            ),
+            False,
+        )
+    warnings = list(parsed["warnings"])
+    return (
+        Check(
+            "mta-sts.record",
+            Status.WARN if warnings else Status.PASS,
+            domain,
+            f"{name}: {record} (policy id {parsed['tags'].get('id')})" + (f"; {warnings[0]}" if warnings else ""),
+            details={"name": name, "record": record, "id": parsed["tags"].get("id"), "warnings": warnings},
+            refs=(RFC_RECORD,),
+        ),
+        True,
+    )
+
+
+# -- the policy file ----------------------------------------------------------------
+
+
+async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Policy | None]:
+    from mailcheck.transport.https import fetch
+    from mailcheck.transport.trust import client_context
+
+    url = f"https://mta-sts.{domain}{POLICY_PATH}"
+    port = context.options.https_port
+    fetched = await fetch(
+        context.resolver,
+        url,
+        ssl_context=client_context(context.options.ca_file),
+        timeout=context.timeout,
+        limit=MAX_POLICY_BYTES,
+        port=None if port == 443 else port,
+    )
+    where = f"{url} ({fetched.address}:{port})" if fetched.address else url
+    details = {"url": url, "address": fetched.address, "port": port, "status": fetched.status}
+
+    def fail(summary: str, fix: str, refs: tuple[str, ...] = (RFC_FETCH,)) -> tuple[list[Check], None]:
+        return [Check("mta-sts.policy", Status.FAIL, domain, summary, details=details, fix=fix, refs=refs)], None
+
+    if fetched.error is not None:
+        if fetched.certificate_error:
+            return fail(
+                f"MTA-STS policy {where}: {fetched.error}; senders must not use a policy fetched without a valid certificate",
+                f"Serve mta-sts.{domain} with a certificate from a public CA that names mta-sts.{domain}.",
+                (RFC_FETCH, "RFC 8461 §3.3 (HTTPS certificate)"),
+            )
+        return fail(
+            f"could not fetch the MTA-STS policy {where}: {fetched.error}",
+            f"Serve the policy at {url} over HTTPS.",
+        )
+    if 300 <= fetched.status < 400:
+        return fail(
+            f"MTA-STS policy {where} answers HTTP {fetched.status} redirect to {fetched.location}; senders must not follow redirects",
+            f"Serve the policy directly at {url}, without a redirect.",
+        )
+    if fetched.status != 200:
+        return fail(
+            f"MTA-STS policy {where} answers HTTP {fetched.status}; only 200 is accepted",
+            f"Serve the policy at {url} with status 200.",
+        )
+    media_type = fetched.content_type.split(";", 1)[0].strip().lower()
+    if media_type != "text/plain":
+        return fail(
+            f"MTA-STS policy {where} is served as {fetched.content_type or 'no Content-Type'}, not text/plain",
+            "Serve the policy with Content-Type: text/plain.",
+        )
+    if fetched.oversize:
+        return fail(
+            f"MTA-STS policy {where} is larger than {MAX_POLICY_BYTES} bytes (64 KiB); senders may refuse it",
+            "Keep the policy under 64 KiB: it only needs version, mode, mx and max_age lines.",
+        )
+    from checkdmarc.mta_sts import MTASTSPolicySyntaxError, parse_mta_sts_policy
+
+    text = fetched.body.decode("utf-8", "replace")
+    try:
+        parsed = parse_mta_sts_policy(text)
+    except MTASTSPolicySyntaxError as exc:
+        return fail(
+            f"MTA-STS policy {where} is invalid: {exc}",
+            "Write the policy as lines 'version: STSv1', 'mode: enforce|testing|none', 'mx: HOST' (one per MX pattern), 'max_age: SECONDS' (at most 31557600).",
+            (RFC_POLICY,),
+        )
+    fields = parsed["policy"]
+    policy = Policy(mode=str(fields["mode"]), max_age=int(fields["max_age"]), mx=tuple(fields["mx"]))
+    warnings = list(parsed["warnings"])
+    status = Status.WARN if warnings else Status.PASS
+    fix = None
+    # RFC 8461 §3.2 recommends weeks or more; a short max_age leaves a window after each expiry.
+    if policy.mode == "enforce" and policy.max_age < 86400:
+        warnings.append(f"max_age {policy.max_age}s is under a day; RFC 8461 recommends weeks or more")
+        status, fix = Status.WARN, "Raise max_age to at least 604800 (one week) once the policy is stable."
+    summary = (
+        f"MTA-STS policy {where}: mode {policy.mode}, max_age {policy.max_age}, "
+        f"mx {', '.join(policy.mx) or '(none)'}"
+    )
+    if warnings:
+        summary += f"; {warnings[0]}"
+    lines = [line for line in text.splitlines() if line.strip()]
+    return [
+        Check(
+            "mta-sts.policy",
+            status,
+            domain,
+            summary,
+            details={**details, "mode": policy.mode, "max_age": policy.max_age, "mx": list(policy.mx), "warnings": warnings, "lines": lines},
+            fix=fix,
+            refs=(RFC_POLICY,),
+        )
+    ], policy
+
+
+def _mode(domain: str, policy: Policy) -> Check:
+    if policy.mode == "enforce":
+        return Check("mta-sts.mode", Status.PASS, domain, "MTA-STS mode enforce: senders refuse to deliver without valid TLS to a listed MX", details={"mode": "enforce"})
+    if policy.mode == "testing":
+        return Check(
+            "mta-sts.mode",
+            Status.INFO,
+            domain,
+            "MTA-STS mode testing: senders report TLS failures (TLS-RPT) but still deliver without TLS",
+            details={"mode": "testing"},
+            fix="Switch to mode: enforce once TLS-RPT reports show no failures.",
+            refs=(RFC_POLICY,),
+        )
+    return Check(
+        "mta-sts.mode",
+        Status.WARN,
+        domain,
+        "MTA-STS mode none: the policy is withdrawn and protects nothing",
+        details={"mode": "none"},
+        fix="Use mode: testing, then enforce; or remove the _mta-sts record once caches have expired.",
+        refs=(RFC_POLICY, "RFC 8461 §8.3"),
+    )
+
+
+# -- tying the policy to the real MX hosts --------------------------------------------
+
+
+def _coverage(domain: str, policy: Policy, host: str) -> Check:
+    from checkdmarc.mta_sts import mx_in_mta_sts_patterns
+
+    patterns = ", ".join(policy.mx) or "(none)"
+    details = {"host": host, "patterns": list(policy.mx), "mode": policy.mode}
+    if mx_in_mta_sts_patterns(host, list(policy.mx)):
+        return Check("mta-sts.mx", Status.PASS, host, f"MX {host} is covered by the MTA-STS policy's mx patterns ({patterns})", details=details)
+    status = {"enforce": Status.FAIL, "testing": Status.WARN}.get(policy.mode, Status.INFO)
+    consequence = {
+        "enforce": "senders enforcing the policy will not deliver to it",
+        "testing": "senders will report failures for it, and refuse it once the mode is enforce",
+    }.get(policy.mode, "it does not matter while the mode is none")
+    return Check(
+        "mta-sts.mx",
+        status,
+        host,
+        f"MX {host} is not covered by the MTA-STS policy's mx patterns ({patterns}): {consequence}",
+        details={**details, "covered": False},
+        fix=f"Add 'mx: {host}' (or a matching '*.' pattern) to the policy and change the id in _mta-sts.{domain}.",
+        refs=(RFC_MX,),
+    )
+
+
+def _certificates(policy: Policy, hosts: Sequence[str], probes: Sequence[MxProbe] | None) -> list[Check]:
+    """RFC 8461 §4.2: under the policy, each MX must offer STARTTLS with a certificate
+    that chains to a trusted root and names the MX host."""
+    from mailcheck.checks.starttls import by_host
+
+    if probes is None:
+        return [
+            Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)")
+            for host in hosts
+        ]
+    grouped = by_host(probes)
+    checks = []
+    for host in hosts:
+        if not grouped.get(host):
+            checks.append(Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: {host} has no address"))
+        checks.extend(_certificate(policy, probe) for probe in grouped.get(host, ()))
+    return checks
+
+
+def _certificate(policy: Policy, probe: MxProbe) -> Check:
+    enforce = policy.mode == "enforce"
+    consequence = "senders enforcing it will not deliver there" if enforce else "senders will report a failure"
+    failed = Status.FAIL if enforce else Status.WARN
+    host = probe.host
+    if not probe.reachable:
+        return Check("mta-sts.certificate", Status.SKIP, probe.subject, f"certificate of {probe.label} not checked against the MTA-STS policy: {probe.error}")
+    tls = probe.tls
+    if tls is None:
+        why = "does not offer STARTTLS" if not probe.starttls_offered else f"fails the TLS handshake ({probe.tls_error})"
+        if probe.error is not None and not probe.starttls_offered:
+            return Check("mta-sts.certificate", Status.ERROR, probe.subject, f"could not tell whether {probe.label} satisfies the MTA-STS policy: {probe.error}")
+        return Check(
+            "mta-sts.certificate",
+            failed,
+            probe.subject,
+            f"MX {probe.label} {why}; under MTA-STS mode {policy.mode} {consequence}",
+            details={"host": host, "mode": policy.mode},
+            fix=f"Enable STARTTLS on {host} with a certificate for {host} from a public CA.",
+            refs=(RFC_CERT,),
+        )
+    problems = []
+    if not tls.trusted:
+        problems.append(f"its certificate does not validate ({tls.trust_error})")
+    if not tls.hostname_match:
+        problems.append(f"its certificate does not name {host} (names: {', '.join(tls.sans) or tls.subject})")
+    details = {"host": host, "mode": policy.mode, "trusted": tls.trusted, "hostname_match": tls.hostname_match}
+    if problems:
+        return Check(
+            "mta-sts.certificate",
+            failed,
+            probe.subject,
+            f"MX {probe.label}: {'; '.join(problems)}; under MTA-STS mode {policy.mode} {consequence}",
+            details=details,
+            fix=f"Give {host} a certificate for {host} from a public CA, with its full chain.",
+            refs=(RFC_CERT,),
+        )
+    return Check(
+        "mta-sts.certificate",
+        Status.PASS,
+        probe.subject,
+        f"MX {probe.label} presents a valid certificate for {host}, as the MTA-STS policy requires",
+        details=details,
+    )

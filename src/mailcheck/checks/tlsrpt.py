@@ -1,0 +1,123 @@
+"""tlsrpt.*: the SMTP TLS Reporting record (RFC 8460) and where its reports go.
+
+checkdmarc parses the record and validates its URIs; we look it up ourselves (through
+the run's resolver) and add what checkdmarc does not: whether each rua destination can
+receive a report at all (a mailto: domain that takes mail, an https: host that resolves).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.resolver import Resolver
+from mailcheck.model import Check, Status
+
+RFC_RECORD = "RFC 8460 §3"
+
+
+async def check_tlsrpt(context: DomainContext) -> list[Check]:
+    domain = context.domain.ascii
+    name = f"_smtp._tls.{domain}"
+    texts, sts = await asyncio.gather(_txt(context.resolver, name), _txt(context.resolver, f"_mta-sts.{domain}"))
+    if isinstance(texts, DnsUnavailable):
+        return [Check("tlsrpt.record", Status.ERROR, domain, f"could not look up {name} TXT: {texts.reason}")]
+    # RFC 8460 §3: records that do not start with the version are ignored.
+    records = [t for t in texts if t.startswith("v=TLSRPTv1")]
+    if not records:
+        uses_sts = not isinstance(sts, DnsError) and any(t.startswith("v=STSv1") for t in sts)
+        return [
+            Check(
+                "tlsrpt.record",
+                Status.WARN if uses_sts else Status.INFO,
+                domain,
+                f"no TLS-RPT record at {name}: senders cannot tell you when TLS to your MX fails"
+                + ("; with MTA-STS published, those failures are mail you lose unseen" if uses_sts else ""),
+                details={"name": name, "txt": list(texts)},
+                fix=f"Publish {name} TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}\".",
+                refs=(RFC_RECORD, "RFC 8461 §6") if uses_sts else (RFC_RECORD,),
+            )
+        ]
+    if len(records) > 1:
+        return [
+            Check(
+                "tlsrpt.record",
+                Status.FAIL,
+                domain,
+                f"{len(records)} TLS-RPT records at {name}; senders ignore them all: " + " | ".join(records),
+                details={"name": name, "records": records},
+                fix="Keep exactly one v=TLSRPTv1 record; list several destinations in its rua, separated by commas.",
+                refs=("RFC 8460 §3",),
+            )
+        ]
+    from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
+
+    record = records[0]
+    try:
+        parsed = parse_smtp_tls_reporting_record(record)
+    except SMTPTLSReportingError as exc:
+        return [
+            Check(
+                "tlsrpt.record",
+                Status.FAIL,
+                domain,
+                f"TLS-RPT record at {name} is invalid: {exc} (record: {record})",
+                details={"name": name, "record": record},
+                fix="Write the record as \"v=TLSRPTv1; rua=mailto:ADDRESS\" (or rua=https://URL).",
+                refs=(RFC_RECORD,),
+            )
+        ]
+    uris = list(parsed["tags"]["rua"]["value"])
+    warnings = list(parsed["warnings"])
+    checks = [
+        Check(
+            "tlsrpt.record",
+            Status.WARN if warnings else Status.PASS,
+            domain,
+            f"{name}: {record}" + (f"; {warnings[0]}" if warnings else ""),
+            details={"name": name, "record": record, "rua": uris, "warnings": warnings},
+            refs=(RFC_RECORD,),
+        )
+    ]
+    checks.extend(await asyncio.gather(*(_destination(context.resolver, uri) for uri in uris)))
+    return checks
+
+
+async def _txt(resolver: Resolver, name: str) -> list[str] | DnsUnavailable:
+    try:
+        return await resolver.txt(name)
+    except (NoSuchDomain, NoRecords):
+        return []
+    except DnsUnavailable as exc:
+        return exc
+
+
+async def _destination(resolver: Resolver, uri: str) -> Check:
+    """tlsrpt.rua: can this destination receive a report?"""
+    from urllib.parse import urlsplit
+
+    if uri.lower().startswith("mailto:"):
+        address = uri[len("mailto:"):].split("!", 1)[0]
+        host = address.rpartition("@")[2].lower().rstrip(".")
+        kind, lookups = "mail domain", (resolver.query(host, "MX"), resolver.addresses(host))
+    else:
+        host = (urlsplit(uri).hostname or "").lower()
+        kind, lookups = "host", (resolver.addresses(host),)
+    outcomes = await asyncio.gather(*lookups, return_exceptions=True)
+    if any(not isinstance(o, BaseException) for o in outcomes):
+        return Check("tlsrpt.rua", Status.PASS, uri, f"TLS reports go to {uri}; {kind} {host} resolves", details={"uri": uri, "host": host})
+    if any(isinstance(o, DnsUnavailable) for o in outcomes):
+        return Check("tlsrpt.rua", Status.ERROR, uri, f"could not tell whether {host} ({uri}) can receive TLS reports: DNS did not answer")
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, DnsError):
+            raise outcome
+    return Check(
+        "tlsrpt.rua",
+        Status.FAIL,
+        uri,
+        f"TLS reports cannot be delivered to {uri}: {kind} {host} has no MX or address records",
+        details={"uri": uri, "host": host},
+        fix=f"Point rua at an address or URL whose {kind} exists.",
+        refs=("RFC 8460 §3",),
+    )

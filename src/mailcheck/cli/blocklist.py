@@ -1,0 +1,90 @@
+"""``mailcheck blocklist TARGET...``: IPs, domains, URLs and addresses on DNS blocklists."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from mailcheck.cli import app
+from mailcheck.cli.options import (
+    FailOnOption,
+    Format,
+    Nameservers,
+    NoColor,
+    Offline,
+    OutputFile,
+    OutputFormat,
+    Quiet,
+    Timeout,
+    Verbose,
+    Zones,
+    global_options,
+)
+
+LISTS = "List choice"
+
+# Shared with ``mailcheck links``.
+CustomLists = Annotated[
+    Optional[list[str]],
+    typer.Option("--list", metavar="ip:ZONE|domain:ZONE", help="Also ask this list (repeatable).", rich_help_panel=LISTS, show_default=False),
+]
+OnlyLists = Annotated[
+    Optional[list[str]],
+    typer.Option("--only", metavar="NAME", help="Ask only these catalogue lists (repeatable): zen, spamcop, barracuda, dbl, uribl, surbl.", rich_help_panel=LISTS, show_default=False),
+]
+SkipLists = Annotated[
+    Optional[list[str]],
+    typer.Option("--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False),
+]
+DqsKey = Annotated[
+    Optional[str],
+    typer.Option("--dqs-key", envvar="MAILCHECK_DQS_KEY", metavar="KEY", help="Ask Spamhaus through its Data Query Service with this key (KEY.zen.dq.spamhaus.net).", rich_help_panel=LISTS, show_default=False),
+]
+
+
+def list_choice(only, skip, custom, dqs_key):  # type: ignore[no-untyped-def]
+    from mailcheck.commands.blocklist import ListChoice
+
+    return ListChoice(tuple(only or ()), tuple(skip or ()), tuple(custom or ()), dqs_key)
+
+
+@app.command()
+def blocklist(
+    targets: Annotated[
+        Optional[list[str]],
+        typer.Argument(metavar="TARGET...", help="IP addresses, domains, URLs (their host) or email addresses (their domain).", show_default=False),
+    ] = None,
+    from_file: Annotated[
+        Optional[str],
+        typer.Option("--from-file", metavar="FILE", help="Read targets from FILE, one a line ('-' for stdin).", show_default=False),
+    ] = None,
+    self_test: Annotated[
+        bool,
+        typer.Option("--self-test", help="Ask each list about its RFC 5782 test points and leave out lists that misbehave."),
+    ] = False,
+    custom: CustomLists = None,
+    only: OnlyLists = None,
+    skip: SkipLists = None,
+    dqs_key: DqsKey = None,
+    nameserver: Nameservers = None,
+    zone: Zones = None,
+    offline: Offline = False,
+    timeout: Timeout = 5.0,
+    output_format: Format = OutputFormat.text,
+    no_color: NoColor = False,
+    quiet: Quiet = False,
+    verbose: Verbose = False,
+    output_file: OutputFile = None,
+    fail_on: FailOnOption = None,
+) -> int:
+    """Look up IPs, domains, URLs and email addresses on DNS blocklists."""
+    from mailcheck.cli.output import emit
+    from mailcheck.commands.blocklist import BlocklistRequest, run_blocklist
+
+    network, output = global_options(
+        nameserver, zone, offline, timeout, output_format, no_color, quiet, verbose, output_file, fail_on
+    )
+    request = BlocklistRequest.from_cli(targets or (), from_file, list_choice(only, skip, custom, dqs_key), self_test)
+    reports, log = run_blocklist(request, network)
+    return emit(reports, output, log)

@@ -1,0 +1,195 @@
+"""Run ``mailcheck check``: everything a config lists, held to its expectations.
+
+For each domain: its domain report (once per sending IP, merged), the probes of its
+addresses, then its expectations judged on all of that, then its accepted warnings
+downgraded. Domains that share zones and nameservers share one run (one zone server,
+one resolver and cache); domains with their own get their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.commands.domain import DEFAULT_CONCURRENCY, DomainRequest, crash_report
+from mailcheck.config import Config, DomainConfig
+from mailcheck.dns.resolver import QueryRecord
+from mailcheck.errors import BadInput
+from mailcheck.model import Report
+from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+
+
+@dataclass(frozen=True)
+class CliOverrides:
+    """Global options given on the command line win over the config's."""
+
+    nameservers: tuple = ()  # parsed Nameserver objects
+    zones: tuple[str, ...] = ()
+    offline: bool = False
+    timeout: float | None = None
+
+
+@dataclass(frozen=True)
+class Planned:
+    domain: DomainConfig
+    requests: tuple[DomainRequest, ...]  # one per sending IP (or one without)
+
+
+def select(config: Config, names: Sequence[str]) -> tuple[DomainConfig, ...]:
+    """The config's domains, or those named on the command line (which must be in it)."""
+    if not names:
+        return config.domains
+    known = {d.name.lower().rstrip("."): d for d in config.domains}
+    chosen = []
+    for name in names:
+        domain = known.get(name.lower().rstrip("."))
+        if domain is None:
+            raise BadInput(f"{name} is not in {config.path} (it lists {', '.join(known)})")
+        chosen.append(domain)
+    return tuple(dict.fromkeys(chosen))
+
+
+def run_check(
+    config: Config,
+    domains: Sequence[DomainConfig],
+    cli: CliOverrides,
+    *,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_report: Callable[[Report], None] | None = None,
+) -> tuple[list[Report], list[QueryRecord]]:
+    from mailcheck.dns.nameservers import parse_nameserver
+
+    groups: dict[tuple, list[Planned]] = {}
+    for domain in domains:
+        servers = cli.nameservers or tuple(parse_nameserver(s) for s in config.nameservers_for(domain))
+        zones = tuple(dict.fromkeys(config.zones_for(domain) + cli.zones))
+        offline = config.offline or cli.offline
+        if offline and not zones:
+            raise BadInput(f"{config.path}:{domain.line}: {domain.name} is offline but has no zones to answer from")
+        timeout = cli.timeout or config.timeout or 5.0
+        network = NetworkOptions(nameservers=servers, zones=zones, offline=offline, timeout=timeout)
+        groups.setdefault((network,), []).append(Planned(domain, _requests(config, domain)))
+
+    reports: list[Report] = []
+    log: list[QueryRecord] = []
+    for (network,), planned in groups.items():
+        with serving_zones(network.zones) as zones:
+            domain_reports, queries = asyncio.run(_domain_reports(planned, network, zones, concurrency))
+        log.extend(queries)
+        probe_reports = _probes(config, [p.domain for p in planned], network)
+        for plan, report in zip(planned, domain_reports):
+            probes = probe_reports.get(plan.domain.name, [])
+            for final in _judged(config, plan.domain, report, probes):
+                reports.append(final)
+                if on_report is not None:
+                    on_report(final)
+    return reports, log
+
+
+def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]:
+    smtp = config.smtp if domain.smtp is None else domain.smtp
+    port = domain.smtp_port or config.smtp_port
+    try:
+        return tuple(
+            DomainRequest.from_cli([domain.name], domain.dkim_selectors, ip, None, None, smtp=smtp, port=port)
+            for ip in (domain.sending_ips or (None,))
+        )
+    except BadInput as exc:
+        raise BadInput(f"{config.path}:{domain.line}: {domain.name}: {exc}") from None
+
+
+async def _domain_reports(planned: Sequence[Planned], network: NetworkOptions, zones, concurrency: int):  # type: ignore[no-untyped-def]
+    from mailcheck.domain_report import domain_report
+
+    limit = asyncio.Semaphore(max(1, concurrency))
+    async with run_dns(network, zones) as (resolver, library):
+
+        async def one(plan: Planned) -> Report:
+            async with limit:
+                try:
+                    variants = [await domain_report(r.domains[0], resolver, library, r.options) for r in plan.requests]
+                except Exception as exc:  # noqa: BLE001  (one domain's crash is its error report)
+                    return crash_report("domain", plan.domain.name, exc)
+            return _merge(variants)
+
+        reports = await asyncio.gather(*(one(plan) for plan in planned))
+    stats = resolver.stats()
+    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
+    return reports, list(resolver.log)
+
+
+def _merge(variants: Sequence[Report]) -> Report:
+    """One report from the runs for each sending IP: the first run's checks, plus the
+    checks of the others that differ (those that depend on the IP: SPF evaluation,
+    the IP's blocklists and reverse DNS). The rest is the same DNS, from the cache."""
+    from mailcheck.domain_report import group_into_obstacles
+
+    first, *others = variants
+    if not others:
+        return first
+    checks = list(first.checks)
+    for report in others:
+        checks.extend(c for c in report.checks if c not in checks)
+    return Report(first.command, first.target, group_into_obstacles(checks), first.dns, first.display_target, first.extra)
+
+
+def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOptions) -> dict[str, list[Report]]:
+    """Each domain's probe reports, from one probe run for the group."""
+    wanted = [(d, address) for d in domains for address in d.probe]
+    if not wanted:
+        return {}
+    from mailcheck.commands.probe import ProbeRequest, run_probe
+
+    by_domain: dict[str, list[Report]] = {}
+    # Probes of one port share a run; a domain may ask for another SMTP port.
+    ports: dict[int, list[tuple[DomainConfig, str]]] = {}
+    for domain, address in wanted:
+        ports.setdefault(domain.smtp_port or config.smtp_port, []).append((domain, address))
+    for port, items in ports.items():
+        try:
+            request = ProbeRequest.from_cli(
+                [address for _, address in items],
+                port=port,
+                helo=None,
+                mail_from=None,
+                tls=True,
+                ca_file=None,
+                catch_all=False,
+                ipv4=False,
+                ipv6=False,
+                retry_greylist=None,
+                timeout=network.timeout,
+            )
+        except BadInput as exc:
+            raise BadInput(f"{config.path}: probe: {exc}") from None
+        reports, _log = run_probe(request, network)
+        # run_probe keeps the order of its (de-duplicated) addresses.
+        owners = {address.lower(): domain.name for domain, address in items}
+        for report in reports:
+            owner = owners.get(report.target.lower(), items[0][0].name)
+            by_domain.setdefault(owner, []).append(report)
+    return by_domain
+
+
+def _judged(config: Config, domain: DomainConfig, report: Report, probes: Sequence[Report]) -> list[Report]:
+    from mailcheck.expectations import (
+        accept_warnings,
+        expectation_checks,
+        with_expectations,
+    )
+
+    everything = [c for r in (report, *probes) for c in r.checks]
+    expect = expectation_checks(domain, everything, domain.name, _shown_path(config.path))
+    report = with_expectations(accept_warnings(report, domain.accept_warnings), expect)
+    return [report, *(accept_warnings(p, domain.accept_warnings) for p in probes)]
+
+
+def _shown_path(path: Path) -> str:
+    """The config path as a person in the repository would type it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:  # another drive on Windows
+        return str(path)

@@ -1,0 +1,102 @@
+"""Validate and run ``mailcheck links``: extract, follow (optionally), look up every host."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mailcheck.blocklists.catalogue import BlockList
+from mailcheck.commands.blocklist import ListChoice
+from mailcheck.dns.resolver import QueryRecord, Resolver
+from mailcheck.errors import BadInput
+from mailcheck.model import Report
+from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+
+# Links followed at once: a message may carry hundreds, and each holds a connection.
+MAX_FOLLOWING = 8
+OBSTACLES = (("links", "Links", ("links",)), ("reputation", "Reputation", ("blocklist",)))
+
+
+@dataclass(frozen=True)
+class LinksRequest:
+    sources: tuple[str, ...]  # files (.eml, .html) or http(s) URLs
+    lists: tuple[BlockList, ...]
+    follow: bool = False
+    ca_file: str | None = None
+
+    @classmethod
+    def from_cli(cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None) -> LinksRequest:
+        from mailcheck.links.report import is_web_url
+
+        if not sources:
+            raise BadInput("give at least one message file, HTML file or http(s) URL")
+        for source in sources:
+            if not Path(source).is_file() and not is_web_url(source):
+                raise BadInput(f"{source!r} is neither a file nor an http(s) URL")
+        if ca_file is not None and not Path(ca_file).is_file():
+            raise BadInput(f"--ca-file {ca_file}: no such file")
+        if ca_file is not None and not follow:
+            raise BadInput("--ca-file is used with --follow (it trusts a CA for the HTTPS requests)")
+        return cls(tuple(sources), choice.lists(), follow, ca_file)
+
+
+def run_links(request: LinksRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
+    with serving_zones(network.zones) as zones:
+        return asyncio.run(_run(request, network, zones))
+
+
+async def _run(request: LinksRequest, network: NetworkOptions, zones):  # type: ignore[no-untyped-def]
+    async with run_dns(network, zones) as (resolver, _library):
+        reports = await links_reports(resolver, request)
+    stats = resolver.stats()
+    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
+    return reports, list(resolver.log)
+
+
+async def links_reports(resolver: Resolver, request: LinksRequest) -> list[Report]:
+    from mailcheck.blocklists.lookup import usable_lists
+
+    lists, skipped = await usable_lists(resolver, request.lists)
+    if request.follow:
+        from mailcheck.links.follow import make_client
+
+        limit = asyncio.Semaphore(MAX_FOLLOWING)
+        async with make_client(resolver, resolver.timeout, request.ca_file) as client:
+            return list(await asyncio.gather(*(_report(s, resolver, lists, skipped, client, limit) for s in request.sources)))
+    return list(await asyncio.gather(*(_report(s, resolver, lists, skipped) for s in request.sources)))
+
+
+async def _report(source, resolver, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
+    from mailcheck.blocklists.lookup import look_up_all
+    from mailcheck.links.extract import Link, links_in_file
+    from mailcheck.links.follow import follow
+    from mailcheck.links.report import found_check, link_check, link_hosts, listing_checks, targets_for
+    from mailcheck.model import group
+
+    if Path(source).is_file():
+        links = await asyncio.to_thread(links_in_file, source)
+    else:
+        links = [Link(source, "command line")]
+    trails: list = [None] * len(links)
+    if client is not None:
+        web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
+        async def follow_one(url: str):  # type: ignore[no-untyped-def]
+            async with limit:
+                return await follow(client, url, resolver.timeout)
+
+        followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
+        for i, trail in zip(web, followed):
+            trails[i] = trail
+    hosts = list(dict.fromkeys(h for link, trail in zip(links, trails) for h in link_hosts(link, trail)))
+    targets = targets_for(hosts)
+    unique_targets = list({t.value: t for t in targets.values()}.values())
+    lookups = await look_up_all(resolver, unique_targets, lists)
+    by_value: dict[str, list] = {}
+    for lookup in lookups:
+        by_value.setdefault(lookup.target.value, []).append(lookup)
+    checks = [found_check(source, links, hosts)]
+    checks += [link_check(link, trail, targets, by_value) for link, trail in zip(links, trails)]
+    checks += listing_checks(lookups) + [c for c in skipped if links]
+    return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))

@@ -1,0 +1,230 @@
+"""Validate and run ``mailcheck probe``: would the recipient's server accept the mailbox?
+
+Addresses at the same domain share one walk over its MX hosts (and one SMTP session
+where the server allows it); different domains run concurrently, with at most one
+connection at a time to any MX host.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from mailcheck.dns.resolver import QueryRecord
+from mailcheck.errors import BadInput
+from mailcheck.model import Check, Report, group
+from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.smtp.probe import ProbeOptions, Target
+
+# The probe's report: routing (mx.*), the SMTP sessions, then the verdict.
+PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("routing", "Routing", ("mx",)),
+    ("transport", "Transport", ("smtp", "tls")),
+    ("acceptance", "Acceptance", ("acceptance",)),
+)
+MAX_RETRY_GREYLIST = 3600.0
+
+
+@dataclass(frozen=True)
+class ProbeRequest:
+    targets: tuple[Target, ...]
+    options: ProbeOptions
+    verbose: bool = False
+
+    @classmethod
+    def from_cli(
+        cls,
+        addresses: Sequence[str],
+        *,
+        port: int,
+        helo: str | None,
+        mail_from: str | None,
+        tls: bool,
+        ca_file: str | None,
+        catch_all: bool,
+        ipv4: bool,
+        ipv6: bool,
+        retry_greylist: float | None,
+        timeout: float,
+        verbose: bool = False,
+    ) -> ProbeRequest:
+        targets = tuple(dict.fromkeys(parse_address(a) for a in addresses))
+        if not 1 <= port <= 65535:
+            raise BadInput(f"--port must be between 1 and 65535, not {port}")
+        if retry_greylist is not None and not (0 <= retry_greylist <= MAX_RETRY_GREYLIST and math.isfinite(retry_greylist)):
+            raise BadInput(f"--retry-greylist must be between 0 and {MAX_RETRY_GREYLIST:g} seconds, not {retry_greylist:g}")
+        if ca_file is not None:
+            _check_ca_file(ca_file)
+        families = frozenset({4, 6})
+        if ipv4 != ipv6:
+            families = frozenset({4} if ipv4 else {6})
+        options = ProbeOptions(
+            helo=_helo(helo),
+            mail_from=_sender(mail_from),
+            port=port,
+            tls=tls,
+            ca_file=ca_file,
+            catch_all=catch_all,
+            families=families,
+            timeout=timeout,
+            retry_greylist=retry_greylist,
+        )
+        return cls(targets, options, verbose)
+
+
+def parse_address(text: str) -> Target:
+    """An address as email-validator sees it (no DNS: deliverability is the probe's job)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        valid = validate_email(text.strip(), check_deliverability=False, allow_smtputf8=True)
+    except EmailNotValidError as exc:
+        raise BadInput(f"{text!r} is not a valid email address: {exc}") from None
+    return Target(
+        display=valid.normalized,
+        smtp=f"{valid.local_part}@{valid.ascii_domain}",
+        domain=valid.ascii_domain,
+        domain_unicode=valid.domain,
+        needs_smtputf8=not valid.local_part.isascii(),
+    )
+
+
+def _sender(text: str | None) -> str:
+    # The null reverse-path is what callout verification uses (Exim, Postfix
+    # reject_unverified_recipient): it names nobody, so no bounce can ever go anywhere.
+    if text is None or text.strip() in ("", "<>"):
+        return ""
+    return parse_address(text).smtp
+
+
+def _helo(text: str | None) -> str:
+    from mailcheck.smtp.helo import default_helo
+
+    if text is None:
+        return default_helo()
+    name = text.strip()
+    if name.startswith("[") and name.endswith("]"):
+        import ipaddress
+
+        literal = name[1:-1]
+        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            raise BadInput(f"--helo {text!r} is not an address literal such as [192.0.2.1]") from None
+        return name
+    from mailcheck.names import parse_domain
+
+    try:
+        return parse_domain(name).ascii
+    except BadInput as exc:
+        raise BadInput(f"--helo: {exc}") from None
+
+
+def _check_ca_file(path: str) -> None:
+    import ssl
+
+    try:
+        ssl.create_default_context(cafile=path)
+    except FileNotFoundError:
+        raise BadInput(f"--ca-file {path}: no such file") from None
+    except (OSError, ssl.SSLError) as exc:
+        raise BadInput(f"--ca-file {path}: not a PEM file of CA certificates ({exc})") from None
+
+
+def run_probe(request: ProbeRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
+    with serving_zones(network.zones) as zones:
+        return asyncio.run(_run(request, network, zones))
+
+
+async def _run(request, network, zones):  # type: ignore[no-untyped-def]
+    async with run_dns(network, zones) as (resolver, library):
+        by_domain: dict[str, list[Target]] = {}
+        for target in request.targets:
+            by_domain.setdefault(target.domain, []).append(target)
+        host_locks: dict[str, asyncio.Lock] = {}
+        rng = random.Random()
+        from mailcheck.smtp.helo import check_helo
+
+        helo_check, *per_domain = await asyncio.gather(
+            check_helo(request.options.helo, resolver),
+            *(
+                _probe(domain, targets, resolver, library, request, host_locks, rng)
+                for domain, targets in by_domain.items()
+            ),
+        )
+    stats = resolver.stats()
+    by_address: dict[Target, Report] = {}
+    for reports in per_domain:
+        for target, report in reports:
+            by_address[target] = report
+    out = []
+    for target in request.targets:
+        report = by_address[target]
+        checks = list(report.checks)
+        if any(c.id == "smtp.connection" for c in checks):
+            checks.insert(_after_routing(checks), helo_check)
+        out.append(Report("probe", target.display, group(checks, PROBE_OBSTACLES), stats, None, report.extra))
+    return out, list(resolver.log)
+
+
+def _after_routing(checks: list[Check]) -> int:
+    return next((i for i, c in enumerate(checks) if not c.id.startswith("mx.")), len(checks))
+
+
+async def _probe(domain, targets, resolver, library, request, host_locks, rng):  # type: ignore[no-untyped-def]
+    from mailcheck.checks.context import DomainContext, DomainOptions
+    from mailcheck.checks.mx import check_mx
+    from mailcheck.names import DomainName
+    from mailcheck.smtp import findings
+    from mailcheck.smtp.probe import probe_domain
+
+    context = DomainContext(
+        DomainName(domain, targets[0].domain_unicode), resolver, library, DomainOptions(), request.options.timeout
+    )
+    routing, probe = await asyncio.gather(
+        _routing_checks(check_mx, context),
+        _guarded(probe_domain(domain, targets, resolver, request.options, host_locks, rng), domain),
+    )
+    results = []
+    for target in targets:
+        verdict = findings.verdict(target, probe, request.options)
+        checks = list(routing)
+        for attempt in probe.attempts:
+            checks.extend(findings.attempt_checks(attempt, probe, target, request.verbose))
+        checks.append(verdict.check)
+        if probe.routing == "ok":
+            checks.append(findings.catch_all_check(target, probe))
+        provider = findings.provider_check(target, probe, verdict.name)
+        if provider is not None:
+            checks.append(provider)
+        report = Report("probe", target.display, (), None, None, {"verdict": verdict.name})
+        results.append((target, _with_checks(report, checks)))
+    return results
+
+
+async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
+    """A bug in one domain's probe must not cost the user the other addresses."""
+    from mailcheck.smtp.probe import DomainProbe
+
+    try:
+        return await probing
+    except Exception as exc:
+        return DomainProbe(domain, routing="crash", routing_detail=f"the probe crashed: {type(exc).__name__}: {exc}")
+
+
+async def _routing_checks(check_mx, context) -> list[Check]:  # type: ignore[no-untyped-def]
+    from mailcheck.dns.errors import DnsUnavailable
+    from mailcheck.model import Status
+
+    try:
+        return await check_mx(context)
+    except DnsUnavailable as exc:  # the verdict says "unknown"; routing says why
+        return [Check("mx.lookup", Status.ERROR, context.domain.ascii, f"could not look up {exc.name} {exc.rdtype}: {exc.reason}")]
+
+
+def _with_checks(report: Report, checks: list[Check]) -> Report:
+    return Report(report.command, report.target, group(checks, PROBE_OBSTACLES), None, None, report.extra)

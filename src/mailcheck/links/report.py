@@ -1,0 +1,132 @@
+"""Turn a source's links, their trails and the blocklist lookups into checks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from urllib.parse import urlsplit
+
+from mailcheck.blocklists.lookup import Lookup, listing_check
+from mailcheck.blocklists.targets import Target, host_target
+from mailcheck.errors import BadInput
+from mailcheck.links.extract import Link
+from mailcheck.links.follow import Trail, hosts_of
+from mailcheck.links.shorteners import is_shortener
+from mailcheck.model import Check, Status
+
+SHORTENER_FIX = "Link to your own domain: filters distrust shorteners, and one abuser gets them listed for all."
+
+
+def link_hosts(link: Link, trail: Trail | None) -> list[str]:
+    """The hosts a link meets: its own, or every host along its redirects."""
+    if link.url.lower().startswith("mailto:"):
+        address = link.url[len("mailto:") :].split("?", 1)[0]
+        return [address.rpartition("@")[2]] if "@" in address else []
+    return hosts_of(trail.urls if trail else [link.url])
+
+
+def targets_for(hosts: Sequence[str]) -> dict[str, Target]:
+    """A blocklist target for each host that is a valid name or address."""
+    targets = {}
+    for host in hosts:
+        try:
+            targets[host] = host_target(host, host)
+        except BadInput:
+            continue
+    return targets
+
+
+def found_check(source: str, links: Sequence[Link], hosts: Sequence[str]) -> Check:
+    if not links:
+        return Check("links.found", Status.INFO, source, f"no links found in {source}")
+    return Check(
+        "links.found",
+        Status.INFO,
+        source,
+        f"{len(links)} link{'s' if len(links) != 1 else ''} to {len(hosts)} host{'s' if len(hosts) != 1 else ''} in {source}",
+        {"links": [{"url": link.url, "where": link.where} for link in links], "hosts": list(hosts)},
+    )
+
+
+def link_check(
+    link: Link,
+    trail: Trail | None,
+    targets: Mapping[str, Target],
+    lookups: Mapping[str, Sequence[Lookup]],
+) -> Check:
+    """links.url: where one link leads and whether any host on the way is listed."""
+    hosts = link_hosts(link, trail)
+    found = [lookup for host in hosts if host in targets for lookup in lookups.get(targets[host].value, ())]
+    listed = [lookup for lookup in found if lookup.outcome == "listed"]
+    failed = [lookup for lookup in found if lookup.outcome not in ("listed", "clean")]
+    shorteners = [host for host in hosts if is_shortener(host)]
+    invalid = [host for host in hosts if host not in targets]
+    parts: list[str] = []
+    if shorteners:
+        parts.append(f"{', '.join(shorteners)} {'is a URL shortener' if len(shorteners) == 1 else 'are URL shorteners'}")
+    if trail is not None and trail.error:
+        parts.append(f"not followed to the end: {trail.error}")
+    if listed:
+        parts.append("; ".join(f"{l.target.value} is listed on {l.blocklist.name} ({', '.join(l.meanings)})" for l in listed))
+    elif failed:
+        parts.append(f"{len(failed)} lookup{'s' if len(failed) != 1 else ''} could not tell")
+    elif found:
+        parts.append(f"{', '.join(hosts)}: not listed on {len({l.blocklist.zone for l in found})} lists")
+    if invalid:
+        parts.append(f"not a valid host: {', '.join(invalid)}")
+    status = _status(listed, failed, trail, shorteners, invalid)
+    details: dict[str, object] = {
+        "url": link.url,
+        "where": link.where,
+        "hosts": hosts,
+        "shorteners": shorteners,
+        "listings": [{"host": l.target.value, "list": l.blocklist.label, "codes": list(l.codes), "meanings": list(l.meanings)} for l in listed],
+    }
+    lines = []
+    if trail is not None:
+        details.update(
+            final_url=trail.final_url,
+            redirects=trail.redirects,
+            hops=[{"url": h.url, "method": h.method, "status": h.status, "location": h.location} for h in trail.hops],
+            error=trail.error,
+        )
+        lines = [f"{h.method} {h.url} → {h.status}" + (f" → {h.location}" if h.location else "") for h in trail.hops]
+    if lines:
+        details["lines"] = lines
+    fix = None
+    if listed:
+        fix = "Remove links to listed domains: receivers reject or junk mail that carries them."
+    elif shorteners:
+        fix = SHORTENER_FIX
+    summary = f"{_path(link, trail)}: {'; '.join(parts)}" if parts else _path(link, trail)
+    return Check("links.url", status, link.url, summary, details, fix=fix, refs=("RFC 5782 §2",) if listed else ())
+
+
+def listing_checks(lookups: Sequence[Lookup]) -> list[Check]:
+    return [listing_check(lookup) for lookup in lookups]
+
+
+def _path(link: Link, trail: Trail | None) -> str:
+    if trail is None or not trail.hops:
+        return link.url
+    if not trail.redirects:
+        return f"{link.url} (no redirect)"
+    noun = "redirect" if trail.redirects == 1 else "redirects"
+    return f"{link.url} → {trail.final_url} ({trail.redirects} {noun})"
+
+
+def _status(listed, failed, trail, shorteners, invalid) -> Status:  # type: ignore[no-untyped-def]
+    if listed:
+        return Status.FAIL
+    if failed or (trail is not None and trail.error):
+        return Status.ERROR
+    if shorteners or invalid:
+        return Status.WARN
+    return Status.PASS
+
+
+def is_web_url(text: str) -> bool:
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)

@@ -1,0 +1,1 @@
+"""Pure parsers of the DNS records mail authentication publishes (no DNS here)."""

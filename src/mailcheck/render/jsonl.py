@@ -1,0 +1,23 @@
+"""JSON Lines: one compact report document a line, so a bulk run can stream them.
+
+Each line is a whole ``mailcheck.report/1`` document (the shape of ``--format json``
+for one target); there is no wrapper, so ``jq``, ``grep`` and a partial file read
+after an interrupted run all work line by line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from mailcheck import __version__
+from mailcheck.model import Report
+
+
+def render_line(report: Report) -> str:
+    """One report as one line, without the newline."""
+    return json.dumps(report.to_dict(__version__), ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def render_jsonl(reports: Sequence[Report]) -> str:
+    return "".join(render_line(report) + "\n" for report in reports)

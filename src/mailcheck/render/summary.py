@@ -1,0 +1,57 @@
+"""The closing table of a bulk run: how many targets ended in each status, and the
+checks that fail most often across them (what to fix first)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from mailcheck.model import Report, Status
+
+TOP = 10
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    targets: int
+    by_status: dict[Status, int]  # targets by their report's status
+    # (check id, fail count, error count, warn count), worst first
+    problems: list[tuple[str, int, int, int]]
+
+
+def summarise(reports: Sequence[Report], top: int = TOP) -> RunSummary:
+    by_status = Counter(report.status for report in reports)
+    tallies: dict[str, Counter[Status]] = {}
+    for report in reports:
+        for check in report.checks:
+            if check.status.severity > 0:
+                tallies.setdefault(check.id, Counter())[check.status] += 1
+    problems = sorted(
+        ((cid, t[Status.FAIL], t[Status.ERROR], t[Status.WARN]) for cid, t in tallies.items()),
+        key=lambda row: (-row[1], -row[2], -row[3], row[0]),
+    )
+    return RunSummary(len(reports), {s: by_status.get(s, 0) for s in Status}, problems[:top])
+
+
+def render_summary(console: Console, reports: Sequence[Report]) -> None:
+    summary = summarise(reports)
+    statuses = Table(title=f"{summary.targets} targets checked", title_justify="left", box=None, pad_edge=False)
+    statuses.add_column("status")
+    statuses.add_column("targets", justify="right")
+    for status in (Status.FAIL, Status.ERROR, Status.WARN, Status.PASS, Status.INFO, Status.SKIP):
+        if summary.by_status[status] or status in (Status.FAIL, Status.PASS):
+            statuses.add_row(status.value, str(summary.by_status[status]))
+    console.print()
+    console.print(statuses)
+    if summary.problems:
+        problems = Table(title="Checks that fail most often", title_justify="left", box=None, pad_edge=False)
+        for name in ("check", "fail", "error", "warn"):
+            problems.add_column(name, justify="left" if name == "check" else "right")
+        for check_id, fails, errors, warns in summary.problems:
+            problems.add_row(check_id, str(fails), str(errors), str(warns))
+        console.print()
+        console.print(problems)

@@ -1,0 +1,284 @@
+"""Turn a ``DomainProbe`` into one address's checks: its transport and its verdict.
+
+Check ids (stable):
+- ``smtp.connection`` (one per host/address tried, subject "HOST ADDRESS"): how the
+  attempt ended; banner, extensions and the timed transcript in details.
+- ``tls.starttls`` and ``tls.certificate`` (per session that got past EHLO).
+- ``acceptance.verdict`` (subject: the address): deliverable / risky / deferred /
+  undeliverable / unknown, with the decoded reply.
+- ``acceptance.catch-all`` (subject: the domain): accepts all / refuses unknown /
+  inconclusive / not run.
+- ``acceptance.provider`` (subject: the domain): a known provider's caveat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mailcheck.model import Check, Status
+from mailcheck.smtp import providers
+from mailcheck.smtp.codes import Kind, Reply, classify, decode, describe_code, retry_hint
+from mailcheck.smtp.probe import Attempt, DomainProbe, ProbeOptions, RcptAnswer, Target
+
+DELIVERABLE = "deliverable"
+RISKY = "risky"
+DEFERRED = "deferred"
+UNDELIVERABLE = "undeliverable"
+UNKNOWN = "unknown"
+
+VERDICT_STATUS = {
+    DELIVERABLE: Status.PASS,
+    RISKY: Status.WARN,
+    DEFERRED: Status.WARN,
+    UNDELIVERABLE: Status.FAIL,
+    UNKNOWN: Status.ERROR,
+}
+
+PORT_BLOCKED = "outbound port {port} seems blocked on this network; many cloud and home providers block it"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    name: str
+    check: Check
+
+
+def reply_phrase(reply: Reply) -> str:
+    """"550 5.1.1 mailbox unknown — 'User unknown'": code, class words, the server's text."""
+    head = f"{reply.code} {reply.enhanced}" if reply.enhanced else str(reply.code)
+    meaning = classify(reply)
+    # Unclassified replies read better in the registry's words for their code.
+    words = describe_code(reply.code) if meaning.kind in (Kind.TEMPORARY, Kind.PERMANENT) else meaning.words
+    text = reply.text if len(reply.text) <= 100 else reply.text[:99] + "…"
+    return f"{head} {words} — '{text}'"
+
+
+def verdict(target: Target, probe: DomainProbe, options: ProbeOptions) -> Verdict:
+    answer = probe.answers.get(target.smtp)
+    if answer is not None:
+        return _answered(target, probe, answer)
+    return _unanswered(target, probe, options)
+
+
+def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict:
+    reply, where = answer.reply, f"({answer.endpoint.label})"
+    meaning = classify(reply)
+    provider = providers.recognise(r.host for r in probe.mx)
+    details: dict[str, Any] = {
+        "code": reply.code,
+        "enhanced": str(reply.enhanced) if reply.enhanced else None,
+        "decoded": decode(reply),
+        "kind": meaning.kind.value,
+        "reply": list(reply.lines),
+        "host": answer.endpoint.host,
+        "address": answer.endpoint.address,
+        "retried_after_greylisting": answer.retried,
+        "lines": [f"{decode(reply)}: {meaning.explanation}"],
+    }
+    hint = providers.reply_hint(provider, reply)
+    if hint:
+        details["hint"] = {"provider": hint.provider, "text": hint.text, "source": hint.source}
+        details["lines"].append(f"{hint.text} (source: {hint.source})")
+    fix: str | None = None
+    refs: tuple[str, ...] = ("RFC 5321 §4.2", "RFC 3463")
+    if reply.is_positive:
+        if probe.catch_all.state == "accepts all":
+            name = RISKY
+            summary = f"{name}: {reply_phrase(reply)} {where}, but the server accepts any address (catch-all)"
+            fix = "A catch-all server accepts at RCPT and may bounce later: treat the address as unverified."
+        else:
+            name = DELIVERABLE
+            summary = f"{name}: {reply_phrase(reply)} {where}; catch-all test: {probe.catch_all.state}"
+    elif reply.is_transient:
+        name = DEFERRED
+        hint_text = retry_hint(reply)
+        details["retry_hint"] = hint_text
+        details["lines"].append(f"retry: {hint_text}")
+        summary = f"{name}: {reply_phrase(reply)} {where}; {hint_text}"
+        if answer.retried:
+            summary += f" (still deferred after waiting {probe.greylist_wait:g} s)"
+        fix = "Retry later, as a sending MTA would; a greylisting server accepts the retry after its window."
+        if meaning.kind is Kind.RATE_LIMITED:
+            fix = "The server throttles the prober's IP or sender: wait, and probe less often."
+        refs = ("RFC 5321 §4.2.5", "RFC 3463", "RFC 6647")
+    else:
+        name = UNDELIVERABLE
+        summary = f"{name}: {reply_phrase(reply)} {where}"
+        fix = _refusal_fix(meaning.kind)
+    details["verdict"] = name
+    check = Check("acceptance.verdict", VERDICT_STATUS[name], target.display, summary, details, fix, refs)
+    return Verdict(name, check)
+
+
+def _refusal_fix(kind: Kind) -> str:
+    if kind is Kind.MAILBOX_UNKNOWN:
+        return "Remove the address from your lists: mail to it bounces."
+    if kind is Kind.MAILBOX_DISABLED:
+        return "The mailbox is disabled: stop sending to it."
+    if kind is Kind.MAILBOX_FULL:
+        return "The mailbox is full: its owner must make room; retrying much later may work."
+    if kind is Kind.POLICY_BLOCK:
+        return (
+            "The server refused the sender, not the address: probe from a host with forward-confirmed "
+            "reverse DNS, a real --helo name and a clean IP (see 'mailcheck blocklist')."
+        )
+    return "Read the server's text: the refusal is permanent for this sender and address."
+
+
+def _unanswered(target: Target, probe: DomainProbe, options: ProbeOptions) -> Verdict:
+    domain = probe.domain
+    details: dict[str, Any] = {"routing": probe.routing}
+    fix: str | None = None
+    refs: tuple[str, ...] = ()
+    if probe.routing == "nxdomain":
+        name, refs = UNDELIVERABLE, ("RFC 5321 §5.1",)
+        summary = f"{name}: domain does not exist — {domain} is NXDOMAIN; no connection was made"
+        fix = "Check the address for typos in the domain."
+    elif probe.routing == "null-mx":
+        name, refs = UNDELIVERABLE, ("RFC 7505 §3",)
+        summary = f"{name}: the domain declares it accepts no mail (RFC 7505) — {domain} has a null MX; no connection was made"
+        fix = "Stop sending to this domain: it publishes that it receives no mail."
+    elif probe.routing == "no-host":
+        name, refs = UNDELIVERABLE, ("RFC 5321 §5.1",)
+        summary = f"{name}: {probe.routing_detail}; no server receives mail for {domain}"
+    elif probe.routing in ("dns-error", "crash"):
+        name = UNKNOWN
+        summary = f"{name}: {probe.routing_detail or 'could not resolve the MX hosts'}"
+    elif probe.timed_out:
+        name = UNKNOWN
+        summary = f"{name}: the probe of {domain} ran out of its overall time bound ({options.overall:g} s)"
+    elif probe.attempts and all(a.ending == "timeout" for a in probe.attempts):
+        name = UNKNOWN
+        summary = f"{name}: {PORT_BLOCKED.format(port=options.port)} (every connection to every MX of {domain} timed out)"
+        details["port_blocked"] = True
+        fix = f"Run the probe from a host that may open outbound connections to port {options.port}, such as a mail server."
+    else:
+        name = UNKNOWN
+        last = next((a for a in reversed(probe.attempts) if a.stopped_by is not None), None)
+        problem = probe.problems.get(target.smtp, "no MX host answered RCPT")
+        if last is not None and last.stopped_by is not None:
+            summary = f"{name}: {reply_phrase(last.stopped_by)} ({last.endpoint.label}); no RCPT answer"
+            meaning = classify(last.stopped_by)
+            details.update(code=last.stopped_by.code, enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
+                           decoded=decode(last.stopped_by), kind=meaning.kind.value,
+                           lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"])
+            if meaning.kind is Kind.STARTTLS_REQUIRED:
+                fix = "The server requires STARTTLS: run the probe without --no-tls."
+        else:
+            summary = f"{name}: {problem}"
+    details["verdict"] = name
+    return Verdict(name, Check("acceptance.verdict", VERDICT_STATUS[name], target.display, summary, details, fix, refs))
+
+
+def catch_all_check(target: Target, probe: DomainProbe) -> Check:
+    state = probe.catch_all
+    subject = target.domain
+    shown = f"the random address {state.address}" if state.address else "a random address"
+    details: dict[str, Any] = {"state": state.state, "address": state.address}
+    if state.reply is not None:
+        details["reply"] = list(state.reply.lines)
+        details["code"] = state.reply.code
+    if state.state == "accepts all":
+        return Check("acceptance.catch-all", Status.WARN, subject,
+                     f"accepts all: {shown} was accepted too ({state.reply.short() if state.reply else ''})", details,
+                     "Acceptance at RCPT proves nothing at this domain: verify addresses another way (double opt-in).")
+    if state.state == "refuses unknown":
+        return Check("acceptance.catch-all", Status.PASS, subject,
+                     f"refuses unknown: {shown} got {state.reply.short() if state.reply else ''}", details)
+    if state.state == "inconclusive":
+        return Check("acceptance.catch-all", Status.INFO, subject, f"inconclusive: {shown}: {state.reason}", details)
+    reason = state.reason
+    if target.smtp in probe.answers and not probe.answers[target.smtp].reply.is_positive and state.reason == "no address was accepted":
+        reason = "the address was not accepted"
+    return Check("acceptance.catch-all", Status.SKIP, subject, f"not run: {reason}", details)
+
+
+def provider_check(target: Target, probe: DomainProbe, verdict_name: str) -> Check | None:
+    provider = providers.recognise(r.host for r in probe.mx)
+    caveat = providers.acceptance_caveat(provider)
+    if caveat is None:
+        return None
+    doubtful = verdict_name in (DELIVERABLE, RISKY)
+    return Check(
+        "acceptance.provider",
+        Status.WARN if doubtful else Status.INFO,
+        target.domain,
+        f"{caveat.provider}: {caveat.text}",
+        {"provider": caveat.provider, "source": caveat.source, "verdict_trusted": not doubtful},
+        "Confirm the address another way (a real message with DSN, or double opt-in)." if doubtful else None,
+        (caveat.source,),
+    )
+
+
+def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose: bool) -> list[Check]:
+    label = attempt.endpoint.label
+    reached = target.smtp in probe.answers
+    if attempt.ending == "answered":
+        status = Status.PASS
+    else:
+        # A host that failed matters less when another one answered.
+        status = Status.WARN if reached else Status.ERROR
+    where = f"port {attempt.port}" + (", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}")
+    lines = []
+    if attempt.banner is not None:
+        lines.extend(f"banner: {attempt.banner.code} {line}" for line in attempt.banner.lines)
+    if attempt.helo_ok:
+        if attempt.esmtp:
+            shown = ", ".join(f"{k} {v}".strip() for k, v in attempt.extensions.items()) or "none"
+            lines.append(f"ESMTP extensions: {shown}")
+        else:
+            lines.append("EHLO refused; HELO accepted (no ESMTP extensions)")
+    if verbose:
+        lines.extend(f"{t.ms:8.1f} ms {t.direction}: {t.text}" for t in attempt.transcript)
+    details = attempt.to_dict()
+    details["lines"] = lines
+    checks = [Check("smtp.connection", status, label, f"{attempt.outcome} ({where})", details,
+                    refs=("RFC 5321 §5.1",) if status is not Status.PASS else ())]
+    if attempt.helo_ok:
+        checks.extend(_tls_checks(attempt))
+    return checks
+
+
+def _tls_checks(attempt: Attempt) -> list[Check]:
+    label, host = attempt.endpoint.label, attempt.endpoint.host
+    refs = ("RFC 3207", "RFC 7435")
+    if attempt.starttls == "not offered":
+        return [Check("tls.starttls", Status.WARN, label, f"{host} does not offer STARTTLS: mail to it travels unencrypted",
+                      fix=f"Enable STARTTLS on {host} with a certificate for its name.", refs=refs)]
+    if attempt.starttls == "skipped":
+        if attempt.plain_retry:
+            return [Check("tls.starttls", Status.WARN, label,
+                          f"{host} offers STARTTLS; retried in plain text after the failed TLS handshake", refs=refs)]
+        return [Check("tls.starttls", Status.SKIP, label, f"{host} offers STARTTLS; not used (--no-tls)")]
+    if attempt.starttls == "refused":
+        return [Check("tls.starttls", Status.WARN, label, f"{host} offers STARTTLS but refused it: {attempt.starttls_detail}",
+                      fix=f"Fix the TLS set-up of {host}.", refs=refs)]
+    if attempt.starttls == "failed" or attempt.tls is None:
+        return [Check("tls.starttls", Status.WARN, label, f"STARTTLS with {host} failed: {attempt.starttls_detail}",
+                      fix=f"Fix the TLS set-up of {host}: senders that require TLS cannot deliver to it.", refs=refs)]
+    tls = attempt.tls
+    checks = [Check("tls.starttls", Status.PASS, label, f"STARTTLS: {tls.version}, {tls.cipher}",
+                    {"version": tls.version, "cipher": tls.cipher})]
+    problems = []
+    if not tls.trusted:
+        problems.append(f"not trusted ({tls.trust_error})")
+    if not tls.hostname_match:
+        problems.append(f"does not match {host}")
+    if tls.expired():
+        problems.append(f"expired on {tls.not_after:%Y-%m-%d} ({-tls.days_left()} days ago)")
+    expiry = f"expires {tls.not_after:%Y-%m-%d} ({tls.days_left()} days)"
+    sans = ", ".join(tls.sans) or "none"
+    lines = [f"subject: {tls.subject}", f"SANs: {sans}", f"issuer: {tls.issuer}",
+             f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}"]
+    if problems:
+        if not tls.expired():
+            problems.append(expiry)
+        summary = f"certificate {tls.subject} (SANs: {sans}): " + "; ".join(problems) + "; the probe carried on over TLS"
+        checks.append(Check("tls.certificate", Status.WARN, label, summary, {**tls.to_dict(), "lines": lines},
+                            f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
+                            "MTA-STS or DANE refuse this one.", ("RFC 6125 §6", "RFC 8461 §4.2")))
+    else:
+        summary = f"certificate for {sans} issued by {tls.issuer}, {expiry}: trusted, matches {host}"
+        checks.append(Check("tls.certificate", Status.PASS, label, summary, {**tls.to_dict(), "lines": lines}))
+    return checks

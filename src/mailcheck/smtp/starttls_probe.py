@@ -1,0 +1,131 @@
+"""One STARTTLS look at one MX address for ``mailcheck domain``: banner, EHLO,
+STARTTLS, QUIT, built on ``SmtpSession``. Never MAIL FROM.
+
+The session module does the talking; this only turns its outcome, whatever it is,
+into an ``MxProbe`` the transport checks judge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from dataclasses import dataclass
+
+from mailcheck.smtp.session import ConnectFailed, ReplyError, SmtpError, SmtpSession, TlsFailed
+from mailcheck.smtp.tls import TlsInfo
+
+# Where outbound port 25 is blocked, connections hang until this runs out, on every run:
+# keep it short. A live MX accepts TCP in well under a second; the banner, which some
+# servers delay on purpose, still gets the whole --timeout.
+CONNECT_TIMEOUT = 3.0
+
+
+@dataclass(frozen=True)
+class MxProbe:
+    """One STARTTLS session with one MX address."""
+
+    host: str
+    address: str
+    port: int
+    reachable: bool
+    error: str | None = None  # why the session did not get as far as TLS
+    banner: str = ""
+    banner_code: int = 0
+    starttls_offered: bool = False
+    tls: TlsInfo | None = None
+    tls_error: str | None = None  # STARTTLS refused or the handshake failed
+    # The connection itself failed because nothing answered (not a protocol error).
+    blocked: bool = False
+    # When TLS 1.2+ failed: the older version the server does speak ("TLSv1.1"), if any.
+    legacy_version: str | None = None
+
+    @property
+    def label(self) -> str:
+        """For summaries: "mx.example.com [192.0.2.1]", as an MTA's logs name a peer."""
+        return f"{self.host} [{self.address}]"
+
+    @property
+    def subject(self) -> str:
+        """The check subject: one check per MX address, the renderer adds the brackets."""
+        return f"{self.host} {self.address}"
+
+
+def helo_name() -> str:
+    # The machine's own name, never a made-up one: a fake HELO name gets the prober's
+    # address listed. gethostname() asks no DNS.
+    return socket.gethostname() or "localhost"
+
+
+async def probe_starttls(host: str, address: str, port: int, *, timeout: float, ca_file: str | None) -> MxProbe:
+    session = SmtpSession(timeout=timeout)
+    base = {"host": host, "address": address, "port": port}
+    try:
+        try:
+            banner = await session.connect(address, port, server_hostname=host, timeout=min(timeout, CONNECT_TIMEOUT))
+        except ConnectFailed as exc:
+            return MxProbe(**base, reachable=False, error=exc.message, blocked=exc.reason in ("timeout", "refused", "unreachable"))
+        except SmtpError as exc:
+            return MxProbe(**base, reachable=False, error=exc.message)
+        text = " ".join(banner.lines).strip()
+        seen = {**base, "reachable": True, "banner": text, "banner_code": banner.code}
+        if banner.code != 220:
+            return MxProbe(**seen, error=f"banner {banner.code} {text}")
+        try:
+            extensions = await session.ehlo(helo_name())
+        except SmtpError as exc:
+            return MxProbe(**seen, error=exc.message)
+        if "STARTTLS" not in extensions:
+            return MxProbe(**seen)
+        try:
+            tls = await session.starttls(ca_file=ca_file)
+        except TlsFailed as exc:
+            await session.quit()
+            legacy = await legacy_tls_version(address, port, host, timeout)
+            return MxProbe(**seen, starttls_offered=True, tls_error=_reason(exc.message), legacy_version=legacy)
+        except ReplyError as exc:
+            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
+        except SmtpError as exc:
+            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
+        return MxProbe(**seen, starttls_offered=True, tls=tls)
+    finally:
+        await session.quit()
+
+
+def _reason(message: str) -> str:
+    # A peer that drops the connection mid-handshake leaves OpenSSL with no words.
+    return message if not message.endswith(": ") else message + "the server closed the connection"
+
+
+async def legacy_tls_version(address: str, port: int, host: str, timeout: float) -> str | None:
+    """The TLS version a server speaks when it refused ours (1.2+): "TLSv1.1", or None.
+
+    SmtpSession's contexts allow TLS 1.2 and up only, as they should; to tell a server
+    stuck on TLS 1.0/1.1 from one that is broken, try once more allowing the old
+    versions, and only read the version: nothing else travels over that session.
+    """
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    context.minimum_version = ssl.TLSVersion.TLSv1
+    context.maximum_version = ssl.TLSVersion.TLSv1_1
+    try:
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")  # OpenSSL 3 refuses TLS 1.0/1.1 otherwise
+    except ssl.SSLError:
+        return None
+    session = SmtpSession(timeout=timeout)
+    try:
+        banner = await session.connect(address, port, server_hostname=host)
+        if banner.code != 220 or "STARTTLS" not in await session.ehlo(helo_name()):
+            return None
+        reply = await session.command("STARTTLS")
+        writer = session._writer  # noqa: SLF001 - the session has no hook for a custom context
+        if reply.code != 220 or writer is None:
+            return None
+        await asyncio.wait_for(writer.start_tls(context, server_hostname=None), timeout)
+        ssl_object = writer.get_extra_info("ssl_object")
+        return ssl_object.version() if ssl_object is not None else None
+    except (SmtpError, ssl.SSLError, OSError, TimeoutError):
+        return None
+    finally:
+        session.close()

@@ -1,0 +1,182 @@
+"""Bulk runs: ``mailcheck domain --from-file``, --concurrency, JSON Lines streamed in
+completion order, the closing summary, a broken domain among good ones, and Ctrl-C."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mailcheck.dns.zones import load_zones
+from mailcheck.dns.zoneserver import ZoneServer
+from tests.conftest import ROOT, ZONES, offline, run_cli, validate_report
+
+
+def _write(tmp_path, text: str):
+    path = tmp_path / "domains.txt"
+    path.write_text(text)
+    return str(path)
+
+
+def _lines(stdout: str) -> list[dict]:
+    documents = [json.loads(line) for line in stdout.splitlines()]
+    for document in documents:
+        validate_report(document)
+    return documents
+
+
+def test_from_file_streams_one_report_a_line_and_skips_comments(tmp_path):
+    listing = _write(tmp_path, "# fixture domains\ngood.example\n\n  mx-ptr.example   # PTR warnings\nnope.example\n")
+    result = run_cli("domain", *offline("--from-file", listing, "--no-smtp", "--format", "jsonl"))
+    assert result.exit_code == 1  # nope.example does not exist
+    reports = {r["target"]: r for r in _lines(result.stdout)}
+    assert set(reports) == {"good.example", "mx-ptr.example", "nope.example"}
+    assert reports["good.example"]["status"] == "pass"
+    assert reports["mx-ptr.example"]["status"] == "warn"
+    assert reports["nope.example"]["status"] == "fail"
+    # The summary goes to stderr, leaving stdout to the JSON lines.
+    assert "3 targets checked" in result.stderr
+    assert "dns.exists" in result.stderr.split("Checks that fail most often")[1]
+
+
+def test_from_file_text_run_ends_with_the_summary_table(tmp_path):
+    listing = _write(tmp_path, "mx-ptr.example\nmx-dangling.example\n")
+    result = run_cli("domain", *offline("--from-file", listing, "--no-smtp"))
+    assert result.exit_code == 1
+    text = result.stdout
+    assert text.index("mx-ptr.example  ! WARN") < text.index("mx-dangling.example  ✗ FAIL")  # the file's order
+    summary = text[text.index("2 targets checked"):]
+    rows = {line.split()[0]: line.split()[1:] for line in summary.splitlines()[2:] if line.strip()}
+    assert rows["fail"] == ["1"] and rows["warn"] == ["1"] and rows["pass"] == ["0"]
+    # mx.host fails twice in mx-dangling.example (two hosts without addresses).
+    assert rows["mx.host"] == ["2", "0", "0"]
+    assert rows["mx.ptr"] == ["0", "0", "2"]
+
+
+def test_from_stdin_and_arguments_together(monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.StringIO("mx-ptr.example\n"))
+    result = run_cli("domain", *offline("good.example", "--from-file", "-", "--no-smtp", "--format", "jsonl"))
+    assert result.exit_code == 0
+    assert sorted(r["target"] for r in _lines(result.stdout)) == ["good.example", "mx-ptr.example"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("good.example\n# fine\nbad..example\n", "--from-file {path} line 3: domain name 'bad..example' has an empty label ('..')"),
+        ("good.example\n192.0.2.1\n", "--from-file {path} line 2: '192.0.2.1' is an IP address, not a domain name"),
+        ("# nothing\n\n", "--from-file {path}: no domains (only blank lines and comments)"),
+    ],
+)
+def test_bad_lines_exit_2_naming_the_line(tmp_path, text, message):
+    listing = _write(tmp_path, text)
+    result = run_cli("domain", *offline("--from-file", listing))
+    assert result.exit_code == 2
+    assert result.stderr == f"mailcheck: error: {message.format(path=listing)}\n"
+    assert result.stdout == ""
+
+
+def test_missing_file_bad_concurrency_and_no_domains(tmp_path):
+    missing = run_cli("domain", *offline("--from-file", str(tmp_path / "none.txt")))
+    assert missing.exit_code == 2 and "No such file or directory" in missing.stderr
+    zero = run_cli("domain", *offline("good.example", "--concurrency", "0"))
+    assert zero.exit_code == 2 and "--concurrency must be at least 1, not 0" in zero.stderr
+    nothing = run_cli("domain", *offline())
+    assert nothing.exit_code == 2 and "give at least one DOMAIN, or --from-file FILE" in nothing.stderr
+
+
+def test_a_crashing_domain_becomes_an_error_report_and_the_others_complete(tmp_path, monkeypatch):
+    import mailcheck.domain_report as domain_report_module
+
+    real = domain_report_module.domain_report
+
+    async def crashing(domain, *args, **kwargs):
+        if domain.ascii == "mx-ptr.example":
+            raise ValueError("resolver state corrupted")
+        return await real(domain, *args, **kwargs)
+
+    monkeypatch.setattr(domain_report_module, "domain_report", crashing)
+    listing = _write(tmp_path, "good.example\nmx-ptr.example\nnope.example\nmx-dangling.example\n")
+    result = run_cli("domain", *offline("--from-file", listing, "--no-smtp", "--format", "jsonl"))
+    assert result.exit_code == 1
+    reports = {r["target"]: r for r in _lines(result.stdout)}
+    assert set(reports) == {"good.example", "mx-ptr.example", "nope.example", "mx-dangling.example"}
+    crashed = reports["mx-ptr.example"]
+    assert crashed["status"] == "error"
+    [check] = crashed["obstacles"][0]["checks"]
+    assert check["id"] == "run.crash"
+    assert check["summary"] == "checking mx-ptr.example crashed: ValueError: resolver state corrupted"
+    assert reports["good.example"]["status"] == "pass"
+    assert reports["mx-dangling.example"]["status"] == "fail"
+
+
+def test_concurrency_limits_domains_in_flight(tmp_path, monkeypatch):
+    import asyncio
+
+    import mailcheck.domain_report as domain_report_module
+
+    real = domain_report_module.domain_report
+    active = 0
+    most = 0
+
+    async def counting(*args, **kwargs):
+        nonlocal active, most
+        active += 1
+        most = max(most, active)
+        try:
+            await asyncio.sleep(0.01)
+            return await real(*args, **kwargs)
+        finally:
+            active -= 1
+
+    monkeypatch.setattr(domain_report_module, "domain_report", counting)
+    names = ["good.example", "mx-ptr.example", "mx-dangling.example", "mx-null.example", "mx-cname.example"]
+    listing = _write(tmp_path, "\n".join(names))
+    result = run_cli("domain", *offline("--from-file", listing, "--no-smtp", "--format", "jsonl", "--concurrency", "2"))
+    assert len(_lines(result.stdout)) == 5
+    assert most == 2
+
+
+def test_jsonl_output_file_streams_while_text_goes_to_the_terminal(tmp_path):
+    listing = _write(tmp_path, "good.example\nmx-ptr.example\n")
+    target = tmp_path / "out.jsonl"
+    result = run_cli("domain", *offline("--from-file", listing, "--no-smtp", "--format", "jsonl", "--output", str(target)))
+    assert result.exit_code == 0
+    assert "good.example  ✓ PASS" in result.stdout and "2 targets checked" in result.stdout
+    assert sorted(r["target"] for r in _lines(target.read_text())) == ["good.example", "mx-ptr.example"]
+
+
+def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
+    """Ctrl-C in the middle: exit 130, and every line already streamed is whole JSON."""
+    names = ["good.example", "mx-ptr.example", "dmarc-none.example", "mx-dangling.example"] * 6
+    listing = _write(tmp_path, "\n".join(names))
+    # 200 ms per answer and two domains at a time: the run would take many seconds.
+    with ZoneServer(load_zones([ZONES]), latency=0.2) as server:
+        command = [
+            sys.executable, "-m", "mailcheck", "domain", "--from-file", listing,
+            "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
+            "--concurrency", "2", "--timeout", "5",
+        ]  # fmt: skip
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+        try:
+            first = process.stdout.readline()  # the first report has been streamed
+            started = time.monotonic()
+            process.send_signal(signal.SIGINT)
+            rest, stderr = process.communicate(timeout=15)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            # Let the server's delayed answers to the dead client go out before it closes.
+            time.sleep(0.3)
+    assert process.returncode == 130, stderr
+    assert time.monotonic() - started < 5  # it stopped, rather than finishing the list
+    lines = [first, *rest.splitlines(keepends=True)]
+    assert all(line.endswith("\n") for line in lines)
+    documents = _lines("".join(lines))
+    assert 1 <= len(documents) < len(names)
+    assert documents[0]["target"] in names and "Traceback" not in stderr

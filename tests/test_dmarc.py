@@ -1,0 +1,306 @@
+"""DMARC: where the record is found, its syntax, policy, pct, alignment and report
+destinations, at the check level and through the CLI, with the values the user sees."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from mailcheck.checks.context import DomainContext, DomainOptions
+from mailcheck.checks.dmarc import RecordError, check_dmarc, read_record
+from mailcheck.dns.library import LibraryResolver
+from mailcheck.model import Check, Status
+from mailcheck.names import DomainName
+from tests.conftest import checks_by_id, offline, one_check, run_cli
+
+
+def dmarc_run(resolver_factory, domain: str) -> tuple[list[Check], list[str]]:
+    """The checks, and the names the run's resolver was asked (in order)."""
+
+    async def run() -> tuple[list[Check], list[str]]:
+        resolver = resolver_factory(2.0)
+        library = LibraryResolver(resolver, asyncio.get_running_loop())
+        context = DomainContext(DomainName(domain, domain), resolver, library, DomainOptions(), 2.0)
+        checks = await check_dmarc(context)
+        return checks, [f"{q.name} {q.rdtype}" for q in resolver.log]
+
+    return asyncio.run(run())
+
+
+def dmarc_checks(resolver_factory, domain: str) -> list[Check]:
+    return dmarc_run(resolver_factory, domain)[0]
+
+
+def only(checks: list[Check], check_id: str, subject: str | None = None) -> Check:
+    found = [c for c in checks if c.id == check_id and (subject is None or c.subject == subject)]
+    assert len(found) == 1, checks
+    return found[0]
+
+
+def outcome(check: Check) -> tuple[Status, str]:
+    return check.status, check.summary
+
+
+# -- a healthy record ------------------------------------------------------------------
+
+
+def test_good_record_passes_with_its_values(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "good.example")
+    assert [c.id for c in checks] == ["dmarc.record", "dmarc.syntax", "dmarc.policy", "dmarc.alignment", "dmarc.rua"]
+    assert outcome(only(checks, "dmarc.record")) == (
+        Status.PASS,
+        "_dmarc.good.example: v=DMARC1; p=reject; rua=mailto:dmarc-reports@good.example; adkim=s; aspf=r",
+    )
+    assert outcome(only(checks, "dmarc.syntax")) == (Status.PASS, "the record at _dmarc.good.example is valid")
+    assert outcome(only(checks, "dmarc.policy")) == (
+        Status.PASS,
+        "p=reject applies to good.example: p=reject, sp=reject, pct=100, adkim=s, aspf=r",
+    )
+    assert outcome(only(checks, "dmarc.alignment")) == (Status.INFO, "adkim=s (strict), aspf=r (relaxed)")
+    rua = only(checks, "dmarc.rua", "dmarc-reports@good.example")
+    assert outcome(rua) == (Status.PASS, "aggregate reports go to dmarc-reports@good.example")
+
+
+def test_reports_to_the_own_organization_need_no_lookup(resolver_factory):
+    _, asked = dmarc_run(resolver_factory, "good.example")
+    assert asked == ["_dmarc.good.example TXT"]
+
+
+# -- where the record is found -------------------------------------------------------
+
+
+def test_no_record_anywhere_fails(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-none.example")
+    assert len(checks) == 1
+    check = checks[0]
+    assert (check.id, *outcome(check)) == ("dmarc.record", Status.FAIL, "no DMARC record at _dmarc.dmarc-none.example")
+    assert check.fix and "v=DMARC1; p=none" in check.fix
+    assert check.refs == ("RFC 7489 §6.1", "RFC 7489 §6.6.3")
+
+
+def test_a_subdomain_with_no_record_at_either_level_names_both(resolver_factory):
+    checks, asked = dmarc_run(resolver_factory, "mail.dmarc-none.example")
+    assert outcome(only(checks, "dmarc.record")) == (
+        Status.FAIL,
+        "no DMARC record at _dmarc.mail.dmarc-none.example nor at _dmarc.dmarc-none.example",
+    )
+    assert sorted(asked) == ["_dmarc.dmarc-none.example TXT", "_dmarc.mail.dmarc-none.example TXT"]
+
+
+def test_a_record_with_a_typo_is_no_record_and_is_shown(resolver_factory):
+    check = only(dmarc_checks(resolver_factory, "typo.dmarc-none.example"), "dmarc.record")
+    assert outcome(check) == (
+        Status.FAIL,
+        "no DMARC record at _dmarc.typo.dmarc-none.example nor at _dmarc.dmarc-none.example; "
+        "_dmarc.typo.dmarc-none.example holds 'v=DMARC1 p=reject', which does not start with 'v=DMARC1;'",
+    )
+    assert check.details["ignored"] == ["v=DMARC1 p=reject"]
+
+
+def test_a_subdomain_inherits_the_organizational_record_with_its_sp(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "sub.dmarc-inherit.example")
+    record = only(checks, "dmarc.record")
+    assert outcome(record) == (
+        Status.INFO,
+        "no record at _dmarc.sub.dmarc-inherit.example; the organizational domain's record at "
+        "_dmarc.dmarc-inherit.example applies with sp=quarantine: "
+        "v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@dmarc-inherit.example",
+    )
+    assert record.details["inherited"] is True
+    policy = only(checks, "dmarc.policy")
+    assert outcome(policy) == (
+        Status.PASS,
+        "sp=quarantine applies to sub.dmarc-inherit.example (from _dmarc.dmarc-inherit.example): "
+        "p=reject, sp=quarantine, pct=100, adkim=r, aspf=r",
+    )
+    assert policy.details["effective"] == "quarantine"
+    assert only(checks, "dmarc.syntax").subject == "dmarc-inherit.example"
+
+
+def test_the_organizational_domain_itself_uses_p(resolver_factory):
+    policy = only(dmarc_checks(resolver_factory, "dmarc-inherit.example"), "dmarc.policy")
+    assert outcome(policy) == (
+        Status.PASS,
+        "p=reject applies to dmarc-inherit.example: p=reject, sp=quarantine, pct=100, adkim=r, aspf=r",
+    )
+
+
+def test_several_records_fail(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-multiple.example")
+    assert len(checks) == 1
+    assert outcome(checks[0]) == (
+        Status.FAIL,
+        "2 DMARC records at _dmarc.dmarc-multiple.example; receivers ignore them all",
+    )
+    assert sorted(checks[0].details["records"]) == [
+        "v=DMARC1; p=none",
+        "v=DMARC1; p=reject; rua=mailto:dmarc@dmarc-multiple.example",
+    ]
+
+
+def test_unanswered_lookup_is_an_error(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "elsewhere.test")
+    assert [(c.id, *outcome(c)) for c in checks] == [
+        (
+            "dmarc.record", Status.ERROR,
+            "could not look up _dmarc.elsewhere.test TXT: outside the loaded zones and --offline is set",
+        )
+    ]
+
+
+# -- the record's contents -------------------------------------------------------------
+
+
+def test_bad_tag_value_fails_syntax(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-syntax.example")
+    assert [c.id for c in checks] == ["dmarc.record", "dmarc.syntax"]
+    syntax = only(checks, "dmarc.syntax")
+    assert outcome(syntax) == (
+        Status.FAIL,
+        "invalid DMARC record at _dmarc.dmarc-syntax.example: "
+        "Tag p must have one of the following values: none,quarantine,reject - not block",
+    )
+    assert syntax.details["record"] == "v=DMARC1; p=block; rua=mailto:dmarc@dmarc-syntax.example"
+
+
+def test_p_none_warns(resolver_factory):
+    policy = only(dmarc_checks(resolver_factory, "dmarc-monitor.example"), "dmarc.policy")
+    assert outcome(policy) == (
+        Status.WARN,
+        "p=none applies to dmarc-monitor.example: receivers only monitor, mail failing DMARC is delivered "
+        "(p=none, sp=none, pct=100, adkim=r, aspf=r)",
+    )
+    assert policy.fix and "p=quarantine" in policy.fix
+
+
+def test_pct_under_100_warns(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-pct.example")
+    assert outcome(only(checks, "dmarc.pct")) == (
+        Status.WARN,
+        "pct=50: the policy applies to 50% of failing mail, the rest is only monitored",
+    )
+    assert outcome(only(checks, "dmarc.policy")) == (
+        Status.PASS,
+        "p=quarantine applies to dmarc-pct.example: p=quarantine, sp=quarantine, pct=50, adkim=r, aspf=r",
+    )
+
+
+def test_no_rua_warns(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-norua.example")
+    assert outcome(only(checks, "dmarc.rua")) == (
+        Status.WARN,
+        "no rua= in _dmarc.dmarc-norua.example: nobody receives aggregate reports for dmarc-norua.example",
+    )
+    assert not [c for c in checks if c.id == "dmarc.pct"]
+
+
+def test_external_destinations_need_authorization(resolver_factory):
+    checks, asked = dmarc_run(resolver_factory, "dmarc-external.example")
+    assert outcome(only(checks, "dmarc.rua", "agg@dmarc-reports.example")) == (
+        Status.PASS,
+        "aggregate reports go to agg@dmarc-reports.example, authorized by "
+        "dmarc-external.example._report._dmarc.dmarc-reports.example",
+    )
+    missing = "dmarc-external.example._report._dmarc.noauth.dmarc-reports.example"
+    rua = only(checks, "dmarc.rua", "agg@noauth.dmarc-reports.example")
+    assert outcome(rua) == (
+        Status.WARN,
+        "noauth.dmarc-reports.example has not authorized aggregate reports for dmarc-external.example: "
+        f"{missing} does not exist; receivers will not send them",
+    )
+    assert rua.details["authorization"] == missing
+    ruf = only(checks, "dmarc.ruf", "forensic@noauth.dmarc-reports.example")
+    assert outcome(ruf) == (
+        Status.WARN,
+        "noauth.dmarc-reports.example has not authorized failure reports for dmarc-external.example: "
+        f"{missing} does not exist; receivers will not send them",
+    )
+    # One query per destination, asked by us; checkdmarc resolved nothing.
+    assert sorted(asked) == sorted(
+        [
+            "_dmarc.dmarc-external.example TXT",
+            "dmarc-external.example._report._dmarc.dmarc-reports.example TXT",
+            f"{missing} TXT",
+        ]
+    )
+
+
+def test_checkdmarc_is_never_asked_to_resolve(resolver_factory, monkeypatch):
+    import checkdmarc.dmarc
+
+    def no_dns(*args, **kwargs):
+        raise AssertionError(f"checkdmarc resolved {args}")
+
+    monkeypatch.setattr(checkdmarc.dmarc, "query_dns", no_dns)
+    monkeypatch.setattr(checkdmarc.dmarc, "get_mx_records", no_dns)
+    checks = dmarc_checks(resolver_factory, "dmarc-external.example")
+    assert only(checks, "dmarc.syntax").status is Status.PASS
+
+
+def test_read_record_flags_what_receivers_discard():
+    policy, uris = read_record("v=DMARC1; p=reject; adkim=x; foo=bar; rua=mailto:a@b.example", "b.example")
+    assert policy.notes == ("unknown tag foo= is ignored", "adkim=x is invalid; receivers use the default adkim=r")
+    assert (policy.p, policy.adkim, policy.pct) == ("reject", "r", 100)
+    assert [(u.tag, u.scheme, u.address, u.domain) for u in uris] == [("rua", "mailto", "a@b.example", "b.example")]
+
+
+def test_read_record_keeps_pct_that_checkdmarc_drops():
+    policy, _ = read_record("v=DMARC1; p=quarantine; pct=abc", "b.example")
+    assert (policy.pct, policy.pct_text) == (None, "abc")
+
+
+def test_read_record_rejects_a_report_uri_without_scheme():
+    with pytest.raises(RecordError) as caught:
+        read_record("v=DMARC1; p=reject; rua=dmarc@b.example", "b.example")
+    assert str(caught.value).startswith("dmarc@b.example is not a valid DMARC report URI")
+
+
+# -- end to end ------------------------------------------------------------------------
+
+
+def test_cli_json_no_record_exits_1():
+    result = run_cli("domain", "dmarc-none.example", *offline("--format", "json"))
+    assert result.exit_code == 1, result.stdout
+    check = one_check(result.json(), "dmarc.record")
+    assert (check["status"], check["summary"]) == ("fail", "no DMARC record at _dmarc.dmarc-none.example")
+    assert check["refs"] == ["RFC 7489 §6.1", "RFC 7489 §6.6.3"]
+
+
+def test_cli_text_monitoring_policy_warns_with_exit_0():
+    result = run_cli("domain", "dmarc-monitor.example", *offline("--no-color"))
+    assert result.exit_code == 0, result.stdout
+    assert (
+        "p=none applies to dmarc-monitor.example: receivers only monitor, mail failing DMARC is delivered "
+        "(p=none, sp=none, pct=100, adkim=r, aspf=r)"
+    ) in result.stdout
+
+
+def test_cli_json_inherited_policy():
+    result = run_cli("domain", "sub.dmarc-inherit.example", *offline("--format", "json"))
+    assert result.exit_code == 0, result.stdout
+    report = result.json()
+    assert one_check(report, "dmarc.record")["status"] == "info"
+    policy = one_check(report, "dmarc.policy")
+    assert (policy["status"], policy["details"]["effective"]) == ("pass", "quarantine")
+
+
+def test_cli_json_external_destinations():
+    result = run_cli("domain", "dmarc-external.example", *offline("--format", "json"))
+    report = result.json()
+    statuses = {(c["subject"], c["status"]) for c in checks_by_id(report, "dmarc.rua")}
+    assert statuses == {("agg@dmarc-reports.example", "pass"), ("agg@noauth.dmarc-reports.example", "warn")}
+    assert one_check(report, "dmarc.ruf")["status"] == "warn"
+
+
+def test_cli_text_syntax_error_exits_1():
+    result = run_cli("domain", "dmarc-syntax.example", *offline("--no-color"))
+    assert result.exit_code == 1
+    assert "Tag p must have one of the following values: none,quarantine,reject - not block" in result.stdout
+
+
+def test_cli_good_example_dmarc_in_json():
+    result = run_cli("domain", "good.example", *offline("--format", "json"))
+    assert result.exit_code == 0, result.stdout
+    alignment = one_check(result.json(), "dmarc.alignment")
+    assert (alignment["status"], alignment["summary"]) == ("info", "adkim=s (strict), aspf=r (relaxed)")

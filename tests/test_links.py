@@ -1,0 +1,251 @@
+"""mailcheck links: extraction from messages and HTML, redirects over loopback HTTPS, lookups."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailcheck.links.extract import links_in_file
+from mailcheck.links.shorteners import is_shortener
+from tests.conftest import ROOT, offline, one_check, run_cli
+from tests.https_server import HttpsServer, Route, redirect
+
+MESSAGES = ROOT / "fixtures" / "messages"
+MIXED = str(MESSAGES / "links-mixed.eml")
+PAGE = str(MESSAGES / "links-page.html")
+NONE = str(MESSAGES / "links-none.eml")
+HOSTS = ["links-start.example", "links-hop.example", "links-listed.example", "dead.links-start.example"]
+BIG = b"x" * (1024 * 1024)
+
+
+# -- extraction ----------------------------------------------------------------------
+
+
+def test_message_links_come_from_decoded_qp_text_and_base64_html():
+    links = links_in_file(MIXED)
+    assert [link.url for link in links] == [
+        "https://links-listed.example/offer?id=7&utm_source=mail",
+        "http://www.good.example/news",
+        "https://bit.ly/3xAmPlE",
+        # Joined across a quoted-printable soft line break.
+        "https://good.example/a/very/long/path/that/goes/on/and/on/beyond/seventy-six/characters/page.html",
+        "https://links-start.example/track?u=1&v=2",  # &amp; decoded by the HTML parser
+        "https://good.example/logo.png",
+        "mailto:sales@blocklist-spam.example?subject=hi",
+        "http://links-hop.example/plain",
+    ]
+    assert links[0].where == "text/plain part 2, text"
+    assert links[4].where == "text/html part 3, <a href>"
+    assert links[5].where == "text/html part 3, <img src>"
+
+
+def test_html_file_links_are_read_with_a_parser_and_deduplicated():
+    assert [link.url for link in links_in_file(PAGE)] == [
+        "https://good.example/",
+        "https://links-listed.example/x",
+        "https://blocklist-phish.example/login",
+    ]
+
+
+def test_shorteners_are_known_by_host():
+    assert is_shortener("bit.ly") and is_shortener("www.tinyurl.com") and is_shortener("T.CO")
+    assert not is_shortener("good.example") and not is_shortener("notbit.ly")
+
+
+# -- without --follow ------------------------------------------------------------------
+
+
+def test_cli_message_links_json():
+    result = run_cli("links", MIXED, "--format", "json", *offline())
+    assert result.exit_code == 1
+    report = result.json()
+    assert (report["command"], report["target"], report["status"]) == ("links", MIXED, "fail")
+    assert one_check(report, "links.found")["summary"] == f"8 links to 7 hosts in {MIXED}"
+    listed = one_check(report, "links.url", "https://links-listed.example/offer?id=7&utm_source=mail")
+    assert listed["status"] == "fail"
+    assert listed["summary"] == (
+        "https://links-listed.example/offer?id=7&utm_source=mail: "
+        "links-listed.example is listed on Spamhaus DBL (phishing domain)"
+    )
+    short = one_check(report, "links.url", "https://bit.ly/3xAmPlE")
+    assert short["status"] == "warn"
+    assert short["summary"] == "https://bit.ly/3xAmPlE: bit.ly is a URL shortener; bit.ly: not listed on 3 lists"
+    mailto = one_check(report, "links.url", "mailto:sales@blocklist-spam.example?subject=hi")
+    assert mailto["status"] == "fail"
+    assert "blocklist-spam.example is listed on URIBL (black: domain seen in spam, high confidence)" in mailto["summary"]
+    clean = one_check(report, "links.url", "http://links-hop.example/plain")
+    assert (clean["status"], clean["summary"]) == ("pass", "http://links-hop.example/plain: links-hop.example: not listed on 3 lists")
+    assert one_check(report, "blocklist.listing", "links-listed.example @ dbl.spamhaus.org")["details"]["reasons"] == [
+        "https://check.spamhaus.org/results?query=links-listed.example"
+    ]
+    assert "ignored.example" not in result.stdout
+
+
+def test_cli_html_and_empty_message_in_text():
+    result = run_cli("links", PAGE, NONE, "--no-color", *offline())
+    assert result.exit_code == 1
+    assert f"no links found in {NONE}" in result.stdout
+    assert "https://blocklist-phish.example/login: blocklist-phish.example is listed on SURBL (PH: phishing site; MW: malware site)" in result.stdout
+
+
+def test_cli_a_message_without_listed_links_exits_0():
+    result = run_cli("links", NONE, "--format", "json", *offline())
+    assert result.exit_code == 0
+    assert result.json()["status"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("links", "/nonexistent.eml"), "mailcheck: error: '/nonexistent.eml' is neither a file nor an http(s) URL\n"),
+        (("links", "ftp://links-start.example/"), "mailcheck: error: 'ftp://links-start.example/' is neither a file nor an http(s) URL\n"),
+        (("links", NONE, "--ca-file", NONE), "mailcheck: error: --ca-file is used with --follow (it trusts a CA for the HTTPS requests)\n"),
+        (("links", NONE, "--follow", "--ca-file", "/nonexistent.pem"), "mailcheck: error: --ca-file /nonexistent.pem: no such file\n"),
+        (("links", NONE, "--skip", "nope"), "mailcheck: error: unknown list 'nope'; known lists: zen, spamcop, barracuda, dbl, uribl, surbl\n"),
+    ],
+)
+def test_cli_bad_input_exits_2_with_one_line(args, message):
+    result = run_cli(*args, *offline())
+    assert (result.exit_code, result.stderr, result.stdout) == (2, message, "")
+
+
+# -- --follow over loopback HTTPS --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def web():
+    with HttpsServer({}, hostnames=HOSTS, host="127.0.3.10") as server:
+        listed = server.url("links-listed.example", "/landing")
+        server.routes.update(
+            {
+                "links-start.example/track": redirect(server.url("links-hop.example", "/r2"), 302),
+                "links-hop.example/r2": redirect(listed, 301),
+                "links-listed.example/landing": Route(200, {"Content-Type": "text/html"}, b"<p>offer</p>"),
+                "/loop": redirect("/loop", 302),  # relative, and endless
+                "/ftp": redirect("ftp://links-hop.example/file", 302),
+                "HEAD /head-refused": Route(405),
+                "GET /head-refused": Route(200, {"Content-Type": "text/plain"}, BIG),
+                "/slow": Route(200, delay=1.5),
+            }
+        )
+        yield server
+
+
+def _follow(web, url, *extra):
+    return run_cli("links", url, "--follow", "--ca-file", web.ca_file, "--format", "json", *offline(), *extra)
+
+
+def test_follow_reaches_a_listed_domain_through_redirects(web):
+    start = web.url("links-start.example", "/track?u=1")
+    before = len(web.requests)
+    result = _follow(web, start)
+    assert result.exit_code == 1
+    report = result.json()
+    check = one_check(report, "links.url", start)
+    assert check["status"] == "fail"
+    final = web.url("links-listed.example", "/landing")
+    assert check["summary"] == f"{start} → {final} (2 redirects): links-listed.example is listed on Spamhaus DBL (phishing domain)"
+    assert check["details"]["hosts"] == ["links-start.example", "links-hop.example", "links-listed.example"]
+    assert [(h["method"], h["status"]) for h in check["details"]["hops"]] == [("HEAD", 302), ("HEAD", 301), ("HEAD", 200)]
+    assert check["details"]["lines"][0] == f"HEAD {start} → 302 → {web.url('links-hop.example', '/r2')}"
+    assert one_check(report, "blocklist.listing", "links-hop.example @ dbl.spamhaus.org")["status"] == "pass"
+    # The server saw each host name in Host: (and SNI, or TLS verification would fail).
+    assert [(r.method, r.host, r.path) for r in web.requests[before:]] == [
+        ("HEAD", "links-start.example", "/track?u=1"),
+        ("HEAD", "links-hop.example", "/r2"),
+        ("HEAD", "links-listed.example", "/landing"),
+    ]
+
+
+def test_follow_stops_after_ten_hops(web):
+    url = web.url("links-start.example", "/loop")
+    result = _follow(web, url)
+    check = one_check(result.json(), "links.url", url)
+    assert check["status"] == "error"
+    assert check["summary"] == f"{url} → {url} (10 redirects): not followed to the end: still redirecting after 10 hops; stopped; links-start.example: not listed on 3 lists"
+    assert len(check["details"]["hops"]) == 10
+    assert result.exit_code == 3
+
+
+def test_follow_never_leaves_http(web):
+    url = web.url("links-start.example", "/ftp")
+    check = one_check(_follow(web, url).json(), "links.url", url)
+    assert check["status"] == "error"
+    assert "not followed to the end: redirected to a ftp: URL, which is not followed" in check["summary"]
+    assert check["details"]["final_url"] == "ftp://links-hop.example/file"
+
+
+def test_follow_falls_back_to_get_when_head_is_refused(web):
+    url = web.url("links-start.example", "/head-refused")
+    check = one_check(_follow(web, url).json(), "links.url", url)
+    assert check["status"] == "pass"
+    assert [(h["method"], h["status"]) for h in check["details"]["hops"]] == [("GET", 200)]
+    assert check["summary"] == f"{url} (no redirect): links-start.example: not listed on 3 lists"
+
+
+def test_follow_times_out_per_hop(web):
+    url = web.url("links-start.example", "/slow")
+    result = _follow(web, url, "--timeout", "0.5")
+    check = one_check(result.json(), "links.url", url)
+    assert check["status"] == "error"
+    assert "not followed to the end: no answer from links-start.example within 0.5s" in check["summary"]
+
+
+def test_follow_reports_a_dead_host(web):
+    url = web.url("dead.links-start.example", "/")
+    check = one_check(_follow(web, url).json(), "links.url", url)
+    assert check["status"] == "error"
+    assert check["summary"].startswith(
+        f"{url}: not followed to the end: dead.links-start.example: could not connect (127.0.3.11 port {web.port}: "
+    )
+
+
+def test_follow_refuses_an_untrusted_certificate(web):
+    url = web.url("links-start.example", "/track")
+    result = run_cli("links", url, "--follow", "--format", "json", *offline())
+    check = one_check(result.json(), "links.url", url)
+    assert check["status"] == "error"
+    assert "the TLS certificate was not trusted" in check["summary"]
+
+
+def test_follow_text_output(web):
+    start = web.url("links-start.example", "/track")
+    result = run_cli("links", start, "--follow", "--ca-file", web.ca_file, "--no-color", *offline())
+    assert result.exit_code == 1
+    assert f"HEAD {web.url('links-hop.example', '/r2')} → 301 → {web.url('links-listed.example', '/landing')}" in result.stdout
+    assert "links-listed.example is listed on Spamhaus DBL (dbl.spamhaus.org): phishing domain (127.0.1.4)" in result.stdout
+
+
+def test_an_ip_host_goes_to_the_ip_lists():
+    result = run_cli("links", "http://192.0.2.99/landing", "--format", "json", *offline())
+    assert result.exit_code == 1
+    report = result.json()
+    check = one_check(report, "links.url", "http://192.0.2.99/landing")
+    assert check["summary"] == (
+        "http://192.0.2.99/landing: 192.0.2.99 is listed on Spamhaus ZEN (SBL: a known spam source or spam "
+        "operation (Spamhaus Block List)); 192.0.2.99 is listed on SpamCop (reported as a spam source by SpamCop users)"
+    )
+    assert [c["subject"] for c in report["obstacles"][1]["checks"]] == ["192.0.2.99 @ zen.spamhaus.org", "192.0.2.99 @ bl.spamcop.net"]
+
+
+def test_follow_reports_a_host_that_does_not_resolve(web):
+    url = web.url("links-nowhere.example", "/")
+    check = one_check(_follow(web, url).json(), "links.url", url)
+    assert check["status"] == "error"
+    assert check["summary"].startswith(
+        f"{url}: not followed to the end: could not resolve links-nowhere.example: the name does not exist (NXDOMAIN)"
+    )
+
+
+def test_every_links_lookup_goes_to_the_loopback_zone_server():
+    from mailcheck.commands.blocklist import ListChoice
+    from mailcheck.commands.links import LinksRequest, run_links
+    from mailcheck.runtime import NetworkOptions
+    from tests.conftest import ZONES
+
+    request = LinksRequest.from_cli([MIXED, PAGE], ListChoice(), follow=False, ca_file=None)
+    reports, log = run_links(request, NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2))
+    assert [r.status.value for r in reports] == ["fail", "fail"]
+    assert len(log) >= 20
+    assert {record.server.rsplit(":", 1)[0] for record in log} == {"127.0.0.1"}
+    assert all(record.outcome in ("NOERROR", "NXDOMAIN", "NODATA") for record in log)
+    assert "links-listed.example.dbl.spamhaus.org" in {record.name for record in log}

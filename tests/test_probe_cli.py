@@ -1,0 +1,596 @@
+"""``mailcheck probe`` end to end: fixture zones, real scripted SMTP servers on loopback."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import trustme
+
+from tests.conftest import ZONES, checks_by_id, one_check, run_cli
+from tests.smtp_servers import ACCEPT, Script, blocked_port, free_port, known_users, smtp_server
+
+HELO = "prober.probe-client.example"
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+def probe(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
+    return run_cli(
+        "probe", *args, "--zone", str(ZONES), "--offline", "--port", str(port), "--helo", HELO, "--timeout", timeout
+    )
+
+
+def probe_json(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
+    result = probe(port, *args, "--format", "json", timeout=timeout)
+    return result, result.json()
+
+
+def verdict(report: dict) -> dict:
+    return one_check(report, "acceptance.verdict")
+
+
+# -- verdicts ----------------------------------------------------------------------
+
+
+def test_known_mailbox_is_deliverable_and_unknown_ones_are_refused(port: int) -> None:
+    with smtp_server("127.0.1.10", port, Script(rcpt=known_users("alice@probe-ok.example"))) as server:
+        result, report = probe_json(port, "alice@probe-ok.example")
+    assert result.exit_code == 0
+    assert report["command"] == "probe" and report["target"] == "alice@probe-ok.example"
+    assert report["verdict"] == "deliverable"
+    check = verdict(report)
+    assert check["status"] == "pass"
+    assert check["summary"] == (
+        "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10); catch-all test: refuses unknown"
+    )
+    assert check["details"]["code"] == 250 and check["details"]["enhanced"] == "2.1.5"
+    catch_all = one_check(report, "acceptance.catch-all")
+    assert catch_all["status"] == "pass" and catch_all["summary"].startswith("refuses unknown: the random address mailcheck-")
+    assert "550 5.1.1" in catch_all["summary"]
+    # The real address first, the random one in a new transaction after RSET, QUIT always.
+    assert server.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "MAIL", "RCPT", "RSET", "QUIT"]
+    assert server.args("MAIL") == ["FROM:<>", "FROM:<>"]
+    assert server.args("RCPT")[0] == "TO:<alice@probe-ok.example>"
+    assert [o["id"] for o in report["obstacles"]] == ["routing", "transport", "acceptance"]
+    connection = one_check(report, "smtp.connection")
+    assert connection["status"] == "pass"
+    assert connection["summary"] == "answered RCPT for 1 address (port %d, MX preference 10)" % port
+    transcript = connection["details"]["transcript"]
+    assert {"direction": "C", "text": "RCPT TO:<alice@probe-ok.example>"}.items() <= transcript[5].items() or any(
+        t["text"] == "RCPT TO:<alice@probe-ok.example>" and t["direction"] == "C" for t in transcript
+    )
+    assert all(isinstance(t["ms"], float) for t in transcript)
+    assert "DATA" not in server.verbs()
+
+
+def test_text_output_shows_verdict_and_verbose_shows_transcript(port: int) -> None:
+    with smtp_server("127.0.1.10", port, Script(rcpt=known_users("alice@probe-ok.example"))):
+        plain = probe(port, "alice@probe-ok.example", "--no-color")
+        verbose = probe(port, "alice@probe-ok.example", "--no-color", "--verbose")
+    assert plain.exit_code == 0
+    assert "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10)" in plain.stdout
+    assert "RCPT TO:<alice@probe-ok.example>" not in plain.stdout
+    assert verbose.exit_code == 0
+    assert " C: RCPT TO:<alice@probe-ok.example>" in verbose.stdout
+    assert " S: 250 2.1.5 OK" in verbose.stdout
+
+
+def test_no_catch_all_skips_the_random_recipient(port: int) -> None:
+    with smtp_server("127.0.1.10", port) as server:
+        result, report = probe_json(port, "anyone@probe-ok.example", "--no-catch-all")
+    assert result.exit_code == 0
+    assert verdict(report)["status"] == "pass"
+    assert verdict(report)["summary"].endswith("catch-all test: not run")
+    catch_all = one_check(report, "acceptance.catch-all")
+    assert catch_all["status"] == "skip" and catch_all["summary"] == "not run: skipped with --no-catch-all"
+    assert server.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
+
+
+def test_unknown_mailbox_is_undeliverable(port: int) -> None:
+    with smtp_server("127.0.1.11", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")) as server:
+        result, report = probe_json(port, "nobody@probe-bad.example")
+        text = probe(port, "nobody@probe-bad.example", "--no-color")
+    assert result.exit_code == 1 and text.exit_code == 1
+    check = verdict(report)
+    assert check["status"] == "fail"
+    assert check["summary"] == "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx1.probe-bad.example 127.0.1.11)"
+    assert check["details"]["decoded"] == (
+        "550 (mailbox unavailable (not found, no access, or refused by policy)), "
+        "5.1.1 (permanent failure: bad destination mailbox address (mailbox unknown))"
+    )
+    assert check["details"]["kind"] == "mailbox unknown"
+    assert one_check(report, "acceptance.catch-all")["summary"] == "not run: the address was not accepted"
+    assert "undeliverable: 550 5.1.1 mailbox unknown" in text.stdout
+    assert "DATA" not in server.verbs()
+
+
+def test_greylisting_is_deferred_with_a_retry_hint(port: int) -> None:
+    reply = "451 4.7.1 Greylisted, please try again in 300 seconds"
+    with smtp_server("127.0.1.12", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "bob@probe-grey.example")
+    assert result.exit_code == 0
+    check = verdict(report)
+    assert check["status"] == "warn"
+    assert check["summary"] == (
+        "deferred: 451 4.7.1 greylisted — 'Greylisted, please try again in 300 seconds' "
+        "(mx1.probe-grey.example 127.0.1.12); the server asks to retry after 300 s"
+    )
+    assert check["details"]["retry_hint"] == "the server asks to retry after 300 s"
+    assert "DATA" not in server.verbs()
+
+
+def test_greylisting_without_enhanced_code_is_called_greylisting(port: int) -> None:
+    with smtp_server("127.0.1.12", port, Script(rcpt=lambda a: "450 Greylisted: come back later")):
+        result, report = probe_json(port, "bob@probe-grey.example")
+    check = verdict(report)
+    assert result.exit_code == 0 and check["status"] == "warn"
+    assert check["summary"].startswith("deferred: 450 greylisted — 'Greylisted: come back later'")
+    assert "greylisting windows are usually 1 to 15 minutes" in check["summary"]
+
+
+def test_retry_greylist_waits_once_and_retries_the_same_address(port: int) -> None:
+    seen: list[str] = []
+
+    def greylist_once(address: str) -> str:
+        seen.append(address)
+        return "451 4.7.1 Greylisted, try again later" if len(seen) == 1 else ACCEPT
+
+    with smtp_server("127.0.1.12", port, Script(rcpt=greylist_once)) as server:
+        started = time.monotonic()
+        result, report = probe_json(port, "bob@probe-grey.example", "--retry-greylist", "0.3", "--no-catch-all")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 0
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
+    assert verdict(report)["details"]["retried_after_greylisting"] is True
+    assert server.connections == 2 and seen == ["bob@probe-grey.example"] * 2
+    assert elapsed >= 0.3
+    assert len(checks_by_id(report, "smtp.connection")) == 2
+
+
+def test_policy_block_is_about_the_sender_not_the_address(port: int) -> None:
+    reply = "554 5.7.1 Service unavailable; client host blocked using a DNSBL"
+    with smtp_server("127.0.1.13", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "carol@probe-policy.example")
+    assert result.exit_code == 1
+    check = verdict(report)
+    assert check["status"] == "fail"
+    assert check["summary"] == (
+        "undeliverable: 554 5.7.1 refused by policy or reputation — "
+        "'Service unavailable; client host blocked using a DNSBL' (mx1.probe-policy.example 127.0.1.13)"
+    )
+    assert "does not mean the address does not exist" in check["details"]["lines"][0]
+    assert "sender, not the address" in check["fix"]
+    assert "DATA" not in server.verbs()
+
+
+def test_catch_all_server_makes_the_address_risky(port: int) -> None:
+    with smtp_server("127.0.1.14", port) as server:
+        result, report = probe_json(port, "dave@probe-catchall.example")
+    assert result.exit_code == 0
+    assert report["verdict"] == "risky"
+    check = verdict(report)
+    assert check["status"] == "warn"
+    assert check["summary"] == (
+        "risky: 250 2.1.5 accepted — 'OK' (mx1.probe-catchall.example 127.0.1.14), "
+        "but the server accepts any address (catch-all)"
+    )
+    catch_all = one_check(report, "acceptance.catch-all")
+    assert catch_all["status"] == "warn" and catch_all["summary"].startswith("accepts all: the random address mailcheck-")
+    assert len(server.args("RCPT")) == 2
+    assert "DATA" not in server.verbs()
+
+
+# -- STARTTLS ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ca() -> trustme.CA:
+    return trustme.CA()
+
+
+def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert = ca.issue_cert("mx.probe-tls.example")
+    with smtp_server("127.0.1.15", port, tls=cert) as server:
+        result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
+    assert result.exit_code == 0
+    starttls = one_check(report, "tls.starttls")
+    assert starttls["status"] == "pass" and starttls["summary"].startswith("STARTTLS: TLSv1.3, ")
+    certificate = one_check(report, "tls.certificate")
+    assert certificate["status"] == "pass"
+    assert certificate["summary"].startswith("certificate for mx.probe-tls.example issued by ")
+    assert certificate["summary"].endswith(": trusted, matches mx.probe-tls.example")
+    assert certificate["details"]["trusted"] is True and certificate["details"]["hostname_match"] is True
+    assert certificate["details"]["sans"] == ["mx.probe-tls.example"]
+    # EHLO again after STARTTLS (RFC 3207 §4.2); MAIL only over TLS.
+    assert server.verbs() == ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
+    assert verdict(report)["status"] == "pass"
+
+
+def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, ca: trustme.CA) -> None:
+    cert = ca.issue_cert("mx.probe-tls.example")
+    with smtp_server("127.0.1.15", port, tls=cert) as server:
+        result, report = probe_json(port, "erin@probe-tls.example", "--no-catch-all")
+    assert result.exit_code == 0
+    certificate = one_check(report, "tls.certificate")
+    assert certificate["status"] == "warn"
+    assert certificate["details"]["trusted"] is False
+    assert certificate["details"]["trust_error"] == "unable to get local issuer certificate"
+    assert certificate["summary"].startswith("certificate ")
+    assert "(SANs: mx.probe-tls.example): not trusted (unable to get local issuer certificate); expires " in certificate["summary"]
+    assert certificate["summary"].endswith("the probe carried on over TLS")
+    # The verified handshake failed; the probe reconnected and went on over TLS.
+    assert server.connections == 2
+    assert server.verbs() == ["EHLO", "STARTTLS", "EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
+
+
+def test_certificate_for_another_name_is_a_mismatch(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    with smtp_server("127.0.1.15", port, tls=ca.issue_cert("*.other.example")):
+        result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
+    certificate = one_check(report, "tls.certificate")
+    assert result.exit_code == 0 and certificate["status"] == "warn"
+    assert "(SANs: *.other.example): does not match mx.probe-tls.example; expires " in certificate["summary"]
+    assert certificate["details"]["trusted"] is True and certificate["details"]["hostname_match"] is False
+
+
+def test_starttls_required_is_unknown_when_tls_is_off(port: int, ca: trustme.CA) -> None:
+    def tls_first(address: str, over_tls: bool) -> str:
+        return "250 2.1.0 OK" if over_tls else "530 5.7.0 Must issue a STARTTLS command first"
+
+    with smtp_server("127.0.1.16", port, Script(mail=tls_first), tls=ca.issue_cert("mx1.probe-tlsreq.example")) as server:
+        result, report = probe_json(port, "frank@probe-tlsreq.example", "--no-tls")
+    assert result.exit_code == 3
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        "unknown: 530 5.7.0 STARTTLS required — 'Must issue a STARTTLS command first' "
+        "(mx1.probe-tlsreq.example 127.0.1.16); no RCPT answer"
+    )
+    assert check["details"]["code"] == 530 and check["details"]["enhanced"] == "5.7.0"
+    assert "without --no-tls" in check["fix"]
+    assert one_check(report, "tls.starttls")["status"] == "skip"
+    assert "STARTTLS" not in server.verbs() and "RCPT" not in server.verbs()
+    assert server.verbs()[-1] == "QUIT"
+
+
+# -- servers that misbehave ------------------------------------------------------
+
+
+def test_server_that_never_greets_times_out_quickly(port: int) -> None:
+    with smtp_server("127.0.1.17", port, Script(behaviour="silent")) as server:
+        started = time.monotonic()
+        result, report = probe_json(port, "gina@probe-silent.example", timeout="0.5")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3
+    assert elapsed < 3
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == "unknown: mx1.probe-silent.example 127.0.1.17: no greeting within 0.5 s; moved on"
+    assert one_check(report, "smtp.connection")["status"] == "error"
+    assert server.forbidden == []
+
+
+def test_server_that_speaks_garbage_is_a_clean_error(port: int) -> None:
+    with smtp_server("127.0.1.18", port, Script(behaviour="garbage")):
+        result, report = probe_json(port, "hank@probe-garbage.example", timeout="0.5")
+    assert result.exit_code == 3
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        "unknown: mx1.probe-garbage.example 127.0.1.18: not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_server_that_hangs_up_after_ehlo(port: int) -> None:
+    with smtp_server("127.0.1.19", port, Script(close_after_ehlo=True)) as server:
+        result, report = probe_json(port, "ivy@probe-hangup.example", timeout="0.5")
+    assert result.exit_code == 3
+    check = verdict(report)
+    assert check["summary"] == (
+        "unknown: mx1.probe-hangup.example 127.0.1.19: the server closed the connection (at EHLO); moved on"
+    )
+    assert server.verbs() == ["EHLO"]
+
+
+def test_multi_line_banner_and_replies(port: int) -> None:
+    script = Script(
+        banner=("220-mx1.probe-multiline.example ESMTP", "220-No UCE", "220 Welcome"),
+        ehlo_extra=("PIPELINING", "ENHANCEDSTATUSCODES"),
+        rcpt=lambda a: "550-5.1.1 The email account that you tried to reach does not exist.\r\n550 5.1.1 Please check the address.",
+    )
+    with smtp_server("127.0.1.20", port, script) as server:
+        result, report = probe_json(port, "jack@probe-multiline.example")
+    assert result.exit_code == 1
+    check = verdict(report)
+    assert check["summary"] == (
+        "undeliverable: 550 5.1.1 mailbox unknown — 'The email account that you tried to reach does not exist. "
+        "Please check the address.' (mx1.probe-multiline.example 127.0.1.20)"
+    )
+    connection = one_check(report, "smtp.connection")
+    assert connection["details"]["banner"] == ["mx1.probe-multiline.example ESMTP", "No UCE", "Welcome"]
+    assert {"PIPELINING", "ENHANCEDSTATUSCODES", "SMTPUTF8", "8BITMIME"} <= set(connection["details"]["extensions"])
+    assert "banner: 220 No UCE" in connection["details"]["lines"]
+    assert "DATA" not in server.verbs()
+
+
+# -- routing -----------------------------------------------------------------------
+
+
+def test_mx_fallback_when_the_first_host_refuses(port: int) -> None:
+    # Nothing listens on mx1 (127.0.1.21): the connection is refused.
+    with smtp_server("127.0.1.22", port, Script(rcpt=known_users("kim@probe-fallback.example"))) as server:
+        result, report = probe_json(port, "kim@probe-fallback.example")
+    assert result.exit_code == 0
+    connections = checks_by_id(report, "smtp.connection")
+    assert [c["subject"] for c in connections] == [
+        "mx1.probe-fallback.example 127.0.1.21",
+        "mx2.probe-fallback.example 127.0.1.22",
+    ]
+    assert connections[0]["status"] == "warn"
+    assert connections[0]["summary"] == f"connection refused (port {port}, MX preference 10)"
+    assert connections[1]["status"] == "pass"
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
+    assert "DATA" not in server.verbs()
+
+
+def test_null_mx_fails_without_connecting(port: int) -> None:
+    result, report = probe_json(port, "x@probe-null.example")
+    assert result.exit_code == 1
+    check = verdict(report)
+    assert check["status"] == "fail"
+    assert check["summary"] == (
+        "undeliverable: the domain declares it accepts no mail (RFC 7505) — probe-null.example has a null MX; "
+        "no connection was made"
+    )
+    assert checks_by_id(report, "smtp.connection") == []
+    assert one_check(report, "mx.null")["subject"] == "probe-null.example"
+
+
+def test_nxdomain_fails_without_connecting(port: int) -> None:
+    result, report = probe_json(port, "x@missing.probe-ok.example")
+    assert result.exit_code == 1
+    assert verdict(report)["summary"] == (
+        "undeliverable: domain does not exist — missing.probe-ok.example is NXDOMAIN; no connection was made"
+    )
+    assert checks_by_id(report, "smtp.connection") == []
+
+
+def test_no_mx_uses_the_implicit_address(port: int) -> None:
+    with smtp_server("127.0.1.23", port, Script(rcpt=known_users("lee@probe-nomx.example"))) as server:
+        result, report = probe_json(port, "lee@probe-nomx.example")
+    assert result.exit_code == 0
+    records = one_check(report, "mx.records")
+    assert records["status"] == "warn"
+    assert records["summary"] == (
+        "no MX records; senders fall back to probe-nomx.example's own address (127.0.1.23) as an implicit MX"
+    )
+    connection = one_check(report, "smtp.connection")
+    assert connection["subject"] == "probe-nomx.example 127.0.1.23"
+    assert connection["summary"] == f"answered RCPT for 1 address (port {port}, implicit MX)"
+    assert verdict(report)["status"] == "pass"
+    assert "DATA" not in server.verbs()
+
+
+def test_ipv4_and_ipv6_restrictions(port: int) -> None:
+    with smtp_server("127.0.1.25", port):
+        _, only4 = probe_json(port, "max@probe-dual.example", "-4", "--no-catch-all")
+        _, only6 = probe_json(port, "max@probe-dual.example", "-6", "--no-catch-all")
+    assert [c["subject"] for c in checks_by_id(only4, "smtp.connection")] == ["mx1.probe-dual.example 127.0.1.25"]
+    assert verdict(only4)["status"] == "pass"
+    # Nothing listens on [::1] at this port: refused, and no verdict.
+    assert [c["subject"] for c in checks_by_id(only6, "smtp.connection")] == ["mx1.probe-dual.example ::1"]
+    assert verdict(only6)["summary"] == "unknown: mx1.probe-dual.example ::1: connection refused"
+
+
+def test_blocked_port_is_said_plainly(port: int) -> None:
+    with blocked_port("127.0.1.24", port):
+        started = time.monotonic()
+        result, report = probe_json(port, "ned@probe-blocked.example", timeout="0.5")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3
+    assert elapsed < 3
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        f"unknown: outbound port {port} seems blocked on this network; many cloud and home providers block it "
+        "(every connection to every MX of probe-blocked.example timed out)"
+    )
+    assert check["details"]["port_blocked"] is True
+    assert one_check(report, "smtp.connection")["summary"] == f"connection timed out after 0.5 s (port {port}, MX preference 10)"
+
+
+# -- several addresses -------------------------------------------------------------
+
+
+def test_addresses_at_one_domain_share_a_session(port: int) -> None:
+    users = known_users("alice@probe-ok.example", "bob@probe-ok.example")
+    with smtp_server("127.0.1.10", port, Script(rcpt=users)) as ok, smtp_server("127.0.1.11", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")):
+        result, document = probe_json(
+            port, "alice@probe-ok.example", "bob@probe-ok.example", "ghost@probe-ok.example", "zed@probe-bad.example"
+        )
+    assert result.exit_code == 1
+    assert document["schema"] == "mailcheck.reports/1"
+    verdicts = {r["target"]: r["verdict"] for r in document["reports"]}
+    assert verdicts == {
+        "alice@probe-ok.example": "deliverable",
+        "bob@probe-ok.example": "deliverable",
+        "ghost@probe-ok.example": "undeliverable",
+        "zed@probe-bad.example": "undeliverable",
+    }
+    assert ok.connections == 1
+    assert ok.args("RCPT")[0] == "TO:<alice@probe-ok.example>"
+    assert ok.args("RCPT")[2:] == ["TO:<bob@probe-ok.example>", "TO:<ghost@probe-ok.example>"]
+    assert ok.verbs().count("RSET") == 4 and ok.verbs()[-1] == "QUIT"
+
+
+def test_internationalized_local_part_uses_smtputf8(port: int) -> None:
+    with smtp_server("127.0.1.10", port, Script(rcpt=known_users("josé@probe-ok.example"))) as server:
+        result, report = probe_json(port, "josé@probe-ok.example", "--no-catch-all")
+    assert result.exit_code == 0
+    assert report["target"] == "josé@probe-ok.example"
+    assert server.args("MAIL") == ["FROM:<> SMTPUTF8"]
+    assert verdict(report)["status"] == "pass"
+
+
+# -- bad input ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("not-an-address",), "'not-an-address' is not a valid email address"),
+        (("a@@probe-ok.example",), "is not a valid email address"),
+        (("a@probe-ok.example", "--port", "0"), "--port must be between 1 and 65535, not 0"),
+        (("a@probe-ok.example", "--port", "70000"), "--port must be between 1 and 65535, not 70000"),
+        (("a@probe-ok.example", "--retry-greylist", "-1"), "--retry-greylist must be between 0 and 3600 seconds"),
+        (("a@probe-ok.example", "--ca-file", "/nonexistent/ca.pem"), "--ca-file /nonexistent/ca.pem: no such file"),
+        (("a@probe-ok.example", "--mail-from", "bad sender"), "'bad sender' is not a valid email address"),
+    ],
+)
+def test_bad_input_exits_2_with_one_line(args: tuple[str, ...], message: str) -> None:
+    result = run_cli("probe", *args, "--zone", str(ZONES), "--offline", "--helo", HELO)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_port_that_is_not_a_number_is_a_usage_error() -> None:
+    result = run_cli("probe", "a@probe-ok.example", "--port", "smtp")
+    assert result.exit_code == 2 and "Traceback" not in result.stderr
+
+
+def test_a_421_greeting_moves_on_to_the_next_host(port: int) -> None:
+    busy = Script(banner=("421 4.7.0 mx1 too busy, try later",))
+    with smtp_server("127.0.1.21", port, busy), smtp_server("127.0.1.22", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")) as mx2:
+        result, report = probe_json(port, "kim@probe-fallback.example")
+    assert result.exit_code == 1
+    first, second = checks_by_id(report, "smtp.connection")
+    assert first["status"] == "warn"
+    assert first["summary"] == f"greeted with 421 4.7.0 mx1 too busy, try later; moved on (port {port}, MX preference 10)"
+    assert second["status"] == "pass"
+    assert verdict(report)["summary"] == (
+        "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)"
+    )
+    assert "DATA" not in mx2.verbs()
+
+
+def test_a_server_that_stalls_at_rcpt_ends_in_about_the_timeout(port: int) -> None:
+    with smtp_server("127.0.1.10", port, Script(stall_rcpt=True)) as server:
+        started = time.monotonic()
+        result, report = probe_json(port, "alice@probe-ok.example", timeout="0.5")
+        elapsed = time.monotonic() - started
+    assert result.exit_code == 3 and elapsed < 3
+    assert verdict(report)["summary"] == "unknown: mx1.probe-ok.example 127.0.1.10: no reply to RCPT within 0.5 s; moved on"
+    assert server.verbs() == ["EHLO", "MAIL", "RCPT"]
+
+
+@pytest.mark.parametrize(
+    ("helo", "summary"),
+    [
+        ("box.local", "HELO name box.local is not a public DNS name; fake HELO names get the prober's IP listed"),
+        ("mx.gmail.com", "HELO name mx.gmail.com belongs to gmail.com, not to the prober; fake HELO names get the prober's IP listed"),
+        ("nohost.probe-client.example", "HELO name nohost.probe-client.example does not resolve in DNS; fake HELO names get the prober's IP listed"),
+        (HELO, "HELO name prober.probe-client.example resolves to 127.0.1.250"),
+    ],
+)
+def test_helo_name_is_checked(port: int, helo: str, summary: str) -> None:
+    with smtp_server("127.0.1.10", port) as server:
+        result = run_cli(
+            "probe", "a@probe-ok.example", "--no-catch-all", "--format", "json", "--helo", helo,
+            "--zone", str(ZONES), "--offline", "--port", str(port), "--timeout", "1",
+        )
+    check = one_check(result.json(), "smtp.helo")
+    assert check["summary"] == summary
+    assert check["status"] == ("pass" if helo == HELO else "warn")
+    assert server.args("EHLO") == [helo]
+
+
+class _OldTlsOnly:
+    """A trustme certificate served with TLS 1.0 at most, which clients refuse to speak."""
+
+    def __init__(self, cert: trustme.LeafCert) -> None:
+        self.cert = cert
+
+    def configure_cert(self, context) -> None:  # type: ignore[no-untyped-def]
+        import ssl
+
+        self.cert.configure_cert(context)
+        context.minimum_version = ssl.TLSVersion.MINIMUM_SUPPORTED
+        context.maximum_version = ssl.TLSVersion.TLSv1
+
+
+def test_failed_tls_handshake_is_retried_in_plain_text(port: int, ca: trustme.CA) -> None:
+    with smtp_server("127.0.1.15", port, tls=_OldTlsOnly(ca.issue_cert("mx.probe-tls.example"))) as server:
+        result, report = probe_json(port, "erin@probe-tls.example", "--no-catch-all")
+    assert result.exit_code == 0
+    first, second = checks_by_id(report, "tls.starttls")
+    assert first["status"] == "warn" and first["summary"].startswith("STARTTLS with mx.probe-tls.example failed: TLS handshake failed")
+    assert second["status"] == "warn"
+    assert second["summary"] == "mx.probe-tls.example offers STARTTLS; retried in plain text after the failed TLS handshake"
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
+    assert server.connections == 2
+    assert server.verbs()[-5:] == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
+
+
+def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import datetime
+
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    expired = ca.issue_cert(
+        "mx.probe-tls.example",
+        not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
+        not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
+    )
+    with smtp_server("127.0.1.15", port, tls=expired):
+        result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
+    certificate = one_check(report, "tls.certificate")
+    assert result.exit_code == 0 and certificate["status"] == "warn"
+    assert "not trusted (certificate has expired); expired on 2021-01-01 (" in certificate["summary"]
+    assert certificate["details"]["not_after"].startswith("2021-01-01")
+
+
+def test_unreachable_dns_gives_unknown(port: int) -> None:
+    # --offline: a domain outside the fixture zones cannot be looked up at all.
+    result, report = probe_json(port, "a@example.net")
+    assert result.exit_code == 3
+    assert verdict(report)["summary"] == (
+        "unknown: could not look up the MX of example.net: outside the loaded zones and --offline is set"
+    )
+    assert one_check(report, "mx.lookup")["status"] == "error"
+
+
+def test_ehlo_refused_falls_back_to_helo(port: int) -> None:
+    script = Script(ehlo="502 5.5.2 EHLO not implemented", rcpt=known_users("alice@probe-ok.example"))
+    with smtp_server("127.0.1.10", port, script) as server:
+        result, report = probe_json(port, "alice@probe-ok.example")
+    assert result.exit_code == 0
+    assert server.verbs()[:3] == ["EHLO", "HELO", "MAIL"]
+    connection = one_check(report, "smtp.connection")
+    assert connection["details"]["esmtp"] is False and connection["details"]["extensions"] == {}
+    assert "EHLO refused; HELO accepted (no ESMTP extensions)" in connection["details"]["lines"]
+    assert one_check(report, "tls.starttls")["status"] == "warn"
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
+
+
+def test_a_4xx_at_mail_moves_on_to_the_next_host(port: int) -> None:
+    busy = Script(mail=lambda address, tls: "451 4.3.0 Temporary local problem")
+    with smtp_server("127.0.1.21", port, busy) as mx1, smtp_server("127.0.1.22", port) as mx2:
+        result, report = probe_json(port, "kim@probe-fallback.example", "--no-catch-all")
+    assert result.exit_code == 0
+    first, second = checks_by_id(report, "smtp.connection")
+    assert first["status"] == "warn"
+    assert first["summary"] == f"MAIL FROM answered 451 4.3.0 Temporary local problem; moved on (port {port}, MX preference 10)"
+    assert mx1.verbs() == ["EHLO", "MAIL", "QUIT"]
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
+    assert "DATA" not in mx2.verbs()

@@ -1,0 +1,64 @@
+"""tlsrpt.*: the _smtp._tls record and whether its rua destinations can take reports."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from tests.conftest import offline, one_check, run_cli
+from tests.transport_helpers import checks_of, transport_report
+
+
+def test_good_record_and_destinations(resolver_factory):
+    result = transport_report(resolver_factory, "transport-good.example", smtp=False, https_port=9)
+    record = one_check(result, "tlsrpt.record")
+    assert record["status"] == "pass"
+    assert record["summary"] == (
+        "_smtp._tls.transport-good.example: v=TLSRPTv1; "
+        "rua=mailto:tlsrpt@transport-good.example,https://tlsrpt.transport-good.example/v1"
+    )
+    assert record["details"]["rua"] == ["mailto:tlsrpt@transport-good.example", "https://tlsrpt.transport-good.example/v1"]
+    mailto = one_check(result, "tlsrpt.rua", "mailto:tlsrpt@transport-good.example")
+    assert mailto["status"] == "pass"
+    assert mailto["summary"] == "TLS reports go to mailto:tlsrpt@transport-good.example; mail domain transport-good.example resolves"
+    https = one_check(result, "tlsrpt.rua", "https://tlsrpt.transport-good.example/v1")
+    assert https["status"] == "pass"
+
+
+def test_invalid_uri_fails(resolver_factory):
+    result = transport_report(resolver_factory, "transport-bad.example", smtp=False)
+    record = one_check(result, "tlsrpt.record")
+    assert record["status"] == "fail"
+    assert record["summary"] == (
+        "TLS-RPT record at _smtp._tls.transport-bad.example is invalid: ftp://reports.transport-bad.example/ is not a "
+        "valid SMTP TLS Reporting URI. (record: v=TLSRPTv1; rua=ftp://reports.transport-bad.example/)"
+    )
+    assert checks_of(result, "tlsrpt.rua") == []
+
+
+def test_missing_record_is_info_but_warns_next_to_mta_sts(resolver_factory):
+    plain = one_check(transport_report(resolver_factory, "good.example", smtp=False), "tlsrpt.record")
+    assert plain["status"] == "info"
+    assert plain["summary"] == "no TLS-RPT record at _smtp._tls.good.example: senders cannot tell you when TLS to your MX fails"
+    with_sts = one_check(transport_report(resolver_factory, "transport-expired.example", smtp=False, https_port=9), "tlsrpt.record")
+    assert with_sts["status"] == "warn"
+    assert with_sts["summary"].endswith("; with MTA-STS published, those failures are mail you lose unseen")
+
+
+def test_good_example_demo_still_exits_0():
+    # The README's offline demo: no SMTP server listens on good.example's MX addresses,
+    # so the STARTTLS check is skipped, saying port 25 is unreachable; the report passes.
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        if probe.connect_ex(("127.0.0.10", 25)) == 0:
+            pytest.skip("an SMTP server listens on this machine's loopback port 25")
+    result = run_cli(*offline("domain", "good.example", "--no-color"))
+    assert result.exit_code == 0, result.stdout
+    assert "- smtp.connect  no MX address answered on port 25 (3 tried; connection refused)" in result.stdout
+    assert "i tlsrpt.record  no TLS-RPT record at _smtp._tls.good.example" in result.stdout
+    data = run_cli(*offline("domain", "good.example", "--format", "json"))
+    assert data.json()["status"] == "pass"
+    transport = next(o for o in data.json()["obstacles"] if o["id"] == "transport")
+    assert {c["status"] for c in transport["checks"]} == {"skip", "info"}
+    assert {c["id"] for c in transport["checks"]} == {"smtp.connect", "mta-sts.record", "dane.tlsa", "tlsrpt.record", "bimi.record"}
