@@ -109,24 +109,17 @@ async def _find_record(
     resolver: Resolver, domain: str, org: str, own: Answer | DnsError
 ) -> FoundRecord | Check:
     """The record that applies, or the dmarc.record check saying why there is none."""
-    # The organizational domain's record is asked for now, in parallel with reading
-    # our own answer, so a subdomain costs no extra round trip.
-    org_lookup = (
-        asyncio.ensure_future(settle(resolver.query(f"_dmarc.{org}", "TXT"))) if org != domain else None
-    )
-    try:
-        verdict = _records_at(domain, own)
-        if verdict is not None:
-            return verdict if isinstance(verdict, Check) else FoundRecord(verdict, domain, inherited=False)
-        if org_lookup is None:
-            return _no_record(domain, [domain], own)
-        inherited = _records_at(org, await org_lookup)
-        if inherited is None:
-            return _no_record(domain, [domain, org], own)
-        return inherited if isinstance(inherited, Check) else FoundRecord(inherited, org, inherited=True)
-    finally:
-        if org_lookup is not None and not org_lookup.done():
-            org_lookup.cancel()
+    # ``own`` is already answered, so the organizational domain is asked only when
+    # this name has no record of its own.
+    verdict = _records_at(domain, own)
+    if verdict is not None:
+        return verdict if isinstance(verdict, Check) else FoundRecord(verdict, domain, inherited=False)
+    if org == domain:
+        return _no_record(domain, [domain], own)
+    inherited = _records_at(org, await settle(resolver.query(f"_dmarc.{org}", "TXT")))
+    if inherited is None:
+        return _no_record(domain, [domain, org], own)
+    return inherited if isinstance(inherited, Check) else FoundRecord(inherited, org, inherited=True)
 
 
 def _records_at(policy_domain: str, outcome: Answer | DnsError) -> str | Check | None:
