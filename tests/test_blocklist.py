@@ -228,7 +228,7 @@ def test_lookups_run_concurrently_under_the_resolvers_cap(resolver_factory):
     capped = resolver_factory(max_in_flight=3)
     lookups = run_async(look_up_all(wide, targets, [ZEN, SPAMCOP]))
     run_async(look_up_all(capped, targets, [ZEN, SPAMCOP]))
-    assert len(lookups) == 40 and all(l.outcome == "clean" for l in lookups)
+    assert len(lookups) == 40 and all(lookup.outcome == "clean" for lookup in lookups)
     assert wide.stats().max_in_flight > 3
     assert capped.stats().max_in_flight == 3
 

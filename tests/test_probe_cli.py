@@ -8,7 +8,14 @@ import pytest
 import trustme
 
 from tests.conftest import ZONES, checks_by_id, one_check, run_cli
-from tests.smtp_servers import ACCEPT, Script, blocked_port, free_port, known_users, smtp_server
+from tests.smtp_servers import (
+    ACCEPT,
+    Script,
+    blocked_port,
+    free_port,
+    known_users,
+    smtp_server,
+)
 
 HELO = "prober.probe-client.example"
 

@@ -8,7 +8,16 @@ import pytest
 from mailcheck.commands.probe import parse_address
 from mailcheck.errors import BadInput
 from mailcheck.smtp import providers
-from mailcheck.smtp.codes import EnhancedCode, Kind, Reply, classify, decode, describe_enhanced, parse_enhanced, retry_hint
+from mailcheck.smtp.codes import (
+    EnhancedCode,
+    Kind,
+    Reply,
+    classify,
+    decode,
+    describe_enhanced,
+    parse_enhanced,
+    retry_hint,
+)
 from mailcheck.smtp.tls import hostname_matches
 
 

@@ -32,7 +32,18 @@ OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 
 def domain_checks() -> list[tuple[str, CheckFunction]]:
     """Every area's check function, with the area its ids start with."""
-    from mailcheck.checks import bimi, dkim, dmarc, dnssec, existence, mx, reputation, spf, starttls, tlsrpt
+    from mailcheck.checks import (
+        bimi,
+        dkim,
+        dmarc,
+        dnssec,
+        existence,
+        mx,
+        reputation,
+        spf,
+        starttls,
+        tlsrpt,
+    )
 
     return [
         ("dns", existence.check_existence),

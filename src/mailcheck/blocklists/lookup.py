@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from mailcheck import suffixes
 from mailcheck.blocklists.catalogue import LOOPBACK_V4, BlockList
 from mailcheck.blocklists.targets import Target, query_name
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
@@ -75,6 +76,8 @@ async def look_up_all(
     resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]
 ) -> list[Lookup]:
     """Every target × list lookup that applies, started together, in (target, list) order."""
+    if any(blocklist.registered_domain for blocklist in lists):
+        await suffixes.loaded()
     results = await asyncio.gather(*(look_up(resolver, t, b) for t in targets for b in lists))
     return [r for r in results if r is not None]
 

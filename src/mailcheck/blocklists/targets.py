@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 import sys
 from collections.abc import Iterable
@@ -12,6 +11,7 @@ from urllib.parse import urlsplit
 
 from mailcheck.blocklists.catalogue import BlockList, Kind
 from mailcheck.errors import BadInput
+from mailcheck.suffixes import registered_domain
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,7 @@ def query_name(target: Target, blocklist: BlockList) -> str | None:
             return None
         return f"{reversed_address(target.value)}.{blocklist.zone}"
     reduce = blocklist.registered_domain and not target.as_given
+    # URIBL and SURBL list registered domains, not host names.
     name = registered_domain(target.value) if reduce else target.value
     return f"{name}.{blocklist.zone}"
 
@@ -111,11 +112,6 @@ def reversed_address(address: str) -> str:
     """IPv4 octets or IPv6 nibbles, reversed (the reverse_pointer without its arpa zone)."""
     pointer = ipaddress.ip_address(address).reverse_pointer
     return pointer.removesuffix(".in-addr.arpa").removesuffix(".ip6.arpa")
-
-
-def registered_domain(domain: str) -> str:
-    """The domain under its public suffix: URIBL and SURBL list those, not host names."""
-    return _public_suffixes().privatesuffix(domain) or domain
 
 
 def _url_host(url: str) -> str:
@@ -137,12 +133,3 @@ def _address(text: str) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
     return str(address)
-
-
-# Parsing the Public Suffix List takes a while and its data never changes during a run:
-# load it once, on first use (immutable after loading, so no state leaks between runs).
-@functools.cache
-def _public_suffixes():  # type: ignore[no-untyped-def]
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()

@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.starttls import by_host, mx_addresses
-from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.transport.dane import Tlsa, matches
 
 RFC = "RFC 7672 §3.1"

@@ -14,7 +14,12 @@ from mailcheck.dkim_selectors import common_selector_names, provider_of
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
 from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.model import Check, Status
-from mailcheck.records.dkim import DkimKey, DkimRecordError, looks_like_key_record, parse_key_record
+from mailcheck.records.dkim import (
+    DkimKey,
+    DkimRecordError,
+    looks_like_key_record,
+    parse_key_record,
+)
 
 REFS_KEY = ("RFC 6376 §3.6.1",)
 REFS_STRENGTH = ("RFC 8301 §3.2", "RFC 6376 §3.3.3")

@@ -8,14 +8,13 @@ none of its own. checkdmarc judges the record's syntax; the lookups are ours (se
 
 from __future__ import annotations
 
-import functools
-
 import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mailcheck import suffixes
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
 from mailcheck.dns.resolver import Answer, Resolver, settle
@@ -74,7 +73,7 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
     own, psl = await asyncio.gather(
         settle(context.resolver.query(f"_dmarc.{domain}", "TXT")),
-        asyncio.to_thread(_load_psl),
+        suffixes.loaded(),
     )
     org = psl.privatesuffix(domain) or domain
     found = await _find_record(context.resolver, domain, org, own)
@@ -91,15 +90,6 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
     checks.append(_alignment_check(domain, policy))
     checks.extend(await _report_checks(context.resolver, psl, domain, found, uris))
     return checks
-
-
-@functools.lru_cache(maxsize=1)
-def _load_psl() -> Any:
-    # Read in a worker thread, once per process: building the list takes tens of
-    # milliseconds that the event loop's queries should not wait for.
-    from publicsuffixlist import PublicSuffixList
-
-    return PublicSuffixList()
 
 
 # -- finding the record ------------------------------------------------------------
@@ -385,7 +375,7 @@ async def _report_checks(
 
 
 async def _destination_check(resolver: Resolver, psl: Any, policy_domain: str, uri: ReportUri) -> Check:
-    check_id = f"dmarc.{uri.tag}"
+    check_id = "dmarc.rua" if uri.tag == "rua" else "dmarc.ruf"
     kind = "aggregate" if uri.tag == "rua" else "failure"
     if uri.scheme != "mailto":
         return Check(

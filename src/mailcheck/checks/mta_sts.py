@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import MxRecord, is_null_mx, mx_records
-from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.smtp.starttls_probe import MxProbe
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 # RFC 8461 §3.3: senders may refuse policies larger than 64 KiB.

@@ -51,7 +51,10 @@ async def check_tlsrpt(context: DomainContext) -> list[Check]:
                 refs=("RFC 8460 §3",),
             )
         ]
-    from checkdmarc.smtp_tls_reporting import SMTPTLSReportingError, parse_smtp_tls_reporting_record
+    from checkdmarc.smtp_tls_reporting import (
+        SMTPTLSReportingError,
+        parse_smtp_tls_reporting_record,
+    )
 
     record = records[0]
     try:

@@ -29,11 +29,14 @@ def _root() -> None:
 
 
 def _register_commands() -> None:
-    from mailcheck.cli import domain  # noqa: F401  (registers its command)
-    from mailcheck.cli import blocklist  # noqa: F401
-    from mailcheck.cli import links  # noqa: F401
-    from mailcheck.cli import probe  # noqa: F401
-    from mailcheck.cli import check  # noqa: F401
+    from mailcheck.cli import (
+        blocklist,  # noqa: F401
+        check,  # noqa: F401
+        domain,  # noqa: F401  (registers its command)
+        explain,  # noqa: F401
+        links,  # noqa: F401
+        probe,  # noqa: F401
+    )
 
 
 _register_commands()

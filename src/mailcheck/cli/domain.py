@@ -22,7 +22,6 @@ from mailcheck.cli.options import (
     global_options,
 )
 
-
 TRANSPORT = "Transport security"
 BULK = "Many domains"
 

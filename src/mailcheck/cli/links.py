@@ -7,7 +7,13 @@ from typing import Annotated, Optional
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.blocklist import CustomLists, DqsKey, OnlyLists, SkipLists, list_choice
+from mailcheck.cli.blocklist import (
+    CustomLists,
+    DqsKey,
+    OnlyLists,
+    SkipLists,
+    list_choice,
+)
 from mailcheck.cli.options import (
     FailOnOption,
     Format,

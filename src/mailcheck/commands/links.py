@@ -72,7 +72,13 @@ async def _report(source, resolver, lists, skipped, client=None, limit=None) -> 
     from mailcheck.blocklists.lookup import look_up_all
     from mailcheck.links.extract import Link, links_in_file
     from mailcheck.links.follow import follow
-    from mailcheck.links.report import found_check, link_check, link_hosts, listing_checks, targets_for
+    from mailcheck.links.report import (
+        found_check,
+        link_check,
+        link_hosts,
+        listing_checks,
+        targets_for,
+    )
     from mailcheck.model import group
 
     if Path(source).is_file():

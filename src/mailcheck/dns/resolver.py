@@ -90,7 +90,9 @@ class Resolver:
     ) -> None:
         self.timeout = timeout
         self.offline = offline
-        self._zone_origins = tuple(dns.name.from_text(o) for o in zone_origins)
+        # A set, so routing a name walks its labels (a few lookups) instead of
+        # comparing it with every zone: bulk runs serve thousands of zones.
+        self._zone_origins = frozenset(dns.name.from_text(o) for o in zone_origins)
         self._zone_resolver = _stub(zone_server and [zone_server], timeout)
         self._upstream = None if offline else _stub(list(upstream) or None, timeout)
         self._zone_signed = _signed(self._zone_resolver)
@@ -170,8 +172,12 @@ class Resolver:
     def _route(self, name: str, dnssec: bool) -> dns.asyncresolver.Resolver | None:
         if self._zone_resolver is not None and self._zone_origins:
             qname = dns.name.from_text(name)
-            if any(qname.is_subdomain(origin) for origin in self._zone_origins):
-                return self._zone_signed if dnssec else self._zone_resolver
+            while True:
+                if qname in self._zone_origins:
+                    return self._zone_signed if dnssec else self._zone_resolver
+                if qname == dns.name.root:
+                    break
+                qname = qname.parent()
         return self._upstream_signed if dnssec else self._upstream
 
     async def _fetch(self, name: str, rdtype: str, dnssec: bool) -> Answer:

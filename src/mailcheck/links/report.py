@@ -66,11 +66,11 @@ def link_check(
     if trail is not None and trail.error:
         parts.append(f"not followed to the end: {trail.error}")
     if listed:
-        parts.append("; ".join(f"{l.target.value} is listed on {l.blocklist.name} ({', '.join(l.meanings)})" for l in listed))
+        parts.append("; ".join(f"{lookup.target.value} is listed on {lookup.blocklist.name} ({', '.join(lookup.meanings)})" for lookup in listed))
     elif failed:
         parts.append(f"{len(failed)} lookup{'s' if len(failed) != 1 else ''} could not tell")
     elif found:
-        parts.append(f"{', '.join(hosts)}: not listed on {len({l.blocklist.zone for l in found})} lists")
+        parts.append(f"{', '.join(hosts)}: not listed on {len({lookup.blocklist.zone for lookup in found})} lists")
     if invalid:
         parts.append(f"not a valid host: {', '.join(invalid)}")
     status = _status(listed, failed, trail, shorteners, invalid)
@@ -79,7 +79,7 @@ def link_check(
         "where": link.where,
         "hosts": hosts,
         "shorteners": shorteners,
-        "listings": [{"host": l.target.value, "list": l.blocklist.label, "codes": list(l.codes), "meanings": list(l.meanings)} for l in listed],
+        "listings": [{"host": lookup.target.value, "list": lookup.blocklist.label, "codes": list(lookup.codes), "meanings": list(lookup.meanings)} for lookup in listed],
     }
     lines = []
     if trail is not None:

@@ -23,8 +23,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mailcheck import __version__
+from mailcheck import __version__, catalogue
 from mailcheck.model import Check, Report, Status
+from mailcheck.render import catalogue as render_catalogue
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/mailcheck/mailcheck"
@@ -49,10 +50,8 @@ def sarif_document(reports: Sequence[Report], *, artifacts: Mapping[str, Artifac
     rules: dict[str, dict[str, Any]] = {}
     for report in reports:
         for check in report.checks:
-            rule = rules.setdefault(check.id, _rule(check))
-            # The help text comes from the first check of the id that says how to fix it.
-            if check.fix and "fix" not in rule["properties"]:
-                rules[check.id] = _rule(check)
+            if check.id not in rules:
+                rules[check.id] = _rule(check.id)
     index = {rule_id: position for position, rule_id in enumerate(rules)}
     results = [
         _result(report, obstacle_id, check, index[check.id], artifacts.get(report.target))
@@ -80,26 +79,32 @@ def sarif_document(reports: Sequence[Report], *, artifacts: Mapping[str, Artifac
     }
 
 
-def _rule(check: Check) -> dict[str, Any]:
-    area = check.id.split(".", 1)[0]
-    what = f"mailcheck check {check.id} ({area} area)"
-    help_lines = [what + "."]
-    if check.fix:
-        help_lines.append(f"Fix: {check.fix}")
-    if check.refs:
-        help_lines.append(f"References: {', '.join(check.refs)}")
-    help_text = "\n".join(help_lines)
+def _rule(check_id: str) -> dict[str, Any]:
+    """A rule from the check catalogue, so code scanning shows what explain prints."""
+    spec = catalogue.find(check_id)
+    area = check_id.split(".", 1)[0]
     properties: dict[str, Any] = {"tags": ["email", area]}
-    if check.fix:
-        properties["fix"] = check.fix
-    return {
-        "id": check.id,
-        "name": "".join(part.capitalize() for part in check.id.replace("-", ".").split(".")),
-        "shortDescription": {"text": check.id},
-        "fullDescription": {"text": what},
-        "help": {"text": help_text, "markdown": help_text.replace("\n", "  \n")},
-        "properties": properties,
+    rule: dict[str, Any] = {
+        "id": check_id,
+        "name": "".join(part.capitalize() for part in check_id.replace("-", ".").split(".")),
     }
+    if spec is None:  # the catalogue test keeps this from happening; stay valid if it does
+        rule["shortDescription"] = {"text": check_id}
+        rule["properties"] = properties
+        return rule
+    example = spec.example
+    help_text = (
+        f"{spec.verifies}\n\nWhy it matters: {spec.why}\n\nBad:\n{example.bad}\n\nFixed:\n{example.good}\n\n"
+        f"{example.why}" + (f"\n\nReferences: {', '.join(spec.refs)}" if spec.refs else "")
+    )
+    help_markdown = render_catalogue.explain_markdown(spec)
+    rule["shortDescription"] = {"text": spec.title}
+    rule["fullDescription"] = {"text": spec.verifies}
+    rule["help"] = {"text": help_text, "markdown": help_markdown}
+    if urls := spec.ref_urls():
+        rule["helpUri"] = urls[0]
+    rule["properties"] = properties
+    return rule
 
 
 def _result(report: Report, obstacle_id: str, check: Check, rule_index: int, artifact: Artifact | None) -> dict[str, Any]:

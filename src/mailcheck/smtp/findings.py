@@ -18,7 +18,14 @@ from typing import Any
 
 from mailcheck.model import Check, Status
 from mailcheck.smtp import providers
-from mailcheck.smtp.codes import Kind, Reply, classify, decode, describe_code, retry_hint
+from mailcheck.smtp.codes import (
+    Kind,
+    Reply,
+    classify,
+    decode,
+    describe_code,
+    retry_hint,
+)
 from mailcheck.smtp.probe import Attempt, DomainProbe, ProbeOptions, RcptAnswer, Target
 
 DELIVERABLE = "deliverable"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Status

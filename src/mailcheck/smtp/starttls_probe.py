@@ -12,7 +12,13 @@ import socket
 import ssl
 from dataclasses import dataclass
 
-from mailcheck.smtp.session import ConnectFailed, ReplyError, SmtpError, SmtpSession, TlsFailed
+from mailcheck.smtp.session import (
+    ConnectFailed,
+    ReplyError,
+    SmtpError,
+    SmtpSession,
+    TlsFailed,
+)
 from mailcheck.smtp.tls import TlsInfo
 
 # Where outbound port 25 is blocked, connections hang until this runs out, on every run:

@@ -1,0 +1,68 @@
+"""The check catalogue: one declaration per check id the code can emit.
+
+``mailcheck explain``, ``explain --list``, docs/checks.md and the SARIF rules all read
+these declarations. tests/test_catalogue.py reads the source for every id a ``Check``
+is built with and fails when an id has no declaration or a declaration no emitter, so
+the catalogue and the code cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import functools
+from collections.abc import Mapping
+
+from mailcheck.catalogue.spec import CheckSpec, Example, ref_url
+
+__all__ = ["CheckSpec", "Example", "catalogue", "find", "ref_url", "suggestions"]
+
+# In the order explain --list prints them: the order a domain report reads.
+_AREA_MODULES = (
+    "dns",
+    "dnssec",
+    "mx",
+    "spf",
+    "dkim",
+    "dmarc",
+    "smtp",
+    "tls",
+    "mta_sts",
+    "tlsrpt",
+    "dane",
+    "bimi",
+    "ip",
+    "blocklist",
+    "acceptance",
+    "links",
+    "generic",
+)
+
+
+@functools.cache
+def catalogue() -> Mapping[str, CheckSpec]:
+    import importlib
+
+    specs: dict[str, CheckSpec] = {}
+    for name in _AREA_MODULES:
+        module = importlib.import_module(f"mailcheck.catalogue.{name}")
+        for spec in module.SPECS:
+            if spec.id in specs:
+                raise RuntimeError(f"check id {spec.id} is declared twice")
+            specs[spec.id] = spec
+    return specs
+
+
+def find(check_id: str) -> CheckSpec | None:
+    """The declaration for an id; spf.lookup falls back to the generic *.lookup."""
+    specs = catalogue()
+    if check_id in specs:
+        return specs[check_id]
+    for pattern, spec in specs.items():
+        if "*" in pattern and fnmatch.fnmatchcase(check_id, pattern):
+            return spec
+    return None
+
+
+def suggestions(check_id: str) -> list[str]:
+    return difflib.get_close_matches(check_id, list(catalogue()), n=3, cutoff=0.6)
