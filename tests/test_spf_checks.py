@@ -164,6 +164,65 @@ def test_include_of_a_plus_all_record_fails(resolver_factory):
     )
 
 
+QUAL = "spf-qualinclude.example"
+OPEN = f"_open.{QUAL}"
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "summary", "verdict"),
+    [
+        # Only a pass include of a record that passes every host opens the record.
+        ("bare", Status.FAIL,
+         f"include:{OPEN} ends with +all: every host on the internet matches that include "
+         f"and passes SPF for bare.{QUAL}", "pass"),
+        ("plus", Status.FAIL,
+         f"+include:{OPEN} ends with +all: every host on the internet matches that include "
+         f"and passes SPF for plus.{QUAL}", "pass"),
+        # The redirect's result is the include's result.
+        ("redir", Status.FAIL,
+         f"include:_redir.{QUAL} ends with +all (through redirect={OPEN}): every host on the internet "
+         f"matches that include and passes SPF for redir.{QUAL}", "pass"),
+        # Any other qualifier gives every host its own result, before the record's all.
+        ("fail", Status.PASS,
+         f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF",
+         "fail"),
+        ("softfail", Status.PASS,
+         f"~include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts soft-fails SPF",
+         "softfail"),
+        ("neutral", Status.WARN,
+         f"?include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts gets neutral, "
+         "which receivers treat like no SPF", "neutral"),
+        ("deep", Status.PASS,
+         f"-include:_bare.{QUAL} matches every host, as include:{OPEN} under it ends with +all: "
+         "mail from unlisted hosts fails SPF", "fail"),
+        # _closed fails every host, so its include never matches: the record's -all decides.
+        ("nested", Status.PASS, "the SPF record ends with -all: mail from unlisted hosts fails SPF", "fail"),
+    ],
+)
+def test_include_of_a_plus_all_record_opens_only_with_the_pass_qualifier(resolver_factory, name, status, summary, verdict):
+    checks = spf_checks(resolver_factory, f"{name}.{QUAL}", sending_ip="203.0.113.9")
+    assert outcome(only(checks, "spf.all")) == (status, summary)
+    # What a receiver (pyspf) decides for a host the record does not list agrees.
+    assert only(checks, "spf.evaluation").details["result"] == verdict
+
+
+def test_fixes_for_includes_that_match_every_host_name_who_can_change_them(resolver_factory):
+    redir = only(spf_checks(resolver_factory, f"redir.{QUAL}"), "spf.all")
+    assert redir.fix == f"Remove include:_redir.{QUAL}, or have the owner of {OPEN} end it with -all."
+    assert (redir.details["catch_all_include"], redir.details["open_record"]) == (f"include:_redir.{QUAL}", OPEN)
+    neutral = only(spf_checks(resolver_factory, f"neutral.{QUAL}"), "spf.all")
+    assert neutral.fix == f"Remove ?include:{OPEN}, or have the owner of {OPEN} end it with -all."
+    assert neutral.details["all"] == "-all"
+
+
+def test_cli_json_minus_include_of_a_plus_all_record_passes():
+    result = run_cli("domain", f"fail.{QUAL}", *offline("--format", "json"))
+    check = one_check(result.json(), "spf.all")
+    assert (check["status"], check["summary"]) == (
+        "pass", f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF"
+    )
+
+
 def test_three_level_tree_needing_11_lookups_fails(resolver_factory):
     checks, asked = spf_run(resolver_factory, "spf-toomany.example")
     lookups = only(checks, "spf.lookups")

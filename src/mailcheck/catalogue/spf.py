@@ -114,8 +114,10 @@ SPECS = (
         verifies=(
             "Looks at the all of the record that decides, following redirect= where it applies "
             "(info only when the record it leads to is unusable). "
-            "Fails on +all (or a bare all) and on an include whose record ends with +all; warns on "
-            "?all, on no all and no redirect=, and on terms written after all; passes on -all or ~all."
+            "Fails on +all (or a bare all) and on a pass include (include: or +include:) whose record "
+            "passes every host: it ends with +all, directly or through redirect=, or has such an include "
+            "itself. An include with -, ~ or ? that matches every host decides like -all, ~all or ?all. "
+            "Warns on ?all, on no all and no redirect=, and on terms written after all; passes on -all or ~all."
         ),
         why=(
             "The all term decides what mail from unlisted hosts gets: -all or ~all marks it as "
