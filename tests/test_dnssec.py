@@ -75,6 +75,25 @@ def test_unsigned_domain_is_info(resolver_factory):
     assert [c["id"] for c in result["obstacles"][0]["checks"] if c["id"].startswith("dnssec")] == ["dnssec.signed"]
 
 
+def test_unanswered_ds_lookup_without_dnskey_says_unsigned_without_claiming_no_ds(tmp_path):
+    # Only good.example's zone is served, not its parent example.: the DS query is refused,
+    # as in a CI run over a team's own zone files. Unsigned is still the verdict (info),
+    # but the summary must not claim the parent has no DS.
+    (tmp_path / "good.example.zone").write_text((ZONES / "good.example.zone").read_text())
+    with ZoneServer(load_zones([tmp_path])) as server:
+        resolver = Resolver(
+            zone_server=Nameserver(server.host, server.port), zone_origins=server.origins, offline=True, timeout=2.0
+        )
+        result = transport_report(None, "good.example", resolver=resolver, smtp=False)
+    signed = one_check(result, "dnssec.signed")
+    assert signed["status"] == "info"
+    assert signed["summary"] == (
+        "good.example is not DNSSEC-signed (no DNSKEY); whether its parent publishes a DS could not be checked: "
+        f"{server.host}:{server.port} refused the query (REFUSED)"
+    )
+    assert [c["id"] for c in result["obstacles"][0]["checks"] if c["id"].startswith("dnssec")] == ["dnssec.signed"]
+
+
 def test_tampered_record_fails_signature_validation(tmp_path):
     # Change the MX after signing, as a zone edited without re-signing would be.
     signed = (ZONES / "dnssec-good.example.zone").read_text()

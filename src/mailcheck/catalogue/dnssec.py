@@ -9,7 +9,9 @@ SPECS = (
         verifies=(
             "The domain publishes DNSKEY records; the keys are listed, KSKs first (pass). With no "
             "DNSKEY and no DS at the parent the domain is unsigned, reported as info and never as "
-            "a failure; error when the DNSKEY lookup could not be answered."
+            "a failure; when the DS lookup cannot be answered (a --zone run without the parent's "
+            "zone) it is still info, and says the parent's DS was not checked. Error when the "
+            "DNSKEY lookup could not be answered."
         ),
         why=(
             "Without DNSSEC, forged answers for the domain's MX, SPF, DKIM and DMARC records "

@@ -9,8 +9,9 @@ SPECS = (
         verifies=(
             "The same test as mx.ptr, applied to the sending IP given with --ip: its PTR record "
             "names a host whose A/AAAA records include the IP again (pass). Warns when there is no "
-            "PTR or no PTR name resolves back to the IP; error when the PTR lookup could not be "
-            "answered. Only run when --ip (or sending_ips in mailcheck.toml) is given."
+            "PTR or no PTR name resolves back to the IP; error when the PTR lookup, or the forward "
+            "lookup of a PTR name when no other name confirms the IP, could not be answered "
+            "(timeout, SERVFAIL). Only run when --ip (or sending_ips in mailcheck.toml) is given."
         ),
         why=(
             "Receivers check the reverse DNS of the IP that connects to them; Gmail and other "

@@ -29,8 +29,9 @@ SPECS = (
         verifies=(
             "Reported instead of the other mx checks when the domain publishes a null MX (an MX "
             'whose target is "."). A single "0 ." record is valid but warns, since it declares '
-            "that the domain receives no mail; a null MX next to other MX records, or with a "
-            "preference other than 0, fails."
+            "that the domain receives no mail. Fails when the null MX sits next to other MX "
+            'records, has a preference other than 0 (such as "10 ."), or is not the only null MX: '
+            'RFC 7505 allows exactly one MX record, "0 .".'
         ),
         why=(
             "Receivers may refuse mail whose sender domain publishes a null MX, because bounces "
@@ -73,8 +74,10 @@ SPECS = (
         verifies=(
             "For every address of every MX host, the PTR record names a host whose A/AAAA records "
             "include that address again (forward-confirmed reverse DNS, FCrDNS): pass. Warns when "
-            "there is no PTR or no PTR name resolves back to the address (a forward lookup that "
-            "fails counts as not resolving back); error when the PTR lookup could not be answered."
+            "there is no PTR or no PTR name resolves back to the address (a name that does not "
+            "exist or lacks the matching A or AAAA record does not); error when the PTR lookup, or "
+            "the forward lookup of a PTR name when no other name confirms the address, could not "
+            "be answered (timeout, SERVFAIL)."
         ),
         why=(
             "Receivers look up the reverse DNS of every host that connects to them and distrust "

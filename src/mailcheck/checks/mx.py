@@ -7,6 +7,7 @@ addresses, and forward-confirmed reverse DNS of every address.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 from dataclasses import dataclass
 
 from mailcheck.checks.context import DomainContext
@@ -94,6 +95,9 @@ async def _implicit_mx(resolver: Resolver, domain: str) -> list[Check]:
 
 
 def _null_mx(domain: str, records: list[MxRecord]) -> Check:
+    nulls = [r for r in records if r.host in ("", ".")]
+    others = [r for r in records if r.host not in ("", ".")]
+    details = {"mx": [{"preference": r.preference, "host": r.host or "."} for r in records]}
     if len(records) == 1 and records[0].preference == 0:
         return Check(
             id="mx.null",
@@ -107,13 +111,41 @@ def _null_mx(domain: str, records: list[MxRecord]) -> Check:
             fix="Keep the null MX only for domains that never send mail; a sending domain needs real MX hosts.",
             refs=("RFC 7505 §3", "RFC 7505 §4.2"),
         )
+    shown = ", ".join(f"'{r.preference} .'" for r in nulls)
+    plural = "s" if len(nulls) != 1 else ""
+    if others:
+        fix = (
+            "Remove the '0 .' record, or make it the only MX record."
+            if shown == "'0 .'"
+            else f"Remove the {shown} record{plural}, or make a single '0 .' the only MX record."
+        )
+        return Check(
+            id="mx.null",
+            status=Status.FAIL,
+            subject=domain,
+            summary=f"a null MX (.) is mixed with {len(others)} other MX record(s); RFC 7505 allows it only alone",
+            details=details,
+            fix=fix,
+            refs=("RFC 7505 §3",),
+        )
+    # Only null MX records, but not the single "0 ." RFC 7505 §3 defines.
+    if len(nulls) == 1:
+        summary = (
+            f"{domain} publishes a null MX with preference {nulls[0].preference} ({shown}); "
+            "RFC 7505 requires the null MX to have preference 0 ('0 .')"
+        )
+    else:
+        summary = f"{domain} publishes {len(nulls)} null MX records ({shown}); RFC 7505 allows a single one, '0 .'"
     return Check(
         id="mx.null",
         status=Status.FAIL,
         subject=domain,
-        summary=f"a null MX (.) is mixed with {len(records) - 1} other MX record(s); RFC 7505 allows it only alone",
-        details={"mx": [{"preference": r.preference, "host": r.host or "."} for r in records]},
-        fix="Remove the '0 .' record, or make it the only MX record.",
+        summary=summary,
+        details=details,
+        fix=(
+            f"Replace the {shown} record{plural} with a single '0 .' if {domain} accepts no mail, "
+            "or with MX records naming the hosts that receive its mail."
+        ),
         refs=("RFC 7505 §3",),
     )
 
@@ -179,6 +211,7 @@ def _unresolvable(host: str, answers: list) -> Check:  # type: ignore[type-arg]
 
 async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | None = None) -> Check:
     """mx.ptr: the address's PTR names, and whether one resolves back to it (FCrDNS)."""
+    address = _normal(address)  # "0:0::1" must match the forward answer "::1"
     try:
         names = await resolver.ptr(address)
     except (NoRecords, NoSuchDomain):
@@ -192,14 +225,30 @@ async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | No
         )
     except DnsUnavailable as exc:
         return Check("mx.ptr", Status.ERROR, address, f"could not look up the PTR of {address}: {exc.reason}")
+    # Only the address's own family can confirm it: A for IPv4, AAAA for IPv6.
+    rdtype = "A" if ipaddress.ip_address(address).version == 4 else "AAAA"
     confirmed = []
+    unavailable: DnsUnavailable | None = None
     for name in names:
         try:
-            if address in [_normal(a) for a in await resolver.addresses(name)]:
-                confirmed.append(name)
-        except DnsError:
+            forward = await resolver.query(name, rdtype)
+        except DnsUnavailable as exc:
+            unavailable = unavailable or exc
             continue
+        except DnsError:  # NXDOMAIN or no record: the name does not resolve back
+            continue
+        if address in [_normal(r.address) for r in forward.rdata]:
+            confirmed.append(name)
     shown = ", ".join(names)
+    if not confirmed and unavailable is not None:
+        # A name whose forward lookup went unanswered may well resolve back: could not tell.
+        return Check(
+            id="mx.ptr",
+            status=Status.ERROR,
+            subject=address,
+            summary=f"could not tell: {unavailable.name} {unavailable.rdtype}: {unavailable.reason}",
+            details={"ptr": names, "confirmed": []},
+        )
     if confirmed:
         return Check(
             id="mx.ptr",
@@ -220,8 +269,6 @@ async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | No
 
 
 def _normal(address: str) -> str:
-    import ipaddress
-
     return str(ipaddress.ip_address(address))
 
 
