@@ -90,7 +90,39 @@ def test_testing_flag_warns(resolver_factory):
 def test_sha1_only_warns(resolver_factory):
     check = only(dkim_checks(resolver_factory, "dkim-keys.example", "sha1"), "dkim.hash", "sha1")
     assert check.status is Status.WARN
-    assert check.summary == "sha1: key allows only h=sha1; sha1 signatures must not be used or trusted"
+    assert check.summary == (
+        "sha1: key allows only h=sha1; RFC 8301 forbids sha1, so verifiers reject every signature made with this key"
+    )
+    assert check.refs == ("RFC 8301 §3.1",)
+
+
+@pytest.mark.parametrize(
+    ("selector", "summary", "unknown"),
+    [
+        (
+            "sha512",
+            "sha512: key allows only h=sha512, a hash DKIM does not define; verifiers cannot use the key at all",
+            ["sha512"],
+        ),
+        (
+            "mixed",
+            "mixed: key allows only h=sha1:sha512, of which DKIM defines only sha1; RFC 8301 forbids sha1, "
+            "so verifiers reject every signature made with this key",
+            ["sha512"],
+        ),
+    ],
+)
+def test_hash_summary_names_what_h_allows(resolver_factory, selector, summary, unknown):
+    checks = dkim_checks(resolver_factory, "dkim-hash.example", selector)
+    key = only(checks, "dkim.key", selector)
+    assert key.status is Status.PASS
+    check = only(checks, "dkim.hash", selector)
+    assert (check.status, check.summary) == (Status.WARN, summary)
+    assert check.details["unknown"] == unknown
+    assert check.fix == (
+        f"Drop h= from the record at {selector}._domainkey.dkim-hash.example (or set h=sha256) "
+        "and sign with rsa-sha256."
+    )
 
 
 def test_a_sound_key_has_no_flag_checks(resolver_factory):
@@ -277,6 +309,16 @@ def test_cli_json_weak_key_fails_with_exit_1():
     strong = one_check(report, "dkim.key", "strong")
     assert (strong["status"], strong["summary"]) == ("pass", "strong: RSA 2048-bit key (k=rsa, h=any)")
     assert not checks_by_id(report, "dkim.selectors")
+
+
+def test_cli_json_unknown_hash_names_it():
+    result = run_cli("domain", "dkim-hash.example", *offline("--format", "json", "-s", "sha512"))
+    check = one_check(result.json(), "dkim.hash", "sha512")
+    assert (check["status"], check["summary"]) == (
+        "warn",
+        "sha512: key allows only h=sha512, a hash DKIM does not define; verifiers cannot use the key at all",
+    )
+    assert check["details"]["hashes"] == ["sha512"]
 
 
 def test_cli_text_good_example_passes_with_exit_0():

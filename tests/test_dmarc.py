@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from mailcheck.checks.context import DomainContext, DomainOptions
-from mailcheck.checks.dmarc import RecordError, check_dmarc, read_record
+from mailcheck.checks.dmarc import NoPolicyError, RecordError, check_dmarc, read_record
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
@@ -152,16 +152,61 @@ def test_unanswered_lookup_is_an_error(resolver_factory):
 # -- the record's contents -------------------------------------------------------------
 
 
-def test_bad_tag_value_fails_syntax(resolver_factory):
-    checks = dmarc_checks(resolver_factory, "dmarc-syntax.example")
+def test_bad_report_uri_fails_syntax():
+    # The grammar and URI errors still fail as before; only p= has the fallback below.
+    with pytest.raises(RecordError) as caught:
+        read_record("v=DMARC1; p=reject; rua=mailto:a@b.example,dmarc@b.example", "b.example")
+    assert not isinstance(caught.value, NoPolicyError)
+
+
+@pytest.mark.parametrize(
+    ("domain", "reason"),
+    [
+        ("dmarc-nopolicy.example", "no p= tag and no rua="),
+        ("badp.dmarc-nopolicy.example", "invalid p=block and no rua="),
+        ("badrua.dmarc-nopolicy.example", "no p= tag and no valid rua= URI"),
+    ],
+)
+def test_no_valid_p_and_no_valid_rua_fails_syntax(resolver_factory, domain, reason):
+    # RFC 7489 §6.6.3 step 6: receivers ignore such a record altogether.
+    checks = dmarc_checks(resolver_factory, domain)
     assert [c.id for c in checks] == ["dmarc.record", "dmarc.syntax"]
     syntax = only(checks, "dmarc.syntax")
     assert outcome(syntax) == (
         Status.FAIL,
-        "invalid DMARC record at _dmarc.dmarc-syntax.example: "
-        "Tag p must have one of the following values: none,quarantine,reject - not block",
+        f"the record at _dmarc.{domain} has {reason}: receivers apply no DMARC",
     )
-    assert syntax.details["record"] == "v=DMARC1; p=block; rua=mailto:dmarc@dmarc-syntax.example"
+    assert syntax.refs == ("RFC 7489 §6.3", "RFC 7489 §6.6.3")
+    assert syntax.fix and "p=none" in syntax.fix and f"rua=mailto:dmarc-reports@{domain}" in syntax.fix
+
+
+@pytest.mark.parametrize(
+    ("domain", "problem", "record"),
+    [
+        ("dmarc-ruaonly.example", "no p= tag", "v=DMARC1; rua=mailto:dmarc@dmarc-ruaonly.example"),
+        ("dmarc-syntax.example", "invalid p=block", "v=DMARC1; p=block; rua=mailto:dmarc@dmarc-syntax.example"),
+    ],
+)
+def test_no_valid_p_with_a_valid_rua_warns_and_monitors(resolver_factory, domain, problem, record):
+    checks = dmarc_checks(resolver_factory, domain)
+    assert outcome(only(checks, "dmarc.record")) == (Status.PASS, f"_dmarc.{domain}: {record}")
+    syntax = only(checks, "dmarc.syntax")
+    assert outcome(syntax) == (
+        Status.WARN,
+        f"the record at _dmarc.{domain} has {problem}: receivers act as if p=none, since its rua= is valid",
+    )
+    assert syntax.details["p_problem"] == problem
+    policy = only(checks, "dmarc.policy")
+    assert outcome(policy) == (
+        Status.WARN,
+        f"p=none applies to {domain}: receivers only monitor, mail failing DMARC is delivered "
+        "(p=none, sp=none, pct=100, adkim=r, aspf=r)",
+    )
+    assert policy.details["effective"] == "none"
+    assert outcome(only(checks, "dmarc.rua", f"dmarc@{domain}")) == (
+        Status.PASS,
+        f"aggregate reports go to dmarc@{domain}",
+    )
 
 
 def test_p_none_warns(resolver_factory):
@@ -183,6 +228,21 @@ def test_pct_under_100_warns(resolver_factory):
     assert outcome(only(checks, "dmarc.policy")) == (
         Status.PASS,
         "p=quarantine applies to dmarc-pct.example: p=quarantine, sp=quarantine, pct=50, adkim=r, aspf=r",
+    )
+
+
+def test_pct_under_p_none_is_info(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-pctnone.example")
+    pct = only(checks, "dmarc.pct")
+    assert outcome(pct) == (
+        Status.INFO,
+        "pct=25 has no effect under p=none; once the policy enforces, it will apply to only 25% of failing mail",
+    )
+    assert pct.fix is None and pct.details["pct"] == 25
+    assert outcome(only(checks, "dmarc.policy")) == (
+        Status.WARN,
+        "p=none applies to dmarc-pctnone.example: receivers only monitor, mail failing DMARC is delivered "
+        "(p=none, sp=none, pct=25, adkim=r, aspf=r)",
     )
 
 
@@ -250,6 +310,20 @@ def test_read_record_keeps_pct_that_checkdmarc_drops():
     assert (policy.pct, policy.pct_text) == (None, "abc")
 
 
+def test_read_record_treats_an_invalid_p_with_a_valid_rua_as_none():
+    policy, uris = read_record("v=DMARC1; p=Block; sp=reject; rua=mailto:a@b.example", "b.example")
+    assert (policy.p, policy.sp, policy.sp_explicit, policy.p_problem) == ("none", "reject", True, "invalid p=Block")
+    assert [u.address for u in uris] == ["a@b.example"]
+    policy, _ = read_record("v=DMARC1; p=Reject; rua=mailto:a@b.example", "b.example")
+    assert (policy.p, policy.p_problem) == ("reject", None)
+
+
+def test_read_record_without_p_and_with_no_valid_rua_raises():
+    with pytest.raises(NoPolicyError) as caught:
+        read_record("v=DMARC1; rua=b.example, https", "b.example")
+    assert str(caught.value) == "no p= tag and no valid rua= URI: receivers apply no DMARC"
+
+
 def test_read_record_rejects_a_report_uri_without_scheme():
     with pytest.raises(RecordError) as caught:
         read_record("v=DMARC1; p=reject; rua=dmarc@b.example", "b.example")
@@ -293,10 +367,34 @@ def test_cli_json_external_destinations():
     assert one_check(report, "dmarc.ruf")["status"] == "warn"
 
 
-def test_cli_text_syntax_error_exits_1():
-    result = run_cli("domain", "dmarc-syntax.example", *offline("--no-color"))
+def test_cli_text_record_without_p_or_rua_exits_1():
+    result = run_cli("domain", "dmarc-nopolicy.example", *offline("--no-color"))
     assert result.exit_code == 1
-    assert "Tag p must have one of the following values: none,quarantine,reject - not block" in result.stdout
+    assert (
+        "the record at _dmarc.dmarc-nopolicy.example has no p= tag and no rua=: receivers apply no DMARC"
+    ) in result.stdout
+
+
+def test_cli_json_invalid_p_with_rua_warns():
+    result = run_cli("domain", "dmarc-syntax.example", *offline("--format", "json"))
+    report = result.json()
+    syntax = one_check(report, "dmarc.syntax")
+    assert (syntax["status"], syntax["summary"]) == (
+        "warn",
+        "the record at _dmarc.dmarc-syntax.example has invalid p=block: receivers act as if p=none, "
+        "since its rua= is valid",
+    )
+    policy = one_check(report, "dmarc.policy")
+    assert (policy["status"], policy["details"]["effective"]) == ("warn", "none")
+
+
+def test_cli_json_pct_under_p_none_is_info():
+    result = run_cli("domain", "dmarc-pctnone.example", *offline("--format", "json"))
+    pct = one_check(result.json(), "dmarc.pct")
+    assert (pct["status"], pct["summary"]) == (
+        "info",
+        "pct=25 has no effect under p=none; once the policy enforces, it will apply to only 25% of failing mail",
+    )
 
 
 def test_cli_good_example_dmarc_in_json():

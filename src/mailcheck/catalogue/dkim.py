@@ -114,13 +114,16 @@ SPECS = (
         title="DKIM key allows SHA-256 signatures",
         verifies=(
             "Warns when the key record's h= tag lists hash algorithms and sha256 is not among "
-            "them (typically h=sha1). A record without h= (any hash) or with sha256 in it gives "
-            "no result; revoked keys are not checked."
+            "them, and says what that leaves: sha1 (h=sha1, alone or beside hashes DKIM does not "
+            "define), which RFC 8301 forbids, or only unknown hashes (such as h=sha512), which "
+            "verifiers ignore, so they cannot use the key at all. A record without h= (any hash) "
+            "or with sha256 in it gives no result; revoked keys are not checked."
         ),
         why=(
             "RFC 8301 forbids rsa-sha1 for signing and verifying, so a key limited to SHA-1 can "
             "back no signature a current receiver accepts, and DKIM fails for all mail signed "
-            "with it."
+            "with it. DKIM defines only sha1 and sha256, and verifiers ignore any other name in "
+            "h=, so a key listing only such names verifies nothing."
         ),
         example=Example(
             bad='mail._domainkey.example.com. TXT "v=DKIM1; h=sha1; k=rsa; p=MIIBIjANBgkqh..."',

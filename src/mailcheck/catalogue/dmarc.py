@@ -33,22 +33,25 @@ SPECS = (
         title="The DMARC record is well-formed",
         verifies=(
             "checkdmarc parses the record that applies and mailcheck parses its rua=/ruf= URIs. "
-            "Fails when the record cannot be parsed (for example p= or sp= outside none, "
-            "quarantine and reject, or a report URI without a scheme); warns when it holds tags "
-            "receivers discard: unknown tag names, or invalid adkim=, aspf= or fo= values that "
-            "fall back to the default; passes otherwise."
+            "A record with no p= or an invalid one fails when it has no syntactically valid rua= "
+            "URI either (receivers apply no DMARC) and warns when it has one (receivers act as if "
+            "p=none). Otherwise it fails when the record cannot be parsed (for example sp= outside "
+            "none, quarantine and reject, or a report URI without a scheme); warns when it holds "
+            "tags receivers discard: unknown tag names, or invalid adkim=, aspf= or fo= values "
+            "that fall back to the default; passes otherwise."
         ),
         why=(
-            "A record receivers cannot parse leaves the domain as if it had none. A discarded tag "
-            "silently replaces what the owner meant with the default, such as relaxed alignment "
-            "where strict was intended."
+            "A record receivers cannot parse leaves the domain as if it had none; RFC 7489 "
+            "§6.6.3 keeps only a record without a valid p= that still asks for aggregate reports, "
+            "as p=none. A discarded tag silently replaces what the owner meant with the default, "
+            "such as relaxed alignment where strict was intended."
         ),
         example=Example(
             bad='_dmarc.example.com. TXT "v=DMARC1; p=reject; adkim=strict"',
             good='_dmarc.example.com. TXT "v=DMARC1; p=reject; adkim=s"',
             why="adkim= takes s or r; the value 'strict' was discarded and relaxed alignment applied.",
         ),
-        refs=("RFC 7489 §6.3", "RFC 7489 §6.4"),
+        refs=("RFC 7489 §6.3", "RFC 7489 §6.4", "RFC 7489 §6.6.3"),
     ),
     CheckSpec(
         id="dmarc.policy",
@@ -57,7 +60,8 @@ SPECS = (
             "Reads the policy that applies to the domain: p= of its own record, or sp= of the "
             "organizational domain's record when it inherits that (sp= defaults to p=). Passes "
             "for quarantine or reject, noting an explicit sp= that leaves subdomains unprotected; "
-            "warns for none, which only monitors."
+            "warns for none, which only monitors, including a record without a valid p= that "
+            "receivers treat as p=none because of its rua= (see dmarc.syntax)."
         ),
         why=(
             "Under p=none receivers deliver mail that fails DMARC as if there were no policy, so "
@@ -78,9 +82,10 @@ SPECS = (
         id="dmarc.pct",
         title="The policy applies to all failing mail",
         verifies=(
-            "Warns when pct= is below 100, so the policy applies to only that share of failing "
-            "mail, or when pct= is not a whole number from 0 to 100. No result when pct= is "
-            "absent or 100."
+            "Warns when pct= is below 100 under a quarantine or reject policy, so the policy "
+            "applies to only that share of failing mail, or when pct= is not a whole number from "
+            "0 to 100. Under a policy of none, pct= below 100 changes nothing yet and gives info. "
+            "No result when pct= is absent or 100."
         ),
         why=(
             "Failing mail outside the sample is handled under the next weaker policy (reject "

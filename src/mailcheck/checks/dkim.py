@@ -23,6 +23,8 @@ from mailcheck.records.dkim import (
 
 REFS_KEY = ("RFC 6376 §3.6.1",)
 REFS_STRENGTH = ("RFC 8301 §3.2", "RFC 6376 §3.3.3")
+# RFC 6376 §3.3 defines these two; RFC 8301 §3.1 forbids sha1 for signing and verifying.
+DKIM_HASHES = ("sha1", "sha256")
 MIN_RSA_BITS = 1024
 GOOD_RSA_BITS = 2048
 
@@ -252,16 +254,41 @@ def _flag_checks(selector: str, name: str, key: DkimKey) -> list[Check]:
                 refs=("RFC 6376 §3.6.1",),
             )
         )
-    if key.sha1_only:
-        checks.append(
-            Check(
-                id="dkim.hash",
-                status=Status.WARN,
-                subject=selector,
-                summary=f"{selector}: key allows only h={key.hash_text}; sha1 signatures must not be used or trusted",
-                details={"name": name, "hashes": list(key.hashes)},
-                fix=f"Drop h= from the record at {name} (or set h=sha256) and sign with rsa-sha256.",
-                refs=("RFC 8301 §3.1",),
-            )
-        )
+    if key.hashes and "sha256" not in key.hashes:
+        checks.append(_hash_check(selector, name, key))
     return checks
+
+
+def _hash_check(selector: str, name: str, key: DkimKey) -> Check:
+    """dkim.hash for a key whose h= rules out sha256: say what that leaves verifiers."""
+    unknown = [h for h in key.hashes if h not in DKIM_HASHES]
+    details = {"name": name, "hashes": list(key.hashes), "unknown": unknown}
+    fix = f"Drop h= from the record at {name} (or set h=sha256) and sign with {key.key_type}-sha256."
+    if "sha1" in key.hashes:
+        # Verifiers ignore the algorithms they do not know (RFC 6376 §3.6.1): sha1 is left.
+        leaves = ", of which DKIM defines only sha1" if unknown else ""
+        return Check(
+            id="dkim.hash",
+            status=Status.WARN,
+            subject=selector,
+            summary=(
+                f"{selector}: key allows only h={key.hash_text}{leaves}; RFC 8301 forbids sha1, "
+                "so verifiers reject every signature made with this key"
+            ),
+            details=details,
+            fix=fix,
+            refs=("RFC 8301 §3.1",),
+        )
+    return Check(
+        id="dkim.hash",
+        status=Status.WARN,
+        subject=selector,
+        summary=(
+            f"{selector}: key allows only h={key.hash_text}, "
+            f"{'a hash' if len(unknown) == 1 else 'hashes'} DKIM does not define; "
+            "verifiers cannot use the key at all"
+        ),
+        details=details,
+        fix=fix,
+        refs=("RFC 6376 §3.6.1", "RFC 8301 §3.1"),
+    )

@@ -26,6 +26,7 @@ _DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
 REPORT_TAGS = ("rua", "ruf")
 REFS_RECORD = ("RFC 7489 §6.1", "RFC 7489 §6.6.3")
 REFS_REPORTS = ("RFC 7489 §7.1",)
+POLICIES = ("none", "quarantine", "reject")
 ENFORCING = ("quarantine", "reject")
 ALIGNMENT_MODES = {"r": "relaxed", "s": "strict"}
 
@@ -51,6 +52,9 @@ class Policy:
     adkim: str
     aspf: str
     notes: tuple[str, ...]  # tags a receiver discards (unknown names, invalid values)
+    # "no p= tag" or "invalid p=VALUE" when receivers act as if p=none because the
+    # record has a valid rua= (RFC 7489 §6.6.3 step 6); None when p= is valid.
+    p_problem: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class RecordError(ValueError):
     """checkdmarc (or the URI parser) rejected the record; the message says why."""
 
 
+class NoPolicyError(RecordError):
+    """No valid p= and no valid rua= URI: receivers apply no DMARC (RFC 7489 §6.6.3)."""
+
+
 async def check_dmarc(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
     own, psl = await asyncio.gather(
@@ -81,6 +89,8 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
         return [found]
     try:
         policy, uris = await asyncio.to_thread(read_record, found.text, found.policy_domain)
+    except NoPolicyError as exc:
+        return [_record_check(domain, found, None), _no_policy_failure(found, str(exc))]
     except RecordError as exc:
         return [_record_check(domain, found, None), _syntax_failure(found, str(exc))]
     checks = [_record_check(domain, found, policy), _syntax_check(found, policy)]
@@ -197,6 +207,12 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     import checkdmarc.dmarc as cd
 
     raw = _raw_tags(text)
+    p_problem = _p_problem(raw)
+    if p_problem and not any(_valid_report_uri(uri) for uri in raw.get("rua", "").split(",")):
+        # RFC 7489 §6.6.3 step 6: without a valid p= a receiver falls back to p=none
+        # only to send the aggregate reports rua= asks for; with none, it ignores the record.
+        missing = "no valid rua= URI" if "rua" in raw else "no rua="
+        raise NoPolicyError(f"{p_problem} and {missing}: receivers apply no DMARC")
     uris: list[ReportUri] = []
     try:
         for tag in REPORT_TAGS:
@@ -204,8 +220,13 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
                 for uri in raw[tag].split(","):
                     parsed = cd.parse_dmarc_report_uri(uri)
                     uris.append(ReportUri(tag, uri.strip(), parsed["scheme"], parsed["address"]))
+        # checkdmarc rejects an invalid p= outright and takes a missing one as p=none
+        # (RFC 9989); receivers following RFC 7489 act as if p=none here, so it is
+        # handed the record that way.
         without_reports = "; ".join(
-            part.strip() for part in text.split(";") if _tag_name(part) not in REPORT_TAGS and part.strip()
+            "p=none" if p_problem and _tag_name(part) == "p" else part.strip()
+            for part in text.split(";")
+            if _tag_name(part) not in REPORT_TAGS and part.strip()
         )
         parsed_record = cd.parse_dmarc_record(without_reports, policy_domain)
     except cd.DMARCError as exc:
@@ -231,6 +252,7 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
             adkim=tags["adkim"]["value"],
             aspf=tags["aspf"]["value"],
             notes=tuple(notes),
+            p_problem=p_problem,
         ),
         uris,
     )
@@ -254,6 +276,25 @@ def _tag_name(part: str) -> str:
     return part.partition("=")[0].strip().lower()
 
 
+def _p_problem(raw: dict[str, str]) -> str | None:
+    """What is wrong with p= (RFC 7489 §6.6.3 step 6), None when it is valid."""
+    if "p" not in raw:
+        return "no p= tag"
+    if raw["p"].lower() not in POLICIES:
+        return f"invalid p={raw['p']}"
+    return None
+
+
+def _valid_report_uri(uri: str) -> bool:
+    import checkdmarc.dmarc as cd
+
+    try:
+        cd.parse_dmarc_report_uri(uri)
+    except cd.DMARCError:
+        return False
+    return True
+
+
 def _syntax_failure(found: FoundRecord, reason: str) -> Check:
     name = f"_dmarc.{found.policy_domain}"
     return Check(
@@ -267,8 +308,38 @@ def _syntax_failure(found: FoundRecord, reason: str) -> Check:
     )
 
 
+def _no_policy_failure(found: FoundRecord, reason: str) -> Check:
+    name = f"_dmarc.{found.policy_domain}"
+    return Check(
+        id="dmarc.syntax",
+        status=Status.FAIL,
+        subject=found.policy_domain,
+        summary=f"the record at {name} has {reason}",
+        details={"name": name, "record": found.text, "error": reason, "lines": [found.text]},
+        fix=(
+            f"Put p=none (then quarantine or reject) right after v=DMARC1 at {name}, "
+            f"and add rua=mailto:dmarc-reports@{found.policy_domain}."
+        ),
+        refs=("RFC 7489 §6.3", "RFC 7489 §6.6.3"),
+    )
+
+
 def _syntax_check(found: FoundRecord, policy: Policy) -> Check:
     name = f"_dmarc.{found.policy_domain}"
+    if policy.p_problem:
+        discarded = f"; it also has tags receivers discard: {'; '.join(policy.notes)}" if policy.notes else ""
+        return Check(
+            id="dmarc.syntax",
+            status=Status.WARN,
+            subject=found.policy_domain,
+            summary=(
+                f"the record at {name} has {policy.p_problem}: receivers act as if p=none, "
+                f"since its rua= is valid{discarded}"
+            ),
+            details={"name": name, "p_problem": policy.p_problem, "notes": list(policy.notes)},
+            fix=f"Put p=none, p=quarantine or p=reject right after v=DMARC1 at {name}.",
+            refs=("RFC 7489 §6.3", "RFC 7489 §6.6.3"),
+        )
     if policy.notes:
         return Check(
             id="dmarc.syntax",
@@ -286,9 +357,13 @@ def _values(policy: Policy) -> str:
     return f"p={policy.p}, sp={policy.sp}, pct={policy.pct_text}, adkim={policy.adkim}, aspf={policy.aspf}"
 
 
+def _effective(found: FoundRecord, policy: Policy) -> tuple[str, str]:
+    """The tag whose policy applies to the domain, and its value."""
+    return ("sp", policy.sp) if found.inherited else ("p", policy.p)
+
+
 def _policy_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
-    effective = policy.sp if found.inherited else policy.p
-    tag = "sp" if found.inherited else "p"
+    tag, effective = _effective(found, policy)
     where = f" (from _dmarc.{found.policy_domain})" if found.inherited else ""
     details = {"effective": effective, "p": policy.p, "sp": policy.sp, "pct": policy.pct, "inherited": found.inherited}
     if effective in ENFORCING:
@@ -322,6 +397,21 @@ def _policy_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
 
 def _pct_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
     name = f"_dmarc.{found.policy_domain}"
+    tag, effective = _effective(found, policy)
+    details = {"name": name, "pct": policy.pct, "pct_text": policy.pct_text}
+    if policy.pct is not None and effective not in ENFORCING:
+        # RFC 7489 §6.6.4: pct= samples the mail the policy acts on; under none it acts on none.
+        return Check(
+            id="dmarc.pct",
+            status=Status.INFO,
+            subject=domain,
+            summary=(
+                f"pct={policy.pct} has no effect under {tag}={effective}; once the policy enforces, "
+                f"it will apply to only {policy.pct}% of failing mail"
+            ),
+            details=details,
+            refs=("RFC 7489 §6.3", "RFC 7489 §6.6.4"),
+        )
     if policy.pct is None:
         summary = f"pct={policy.pct_text} is not a number from 0 to 100; receivers may ignore the record's policy"
     else:
@@ -331,7 +421,7 @@ def _pct_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
         status=Status.WARN,
         subject=domain,
         summary=summary,
-        details={"name": name, "pct": policy.pct, "pct_text": policy.pct_text},
+        details=details,
         fix=f"Remove pct= from {name} (the default is 100) once the reports look clean.",
         refs=("RFC 7489 §6.3",),
     )
