@@ -82,8 +82,10 @@ def test_text_output_shows_verdict_and_verbose_shows_transcript(port: int) -> No
     assert "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10)" in plain.stdout
     assert "RCPT TO:<alice@probe-ok.example>" not in plain.stdout
     assert verbose.exit_code == 0
-    assert " C: RCPT TO:<alice@probe-ok.example>" in verbose.stdout
+    # Once, as timed lines: not again inside the details dump.
+    assert verbose.stdout.count("C: RCPT TO:<alice@probe-ok.example>") == 1
     assert " S: 250 2.1.5 OK" in verbose.stdout
+    assert '"transcript"' not in verbose.stdout
 
 
 def test_no_catch_all_skips_the_random_recipient(port: int) -> None:
@@ -159,19 +161,126 @@ def test_retry_greylist_waits_once_and_retries_the_same_address(port: int) -> No
 
 
 def test_policy_block_is_about_the_sender_not_the_address(port: int) -> None:
+    # 5.7.x refuses the sender (classify() says so), never the mailbox: no verdict on it.
     reply = "554 5.7.1 Service unavailable; client host blocked using a DNSBL"
     with smtp_server("127.0.1.13", port, Script(rcpt=lambda a: reply)) as server:
         result, report = probe_json(port, "carol@probe-policy.example")
-    assert result.exit_code == 1
+        text = probe(port, "carol@probe-policy.example", "--no-color")
+    assert result.exit_code == 3 and text.exit_code == 3
+    assert report["verdict"] == "unknown"
     check = verdict(report)
-    assert check["status"] == "fail"
+    assert check["status"] == "error"
     assert check["summary"] == (
-        "undeliverable: 554 5.7.1 refused by policy or reputation — "
-        "'Service unavailable; client host blocked using a DNSBL' (mx1.probe-policy.example 127.0.1.13)"
+        "unknown: 554 5.7.1 refused by policy or reputation — "
+        "'Service unavailable; client host blocked using a DNSBL' (mx1.probe-policy.example 127.0.1.13); "
+        "the server refused the sender, not the mailbox"
     )
+    assert check["details"]["verdict"] == "unknown" and check["details"]["kind"] == "refused by policy"
     assert "does not mean the address does not exist" in check["details"]["lines"][0]
     assert "sender, not the address" in check["fix"]
+    assert "undeliverable" not in text.stdout
+    assert "the server refused the sender, not the mailbox" in text.stdout
+    # Not accepted, so no catch-all test; the session still ends with QUIT and never DATA.
+    assert one_check(report, "acceptance.catch-all")["summary"] == "not run: the address was not accepted"
+    assert server.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"] * 2  # two runs, one session each
+
+
+def test_microsoft_block_list_refusal_is_unknown_with_the_delisting_hint(port: int) -> None:
+    reply = "550 5.7.606 Access denied, banned sending IP [127.0.1.250]"
+    with smtp_server("127.0.1.13", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "carol@probe-policy.example")
+    assert result.exit_code == 3
+    check = verdict(report)
+    assert check["status"] == "error" and report["verdict"] == "unknown"
+    assert check["summary"] == (
+        "unknown: 550 5.7.606 refused by policy or reputation — 'Access denied, banned sending IP [127.0.1.250]' "
+        "(mx1.probe-policy.example 127.0.1.13); the server refused the sender, not the mailbox"
+    )
+    assert check["details"]["enhanced"] == "5.7.606"
+    assert "sender.office.com" in check["details"]["hint"]["text"]
     assert "DATA" not in server.verbs()
+
+
+def test_starttls_required_at_rcpt_is_unknown_not_undeliverable(port: int) -> None:
+    reply = "530 5.7.0 Must issue a STARTTLS command first"
+    with smtp_server("127.0.1.13", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "carol@probe-policy.example", "--no-tls")
+    assert result.exit_code == 3
+    check = verdict(report)
+    assert check["status"] == "error" and report["verdict"] == "unknown"
+    assert check["summary"] == (
+        "unknown: 530 5.7.0 STARTTLS required — 'Must issue a STARTTLS command first' "
+        "(mx1.probe-policy.example 127.0.1.13); the server refused the unencrypted session, not the mailbox"
+    )
+    assert check["fix"] == "The server requires STARTTLS: run the probe without --no-tls."
+    assert "DATA" not in server.verbs()
+
+
+def test_a_3xx_at_rcpt_is_a_protocol_error_not_acceptance(port: int) -> None:
+    # Only DATA and AUTH expect a 3xx; at RCPT it neither accepts nor refuses the address.
+    reply = "354 End data with <CR><LF>.<CR><LF>"
+    with smtp_server("127.0.1.10", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "alice@probe-ok.example")
+    assert result.exit_code == 3
+    assert report["verdict"] == "unknown"
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        "unknown: RCPT TO answered 354 unexpected reply (protocol error) — 'End data with <CR><LF>.<CR><LF>' "
+        "(mx1.probe-ok.example 127.0.1.10); an intermediate 3xx reply at RCPT is a protocol error, "
+        "neither acceptance nor refusal of the address"
+    )
+    assert check["details"]["code"] == 354 and check["details"]["kind"] == "protocol error"
+    assert check["refs"] == ["RFC 5321 §4.2.1", "RFC 5321 §4.3.2"]
+    # No catch-all test after a 3xx (it is not acceptance), and never DATA.
+    catch_all = one_check(report, "acceptance.catch-all")
+    assert catch_all["status"] == "skip" and catch_all["summary"] == "not run: the address was not accepted"
+    assert server.args("RCPT") == ["TO:<alice@probe-ok.example>"]
+    assert server.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
+    assert server.forbidden == []
+
+
+def test_a_3xx_for_the_random_address_is_not_a_catch_all(port: int) -> None:
+    def odd(address: str) -> str:
+        return ACCEPT if address == "alice@probe-ok.example" else "354 Start mail input"
+
+    with smtp_server("127.0.1.10", port, Script(rcpt=odd)) as server:
+        result, report = probe_json(port, "alice@probe-ok.example")
+    assert result.exit_code == 0
+    check = verdict(report)
+    assert check["status"] == "pass"
+    assert check["summary"] == (
+        "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10); catch-all test: inconclusive"
+    )
+    catch_all = one_check(report, "acceptance.catch-all")
+    assert catch_all["status"] == "info"
+    assert catch_all["summary"].endswith(": RCPT TO answered 354 Start mail input")
+    assert server.forbidden == []
+
+
+def test_mailbox_full_is_deferred_with_its_own_fix(port: int) -> None:
+    reply = "452 4.2.2 Mailbox full"
+    with smtp_server("127.0.1.12", port, Script(rcpt=lambda a: reply)) as server:
+        result, report = probe_json(port, "bob@probe-grey.example")
+    assert result.exit_code == 0
+    check = verdict(report)
+    assert check["status"] == "warn" and report["verdict"] == "deferred"
+    assert check["summary"] == (
+        "deferred: 452 4.2.2 mailbox full — 'Mailbox full' (mx1.probe-grey.example 127.0.1.12); "
+        "the mailbox is over quota: a retry succeeds only once its owner makes room"
+    )
+    assert check["fix"] == "The mailbox exists but is over quota; retry later or contact the recipient."
+    assert "greylist" not in check["fix"].lower() and "greylist" not in check["summary"].lower()
+    assert check["details"]["kind"] == "mailbox full"
+    assert "DATA" not in server.verbs()
+
+
+def test_greylisting_keeps_the_greylisting_fix(port: int) -> None:
+    with smtp_server("127.0.1.12", port, Script(rcpt=lambda a: "451 4.7.1 Greylisted, try again later")):
+        result, report = probe_json(port, "bob@probe-grey.example")
+    check = verdict(report)
+    assert result.exit_code == 0 and check["status"] == "warn"
+    assert check["fix"] == "Retry later, as a sending MTA would; a greylisting server accepts the retry after its window."
 
 
 def test_catch_all_server_makes_the_address_risky(port: int) -> None:
@@ -575,6 +684,34 @@ def test_unreachable_dns_gives_unknown(port: int) -> None:
         "unknown: could not look up the MX of example.net: outside the loaded zones and --offline is set"
     )
     assert one_check(report, "mx.lookup")["status"] == "error"
+
+
+def test_a_crash_in_the_mx_checks_is_an_error_and_the_probe_goes_on(port: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # Simulates a bug in check_mx (not a server behaviour): the probe itself must carry on.
+    import mailcheck.checks.mx as mx_module
+
+    async def crashing(context):  # type: ignore[no-untyped-def]
+        raise ValueError("mx parser exploded")
+
+    monkeypatch.setattr(mx_module, "check_mx", crashing)
+    with smtp_server("127.0.1.10", port, Script(rcpt=known_users("alice@probe-ok.example"))) as server:
+        result, report = probe_json(port, "alice@probe-ok.example")
+        text = probe(port, "alice@probe-ok.example", "--no-color")
+    assert "Traceback" not in result.stderr and "Traceback" not in text.stderr
+    assert result.exit_code == 3 and text.exit_code == 3  # an error check, though the address was answered
+    crash = one_check(report, "mx.crash")
+    assert crash["status"] == "error" and crash["subject"] == "probe-ok.example"
+    assert crash["summary"] == "the mx checks crashed: ValueError: mx parser exploded"
+    assert crash["details"] == {"exception": "ValueError", "message": "mx parser exploded"}
+    assert checks_by_id(report, "mx.lookup") == []
+    # The rest of the run went on: the session, the verdict, the catch-all test.
+    assert report["verdict"] == "deliverable"
+    assert verdict(report)["status"] == "pass"
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10)")
+    assert one_check(report, "smtp.connection")["status"] == "pass"
+    assert one_check(report, "acceptance.catch-all")["status"] == "pass"
+    assert "the mx checks crashed: ValueError: mx parser exploded" in text.stdout
+    assert "RCPT" in server.verbs() and "DATA" not in server.verbs()
 
 
 def test_ehlo_refused_falls_back_to_helo(port: int) -> None:

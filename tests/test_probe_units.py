@@ -63,6 +63,8 @@ def test_decode_uses_the_registry_words() -> None:
         (450, "Please try again later", Kind.GREYLISTED),
         (451, "4.3.0 Local error", Kind.TEMPORARY),
         (553, "5.1.3 Bad address syntax", Kind.PERMANENT),
+        (354, "Start mail input", Kind.PROTOCOL_ERROR),
+        (334, "VXNlcm5hbWU6", Kind.PROTOCOL_ERROR),
     ],
 )
 def test_classification(code: int, text: str, kind: Kind) -> None:
@@ -75,9 +77,25 @@ def test_policy_block_never_says_the_address_does_not_exist() -> None:
     assert "does not mean the address does not exist" in meaning.explanation
 
 
+def test_only_2xx_is_positive() -> None:
+    assert reply(250, "2.1.5 OK").is_positive and reply(251, "User not local; will forward").is_positive
+    for code in (334, 354):
+        assert not reply(code, "go ahead").is_positive
+        assert reply(code, "go ahead").is_intermediate
+        assert not reply(code, "go ahead").is_transient and not reply(code, "go ahead").is_permanent
+    assert not reply(250, "2.1.5 OK").is_intermediate
+    meaning = classify(reply(354, "Start mail input"))
+    assert meaning.words == "unexpected reply (protocol error)"
+    assert "says nothing about the address" in meaning.explanation
+
+
 def test_retry_hint_reads_the_servers_words() -> None:
     assert retry_hint(reply(451, "4.7.1 Greylisted, try again in 5 minutes")) == "the server asks to retry after 300 s"
     assert retry_hint(reply(451, "4.7.1 Try later")).startswith("greylisting windows are usually 1 to 15 minutes")
+    assert retry_hint(reply(452, "4.2.2 Mailbox full")) == (
+        "the mailbox is over quota: a retry succeeds only once its owner makes room"
+    )
+    assert retry_hint(reply(452, "4.2.2 Mailbox full, retry in 2 hours")) == "the server asks to retry after 7200 s"
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
+from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.checks.context import DomainContext, DomainOptions
 from mailcheck.dns.errors import DnsUnavailable
 from mailcheck.dns.library import LibraryResolver
@@ -97,25 +98,9 @@ async def _run_area(area: str, check: CheckFunction, context: DomainContext) -> 
     try:
         return await check(context)
     except DnsUnavailable as exc:
-        return [
-            Check(
-                id=f"{area}.lookup",
-                status=Status.ERROR,
-                subject=context.domain.ascii,
-                summary=f"could not look up {exc.name} {exc.rdtype}: {exc.reason}",
-                details={"name": exc.name, "type": exc.rdtype, "reason": exc.reason},
-            )
-        ]
+        return [lookup_failed(area, context.domain.ascii, exc)]
     except Exception as exc:  # a bug in one area must not cost the user the others
-        return [
-            Check(
-                id=f"{area}.crash",
-                status=Status.ERROR,
-                subject=context.domain.ascii,
-                summary=f"the {area} checks crashed: {type(exc).__name__}: {exc}",
-                details={"exception": type(exc).__name__, "message": str(exc)},
-            )
-        ]
+        return [crashed(area, context.domain.ascii, exc)]
 
 
 def _domain_missing(checks: Sequence[Check]) -> bool:

@@ -10,11 +10,13 @@ SPECS = (
             "`mailcheck probe` walks the domain's MX hosts in preference order through EHLO, "
             "STARTTLS when offered, MAIL FROM and RCPT TO, never sending DATA, and judges the RCPT "
             "reply. A 2xx is pass (deliverable), or warn (risky) when the catch-all test shows the "
-            "server accepts any address; a 4xx is warn (deferred); a 5xx (5.7.x policy refusals "
-            "included, though they refuse the sender rather than the address), a domain that does "
-            "not exist, a null MX or no host to deliver to is fail (undeliverable). No RCPT answer "
-            "from any host (timeouts, port 25 blocked, DNS failure, a refusal before RCPT) is error "
-            "(unknown)."
+            "server accepts any address; a 4xx is warn (deferred); a 5xx that refuses the address, "
+            "a domain that does not exist, a null MX or no host to deliver to is fail "
+            "(undeliverable). A 5.7.x refusal at RCPT is error (unknown): it refuses the sender "
+            "(its IP, HELO name or reputation), not the mailbox, and so does a STARTTLS-required "
+            "refusal. A 3xx at RCPT (a protocol error) and no RCPT answer from any host "
+            "(timeouts, port 25 blocked, DNS failure, a refusal before RCPT) are error (unknown) "
+            "too."
         ),
         why=(
             "Mail to a mailbox that does not exist bounces, and a high bounce rate costs the "
@@ -28,7 +30,10 @@ SPECS = (
         ),
         refs=(
             "RFC 5321 §4.2",
+            "RFC 5321 §4.2.1",
+            "RFC 5321 §4.3.2",
             "RFC 3463",
+            "RFC 3207",
             "RFC 5321 §4.2.5",
             "RFC 6647",
             "RFC 5321 §5.1",

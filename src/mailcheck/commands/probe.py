@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
 from mailcheck.model import Check, Report, group
@@ -218,12 +219,13 @@ async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
 
 async def _routing_checks(check_mx, context) -> list[Check]:  # type: ignore[no-untyped-def]
     from mailcheck.dns.errors import DnsUnavailable
-    from mailcheck.model import Status
 
     try:
         return await check_mx(context)
     except DnsUnavailable as exc:  # the verdict says "unknown"; routing says why
-        return [Check("mx.lookup", Status.ERROR, context.domain.ascii, f"could not look up {exc.name} {exc.rdtype}: {exc.reason}")]
+        return [lookup_failed("mx", context.domain.ascii, exc)]
+    except Exception as exc:  # a bug in the mx checks must not cost the user the probe
+        return [crashed("mx", context.domain.ascii, exc)]
 
 
 def _with_checks(report: Report, checks: list[Check]) -> Report:

@@ -87,7 +87,8 @@ def _render_check(console: Console, check: Check, target: str, *, verbose: bool)
     if check.fix and check.status.severity > 0:
         console.print(f"        [cyan]fix:[/cyan] {escape(check.fix)}", soft_wrap=True, highlight=False)
     if verbose:
-        details = {k: v for k, v in check.details.items() if k != "lines"}
+        # "lines" are printed above; a transcript is among them when there is one.
+        details = {k: v for k, v in check.details.items() if k not in ("lines", "transcript")}
         if details:
             text = json.dumps(details, ensure_ascii=False, default=str)
             console.print(f"        [dim]{escape(text)}[/dim]", soft_wrap=True, highlight=False)

@@ -3,8 +3,9 @@ IANA "SMTP Enhanced Status Codes" registry), and what a reply means for a mailbo
 
 Public API (stable, shared with other checks):
 
-- ``Reply(code, lines)``: one parsed reply; ``.text``, ``.enhanced``, ``.is_positive``,
-  ``.is_transient``, ``.is_permanent``, ``.short()`` ("550 5.1.1 User unknown").
+- ``Reply(code, lines)``: one parsed reply; ``.text``, ``.enhanced``, ``.is_positive``
+  (2xx only), ``.is_intermediate`` (3xx), ``.is_transient``, ``.is_permanent``,
+  ``.short()`` ("550 5.1.1 User unknown").
 - ``parse_enhanced(text) -> EnhancedCode | None``.
 - ``describe_code(code)`` and ``describe_enhanced(enhanced)``: the registry's words.
 - ``classify(reply) -> Classification``: kind (``Kind``) + words a person can act on.
@@ -58,7 +59,16 @@ class Reply:
 
     @property
     def is_positive(self) -> bool:
-        return 200 <= self.code < 400
+        """2xx, positive completion: the command was done (accepted, at RCPT).
+
+        A 3xx is not: it is an intermediate reply (RFC 5321 §4.2.1) that only DATA and
+        AUTH expect, and a probe sends neither; anywhere else it is a protocol error.
+        """
+        return 200 <= self.code < 300
+
+    @property
+    def is_intermediate(self) -> bool:
+        return 300 <= self.code < 400
 
     @property
     def is_transient(self) -> bool:
@@ -242,6 +252,7 @@ class Kind(str, enum.Enum):
     GREYLISTED = "greylisted"
     TEMPORARY = "temporary failure"
     PERMANENT = "permanent failure"
+    PROTOCOL_ERROR = "protocol error"
 
 
 @dataclass(frozen=True)
@@ -266,6 +277,15 @@ def classify(reply: Reply) -> Classification:
     subject_detail = (enhanced.subject, enhanced.detail) if enhanced else None
     if reply.is_positive:
         return Classification(Kind.ACCEPTED, "accepted", "the server accepted the command")
+    if not (reply.is_transient or reply.is_permanent):
+        # 3xx (or a code outside 2xx-5xx): neither acceptance nor refusal of a command a
+        # probe sends; it says nothing about the mailbox (RFC 5321 §4.2.1).
+        return Classification(
+            Kind.PROTOCOL_ERROR,
+            "unexpected reply (protocol error)",
+            "the server answered with a reply that is neither acceptance (2xx) nor refusal (4xx/5xx); "
+            "this says nothing about the address",
+        )
     lowered = reply.text.lower()
     # 530 also means "authentication required" (RFC 4954); 5.7.0 without AUTH words is TLS.
     if (reply.code == 530 and ("tls" in lowered or "auth" not in lowered)) or subject_detail == (7, 10):
@@ -336,4 +356,6 @@ def retry_hint(reply: Reply) -> str:
         number, unit = int(match.group(1)), match.group(2).lower()
         seconds = number * (3600 if unit.startswith("h") else 60 if unit.startswith("m") else 1)
         return f"the server asks to retry after {seconds} s"
+    if classify(reply).kind is Kind.MAILBOX_FULL:
+        return "the mailbox is over quota: a retry succeeds only once its owner makes room"
     return "greylisting windows are usually 1 to 15 minutes: retry later, not at once (e.g. --retry-greylist 300)"

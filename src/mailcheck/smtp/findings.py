@@ -5,7 +5,9 @@ Check ids (stable):
   attempt ended; banner, extensions and the timed transcript in details.
 - ``tls.starttls`` and ``tls.certificate`` (per session that got past EHLO).
 - ``acceptance.verdict`` (subject: the address): deliverable / risky / deferred /
-  undeliverable / unknown, with the decoded reply.
+  undeliverable / unknown, with the decoded reply. Only a 2xx at RCPT is acceptance;
+  a refusal that is about the sender or the session (5.7.x, STARTTLS required) or a
+  3xx protocol error is unknown, never undeliverable: it says nothing about the mailbox.
 - ``acceptance.catch-all`` (subject: the domain): accepts all / refuses unknown /
   inconclusive / not run.
 - ``acceptance.provider`` (subject: the domain): a known provider's caveat.
@@ -97,6 +99,16 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
         else:
             name = DELIVERABLE
             summary = f"{name}: {reply_phrase(reply)} {where}; catch-all test: {probe.catch_all.state}"
+    elif not (reply.is_transient or reply.is_permanent):
+        # A 3xx at RCPT: neither acceptance nor refusal (RFC 5321 §4.3.2 allows only 2xx,
+        # 4xx and 5xx there). The probe never sends DATA, so it cannot learn more.
+        name = UNKNOWN
+        summary = (
+            f"{name}: RCPT TO answered {reply_phrase(reply)} {where}; an intermediate 3xx reply at RCPT "
+            "is a protocol error, neither acceptance nor refusal of the address"
+        )
+        fix = "The server does not speak SMTP correctly at RCPT TO: verify the address another way (double opt-in)."
+        refs = ("RFC 5321 §4.2.1", "RFC 5321 §4.3.2")
     elif reply.is_transient:
         name = DEFERRED
         hint_text = retry_hint(reply)
@@ -109,6 +121,20 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
         if meaning.kind is Kind.RATE_LIMITED:
             fix = "The server throttles the prober's IP or sender: wait, and probe less often."
         refs = ("RFC 5321 §4.2.5", "RFC 3463", "RFC 6647")
+        if meaning.kind is Kind.MAILBOX_FULL:  # not greylisting: the mailbox is there, its quota is not
+            fix = "The mailbox exists but is over quota; retry later or contact the recipient."
+            refs = ("RFC 5321 §4.2.5", "RFC 3463")
+    elif meaning.kind is Kind.POLICY_BLOCK:
+        # 5.7.x refuses the sender (its IP, name or reputation), never the address: the
+        # mailbox may well exist, so this is no verdict on it.
+        name = UNKNOWN
+        summary = f"{name}: {reply_phrase(reply)} {where}; the server refused the sender, not the mailbox"
+        fix = _refusal_fix(meaning.kind)
+    elif meaning.kind is Kind.STARTTLS_REQUIRED:
+        name = UNKNOWN
+        summary = f"{name}: {reply_phrase(reply)} {where}; the server refused the unencrypted session, not the mailbox"
+        fix = "The server requires STARTTLS: run the probe without --no-tls."
+        refs = ("RFC 5321 §4.2", "RFC 3463", "RFC 3207")
     else:
         name = UNDELIVERABLE
         summary = f"{name}: {reply_phrase(reply)} {where}"
