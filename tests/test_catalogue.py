@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from pathlib import Path
@@ -25,8 +26,14 @@ def test_every_id_the_code_emits_is_declared():
 
 
 def test_every_declared_id_is_emitted_somewhere():
+    # A specific entry under a wildcard emitter counts: f"{area}.lookup" emits mx.lookup.
     emitted = set(emitted_ids().ids)
-    assert [check_id for check_id in catalogue.catalogue() if check_id not in emitted] == []
+    patterns = [pattern for pattern in emitted if "*" in pattern]
+
+    def reached(check_id: str) -> bool:
+        return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
+
+    assert [check_id for check_id in catalogue.catalogue() if not reached(check_id)] == []
 
 
 def test_the_scanner_finds_each_way_an_id_is_built(tmp_path):

@@ -379,3 +379,45 @@ def test_a_refusing_banner_is_a_warning_and_ends_the_look(world):
         "it refuses the session, so STARTTLS was not checked"
     )
     assert checks_of(result, "smtp.starttls") == []
+
+
+def test_a_silent_mx_warns_without_claiming_others_answered(world):
+    # The only MX accepts TCP and never greets: not a blocked port (that would be a
+    # skip), and no other MX answered, so the summary must not say one did.
+    port = free_port("127.0.2.14")
+    with smtp_server("127.0.2.14", port, Script(behaviour="silent"), hostname="mx.transport-plain.example"):
+        result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
+    connect = one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")
+    assert connect["status"] == "warn"
+    assert connect["summary"] == f"no SMTP session with mx.transport-plain.example [127.0.2.14]:{port}: no greeting within 0.5 s"
+
+
+def test_the_session_introduces_itself_with_a_dotted_name_or_an_address_literal(world):
+    from mailcheck.smtp.starttls_probe import helo_name
+
+    run(world, "transport-good.example")
+    sent = world["records"]["127.0.2.10"].args("EHLO")[-1]
+    assert sent == helo_name("127.0.0.1")
+    assert sent.startswith("[127.") or "." in sent
+
+
+def test_helo_name_falls_back_to_an_address_literal(monkeypatch):
+    from mailcheck.smtp import starttls_probe
+
+    monkeypatch.setattr(starttls_probe.socket, "gethostname", lambda: "buildbox")
+    assert starttls_probe.helo_name("127.0.0.5") == "[127.0.0.5]"
+    assert starttls_probe.helo_name("::1") == "[IPv6:::1]"
+    monkeypatch.setattr(starttls_probe.socket, "gethostname", lambda: "mta1.example.net")
+    assert starttls_probe.helo_name("127.0.0.5") == "mta1.example.net"
+
+
+def test_one_mx_down_while_another_answers_is_a_warning(world):
+    result = run(world, "transport-halfdown.example")
+    port = world["port"]
+    down = one_check(result, "smtp.connect", "backup.transport-halfdown.example 127.0.2.21")
+    assert down["status"] == "warn"
+    assert down["summary"] == (
+        f"no SMTP session with backup.transport-halfdown.example [127.0.2.21]:{port}: connection refused; "
+        "other MX addresses answered, so this one seems down"
+    )
+    assert one_check(result, "smtp.connect", "mx.transport-halfdown.example 127.0.2.10")["status"] == "pass"

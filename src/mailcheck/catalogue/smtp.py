@@ -9,9 +9,9 @@ SPECS = (
         verifies=(
             "`mailcheck domain` connects to port 25 (or --port) of every address of every MX "
             "host and reads the greeting: a 220 greeting passes, any other greeting warns, and "
-            "so does an address that cannot be reached while other MX addresses answer. When "
-            "no MX address answers at all, one skip says so: outbound port 25 is most likely "
-            "blocked where mailcheck runs, which says nothing about the domain."
+            "so does an address that cannot be reached or breaks off. When every MX address "
+            "times out or refuses the connection, one skip says so instead: outbound port 25 "
+            "is most likely blocked where mailcheck runs, which says nothing about the domain."
         ),
         why=(
             "Senders queue the mail when no MX accepts a session, and fall back to the other "

@@ -16,6 +16,7 @@ import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 
+from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import is_null_mx, mx_records
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
@@ -51,9 +52,9 @@ async def _guard(area: str, context: DomainContext, work: Awaitable[list[Check]]
     try:
         return await work
     except DnsUnavailable as exc:
-        return [Check(f"{area}.lookup", Status.ERROR, context.domain.ascii, f"could not look up {exc.name} {exc.rdtype}: {exc.reason}")]
+        return [lookup_failed(area, context.domain.ascii, exc)]
     except Exception as exc:
-        return [Check(f"{area}.crash", Status.ERROR, context.domain.ascii, f"the {area} checks crashed: {type(exc).__name__}: {exc}")]
+        return [crashed(area, context.domain.ascii, exc)]
 
 
 # -- probing ---------------------------------------------------------------------------
@@ -113,7 +114,8 @@ async def _smtp_checks(context: DomainContext, probes: Callable[[], Awaitable[li
         return [Check("smtp.starttls", Status.SKIP, domain, f"STARTTLS not checked: {domain} has no MX host with an address")]
     if all(p.blocked for p in results):
         return [_all_blocked(domain, results)]
-    per_probe = await asyncio.gather(*(_probe_checks(context, probe) for probe in results))
+    others_answered = any(p.reachable for p in results)
+    per_probe = await asyncio.gather(*(_probe_checks(context, probe, others_answered) for probe in results))
     return [check for checks in per_probe for check in checks]
 
 
@@ -134,7 +136,7 @@ def _all_blocked(domain: str, results: Sequence[MxProbe]) -> Check:
     )
 
 
-async def _probe_checks(context: DomainContext, probe: MxProbe) -> list[Check]:
+async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered: bool) -> list[Check]:
     where = f"{probe.label}:{probe.port}"
     if not probe.reachable:
         return [
@@ -142,7 +144,8 @@ async def _probe_checks(context: DomainContext, probe: MxProbe) -> list[Check]:
                 "smtp.connect",
                 Status.WARN,
                 probe.subject,
-                f"could not connect to {where}: {probe.error}, while other MX addresses answered; this one seems down",
+                f"no SMTP session with {where}: {probe.error}"
+                + ("; other MX addresses answered, so this one seems down" if others_answered else ""),
                 details={"host": probe.host, "address": probe.address, "port": probe.port, "error": probe.error},
                 fix=f"Make {probe.host} accept connections on port {probe.port}, or remove the address.",
             )

@@ -45,7 +45,7 @@ def domain(
     ] = None,
     ip: Annotated[
         Optional[str],
-        typer.Option("--ip", metavar="ADDR", help="The sending IP: evaluate SPF for it.", show_default=False),
+        typer.Option("--ip", metavar="ADDR", help="The sending IP: evaluate SPF for it, look it up on blocklists, check its reverse DNS (FCrDNS).", show_default=False),
     ] = None,
     helo: Annotated[
         Optional[str], typer.Option("--helo", metavar="NAME", help="HELO name for SPF evaluation with --ip.", show_default=False)
@@ -85,7 +85,7 @@ def domain(
     output_file: OutputFile = None,
     fail_on: FailOnOption = None,
 ) -> int:
-    """Check a sending domain: DNS, MX, SPF, DKIM and DMARC."""
+    """Check a sending domain: DNS, MX, SPF, DKIM, DMARC, transport security (STARTTLS, MTA-STS, TLS-RPT, DANE, DNSSEC, BIMI) and blocklists."""
     from mailcheck.cli.bulk import run_streaming
     from mailcheck.commands.domain import DomainRequest, read_domain_file, run_domain
     from mailcheck.errors import BadInput

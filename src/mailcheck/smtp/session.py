@@ -101,6 +101,12 @@ class SmtpSession:
     def connected(self) -> bool:
         return self._writer is not None and not self._writer.is_closing()
 
+    @property
+    def local_address(self) -> str | None:
+        """Our end's IP address, for an EHLO address literal (RFC 5321 §4.1.4)."""
+        sockname = self._writer.get_extra_info("sockname") if self._writer is not None else None
+        return sockname[0] if sockname else None
+
     # -- the dialogue ------------------------------------------------------------
 
     async def connect(
@@ -195,6 +201,19 @@ class SmtpSession:
             raise SmtpClosed(stage, f"the server closed the connection before {stage}") from None
         return await self._read_reply(stage, timeout)
 
+    async def starttls_with(self, context: ssl.SSLContext) -> str | None:
+        """STARTTLS with the caller's own TLS context, verifying nothing; the TLS version
+        agreed, or None when the server refuses STARTTLS.
+
+        For looking at a server, not for talking to it: ``starttls`` is the verified way.
+        """
+        reply = await self.command("STARTTLS", stage="STARTTLS")
+        if reply.code != 220 or self._writer is None:
+            return None
+        await self._writer.start_tls(context, server_hostname=None, ssl_handshake_timeout=self.timeout)
+        ssl_object = self._writer.get_extra_info("ssl_object")
+        return ssl_object.version() if ssl_object is not None else None
+
     def close(self) -> None:
         self._drop()
 
@@ -218,7 +237,7 @@ class SmtpSession:
         except (ssl.SSLError, ConnectionError, OSError, TimeoutError) as exc:
             self._note(f"TLS handshake failed: {exc}")
             self._drop()
-            raise TlsFailed("STARTTLS", f"TLS handshake failed: {exc or type(exc).__name__}") from None
+            raise TlsFailed("STARTTLS", f"TLS handshake failed: {str(exc) or type(exc).__name__}") from None
         ssl_object = self._writer.get_extra_info("ssl_object")
         info = tls_info(ssl_object, host or self._endpoint[0], trusted=verify, trust_error=trust_error)
         self._note(f"TLS established: {info.version} {info.cipher}; certificate {info.subject}")

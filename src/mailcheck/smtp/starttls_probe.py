@@ -57,10 +57,16 @@ class MxProbe:
         return f"{self.host} {self.address}"
 
 
-def helo_name() -> str:
-    # The machine's own name, never a made-up one: a fake HELO name gets the prober's
-    # address listed. gethostname() asks no DNS.
-    return socket.gethostname() or "localhost"
+def helo_name(local_address: str | None) -> str:
+    """The machine's own name when it is a dotted one, else our address as a literal
+    (RFC 5321 §4.1.4): never a made-up name, which gets the prober's address listed,
+    and never a bare host name, which strict servers refuse. gethostname() asks no DNS."""
+    name = socket.gethostname().rstrip(".")
+    if "." in name and not name.endswith(".localdomain"):
+        return name
+    if local_address:
+        return f"[IPv6:{local_address}]" if ":" in local_address else f"[{local_address}]"
+    return name or "localhost"
 
 
 async def probe_starttls(host: str, address: str, port: int, *, timeout: float, ca_file: str | None) -> MxProbe:
@@ -78,7 +84,7 @@ async def probe_starttls(host: str, address: str, port: int, *, timeout: float, 
         if banner.code != 220:
             return MxProbe(**seen, error=f"banner {banner.code} {text}")
         try:
-            extensions = await session.ehlo(helo_name())
+            extensions = await session.ehlo(helo_name(session.local_address))
         except SmtpError as exc:
             return MxProbe(**seen, error=exc.message)
         if "STARTTLS" not in extensions:
@@ -122,15 +128,9 @@ async def legacy_tls_version(address: str, port: int, host: str, timeout: float)
     session = SmtpSession(timeout=timeout)
     try:
         banner = await session.connect(address, port, server_hostname=host)
-        if banner.code != 220 or "STARTTLS" not in await session.ehlo(helo_name()):
+        if banner.code != 220 or "STARTTLS" not in await session.ehlo(helo_name(session.local_address)):
             return None
-        reply = await session.command("STARTTLS")
-        writer = session._writer  # noqa: SLF001 - the session has no hook for a custom context
-        if reply.code != 220 or writer is None:
-            return None
-        await asyncio.wait_for(writer.start_tls(context, server_hostname=None), timeout)
-        ssl_object = writer.get_extra_info("ssl_object")
-        return ssl_object.version() if ssl_object is not None else None
+        return await asyncio.wait_for(session.starttls_with(context), timeout)
     except (SmtpError, ssl.SSLError, OSError, TimeoutError):
         return None
     finally:
