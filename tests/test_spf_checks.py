@@ -9,7 +9,8 @@ import time
 import pytest
 
 from mailcheck.checks.context import DomainContext, DomainOptions
-from mailcheck.checks.spf import check_spf, walk_spf
+from mailcheck.checks.spf import check_spf
+from mailcheck.checks.spf_tree import walk_spf
 from mailcheck.dns.library import LibraryResolver, library_dns
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
@@ -359,7 +360,8 @@ def test_record_too_long_for_udp_warns(resolver_factory):
 
 
 def test_string_over_255_bytes_warns():
-    from mailcheck.checks.spf import SpfNode, tree_checks
+    from mailcheck.checks.spf import tree_checks
+    from mailcheck.checks.spf_tree import SpfNode
     from mailcheck.records.spf import parse_spf
     from tests.test_spf_record import FakeTxt
 
@@ -417,6 +419,159 @@ def test_dead_nameserver_gives_an_error_quickly(zone_server):
     assert time.monotonic() - started < 3
     assert [(c.id, c.status) for c in checks] == [("spf.record", Status.ERROR)]
     assert checks[0].summary.startswith("could not look up good.example TXT: no answer within 0.5s")
+
+
+UNANSWERED = "spf-unanswered.example"
+
+
+def servfail(zone_server) -> str:
+    return f"{zone_server.host}:{zone_server.port} answered SERVFAIL"
+
+
+def test_unanswered_a_lookup_leaves_the_count_exact_but_void_lookups_unknown(resolver_factory, zone_server):
+    checks = spf_checks(resolver_factory, f"a.{UNANSWERED}")
+    # An a term costs its one lookup whatever the answer.
+    assert outcome(only(checks, "spf.lookups")) == (Status.PASS, "SPF needs 1 DNS lookup of 10")
+    assert outcome(only(checks, "spf.void-lookups")) == (
+        Status.ERROR,
+        f"could not tell: 0 void lookups so far, and a:broken.{UNANSWERED} ({servfail(zone_server)}) "
+        "could not be looked up",
+    )
+
+
+def test_unanswered_mx_lookup_leaves_the_mx_host_limit_unknown(resolver_factory, zone_server):
+    checks = spf_checks(resolver_factory, f"mx.{UNANSWERED}")
+    lookups = only(checks, "spf.lookups")
+    assert outcome(lookups) == (
+        Status.ERROR,
+        f"could not tell: SPF needs 1 DNS lookup of 10, but the MX hosts of mx:broken.{UNANSWERED} in "
+        f"mx.{UNANSWERED} could not be counted ({servfail(zone_server)}); receivers look up at most 10",
+    )
+    assert lookups.details["complete"] is True
+    assert lookups.details["mx_uncounted"] == [
+        {"domain": f"mx.{UNANSWERED}", "term": f"mx:broken.{UNANSWERED}", "reason": servfail(zone_server)}
+    ]
+    assert only(checks, "spf.void-lookups").status is Status.ERROR
+
+
+@pytest.mark.parametrize(
+    ("domain", "reason"),
+    [
+        (f"include.{UNANSWERED}", "SERVFAIL"),
+        ("spf-unreachable.example", "offline"),
+    ],
+)
+def test_unanswered_include_leaves_void_lookups_unknown(resolver_factory, zone_server, domain, reason):
+    checks = spf_checks(resolver_factory, domain)
+    target = f"broken.{UNANSWERED}" if reason == "SERVFAIL" else "_spf.provider.invalid"
+    why = servfail(zone_server) if reason == "SERVFAIL" else "outside the loaded zones and --offline is set"
+    assert outcome(only(checks, "spf.void-lookups")) == (
+        Status.ERROR,
+        f"could not tell: 0 void lookups so far, and include:{target} in {domain} was not followed: "
+        f"could not look up {target} TXT: {why}",
+    )
+    assert outcome(only(checks, "spf.lookups")) == (
+        Status.ERROR, f"could not tell: SPF needs at least 1 DNS lookup of 10; could not look up {target} TXT: {why}"
+    )
+
+
+UNFOLLOWED = "spf-unfollowed.example"
+MACROS = "has macros that need the sender's address or IP"
+
+
+@pytest.mark.parametrize(
+    ("name", "lookups", "summary", "fix"),
+    [
+        ("include", Status.WARN,
+         f"no void lookups in the parts of the tree that could be followed, but include:%{{ir}}._spf.{UNFOLLOWED} "
+         f"in include.{UNFOLLOWED} {MACROS}, so it is not followed",
+         "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any."),
+        ("a", Status.PASS,
+         f"no void lookups in the parts of the tree that could be followed, but a:%{{i}}.hosts.{UNFOLLOWED} "
+         f"in a.{UNFOLLOWED} {MACROS}, so it is not looked up",
+         "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any."),
+        # Each level includes the next twice: the walk stops at 200 records.
+        ("big", Status.FAIL,
+         f"no void lookups in the parts of the tree that could be followed, but include:_l8.{UNFOLLOWED} in "
+         f"_l7.{UNFOLLOWED} not followed: the tree has more than 200 records (and 1 more part not followed)",
+         "Flatten the tree: receivers stop at 10 lookups, long before the end of a tree this large."),
+    ],
+)
+def test_parts_not_followed_make_no_void_lookups_a_warning(resolver_factory, name, lookups, summary, fix):
+    checks = spf_checks(resolver_factory, f"{name}.{UNFOLLOWED}")
+    void = only(checks, "spf.void-lookups")
+    assert outcome(void) == (Status.WARN, summary)
+    assert void.fix == fix
+    assert only(checks, "spf.lookups").status is lookups
+
+
+FAMILY = "spf-family.example"
+ASSUMED = "for an IPv4 sender (assumed, as no --ip was given)"
+
+
+@pytest.mark.parametrize(
+    ("domain", "ip", "status", "summary"),
+    [
+        # A receiver asks A for an IPv4 sender: a host with AAAA only is void for it.
+        (FAMILY, None, Status.WARN,
+         f"1 void lookup of 2 allowed {ASSUMED}: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no A record "
+         "(it has AAAA only); 0 for an IPv6 sender"),
+        (FAMILY, "192.0.2.25", Status.WARN,
+         f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
+         "A record (it has AAAA only)"),
+        (FAMILY, "::ffff:192.0.2.25", Status.WARN,
+         f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
+         "A record (it has AAAA only)"),
+        (FAMILY, "2001:db8::25", Status.PASS,
+         "no void lookups for an IPv6 sender: every a, mx and include target has records for it"),
+        # And AAAA for an IPv6 sender: a host with A only is void for it.
+        (f"v4.{FAMILY}", None, Status.PASS,
+         f"no void lookups {ASSUMED}: every a, mx and include target has records for it; 1 for an IPv6 sender"),
+        (f"v4.{FAMILY}", "2001:db8::25", Status.WARN,
+         f"1 void lookup of 2 allowed for an IPv6 sender: a:v4only.{FAMILY} in v4.{FAMILY}: v4only.{FAMILY} has no "
+         "AAAA record (it has A only)"),
+        (f"many.{FAMILY}", None, Status.FAIL,
+         f"SPF makes 3 void lookups (names with no records) {ASSUMED}; receivers stop at 2 (permerror): "
+         f"a:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no A record (it has AAAA only); "
+         f"a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not exist (NXDOMAIN); "
+         f"mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record; 2 for an IPv6 sender"),
+        (f"many.{FAMILY}", "2001:db8::25", Status.WARN,
+         f"2 void lookups of 2 allowed for an IPv6 sender: a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not "
+         f"exist (NXDOMAIN); mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record"),
+    ],
+)
+def test_void_a_lookups_are_counted_for_the_senders_address_family(resolver_factory, domain, ip, status, summary):
+    options = {"sending_ip": ip} if ip else {}
+    check = only(spf_checks(resolver_factory, domain, **options), "spf.void-lookups")
+    assert outcome(check) == (status, summary)
+    assert (check.details["family"], check.details["family_assumed"]) == (
+        "IPv6" if ip == "2001:db8::25" else "IPv4", ip is None
+    )
+
+
+@pytest.mark.parametrize(
+    ("ip", "verdict", "explanation"),
+    [
+        ("192.0.2.25", "permerror", "SPF Permanent Error: Void lookup limit of 2 exceeded"),
+        ("2001:db8::25", "fail", "SPF fail - not authorized"),
+    ],
+)
+def test_void_lookups_per_family_agree_with_pyspf(resolver_factory, ip, verdict, explanation):
+    checks = spf_checks(resolver_factory, f"many.{FAMILY}", sending_ip=ip)
+    void = only(checks, "spf.void-lookups")
+    assert void.details["by_family"] == {"IPv4": 3, "IPv6": 2}
+    evaluation = only(checks, "spf.evaluation")
+    assert (evaluation.details["result"], evaluation.details["explanation"]) == (verdict, explanation)
+    assert void.status is (Status.FAIL if verdict == "permerror" else Status.WARN)
+
+
+def test_cli_json_void_lookups_for_an_ipv4_sender_fail():
+    result = run_cli("domain", f"many.{FAMILY}", *offline("--format", "json"))
+    assert result.exit_code == 1
+    check = one_check(result.json(), "spf.void-lookups")
+    assert check["status"] == "fail"
+    assert check["summary"].startswith(f"SPF makes 3 void lookups (names with no records) {ASSUMED}; ")
+    assert (check["details"]["family"], check["details"]["by_family"]) == ("IPv4", {"IPv4": 3, "IPv6": 2})
 
 
 # -- --ip: pyspf's verdict, its DNS through the run's resolver -------------------------

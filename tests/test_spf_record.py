@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from mailcheck.checks.spf import long_txt_strings, udp_answer_size
+from mailcheck.checks.spf_records import long_txt_strings, udp_answer_size
 from mailcheck.records.spf import (
     Qualifier,
     SpfSyntaxError,

@@ -59,8 +59,10 @@ SPECS = (
             "and exists up to the first all, and redirect= when no all overrides it, each time it is "
             "reached (ip4, ip6, all and exp= cost none). Fails above 10, when an mx term names more "
             "than 10 MX hosts, or when an include loop repeats lookups; warns when parts of the tree "
-            "depend on the sender (macros) and cannot be counted, error when a lookup needed for the "
-            "count could not be answered."
+            "depend on the sender (macros) and cannot be counted. Error when an include or redirect= "
+            "target's record could not be fetched (the count is then only a lower bound) or an mx "
+            "term's MX hosts could not be counted; an a term costs one lookup whatever its answer, so "
+            "an unanswered a lookup changes nothing here."
         ),
         why=(
             "A receiver that reaches the limit stops with permerror, and SPF then fails for every "
@@ -87,10 +89,16 @@ SPECS = (
         title="At most 2 void lookups",
         verifies=(
             "Counts the names in the tree that answer with no records: a and mx targets that do not "
-            "exist or have no A/AAAA or MX records, and include targets that do not exist or have no "
-            "TXT record. Fails above 2, warns at 1 or 2, and is an error when an a or mx target "
-            "could not be looked up; exists targets and names built from the sender's macros are "
-            "not probed."
+            "exist or have no address or MX records, and include targets that do not exist or have no "
+            "TXT record. Fails above 2 and warns at 1 or 2. For an a term a receiver asks only the "
+            "sending IP's family (A for IPv4, AAAA for IPv6), so a host with addresses of one family "
+            "is void for the other: the count follows --ip, and without --ip it is made for an IPv4 "
+            "sender, the family nearly all mail uses; where a host has one family only, the summary "
+            "names the family counted and the other family's count. Below the limit, an error when a "
+            "lookup that could hide a void one went unanswered (an a or mx target, or an include or "
+            "redirect= target's record), and a warning instead of a pass when part of the tree was "
+            "not followed (names built from the sender's macros, or a tree over 200 records). exists "
+            "targets are not probed."
         ),
         why=(
             "Receivers that apply the RFC's limit give permerror after the second void lookup, so "

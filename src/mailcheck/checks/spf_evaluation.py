@@ -1,0 +1,91 @@
+"""spf.evaluation: with --ip, what a receiver decides for that IP, by pyspf's check_host()."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from mailcheck.checks.context import DomainContext
+from mailcheck.model import Check, Status
+
+_EVALUATION_STATUS = {
+    "pass": Status.PASS,
+    "fail": Status.FAIL,
+    "softfail": Status.WARN,
+    "neutral": Status.WARN,
+    "none": Status.WARN,
+    "permerror": Status.FAIL,
+    "temperror": Status.ERROR,
+}
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    ip: str
+    mail_from: str
+    helo: str
+    result: str
+    explanation: str
+    mechanism: str | None
+
+
+async def evaluate_ip(context: DomainContext, ip: str) -> Check:
+    """spf.evaluation: pyspf's check_host() for ``ip``, its DNS through the run's resolver
+    (runtime.run_dns routes pyspf there; to_thread carries that routing into the thread)."""
+    domain = context.domain.ascii
+    mail_from = context.options.mail_from or f"postmaster@{domain}"
+    helo = context.options.helo or domain
+    try:
+        evaluation = await asyncio.to_thread(_check_host, ip, mail_from, helo)
+    except Exception as exc:  # pyspf raises on inputs it cannot take (e.g. a malformed sender)
+        return Check(
+            "spf.evaluation",
+            Status.ERROR,
+            ip,
+            f"could not evaluate SPF for {ip} sending as {mail_from}: {type(exc).__name__}: {exc}",
+            {"ip": ip, "mail_from": mail_from, "helo": helo},
+        )
+    status = _EVALUATION_STATUS.get(evaluation.result, Status.ERROR)
+    matched = f", matched {evaluation.mechanism}" if evaluation.mechanism else ""
+    explanation = f": {evaluation.explanation}" if evaluation.explanation else ""
+    sender_domain = mail_from.rpartition("@")[2] if "@" in mail_from else helo
+    return Check(
+        "spf.evaluation",
+        status,
+        ip,
+        f"SPF {evaluation.result} for {ip} sending as {mail_from} (HELO {helo}){matched}{explanation}",
+        {
+            "ip": ip,
+            "mail_from": mail_from,
+            "helo": helo,
+            "result": evaluation.result,
+            "explanation": evaluation.explanation,
+            "mechanism": evaluation.mechanism,
+        },
+        fix=_evaluation_fix(evaluation, sender_domain, status),
+        refs=("RFC 7208 §2.6", "RFC 7208 §4"),
+    )
+
+
+def _check_host(ip: str, mail_from: str, helo: str) -> Evaluation:
+    import spf
+
+    query = spf.query(i=ip, s=mail_from, h=helo)
+    result, _code, explanation = query.check()
+    return Evaluation(ip, mail_from, helo, result, explanation, query.mechanism)
+
+
+def _evaluation_fix(evaluation: Evaluation, sender_domain: str, status: Status) -> str | None:
+    if status is Status.PASS:
+        return None
+    term = f"ip6:{evaluation.ip}" if ":" in evaluation.ip else f"ip4:{evaluation.ip}"
+    if evaluation.result in ("fail", "softfail", "neutral"):
+        return (
+            f"If {evaluation.ip} sends mail for {sender_domain}, "
+            f"add {term} (or the include of its provider) to its SPF record."
+        )
+    if evaluation.result == "none":
+        return f"Publish an SPF record at {sender_domain} that lists {evaluation.ip}."
+    if evaluation.result == "permerror":
+        return "Fix the SPF errors reported above; receivers treat permerror as a failure and DMARC fails."
+    return None
