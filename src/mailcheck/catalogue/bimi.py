@@ -12,10 +12,14 @@ SPECS = (
         title="The BIMI assertion record",
         verifies=(
             "Reads the TXT record starting with v=BIMI1 at SELECTOR._bimi.DOMAIN (selector "
-            "default unless --bimi-selector is given). Passes for one valid record with a logo "
-            "URL; info when there is none (BIMI is optional) or when an empty l= declines BIMI; "
-            "fails for several records or an invalid one (no l=, a tag twice, l= or a= not one "
-            "https:// URL); error when the lookup went unanswered."
+            "default unless --bimi-selector is given) and, as receivers do, at "
+            "SELECTOR._bimi.ORGDOMAIN (the organizational domain, from the Public Suffix List) "
+            "when DOMAIN has none; the summary says when the organizational domain's record "
+            "applies. Passes for one valid record with a logo URL or a mark certificate URL "
+            "(an empty l= next to an a= URL is not a declination); info when there is none "
+            "(BIMI is optional) or when empty l= and a= decline BIMI; fails for several records "
+            "or an invalid one (no l=, a tag twice, l= or a= not one https:// URL; tag names "
+            "are case-sensitive, so L= is not l=); error when a lookup went unanswered."
         ),
         why=(
             "Mailboxes that support BIMI show the brand's logo next to authenticated mail only "
@@ -36,19 +40,26 @@ SPECS = (
         id="bimi.dmarc",
         title="DMARC policy strong enough for BIMI",
         verifies=(
-            "When a BIMI record with a logo is published, reads p= from the single v=DMARC1 record "
-            "at _dmarc.DOMAIN: passes for quarantine or reject, warns for none or when there is "
-            "no record or more than one, error when the lookup went unanswered. It reads only "
-            "that name's p=, not sp=, pct= or the organizational domain's record."
+            "When a BIMI record that does not decline is published, finds the DMARC policy that "
+            "applies to the domain: p= of the single v=DMARC1 record at _dmarc.DOMAIN, else the "
+            "organizational domain's record at _dmarc.ORGDOMAIN, where sp= applies (p= when it "
+            "has no sp=). Passes for reject, or quarantine with pct=100 (pct= absent counts as "
+            "100); warns for none, quarantine with pct under 100, no valid p=, no record at "
+            "either name, or several records; error when a lookup went unanswered. The summary "
+            "names the record the policy came from and the tag that decided."
         ),
         why=(
             "Receivers show BIMI logos only for domains whose DMARC policy enforces (reject, or "
-            "quarantine at pct=100), so under p=none the BIMI record has no effect."
+            "quarantine at pct=100), so under p=none, or sp=none for a subdomain that relies on "
+            "its organizational domain's record, the BIMI record has no effect."
         ),
         example=Example(
-            bad='_dmarc.example.com. TXT "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com"',
-            good='_dmarc.example.com. TXT "v=DMARC1; p=reject; rua=mailto:dmarc-reports@example.com"',
-            why="An enforcing DMARC policy makes the domain's mail eligible for its BIMI logo.",
+            bad='_dmarc.example.com. TXT "v=DMARC1; p=reject; sp=none; rua=mailto:dmarc-reports@example.com"',
+            good='_dmarc.example.com. TXT "v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc-reports@example.com"',
+            why=(
+                "Subdomains without a _dmarc record of their own take sp= from the organizational "
+                "domain's record; sp=none left their mail, and their BIMI logo, unenforced."
+            ),
         ),
         refs=(REF_DMARC,),
     ),
@@ -56,7 +67,9 @@ SPECS = (
         id="bimi.logo",
         title="The BIMI logo is an SVG Tiny PS image",
         verifies=(
-            "Fetches the l= URL over HTTPS without following redirects. Fails when it does not "
+            "Info when l= is empty and a= names a mark certificate (receivers then show the logo "
+            "the certificate embeds, which is not checked). Otherwise fetches the l= URL over "
+            "HTTPS without following redirects. Fails when it does not "
             "answer 200 or the body is not SVG; warns when the SVG breaks the Tiny PS profile "
             "(version 1.2, baseProfile tiny-ps, a <title>, no x or y on the root), is over 32 KB "
             "or is not served as image/svg+xml; passes otherwise."

@@ -10,8 +10,10 @@ pure SVG helpers (get_svg_metadata, check_svg_requirements) judge the logo.
 from __future__ import annotations
 
 import asyncio
+import re
 from dataclasses import dataclass
 
+from mailcheck import suffixes
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
@@ -21,13 +23,22 @@ REF_DMARC = "draft-brand-indicators-for-message-identification §7.1"
 # BIMI's SVG Tiny PS profile caps the logo at 32 KB; read a little more to say by how much.
 MAX_LOGO_BYTES = 64 * 1024
 MAX_VMC_BYTES = 256 * 1024
+# As in checks/dmarc.py: only records that begin with v=DMARC1 count.
+_DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
+POLICIES = ("none", "quarantine", "reject")
 
 
 @dataclass(frozen=True)
 class BimiRecord:
-    logo: str  # "" declines BIMI
+    logo: str  # "" with vmc "" declines BIMI
     vmc: str
     tags: dict[str, str]
+
+    @property
+    def declines(self) -> bool:
+        """Both l= and a= empty: the domain declines BIMI. An empty l= next to an a=
+        URL is not a declination: the logo is the one the mark certificate carries."""
+        return not self.logo and not self.vmc
 
 
 class BimiSyntaxError(ValueError):
@@ -43,14 +54,17 @@ def parse_bimi(text: str) -> BimiRecord:
         if not field:
             continue
         name, sep, value = field.partition("=")
-        name = name.strip().lower()
+        # Tag names are case-sensitive: L= is an unknown tag, not l=.
+        name = name.strip()
         if not sep or not name:
             raise BimiSyntaxError(f"{field!r} is not a tag=value pair")
         if name in tags:
             raise BimiSyntaxError(f"tag {name} appears twice")
         tags[name] = value.strip()
     if "l" not in tags:
-        raise BimiSyntaxError("the l= tag is required (empty l= declines BIMI)")
+        if "L" in tags:
+            raise BimiSyntaxError("the l= tag is required; tag names are case-sensitive, and L= is not l=")
+        raise BimiSyntaxError("the l= tag is required (empty l= and a= decline BIMI)")
     for name in ("l", "a"):
         value = tags.get(name, "")
         if value and not value.lower().startswith("https://"):
@@ -60,48 +74,74 @@ def parse_bimi(text: str) -> BimiRecord:
     return BimiRecord(logo=tags["l"], vmc=tags.get("a", ""), tags=tags)
 
 
+@dataclass(frozen=True)
+class Found:
+    """The BIMI records that apply, and where a receiver found them."""
+
+    name: str  # SELECTOR._bimi.DOMAIN, or SELECTOR._bimi.ORGDOMAIN
+    records: list[str]
+    own_name: str  # SELECTOR._bimi.DOMAIN, looked up first
+
+    @property
+    def inherited(self) -> bool:
+        return self.name != self.own_name
+
+    def at(self, what: str = "BIMI record") -> str:
+        """"BIMI record at NAME", saying so when NAME is the organizational domain's."""
+        if not self.inherited:
+            return f"{what} at {self.name}"
+        return f"no BIMI record at {self.own_name}; the organizational domain's {what.removeprefix('BIMI ')} at {self.name}"
+
+
 async def check_bimi(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
     selector = context.options.bimi_selector
     name = f"{selector}._bimi.{domain}"
-    texts, dmarc = await asyncio.gather(_txt(context, name), _txt(context, f"_dmarc.{domain}"))
-    if isinstance(texts, DnsUnavailable):
-        return [Check("bimi.record", Status.ERROR, domain, f"could not look up {name} TXT: {texts.reason}")]
-    records = [t for t in texts if t.replace(" ", "").startswith("v=BIMI1")]
-    if not records:
+    texts, dmarc, _ = await asyncio.gather(_txt(context, name), _txt(context, f"_dmarc.{domain}"), suffixes.loaded())
+    org = suffixes.registered_domain(domain)
+    found, gate = await asyncio.gather(_find(context, domain, selector, org, texts), _dmarc_gate(context, domain, org, dmarc))
+    if isinstance(found, Check):
+        return [found]
+    details = {"name": found.name, "inherited": found.inherited}
+    if not found.records:
+        searched = f"{name} nor at {found.name}" if found.inherited else name
         return [
             Check(
                 "bimi.record",
                 Status.INFO,
                 domain,
-                f"no BIMI record at {name}: mailboxes show no brand logo (optional)",
-                details={"name": name},
+                f"no BIMI record at {searched}: mailboxes show no brand logo (optional)",
+                details={"name": name, "searched": [name, found.name] if found.inherited else [name]},
                 refs=(REF,),
             )
         ]
-    if len(records) > 1:
-        return [Check("bimi.record", Status.FAIL, domain, f"{len(records)} BIMI records at {name}; receivers ignore them all", details={"records": records}, fix="Keep one v=BIMI1 record.", refs=(REF,))]
+    if len(found.records) > 1:
+        many = f"{len(found.records)} BIMI records"
+        return [Check("bimi.record", Status.FAIL, domain, f"{found.at(many)}; receivers ignore them all", details={**details, "records": found.records}, fix=f"Keep one v=BIMI1 record at {found.name}.", refs=(REF,))]
+    text = found.records[0]
+    details["record"] = text
     try:
-        record = parse_bimi(records[0])
+        record = parse_bimi(text)
     except BimiSyntaxError as exc:
         return [
             Check(
                 "bimi.record",
                 Status.FAIL,
                 domain,
-                f"BIMI record at {name} is invalid: {exc} (record: {records[0]})",
-                details={"name": name, "record": records[0]},
+                f"{found.at()} is invalid: {exc} (record: {text})",
+                details=details,
                 fix="Write it as \"v=BIMI1; l=https://HOST/logo.svg; a=https://HOST/vmc.pem\".",
                 refs=(REF,),
             )
         ]
-    if not record.logo:
-        return [Check("bimi.record", Status.INFO, domain, f"BIMI record at {name} declines BIMI (empty l=): {records[0]}", details={"name": name, "record": records[0]}, refs=(REF,))]
+    if record.declines:
+        return [Check("bimi.record", Status.INFO, domain, f"{found.at()} declines BIMI (empty l= and a=): {text}", details=details, refs=(REF,))]
+    shown = f"{found.at()} applies: {text}" if found.inherited else f"{found.name}: {text}"
     checks = [
-        Check("bimi.record", Status.PASS, domain, f"{name}: {records[0]}", details={"name": name, "record": records[0], "logo": record.logo, "vmc": record.vmc}, refs=(REF,)),
-        _dmarc_gate(domain, dmarc),
+        Check("bimi.record", Status.PASS, domain, shown, details={**details, "logo": record.logo, "vmc": record.vmc}, refs=(REF,)),
+        gate,
     ]
-    checks.extend(await asyncio.gather(_logo(context, record.logo), _vmc(context, record.vmc)))
+    checks.extend(await asyncio.gather(_logo(context, record), _vmc(context, record.vmc)))
     return checks
 
 
@@ -114,32 +154,106 @@ async def _txt(context: DomainContext, name: str) -> list[str] | DnsUnavailable:
         return exc
 
 
-def _dmarc_gate(domain: str, dmarc: list[str] | DnsUnavailable) -> Check:
-    """BIMI is shown only for mail under DMARC quarantine or reject (draft §7.1)."""
-    if isinstance(dmarc, DnsUnavailable):
-        return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the DMARC record BIMI depends on: {dmarc.reason}")
-    records = [t for t in dmarc if t.replace(" ", "").lower().startswith("v=dmarc1")]
-    policy = None
-    if len(records) == 1:
-        for part in records[0].split(";"):
-            tag, _, value = part.strip().partition("=")
-            if tag.strip().lower() == "p":
-                policy = value.strip().lower()
-    if policy in ("quarantine", "reject"):
-        return Check("bimi.dmarc", Status.PASS, domain, f"DMARC p={policy}: BIMI logos can be shown", details={"p": policy}, refs=(REF_DMARC,))
-    shown = f"p={policy}" if policy else ("no DMARC record" if not records else "no valid DMARC record")
+async def _find(context: DomainContext, domain: str, selector: str, org: str, texts: list[str] | DnsUnavailable) -> Found | Check:
+    """Where a receiver finds the BIMI record: SELECTOR._bimi.DOMAIN, and when that
+    holds no v=BIMI1 record, SELECTOR._bimi.ORGDOMAIN (the draft's record discovery)."""
+    name = f"{selector}._bimi.{domain}"
+    if isinstance(texts, DnsUnavailable):
+        return Check("bimi.record", Status.ERROR, domain, f"could not look up {name} TXT: {texts.reason}")
+    records = [t for t in texts if t.replace(" ", "").startswith("v=BIMI1")]
+    if records or org == domain:
+        return Found(name, records, name)
+    org_name = f"{selector}._bimi.{org}"
+    org_texts = await _txt(context, org_name)
+    if isinstance(org_texts, DnsUnavailable):
+        return Check("bimi.record", Status.ERROR, domain, f"no BIMI record at {name}; could not look up the organizational domain's {org_name} TXT: {org_texts.reason}")
+    return Found(org_name, [t for t in org_texts if t.replace(" ", "").startswith("v=BIMI1")], name)
+
+
+# -- the DMARC policy BIMI depends on ----------------------------------------------
+
+
+async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[str] | DnsUnavailable) -> Check:
+    """BIMI is shown only for mail under an enforcing DMARC policy (draft §7.1): the
+    policy that applies to the domain is its own record's p=, else the organizational
+    domain's sp= (p= when it has no sp=); quarantine counts only at pct=100."""
+    if isinstance(own, DnsUnavailable):
+        return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the DMARC record BIMI depends on: {own.reason}")
+    records = [t for t in own if _DMARC_START.match(t)]
+    policy_domain = domain
+    if not records and org != domain:
+        inherited = await _txt(context, f"_dmarc.{org}")
+        if isinstance(inherited, DnsUnavailable):
+            return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the organizational domain's DMARC record BIMI depends on: {inherited.reason}")
+        records = [t for t in inherited if _DMARC_START.match(t)]
+        policy_domain = org
+    name = f"_dmarc.{policy_domain}"
+    details: dict[str, object] = {"name": name, "inherited": policy_domain != domain}
+    # The tag that decides: p= at the domain's own record; sp= (else p=) at the
+    # organizational domain's, which covers the domain as one of its subdomains.
+    tag = "p"
+    if not records:
+        searched = f"_dmarc.{domain} nor at {name}" if policy_domain != domain else name
+        shown = f"there is no DMARC record at {searched}"
+    elif len(records) > 1:
+        shown = f"there are {len(records)} DMARC records at {name}, which receivers ignore"
+        details["records"] = records
+    else:
+        tags = _dmarc_tags(records[0])
+        details.update(record=records[0], p=tags.get("p"), sp=tags.get("sp"), pct=tags.get("pct"))
+        source = f"at {name}"
+        if policy_domain != domain:
+            tag = "sp" if "sp" in tags else "p"
+            source = f"from the organizational domain's record at {name} (none at _dmarc.{domain}{'' if tag == 'sp' else '; it has no sp='})"
+        value = tags.get(tag, "").lower()
+        pct = tags.get("pct", "100")
+        details.update(tag=tag, policy=value)
+        setting = f"{tag}={value}" + (f" with pct={pct}" if value == "quarantine" else "")
+        if tags.get("p", "").lower() not in POLICIES:
+            owner = "the organizational domain's DMARC record" if policy_domain != domain else "the DMARC record"
+            shown = f"{owner} at {name} has no valid p= ({'p=' + tags['p'] if 'p' in tags else 'no p= tag'})"
+            tag = "p"
+        elif value == "reject" or (value == "quarantine" and pct == "100"):
+            return Check("bimi.dmarc", Status.PASS, domain, f"DMARC {setting} {source}: BIMI logos can be shown", details=details, refs=(REF_DMARC,))
+        else:
+            shown = f"DMARC is {setting} {source}"
+    fix = (
+        f"Set sp=quarantine (pct=100) or sp=reject at _dmarc.{org}, or publish an enforcing record at _dmarc.{domain}."
+        if tag == "sp"
+        else f"Raise {name} to p=quarantine with pct=100, or p=reject, once reports show your mail aligns."
+    )
     return Check(
         "bimi.dmarc",
         Status.WARN,
         domain,
-        f"BIMI does not count: DMARC is {shown}, and BIMI needs p=quarantine or p=reject",
-        details={"p": policy},
-        fix=f"Raise _dmarc.{domain} to p=quarantine or p=reject once reports show your mail aligns.",
+        f"BIMI does not count: {shown}, and BIMI needs {tag}=quarantine with pct=100 or {tag}=reject",
+        details=details,
+        fix=fix,
         refs=(REF_DMARC,),
     )
 
 
-async def _logo(context: DomainContext, url: str) -> Check:
+def _dmarc_tags(text: str) -> dict[str, str]:
+    """DMARC tag names (lower-cased, first occurrence) and their values."""
+    tags: dict[str, str] = {}
+    for part in text.split(";"):
+        name, sep, value = part.partition("=")
+        if sep and name.strip():
+            tags.setdefault(name.strip().lower(), value.strip())
+    return tags
+
+
+async def _logo(context: DomainContext, record: BimiRecord) -> Check:
+    url = record.logo
+    if not url:
+        return Check(
+            "bimi.logo",
+            Status.INFO,
+            context.domain.ascii,
+            f"no logo URL (empty l=): receivers show the logo embedded in the mark certificate at {record.vmc} (not checked)",
+            details={"vmc": record.vmc},
+            refs=(REF,),
+        )
     fetched = await _get(context, url, MAX_LOGO_BYTES)
     if fetched.error is not None or fetched.status != 200:
         reason = fetched.error or f"HTTP {fetched.status}" + (f" redirect to {fetched.location}" if fetched.location else "")
