@@ -1,7 +1,8 @@
 """mta-sts.*: the record, the policy fetched from a loopback HTTPS server with a trustme
 CA (good, wrong mx list, redirect, 404, oversize, wrong content type, mode none/testing),
-and the coverage of the real MX hosts. SMTP is off here; test_transport.py ties the
-policy to real STARTTLS certificates."""
+and the coverage of the real MX hosts. SMTP is off here, except for an MX whose address
+lookup fails, where no session starts; test_transport.py ties the policy to real
+STARTTLS certificates."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ def routes() -> dict[str, Route]:
             "mta-sts.transport-redirect.example/.well-known/mta-sts.txt": redirect("https://mta-sts.transport-good.example/.well-known/mta-sts.txt", 301),
             "mta-sts.transport-big.example/.well-known/mta-sts.txt": Route(200, text, policy("enforce", "mx.transport-good.example") + b"x" * 70_000),
             "mta-sts.transport-ctype.example/.well-known/mta-sts.txt": Route(200, {"Content-Type": "text/html; charset=utf-8"}, policy("enforce", "mx.transport-good.example")),
+            "mta-sts.transport-lostmx.example/.well-known/mta-sts.txt": Route(200, text, policy("enforce", "mx.transport-lostmx.invalid")),
             # transport-404.example has no route: the server answers 404.
         }
     )
@@ -39,7 +41,7 @@ def policy_server():
     names = [f"mta-sts.{d}" for d in ("transport-good.example", "transport-expired.example", "transport-wrongname.example",
                                       "transport-tls12.example", "transport-plain.example", "transport-wrongmx.example",
                                       "transport-redirect.example", "transport-404.example", "transport-big.example",
-                                      "transport-ctype.example", "transport-none.example")]
+                                      "transport-ctype.example", "transport-none.example", "transport-lostmx.example")]
     with HttpsServer(routes(), hostnames=names, host=HTTPS_ADDRESS) as server:
         yield server
 
@@ -142,6 +144,56 @@ def test_dead_policy_server_is_a_failure_not_a_hang(resolver_factory):
         "could not fetch the MTA-STS policy https://mta-sts.transport-good.example/.well-known/mta-sts.txt "
         "(127.0.2.1:9): connection refused"
     )
+
+
+def test_failed_mx_address_lookup_is_an_error_naming_it(resolver_factory, policy_server):
+    # SMTP on, but the MX host lies under .invalid: its address lookup fails, no session
+    # starts, and the certificate check must say why rather than "has no address".
+    result = transport_report(
+        resolver_factory, "transport-lostmx.example", smtp_port=9, https_port=policy_server.port, ca_file=policy_server.ca_file
+    )
+    assert one_check(result, "mta-sts.mx", "mx.transport-lostmx.invalid")["status"] == "pass"
+    cert = one_check(result, "mta-sts.certificate", "mx.transport-lostmx.invalid")
+    assert cert["status"] == "error"
+    assert cert["summary"] == (
+        "certificate of mx.transport-lostmx.invalid not checked against the MTA-STS policy: "
+        "could not look up mx.transport-lostmx.invalid A: outside the loaded zones and --offline is set"
+    )
+    assert cert["details"]["type"] == "A"
+
+
+def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_factory, policy_server):
+    # The run's cache gives the probes the MX answer mta-sts.mx saw, so this path is
+    # driven directly: the sessions' own MX lookup fails after the policy was fetched.
+    import asyncio
+
+    from mailcheck.checks.context import DomainContext, DomainOptions
+    from mailcheck.checks.mta_sts import check_mta_sts
+    from mailcheck.dns.errors import DnsUnavailable
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.names import parse_domain
+
+    async def probes():  # type: ignore[no-untyped-def]
+        raise DnsUnavailable("transport-wrongmx.example", "MX", "no answer within 2s from 127.0.0.1:53")
+
+    async def run():  # type: ignore[no-untyped-def]
+        resolver = resolver_factory()
+        options = DomainOptions(https_port=policy_server.port, ca_file=policy_server.ca_file)
+        context = DomainContext(
+            parse_domain("transport-wrongmx.example"), resolver, LibraryResolver(resolver, asyncio.get_running_loop()), options, 2.0
+        )
+        return await check_mta_sts(context, probes)
+
+    certificates = [c for c in asyncio.run(run()) if c.id == "mta-sts.certificate"]
+    assert [(c.subject, c.status.value) for c in certificates] == [
+        ("mx.transport-wrongmx.example", "error"),
+        ("backup.transport-wrongmx.example", "error"),
+    ]
+    assert certificates[1].summary == (
+        "certificate of backup.transport-wrongmx.example not checked against the MTA-STS policy: "
+        "could not look up transport-wrongmx.example MX: no answer within 2s from 127.0.0.1:53"
+    )
+    assert certificates[1].details["name"] == "transport-wrongmx.example"
 
 
 def test_cli_text_and_json(policy_server):

@@ -6,7 +6,8 @@ HTTPS server and to TLSA records.
 The certificates are made when the tests start, so TLSA records for them cannot sit in
 fixtures/zones: the DANE domain's zone (transport-dane.example) is written at test time
 into a temporary folder, with TLSA data computed from the test certificate, and served
-next to the fixture zones by a zone server of this module.
+next to the fixture zones by a zone server of this module. transport-danestart.example,
+whose servers never show a certificate, needs no such data and is a fixture zone.
 """
 
 from __future__ import annotations
@@ -220,6 +221,55 @@ def test_tls11_only_fails(world):
     assert version["summary"].startswith(f"{label}:{world['port']} offers STARTTLS but speaks only TLSv1.1, which is obsolete (RFC 8996)")
 
 
+def test_client_context_floor_is_tls12_and_the_legacy_probe_still_names_tls11(world, monkeypatch):
+    import asyncio
+
+    from mailcheck.smtp import tls as tls_module
+    from mailcheck.smtp.session import SmtpSession
+    from mailcheck.smtp.starttls_probe import legacy_tls_version
+
+    class OldDefaults(ssl.SSLContext):
+        """A Python build or system OpenSSL policy whose default floor is TLS 1.0 and
+        whose ciphers allow it (Python 3.11 happens to default to 1.2: not ours to rely on)."""
+
+        def __new__(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+            context = super().__new__(cls, *args, **kwargs)
+            context.minimum_version = ssl.TLSVersion.TLSv1
+            context.set_ciphers("DEFAULT:@SECLEVEL=0")
+            return context
+
+    class SslWithOldDefaults:
+        SSLContext = OldDefaults
+
+        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+            return getattr(ssl, name)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(tls_module, "ssl", SslWithOldDefaults())
+        verified, unverified = tls_module.client_context(True), tls_module.client_context(False)
+    assert verified.minimum_version is ssl.TLSVersion.TLSv1_2
+    assert unverified.minimum_version is ssl.TLSVersion.TLSv1_2
+    port = world["port"]
+
+    async def handshake(context: ssl.SSLContext) -> str | None:
+        session = SmtpSession(timeout=2.0)
+        try:
+            await session.connect("127.0.2.18", port, server_hostname="mx.transport-old.example")
+            await session.ehlo("[127.0.0.1]")
+            return await session.starttls_with(context)
+        finally:
+            session.close()
+
+    # The floor keeps the TLS 1.1-only server out, whatever the defaults...
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        asyncio.run(handshake(unverified))
+    # ...and it is the floor that does: lowered, the same context speaks TLS 1.1 to it.
+    unverified.minimum_version = ssl.TLSVersion.TLSv1
+    assert asyncio.run(handshake(unverified)) == "TLSv1.1"
+    # The legacy probe, with its own context, still names the old version for tls.version.
+    assert asyncio.run(legacy_tls_version("127.0.2.18", port, "mx.transport-old.example", 2.0)) == "TLSv1.1"
+
+
 def test_certificate_expiring_within_14_days_warns(world):
     result = run(world, "transport-soon.example")
     label = "mx.transport-soon.example [127.0.2.15]"
@@ -281,9 +331,10 @@ def test_unreachable_port_25_is_said_plainly(world):
     assert blocked["status"] == "skip"
     port = world["port"]
     assert blocked["summary"] == (
-        f"no MX address answered on port {port} (3 tried; connection refused): outbound port {port} seems blocked "
-        "from this network, or every MX is down; STARTTLS was not checked"
+        f"every MX address refused the connection on port {port} (3 tried): nothing listens there, "
+        "or a firewall on the way rejects it; STARTTLS was not checked"
     )
+    assert [a["error"] for a in blocked["details"]["attempts"]] == ["connection refused"] * 3
 
 
 def test_timeout_is_said_plainly_not_a_hang(world):
@@ -356,6 +407,48 @@ def test_dane_under_dnssec_passes_and_a_mismatch_fails(world):
     )
     # The AD bit is all the DANE checks read; the domain's own zone is not signed here.
     assert one_check(result, "dnssec.signed")["status"] == "info"
+
+
+def test_dane_without_a_tls_attempt_is_an_error_but_no_starttls_fails(world):
+    # Every MX publishes TLSA; refuses greets with 554, noehlo refuses EHLO: TLS is never
+    # tried, so no DANE verdict. plain greets and does not offer STARTTLS: DANE fails.
+    port = free_port("127.0.2.41")
+    servers = {
+        "127.0.2.41": ("refuses.transport-danestart.example", Script(banner=("554 5.7.1 refuses.transport-danestart.example no service",))),
+        "127.0.2.42": ("noehlo.transport-danestart.example", Script(ehlo="554 5.7.1 no EHLO for you")),
+        "127.0.2.43": ("plain.transport-danestart.example", Script()),
+    }
+    from contextlib import ExitStack
+
+    with ExitStack() as stack:
+        for address, (name, script) in servers.items():
+            stack.enter_context(smtp_server(address, port, script, hostname=name))
+        plain_run = run(world, "transport-danestart.example", smtp_port=port, https_port=9)
+        with ValidatingServer(load_zones([ZONES])) as server:
+            resolver = Resolver(upstream=[Nameserver(server.host, server.port)], timeout=2.0)
+            signed_run = transport_report(None, "transport-danestart.example", resolver=resolver, smtp_port=port, https_port=9)
+    for result in (plain_run, signed_run):
+        refused = one_check(result, "dane.match", "refuses.transport-danestart.example 127.0.2.41")
+        assert refused["status"] == "error"
+        assert refused["summary"] == (
+            "certificate of refuses.transport-danestart.example [127.0.2.41] not matched against TLSA: it greets with "
+            "554 5.7.1 refuses.transport-danestart.example no service instead of 220, so TLS could not be checked"
+        )
+        no_ehlo = one_check(result, "dane.match", "noehlo.transport-danestart.example 127.0.2.42")
+        assert no_ehlo["status"] == "error"
+        assert no_ehlo["summary"] == (
+            "certificate of noehlo.transport-danestart.example [127.0.2.42] not matched against TLSA: "
+            "its EHLO failed (EHLO: 554 5.7.1 no EHLO for you), so TLS could not be checked"
+        )
+    summary = (
+        "plain.transport-danestart.example [127.0.2.43] publishes TLSA records but TLS does not start "
+        "(STARTTLS not offered); DANE senders will not deliver"
+    )
+    unsigned = one_check(plain_run, "dane.match", "plain.transport-danestart.example 127.0.2.43")
+    assert (unsigned["status"], unsigned["summary"]) == ("warn", summary)
+    signed = one_check(signed_run, "dane.match", "plain.transport-danestart.example 127.0.2.43")
+    assert (signed["status"], signed["summary"]) == ("fail", summary)
+    assert one_check(signed_run, "dane.tlsa", "plain.transport-danestart.example")["status"] == "pass"
 
 
 def test_resolver_ad_bit_is_reported(world):

@@ -26,6 +26,20 @@ def test_good_record_and_destinations(resolver_factory):
     assert https["status"] == "pass"
 
 
+def test_mailto_domain_with_a_null_mx_fails(resolver_factory):
+    # reports.transport-nullrua.example has an A record, but its null MX says it takes
+    # no mail: senders do not fall back to the address, the report bounces.
+    result = transport_report(resolver_factory, "transport-nullrua.example", smtp=False, https_port=9)
+    assert one_check(result, "tlsrpt.record")["status"] == "pass"
+    rua = one_check(result, "tlsrpt.rua", "mailto:tlsrpt@reports.transport-nullrua.example")
+    assert rua["status"] == "fail"
+    assert rua["summary"] == (
+        "TLS reports cannot be delivered to mailto:tlsrpt@reports.transport-nullrua.example: mail domain "
+        "reports.transport-nullrua.example publishes a null MX (RFC 7505), declaring that it accepts no mail"
+    )
+    assert rua["details"]["mx"] == [{"preference": 0, "host": "."}]
+
+
 def test_invalid_uri_fails(resolver_factory):
     result = transport_report(resolver_factory, "transport-bad.example", smtp=False)
     record = one_check(result, "tlsrpt.record")
@@ -55,7 +69,7 @@ def test_good_example_demo_still_exits_0():
             pytest.skip("an SMTP server listens on this machine's loopback port 25")
     result = run_cli(*offline("domain", "good.example", "--no-color"))
     assert result.exit_code == 0, result.stdout
-    assert "- smtp.connect  no MX address answered on port 25 (3 tried; connection refused)" in result.stdout
+    assert "- smtp.connect  every MX address refused the connection on port 25 (3 tried): nothing listens there" in result.stdout
     assert "i tlsrpt.record  no TLS-RPT record at _smtp._tls.good.example" in result.stdout
     data = run_cli(*offline("domain", "good.example", "--format", "json"))
     assert data.json()["status"] == "pass"

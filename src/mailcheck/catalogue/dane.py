@@ -37,10 +37,12 @@ SPECS = (
         verifies=(
             "For each address of an MX host that has TLSA records, compares the leaf "
             "certificate presented after STARTTLS with the DANE-EE (3) records, by selector and "
-            "matching type: a match passes; no match, or TLS that does not start, fails when "
-            "the records are DNSSEC-authenticated and warns when not. With DANE-TA (2) records "
-            "and no DANE-EE match it is info, since only the leaf is available to compare; an "
-            "unreachable address or --no-smtp is a skip."
+            "matching type: a match passes; no match, STARTTLS not offered by a server that "
+            "greets with 220 and answers EHLO, or a TLS handshake that fails, fails when the "
+            "records are DNSSEC-authenticated and warns when not. With DANE-TA (2) records and "
+            "no DANE-EE match it is info, since only the leaf is available to compare. A server "
+            "that greets with anything but 220 or fails EHLO is an error (TLS could not be "
+            "checked); an unreachable address or --no-smtp is a skip."
         ),
         why=(
             "A DANE sender that finds no matching record refuses to deliver, so a key rolled "

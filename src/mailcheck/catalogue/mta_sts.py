@@ -109,8 +109,9 @@ SPECS = (
             "In enforce and testing mode, every MX address must offer STARTTLS and present a "
             "certificate that chains to a trusted root and names the MX host: pass when it "
             "does; otherwise fail in enforce mode and warn in testing mode. An MX address that "
-            "cannot be reached, an MX with no address, or --no-smtp is a skip; a session that "
-            "breaks off before STARTTLS is an error."
+            "cannot be reached, an MX with no address, or --no-smtp is a skip; a failed lookup "
+            "of an MX's addresses (or of the MX records the sessions need) is an error naming "
+            "that lookup, as is a session that breaks off before STARTTLS."
         ),
         why=(
             "Under an enforced policy this is the test senders apply to every delivery: an "

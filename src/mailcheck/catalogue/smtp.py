@@ -10,8 +10,9 @@ SPECS = (
             "`mailcheck domain` connects to port 25 (or --port) of every address of every MX "
             "host and reads the greeting: a 220 greeting passes, any other greeting warns, and "
             "so does an address that cannot be reached or breaks off. When every MX address "
-            "times out or refuses the connection, one skip says so instead: outbound port 25 "
-            "is most likely blocked where mailcheck runs, which says nothing about the domain."
+            "times out or refuses the connection, one skip says so instead (outbound port 25 is "
+            "often blocked where mailcheck runs, which says nothing about the domain; a refusal "
+            "usually means nothing listens)."
         ),
         why=(
             "Senders queue the mail when no MX accepts a session, and fall back to the other "
@@ -106,10 +107,12 @@ SPECS = (
         title="How each probe session with an MX ended",
         verifies=(
             "`mailcheck probe` reports one check per MX address it tried, with the banner, the "
-            "ESMTP extensions and (with --verbose) the timed transcript. Pass when the session "
-            "went as far as RCPT answers; any other ending (connection refused or timed out, a "
-            "banner other than 220, a refusal at EHLO or MAIL, a broken session) warns when "
-            "another MX answered for the address, and is an error when none did."
+            "ESMTP extensions and (with --verbose) the timed transcript. Pass when RCPT got an "
+            "answer for the address in that session; any other ending (connection refused or "
+            "timed out, a banner other than 220, a refusal at EHLO or MAIL, a 3xx at RCPT, a "
+            "broken session, or a session that sent no RCPT for the address because the server "
+            "lacks the SMTPUTF8 an internationalized address needs) says what stopped it, and "
+            "warns when another MX answered for the address or is an error when none did."
         ),
         why=(
             "It shows where and why a probe was turned away: a refused connection or a 554 "

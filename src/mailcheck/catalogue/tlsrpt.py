@@ -29,11 +29,16 @@ SPECS = (
         title="TLS reports can reach their destination",
         verifies=(
             "For each rua destination of a valid record: a mailto: address's domain must have "
-            "MX or address records, an https: URL's host must resolve. Pass when one of those "
-            "lookups answers, fail when none does, error when DNS did not answer; whether the "
-            "mailbox or the web endpoint accepts reports is not tested."
+            "MX or address records and no null MX, an https: URL's host must resolve. Pass when "
+            "one of those lookups answers, fail when none does or when the mail domain publishes "
+            "a null MX (RFC 7505: it accepts no mail, whatever its addresses), error when DNS "
+            "did not answer; whether the mailbox or the web endpoint accepts reports is not "
+            "tested."
         ),
-        why="Reports sent to a domain or host that does not exist are lost, and the record only looks like monitoring.",
+        why=(
+            "Reports sent to a domain or host that does not exist, or to a domain that declares "
+            "it accepts no mail, are lost, and the record only looks like monitoring."
+        ),
         example=Example(
             bad=(
                 '_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=mailto:tls@reports.example.com"\n'
@@ -42,6 +47,6 @@ SPECS = (
             good='_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"',
             why="The reports go to an address at a domain that exists and receives mail.",
         ),
-        refs=("RFC 8460 §3",),
+        refs=("RFC 8460 §3", "RFC 7505 §3"),
     ),
 )

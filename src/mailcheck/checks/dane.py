@@ -100,6 +100,21 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
 def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
     if not probe.reachable:
         return Check("dane.match", Status.SKIP, probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}")
+    if probe.tls is None and probe.error is not None and not probe.starttls_offered:
+        # The server refused the session before STARTTLS could be asked for: that says
+        # nothing about its TLS, so no verdict (mta-sts.certificate does the same).
+        if probe.banner_code != 220:
+            greeting = f"{probe.banner_code} {probe.banner}".rstrip()
+            why = f"it greets with {greeting} instead of 220"
+        else:
+            why = f"its EHLO failed ({probe.error})"
+        return Check(
+            "dane.match",
+            Status.ERROR,
+            probe.subject,
+            f"certificate of {probe.label} not matched against TLSA: {why}, so TLS could not be checked",
+            details={"banner": probe.banner, "code": probe.banner_code, "error": probe.error},
+        )
     if probe.tls is None:
         return Check(
             "dane.match",

@@ -57,9 +57,12 @@ async def check_mta_sts(context: DomainContext, probes: Callable[[], Awaitable[l
     if policy.mode != "none" and hosts:
         try:
             results = await probes()
-        except DnsUnavailable:
-            results = []  # the smtp checks report the failed lookup
-        checks.extend(_certificates(policy, hosts, results))
+        except DnsUnavailable as exc:
+            # The sessions never started: no certificate was seen, and "no address"
+            # would blame the hosts for a lookup that did not answer.
+            checks.extend(_lookup_failed(host, exc) for host in hosts)
+            return checks
+        checks.extend(await _certificates(context, policy, hosts, results))
     return checks
 
 
@@ -283,7 +286,9 @@ def _coverage(domain: str, policy: Policy, host: str) -> Check:
     )
 
 
-def _certificates(policy: Policy, hosts: Sequence[str], probes: Sequence[MxProbe] | None) -> list[Check]:
+async def _certificates(
+    context: DomainContext, policy: Policy, hosts: Sequence[str], probes: Sequence[MxProbe] | None
+) -> list[Check]:
     """RFC 8461 §4.2: under the policy, each MX must offer STARTTLS with a certificate
     that chains to a trusted root and names the MX host."""
     from mailcheck.checks.starttls import by_host
@@ -297,9 +302,31 @@ def _certificates(policy: Policy, hosts: Sequence[str], probes: Sequence[MxProbe
     checks = []
     for host in hosts:
         if not grouped.get(host):
-            checks.append(Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: {host} has no address"))
+            checks.append(await _no_address(context, host))
         checks.extend(_certificate(policy, probe) for probe in grouped.get(host, ()))
     return checks
+
+
+async def _no_address(context: DomainContext, host: str) -> Check:
+    """A host that got no session: it has no address, or its address lookup failed
+    (the probes drop such a host; the run's cache still holds why)."""
+    try:
+        await context.resolver.addresses(host)
+    except DnsUnavailable as exc:
+        return _lookup_failed(host, exc)
+    except (NoSuchDomain, NoRecords):
+        pass
+    return Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: {host} has no address")
+
+
+def _lookup_failed(host: str, exc: DnsUnavailable) -> Check:
+    return Check(
+        "mta-sts.certificate",
+        Status.ERROR,
+        host,
+        f"certificate of {host} not checked against the MTA-STS policy: could not look up {exc.name} {exc.rdtype}: {exc.reason}",
+        details={"host": host, "name": exc.name, "type": exc.rdtype, "reason": exc.reason},
+    )
 
 
 def _certificate(policy: Policy, probe: MxProbe) -> Check:

@@ -125,13 +125,27 @@ def _all_blocked(domain: str, results: Sequence[MxProbe]) -> Check:
     MX that is down while others answer is a warning, above)."""
     port = results[0].port
     seen = [f"{p.label}: {p.error}" for p in results]
+    details = {"port": port, "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results], "lines": seen}
+    if all(p.connect_failure == "refused" for p in results):
+        # A refusal is an answer: usually nothing listens, though a firewall on the way
+        # may send it too, so this stays a skip rather than a verdict on the domain.
+        return Check(
+            "smtp.connect",
+            Status.SKIP,
+            domain,
+            f"every MX address refused the connection on port {port} ({len(results)} tried): nothing listens there, "
+            "or a firewall on the way rejects it; STARTTLS was not checked",
+            details=details,
+            fix=f"Make the MX hosts listen on port {port}; if they do, run from a network that allows outbound port {port}, "
+            "or pass --no-smtp.",
+        )
     return Check(
         "smtp.connect",
         Status.SKIP,
         domain,
         f"no MX address answered on port {port} ({len(results)} tried; {results[0].error}): outbound port {port} "
         "seems blocked from this network, or every MX is down; STARTTLS was not checked",
-        details={"port": port, "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results], "lines": seen},
+        details=details,
         fix=f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp.",
     )
 

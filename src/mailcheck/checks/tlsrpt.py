@@ -2,7 +2,8 @@
 
 checkdmarc parses the record and validates its URIs; we look it up ourselves (through
 the run's resolver) and add what checkdmarc does not: whether each rua destination can
-receive a report at all (a mailto: domain that takes mail, an https: host that resolves).
+receive a report at all (a mailto: domain that takes mail, not one with a null MX;
+an https: host that resolves).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import asyncio
 
 from mailcheck.checks.context import DomainContext
+from mailcheck.checks.mx import is_null_mx, mx_records
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Status
@@ -108,6 +110,10 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
         host = (urlsplit(uri).hostname or "").lower()
         kind, lookups = "host", (resolver.addresses(host),)
     outcomes = await asyncio.gather(*lookups, return_exceptions=True)
+    if kind == "mail domain" and not isinstance(outcomes[0], BaseException):
+        null = await _null_mx(resolver, uri, host)
+        if null is not None:
+            return null
     if any(not isinstance(o, BaseException) for o in outcomes):
         return Check("tlsrpt.rua", Status.PASS, uri, f"TLS reports go to {uri}; {kind} {host} resolves", details={"uri": uri, "host": host})
     if any(isinstance(o, DnsUnavailable) for o in outcomes):
@@ -123,4 +129,22 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
         details={"uri": uri, "host": host},
         fix=f"Point rua at an address or URL whose {kind} exists.",
         refs=("RFC 8460 §3",),
+    )
+
+
+async def _null_mx(resolver: Resolver, uri: str, host: str) -> Check | None:
+    """RFC 7505: a null MX declares the domain takes no mail, so senders bounce the
+    report at once and never fall back to its A/AAAA records."""
+    records = await mx_records(resolver, host)  # answered above: from the run's cache
+    if not is_null_mx(records):
+        return None
+    return Check(
+        "tlsrpt.rua",
+        Status.FAIL,
+        uri,
+        f"TLS reports cannot be delivered to {uri}: mail domain {host} publishes a null MX (RFC 7505), "
+        "declaring that it accepts no mail",
+        details={"uri": uri, "host": host, "mx": [{"preference": r.preference, "host": r.host or "."} for r in records]},
+        fix="Point rua at an address whose domain receives mail.",
+        refs=("RFC 8460 §3", "RFC 7505 §3"),
     )

@@ -41,10 +41,16 @@ class MxProbe:
     starttls_offered: bool = False
     tls: TlsInfo | None = None
     tls_error: str | None = None  # STARTTLS refused or the handshake failed
-    # The connection itself failed because nothing answered (not a protocol error).
-    blocked: bool = False
+    # Why the TCP connection itself failed: "timeout", "refused" or "unreachable".
+    connect_failure: str | None = None
     # When TLS 1.2+ failed: the older version the server does speak ("TLSv1.1"), if any.
     legacy_version: str | None = None
+
+    @property
+    def blocked(self) -> bool:
+        """Nothing answered at the TCP level (not a protocol error): from one address
+        that is a host down, from all of them most likely our own network."""
+        return self.connect_failure is not None
 
     @property
     def label(self) -> str:
@@ -76,7 +82,7 @@ async def probe_starttls(host: str, address: str, port: int, *, timeout: float, 
         try:
             banner = await session.connect(address, port, server_hostname=host, timeout=min(timeout, CONNECT_TIMEOUT))
         except ConnectFailed as exc:
-            return MxProbe(**base, reachable=False, error=exc.message, blocked=exc.reason in ("timeout", "refused", "unreachable"))
+            return MxProbe(**base, reachable=False, error=exc.message, connect_failure=exc.reason)
         except SmtpError as exc:
             return MxProbe(**base, reachable=False, error=exc.message)
         text = " ".join(banner.lines).strip()

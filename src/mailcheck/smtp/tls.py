@@ -72,8 +72,15 @@ class CertificateFacts:
 
 
 def client_context(verify: bool, ca_file: str | None = None) -> ssl.SSLContext:
-    """A client context; ``verify`` checks the chain (never the name: see the module doc)."""
+    """A client context; ``verify`` checks the chain (never the name: see the module doc).
+
+    TLS 1.2 is the floor, set here rather than left to Python's build or the system's
+    OpenSSL configuration: a server that speaks only TLS 1.0/1.1 must fail this
+    handshake, and ``starttls_probe.legacy_tls_version`` (its own context) then names
+    the old version it does speak, for tls.version (RFC 8996).
+    """
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.check_hostname = False
     if verify:
         context.verify_mode = ssl.CERT_REQUIRED
