@@ -409,3 +409,59 @@ def test_ipv6_target_on_ipv4_only_lists_is_skipped_by_name():
     assert result.exit_code == 0
     check = one_check(result.json(), "blocklist.listing")
     assert (check["status"], check["summary"]) == ("skip", "no chosen list answers for IPv6 targets such as 2001:db8::1")
+
+
+SKIP_CATALOGUE = tuple(arg for key in ("zen", "spamcop", "dbl", "uribl", "surbl") for arg in ("--skip", key))
+
+
+def test_every_list_failing_its_self_test_is_an_error_naming_them_not_a_list_choice_skip():
+    args = (
+        "192.0.2.99", "blocklist-spam.example", "--self-test", *SKIP_CATALOGUE,
+        "--list", "ip:ips.blocklist-selftest.example",
+        "--list", "ip:broken.blocklist-lists.example",
+        "--list", "domain:names.blocklist-selftest.example",
+    )
+    result = run_cli("blocklist", *args, "--format", "json", *offline())
+    text = run_cli("blocklist", *args, "--no-color", *offline())
+    assert result.exit_code == 3 and text.exit_code == 3  # errors: no verdict
+    tests, ip, domain = result.json()["reports"]
+    assert tests["status"] == "warn"
+    assert one_check(tests, "blocklist.self-test", "names.blocklist-selftest.example")["summary"] == (
+        "names.blocklist-selftest.example (names.blocklist-selftest.example) misbehaves: it does not list its "
+        "test point (test → not listed); its answers are left out of this run"
+    )
+    check = one_check(ip, "blocklist.listing")
+    assert (ip["status"], check["status"], check["subject"]) == ("error", "error", "192.0.2.99")
+    assert check["summary"] == (
+        "no list was asked about 192.0.2.99: every chosen list for IPv4 addresses failed its self-test "
+        "(ips.blocklist-selftest.example, broken.blocklist-lists.example); no verdict"
+    )
+    assert check["details"]["failed_self_test"] == ["ips.blocklist-selftest.example", "broken.blocklist-lists.example"]
+    assert check["refs"] == ["RFC 5782 §5"]
+    check = one_check(domain, "blocklist.listing")
+    assert (domain["status"], check["status"]) == ("error", "error")
+    assert check["summary"] == (
+        "no list was asked about blocklist-spam.example: every chosen list for domains failed its self-test "
+        "(names.blocklist-selftest.example); no verdict"
+    )
+    assert "no chosen list answers" not in text.stdout
+    assert line_with(text.stdout, "blocklist.listing", "no list was asked about 192.0.2.99").startswith("? blocklist.listing")
+    assert "192.0.2.99  ? ERROR" in text.stdout
+
+
+def test_a_failed_self_test_names_the_lists_of_that_kind_only():
+    # ZEN passes and answers for the IP; the only domain list failed, so the domain has no verdict.
+    result = run_cli(
+        "blocklist", "192.0.2.1", "blocklist-spam.example", "--self-test", "--only", "zen",
+        "--list", "domain:names.blocklist-selftest.example", "--format", "json", *offline(),
+    )
+    assert result.exit_code == 3
+    _, ip, domain = result.json()["reports"]
+    assert ip["status"] == "pass"
+    assert one_check(ip, "blocklist.listing")["summary"] == "192.0.2.1 is not listed on Spamhaus ZEN (zen.spamhaus.org)"
+    check = one_check(domain, "blocklist.listing")
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        "no list was asked about blocklist-spam.example: every chosen list for domains failed its self-test "
+        "(names.blocklist-selftest.example); no verdict"
+    )

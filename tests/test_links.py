@@ -6,7 +6,7 @@ import pytest
 
 from mailcheck.links.extract import links_in_file
 from mailcheck.links.shorteners import is_shortener
-from tests.conftest import ROOT, offline, one_check, run_cli
+from tests.conftest import ROOT, ZONES, offline, one_check, run_cli
 from tests.https_server import HttpsServer, Route, redirect
 
 MESSAGES = ROOT / "fixtures" / "messages"
@@ -249,3 +249,59 @@ def test_every_links_lookup_goes_to_the_loopback_zone_server():
     assert {record.server.rsplit(":", 1)[0] for record in log} == {"127.0.0.1"}
     assert all(record.outcome in ("NOERROR", "NXDOMAIN", "NODATA") for record in log)
     assert "links-listed.example.dbl.spamhaus.org" in {record.name for record in log}
+
+
+# -- links no list could be asked about ------------------------------------------------
+
+
+def test_an_ipv6_host_with_only_ipv4_lists_is_skipped_not_passed():
+    url = "http://[2001:db8::1]/landing"
+    result = run_cli("links", url, "--only", "spamcop", "--format", "json", *offline())
+    text = run_cli("links", url, "--only", "spamcop", "--no-color", *offline())
+    assert result.exit_code == 0 and text.exit_code == 0
+    report = result.json()
+    check = one_check(report, "links.url", url)
+    assert check["status"] == "skip"
+    assert check["summary"] == f"{url}: no list could be asked about 2001:db8::1: none of the chosen lists answers for IPv6 addresses"
+    assert check["details"]["not_asked"] == ["2001:db8::1"]
+    assert report["status"] != "pass"
+    assert f"- links.url  {check['summary']}" in text.stdout  # the link is the report's own target
+
+
+def test_every_list_skipped_offline_leaves_the_link_skipped(tmp_path):
+    # --zone serves the link's host but none of the lists: --offline leaves them all out.
+    (tmp_path / "links-start.example.zone").write_text((ZONES / "links-start.example.zone").read_text())
+    url = "https://links-start.example/offer"
+    result = run_cli("links", url, "--format", "json", "--zone", str(tmp_path), "--offline")
+    assert result.exit_code == 0
+    report = result.json()
+    check = one_check(report, "links.url", url)
+    assert check["status"] == "skip"
+    assert check["summary"] == (
+        f"{url}: no list could be asked about links-start.example: the lists for domains "
+        "(dbl.spamhaus.org, multi.uribl.com, multi.surbl.org) were skipped, as --offline is set and --zone does not serve them"
+    )
+    assert one_check(report, "blocklist.list", "dbl.spamhaus.org")["status"] == "skip"
+    assert "blocklist.listing" not in {c["id"] for o in report["obstacles"] for c in o["checks"]}
+
+
+def test_a_trail_with_a_host_no_list_takes_is_info_not_pass(resolver_factory):
+    from mailcheck.blocklists.catalogue import DBL, SPAMCOP
+    from mailcheck.blocklists.lookup import look_up_all
+    from mailcheck.links.extract import Link
+    from mailcheck.links.follow import Hop, Trail
+    from mailcheck.links.report import link_check, link_hosts, targets_for
+    from mailcheck.model import Status
+    from tests.conftest import run_async
+
+    start, final = "https://links-hop.example/r", "https://[2001:db8::1]/landing"
+    link = Link(start, "command line")
+    trail = Trail(start, (Hop(start, "HEAD", 302, final), Hop(final, "HEAD", 200)), final)
+    targets = targets_for(link_hosts(link, trail))
+    lookups = run_async(look_up_all(resolver_factory(), list(targets.values()), [SPAMCOP, DBL]))
+    check = link_check(link, trail, targets, {"links-hop.example": lookups}, [SPAMCOP, DBL])
+    assert check.status is Status.INFO
+    assert check.summary == (
+        f"{start} → {final} (1 redirect): links-hop.example: not listed on 1 list; "
+        "no list could be asked about 2001:db8::1: none of the chosen lists answers for IPv6 addresses"
+    )

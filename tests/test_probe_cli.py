@@ -238,6 +238,61 @@ def test_a_3xx_at_rcpt_is_a_protocol_error_not_acceptance(port: int) -> None:
     assert server.args("RCPT") == ["TO:<alice@probe-ok.example>"]
     assert server.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
     assert server.forbidden == []
+    # A 3xx is no RCPT answer: the session is a failure of that host, not a pass.
+    connection = one_check(report, "smtp.connection")
+    assert connection["status"] == "error"
+    assert connection["summary"] == (
+        f"RCPT TO answered 354 End data with <CR><LF>.<CR><LF>, a protocol error; moved on (port {port}, MX preference 10)"
+    )
+
+
+def test_a_3xx_at_rcpt_moves_on_to_the_next_mx_host(port: int) -> None:
+    odd = Script(rcpt=lambda a: "354 Start mail input; end with <CRLF>.<CRLF>")
+    refuses = Script(rcpt=lambda a: "550 5.1.1 User unknown")
+    with smtp_server("127.0.1.21", port, odd) as mx1, smtp_server("127.0.1.22", port, refuses) as mx2:
+        result, report = probe_json(port, "kim@probe-fallback.example")
+        text = probe(port, "kim@probe-fallback.example", "--no-color")
+    assert result.exit_code == 1 and text.exit_code == 1
+    assert report["verdict"] == "undeliverable"
+    assert verdict(report)["summary"] == (
+        "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)"
+    )
+    first, second = checks_by_id(report, "smtp.connection")
+    assert first["subject"] == "mx1.probe-fallback.example 127.0.1.21" and first["status"] == "warn"
+    assert first["summary"] == (
+        f"RCPT TO answered 354 Start mail input; end with <CRLF>.<CRLF>, a protocol error; moved on (port {port}, MX preference 10)"
+    )
+    assert second["status"] == "pass"
+    assert second["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 20)"
+    assert "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)" in text.stdout
+    # Each session stays EHLO, MAIL, RCPT, RSET, QUIT: never DATA after the 354.
+    assert mx1.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"] * 2  # two runs
+    assert mx2.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"] * 2
+    assert mx1.forbidden == [] and mx2.forbidden == []
+
+
+def test_a_3xx_at_rcpt_with_no_other_host_answering_stays_unknown(port: int) -> None:
+    # Nothing listens on mx2 (127.0.1.22): the probe moves on to it after the 3xx, in vain.
+    odd = Script(rcpt=lambda a: "354 Start mail input")
+    with smtp_server("127.0.1.21", port, odd) as mx1:
+        result, report = probe_json(port, "kim@probe-fallback.example")
+    assert result.exit_code == 3
+    assert report["verdict"] == "unknown"
+    check = verdict(report)
+    assert check["status"] == "error"
+    assert check["summary"] == (
+        "unknown: RCPT TO answered 354 unexpected reply (protocol error) — 'Start mail input' "
+        "(mx1.probe-fallback.example 127.0.1.21); an intermediate 3xx reply at RCPT is a protocol error, "
+        "neither acceptance nor refusal of the address; no other MX host answered RCPT for it (1 more tried)"
+    )
+    assert check["details"]["lines"][-1] == "last: mx2.probe-fallback.example 127.0.1.22: connection refused"
+    assert [c["status"] for c in checks_by_id(report, "smtp.connection")] == ["error", "error"]
+    assert [c["subject"] for c in checks_by_id(report, "smtp.connection")] == [
+        "mx1.probe-fallback.example 127.0.1.21",
+        "mx2.probe-fallback.example 127.0.1.22",
+    ]
+    assert one_check(report, "acceptance.catch-all")["summary"] == "not run: the address was not accepted"
+    assert mx1.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
 
 
 def test_a_3xx_for_the_random_address_is_not_a_catch_all(port: int) -> None:
@@ -546,6 +601,67 @@ def test_addresses_at_one_domain_share_a_session(port: int) -> None:
     assert ok.args("RCPT")[0] == "TO:<alice@probe-ok.example>"
     assert ok.args("RCPT")[2:] == ["TO:<bob@probe-ok.example>", "TO:<ghost@probe-ok.example>"]
     assert ok.verbs().count("RSET") == 4 and ok.verbs()[-1] == "QUIT"
+
+
+# EHLO refused, HELO accepted: a session with no ESMTP extensions, so no SMTPUTF8.
+NO_SMTPUTF8 = "502 5.5.2 EHLO not implemented"
+
+
+def test_internationalized_address_on_a_server_without_smtputf8_is_no_answer(port: int) -> None:
+    with smtp_server("127.0.1.10", port, Script(ehlo=NO_SMTPUTF8)) as server:
+        result, report = probe_json(port, "josé@probe-ok.example")
+        text = probe(port, "josé@probe-ok.example", "--no-color")
+    assert result.exit_code == 3 and text.exit_code == 3
+    connection = one_check(report, "smtp.connection")
+    # The session reached its end, but no RCPT was sent: that is no pass.
+    assert connection["status"] == "error"
+    assert connection["summary"] == (
+        "no RCPT sent: the server does not offer SMTPUTF8, which josé@probe-ok.example needs (RFC 6531); "
+        f"moved on (port {port}, MX preference 10)"
+    )
+    assert connection["details"]["ending"] == "failed"
+    check = verdict(report)
+    assert check["status"] == "error" and report["verdict"] == "unknown"
+    assert check["summary"] == (
+        "unknown: mx1.probe-ok.example 127.0.1.10 does not offer SMTPUTF8, which the internationalized "
+        "address josé@probe-ok.example needs (RFC 6531)"
+    )
+    assert "no RCPT sent: the server does not offer SMTPUTF8" in text.stdout
+    assert "answered RCPT for 0 addresses" not in text.stdout
+    assert server.verbs() == ["EHLO", "HELO", "QUIT"] * 2  # two runs: no MAIL, no RCPT
+
+
+def test_without_smtputf8_the_ascii_address_is_answered_and_the_other_named(port: int) -> None:
+    script = Script(ehlo=NO_SMTPUTF8, rcpt=known_users("alice@probe-ok.example"))
+    with smtp_server("127.0.1.10", port, script) as server:
+        result, document = probe_json(port, "alice@probe-ok.example", "josé@probe-ok.example", "--no-catch-all")
+    assert result.exit_code == 3
+    alice, jose = document["reports"]
+    summary = f"answered RCPT for 1 address; not asked for josé@probe-ok.example: no SMTPUTF8 (RFC 6531) (port {port}, MX preference 10)"
+    assert one_check(alice, "smtp.connection")["status"] == "pass"
+    assert one_check(alice, "smtp.connection")["summary"] == summary
+    assert verdict(alice)["summary"].startswith("deliverable: 250 2.1.5 accepted")
+    # The same session answered nothing for josé: not a pass in his report.
+    assert one_check(jose, "smtp.connection")["status"] == "error"
+    assert one_check(jose, "smtp.connection")["summary"] == summary
+    assert verdict(jose)["status"] == "error" and jose["verdict"] == "unknown"
+    assert server.args("RCPT") == ["TO:<alice@probe-ok.example>"]
+
+
+def test_without_smtputf8_the_probe_moves_on_to_the_next_mx_host(port: int) -> None:
+    with smtp_server("127.0.1.21", port, Script(ehlo=NO_SMTPUTF8)) as mx1, smtp_server("127.0.1.22", port) as mx2:
+        result, report = probe_json(port, "josé@probe-fallback.example", "--no-catch-all")
+    assert result.exit_code == 0
+    first, second = checks_by_id(report, "smtp.connection")
+    assert first["status"] == "warn"
+    assert first["summary"].startswith("no RCPT sent: the server does not offer SMTPUTF8")
+    assert second["status"] == "pass"
+    assert second["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 20)"
+    assert verdict(report)["summary"].startswith(
+        "deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)"
+    )
+    assert mx1.verbs() == ["EHLO", "HELO", "QUIT"]
+    assert mx2.args("MAIL") == ["FROM:<> SMTPUTF8"]
 
 
 def test_internationalized_local_part_uses_smtputf8(port: int) -> None:

@@ -93,14 +93,27 @@ def read_target_file(path: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
 
 
+def answers_for(target: Target, blocklist: BlockList) -> bool:
+    """Whether ``blocklist`` can be asked about ``target`` at all: a list of its kind,
+    and for an IPv6 address one that answers for IPv6."""
+    if target.kind != blocklist.kind:
+        return False
+    return not (target.is_ipv6 and not blocklist.ipv6)
+
+
+def kind_words(target: Target) -> str:
+    """'IPv4 addresses', 'IPv6 addresses' or 'domains': the targets a list must take."""
+    if target.kind == "domain":
+        return "domains"
+    return "IPv6 addresses" if target.is_ipv6 else "IPv4 addresses"
+
+
 def query_name(target: Target, blocklist: BlockList) -> str | None:
     """The name to ask ``blocklist`` about ``target`` (RFC 5782 §2.1, §2.4, §3), or None
     when the list cannot answer for it (an IPv6 address on an IPv4-only list)."""
-    if target.kind != blocklist.kind:
+    if not answers_for(target, blocklist):
         return None
     if target.kind == "ip":
-        if target.is_ipv6 and not blocklist.ipv6:
-            return None
         return f"{reversed_address(target.value)}.{blocklist.zone}"
     reduce = blocklist.registered_domain and not target.as_given
     # URIBL and SURBL list registered domains, not host names.

@@ -14,9 +14,11 @@ SPECS = (
             "a domain that does not exist, a null MX or no host to deliver to is fail "
             "(undeliverable). A 5.7.x refusal at RCPT is error (unknown): it refuses the sender "
             "(its IP, HELO name or reputation), not the mailbox, and so does a STARTTLS-required "
-            "refusal. A 3xx at RCPT (a protocol error) and no RCPT answer from any host "
-            "(timeouts, port 25 blocked, DNS failure, a refusal before RCPT) are error (unknown) "
-            "too."
+            "refusal. A 3xx at RCPT is a protocol error, no answer: the probe moves on to the "
+            "next MX host as after any failure of one host, and the verdict is error (unknown) "
+            "when no other host answers. No RCPT answer from any host (timeouts, port 25 "
+            "blocked, DNS failure, a refusal before RCPT, no SMTPUTF8 for an internationalized "
+            "address) is error (unknown) too."
         ),
         why=(
             "Mail to a mailbox that does not exist bounces, and a high bounce rate costs the "
@@ -34,7 +36,7 @@ SPECS = (
             "RFC 5321 §4.3.2",
             "RFC 3463",
             "RFC 3207",
-            "RFC 5321 §4.2.5",
+            "RFC 5321 §4.5.4.1",
             "RFC 6647",
             "RFC 5321 §5.1",
             "RFC 7505 §3",

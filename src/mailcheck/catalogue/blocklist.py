@@ -15,7 +15,9 @@ SPECS = (
             "TXT reason; a list's error code (such as Spamhaus 127.255.255.254, or 127.0.0.1 from "
             "URIBL and SURBL), an answer outside 127.0.0.0/8 or no answer is error, never a "
             "listing. Skip when no chosen list takes that kind of target (an IPv6 address and only "
-            "IPv4 lists, a domain and only IP lists)."
+            "IPv4 lists, a domain and only IP lists). Error (no verdict) when every chosen list "
+            "that takes the target failed its --self-test and was left out; the summary names "
+            "those lists."
         ),
         why=(
             "Receivers query these lists during the SMTP session and reject or junk mail from a "

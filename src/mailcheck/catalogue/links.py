@@ -34,8 +34,10 @@ SPECS = (
             "a host is listed; error when a lookup could not tell or the redirects could not be "
             "followed to the end (timeout, connection or certificate failure, still redirecting after "
             "10 requests, a redirect to a non-http(s) scheme); warn for a known URL shortener or a "
-            "host that is not a valid name; pass otherwise. The HTTP status of the final page is not "
-            "judged."
+            "host that is not a valid name; skip when no list could be asked about any of its hosts "
+            "(no chosen list takes that kind of host, such as an IPv6 address and only IPv4 lists, "
+            "or --offline left every list for it out), and info when only some hosts could be "
+            "asked; pass otherwise. The HTTP status of the final page is not judged."
         ),
         why=(
             "Receivers look up the domains in a message's links on lists such as Spamhaus DBL, "

@@ -66,7 +66,7 @@ SPECS = (
             good="example.com.       3600 IN MX 10 mx1.provider.example.",
             why="The MX names the canonical host directly instead of an alias for it.",
         ),
-        refs=("RFC 5321 §5.1", "RFC 7505 §2", "RFC 2181 §10.3"),
+        refs=("RFC 5321 §5.1", "RFC 1035 §3.3.9", "RFC 2181 §10.3"),
     ),
     CheckSpec(
         id="mx.ptr",

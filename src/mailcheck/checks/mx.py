@@ -159,7 +159,7 @@ async def _check_host(resolver: Resolver, host: str) -> list[Check]:
                 subject=host,
                 summary=f"MX target {host} is an IP address; an MX must name a host",
                 fix=f"Point the MX at a host name whose A record is {host}.",
-                refs=("RFC 5321 §5.1", "RFC 7505 §2"),
+                refs=("RFC 5321 §5.1", "RFC 1035 §3.3.9"),
             )
         ]
     answers = await asyncio.gather(

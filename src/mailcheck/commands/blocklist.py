@@ -71,10 +71,12 @@ async def blocklist_reports(resolver: Resolver, request: BlocklistRequest) -> li
 
     lists, skipped = await usable_lists(resolver, request.lists)
     reports = []
+    dropped: list[BlockList] = []
     if request.self_test:
         tests = await self_test(resolver, lists)
         # RFC 5782 §5: a list that fails its self-test is not asked about the targets.
         lists = [t.blocklist for t in tests if t.trustworthy or not _reachable(t)]
+        dropped = [t.blocklist for t in tests if not (t.trustworthy or not _reachable(t))]
         checks = [self_test_check(t) for t in tests] + skipped
         reports.append(_report(SELF_TEST_TARGET, None, checks))
     lookups = await look_up_all(resolver, request.targets, lists)
@@ -83,7 +85,7 @@ async def blocklist_reports(resolver: Resolver, request: BlocklistRequest) -> li
         if not request.self_test:
             checks += [c for c in skipped if _applies(c, target, request.lists)]
         if not checks:
-            checks = [_no_list(target)]
+            checks = [_no_list(target, request.lists, dropped)]
         reports.append(_report(target.value, target.text, checks))
     return reports
 
@@ -99,16 +101,62 @@ def _applies(check: Check, target: Target, lists: Sequence[BlockList]) -> bool:
     return any(b.label == check.subject and b.kind == target.kind for b in lists)
 
 
-def _no_list(target: Target) -> Check:
+def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[BlockList]) -> Check:
+    """Why no list was asked about ``target``: none takes its kind (skip), or every one that
+    does failed its --self-test (error: no verdict), or is not served under --offline."""
+    from mailcheck.blocklists.targets import answers_for, kind_words
     from mailcheck.model import Status
 
-    kind = "IPv6" if target.is_ipv6 else target.kind
+    applicable = [b for b in chosen if answers_for(target, b)]
+    if not applicable:
+        kind = "IPv6" if target.is_ipv6 else target.kind
+        return Check(
+            "blocklist.listing",
+            Status.SKIP,
+            target.value,
+            f"no chosen list answers for {kind} targets such as {target.value}",
+        )
+    dropped_zones = {b.zone for b in dropped}
+    failed = [b for b in applicable if b.zone in dropped_zones]
+    offline = [b for b in applicable if b.zone not in dropped_zones]  # skipped: --offline, not served
+    details: dict[str, object] = {
+        "target": target.value,
+        "kind": target.kind,
+        "failed_self_test": [b.label for b in failed],
+        "not_served": [b.label for b in offline],
+    }
+    if not failed:
+        return Check(
+            "blocklist.listing",
+            Status.SKIP,
+            target.value,
+            f"no list was asked about {target.value}: the chosen lists for {kind_words(target)} "
+            f"({_names(offline)}) are not served by --zone and --offline is set",
+            details,
+        )
+    if offline:
+        why = (
+            f"{_names(failed)} failed {'its' if len(failed) == 1 else 'their'} self-test and "
+            f"{_names(offline)} {'is' if len(offline) == 1 else 'are'} not served under --offline"
+        )
+    else:
+        why = f"every chosen list for {kind_words(target)} failed its self-test ({_names(failed)})"
     return Check(
         "blocklist.listing",
-        Status.SKIP,
+        Status.ERROR,
         target.value,
-        f"no chosen list answers for {kind} targets such as {target.value}",
+        f"no list was asked about {target.value}: {why}; no verdict",
+        details,
+        fix=(
+            "A list that fails its self-test lists everything or nothing: check the zone names, "
+            "or choose lists that pass (--only, --skip, --list)."
+        ),
+        refs=("RFC 5782 §5",),
     )
+
+
+def _names(lists: Sequence[BlockList]) -> str:
+    return ", ".join(b.label if b.name == b.label else f"{b.name} ({b.label})" for b in lists)
 
 
 def _report(target: str, display: str | None, checks: list[Check]) -> Report:

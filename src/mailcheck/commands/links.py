@@ -64,11 +64,13 @@ async def links_reports(resolver: Resolver, request: LinksRequest) -> list[Repor
 
         limit = asyncio.Semaphore(MAX_FOLLOWING)
         async with make_client(resolver, resolver.timeout, request.ca_file) as client:
-            return list(await asyncio.gather(*(_report(s, resolver, lists, skipped, client, limit) for s in request.sources)))
-    return list(await asyncio.gather(*(_report(s, resolver, lists, skipped) for s in request.sources)))
+            return list(
+                await asyncio.gather(*(_report(s, resolver, request, lists, skipped, client, limit) for s in request.sources))
+            )
+    return list(await asyncio.gather(*(_report(s, resolver, request, lists, skipped) for s in request.sources)))
 
 
-async def _report(source, resolver, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
+async def _report(source, resolver, request, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
     from mailcheck.blocklists.lookup import look_up_all
     from mailcheck.links.extract import Link, links_in_file
     from mailcheck.links.follow import follow
@@ -103,6 +105,6 @@ async def _report(source, resolver, lists, skipped, client=None, limit=None) -> 
     for lookup in lookups:
         by_value.setdefault(lookup.target.value, []).append(lookup)
     checks = [found_check(source, links, hosts)]
-    checks += [link_check(link, trail, targets, by_value) for link, trail in zip(links, trails)]
+    checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
     checks += listing_checks(lookups) + [c for c in skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
+from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.blocklists.lookup import Lookup, listing_check
-from mailcheck.blocklists.targets import Target, host_target
+from mailcheck.blocklists.targets import Target, answers_for, host_target, kind_words
 from mailcheck.errors import BadInput
 from mailcheck.links.extract import Link
 from mailcheck.links.follow import Trail, hosts_of
@@ -52,10 +53,17 @@ def link_check(
     trail: Trail | None,
     targets: Mapping[str, Target],
     lookups: Mapping[str, Sequence[Lookup]],
+    chosen: Sequence[BlockList],
 ) -> Check:
-    """links.url: where one link leads and whether any host on the way is listed."""
+    """links.url: where one link leads and whether any host on the way is listed.
+
+    ``chosen`` are the run's lists before --offline left any out: they say why a host
+    no list was asked about went unasked.
+    """
     hosts = link_hosts(link, trail)
-    found = [lookup for host in hosts if host in targets for lookup in lookups.get(targets[host].value, ())]
+    asked = [host for host in hosts if host in targets and lookups.get(targets[host].value)]
+    unasked = [host for host in hosts if host in targets and host not in asked]
+    found = [lookup for host in asked for lookup in lookups[targets[host].value]]
     listed = [lookup for lookup in found if lookup.outcome == "listed"]
     failed = [lookup for lookup in found if lookup.outcome not in ("listed", "clean")]
     shorteners = [host for host in hosts if is_shortener(host)]
@@ -70,15 +78,24 @@ def link_check(
     elif failed:
         parts.append(f"{len(failed)} lookup{'s' if len(failed) != 1 else ''} could not tell")
     elif found:
-        parts.append(f"{', '.join(hosts)}: not listed on {len({lookup.blocklist.zone for lookup in found})} lists")
+        zones = len({lookup.blocklist.zone for lookup in found})
+        parts.append(f"{', '.join(asked)}: not listed on {zones} list{'s' if zones != 1 else ''}")
+    parts.extend(_not_asked(host, targets[host], chosen) for host in unasked)
+    if not hosts:
+        parts.append("no host to look up")
     if invalid:
         parts.append(f"not a valid host: {', '.join(invalid)}")
     status = _status(listed, failed, trail, shorteners, invalid)
+    if status is Status.PASS and not found:
+        status = Status.SKIP  # nothing was looked up: no list vouches for the link
+    elif status is Status.PASS and unasked:
+        status = Status.INFO  # clean where asked, but not every host could be asked
     details: dict[str, object] = {
         "url": link.url,
         "where": link.where,
         "hosts": hosts,
         "shorteners": shorteners,
+        "not_asked": unasked,
         "listings": [{"host": lookup.target.value, "list": lookup.blocklist.label, "codes": list(lookup.codes), "meanings": list(lookup.meanings)} for lookup in listed],
     }
     lines = []
@@ -99,6 +116,18 @@ def link_check(
         fix = SHORTENER_FIX
     summary = f"{_path(link, trail)}: {'; '.join(parts)}" if parts else _path(link, trail)
     return Check("links.url", status, link.url, summary, details, fix=fix, refs=("RFC 5782 §2",) if listed else ())
+
+
+def _not_asked(host: str, target: Target, chosen: Sequence[BlockList]) -> str:
+    """Why no list was asked about ``host``: none takes its kind, or --offline left them out."""
+    applicable = [b for b in chosen if answers_for(target, b)]
+    if not applicable:
+        return f"no list could be asked about {host}: none of the chosen lists answers for {kind_words(target)}"
+    labels = ", ".join(b.label for b in applicable)
+    return (
+        f"no list could be asked about {host}: the lists for {kind_words(target)} ({labels}) were skipped, "
+        "as --offline is set and --zone does not serve them"
+    )
 
 
 def listing_checks(lookups: Sequence[Lookup]) -> list[Check]:

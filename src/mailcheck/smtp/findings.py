@@ -2,12 +2,17 @@
 
 Check ids (stable):
 - ``smtp.connection`` (one per host/address tried, subject "HOST ADDRESS"): how the
-  attempt ended; banner, extensions and the timed transcript in details.
+  attempt ended; banner, extensions and the timed transcript in details. Pass only for
+  a session in which RCPT got an answer for the address; a session that sent no RCPT
+  for it (no SMTPUTF8 for an internationalized address) or ended early (a 3xx at RCPT
+  among them) says what stopped it.
 - ``tls.starttls`` and ``tls.certificate`` (per session that got past EHLO).
 - ``acceptance.verdict`` (subject: the address): deliverable / risky / deferred /
   undeliverable / unknown, with the decoded reply. Only a 2xx at RCPT is acceptance;
   a refusal that is about the sender or the session (5.7.x, STARTTLS required) or a
   3xx protocol error is unknown, never undeliverable: it says nothing about the mailbox.
+  A 3xx is no answer: the probe moved on to the next host, and the 3xx explains the
+  verdict only when no other host answered.
 - ``acceptance.catch-all`` (subject: the domain): accepts all / refuses unknown /
   inconclusive / not run.
 - ``acceptance.provider`` (subject: the domain): a known provider's caveat.
@@ -64,7 +69,7 @@ def reply_phrase(reply: Reply) -> str:
 
 
 def verdict(target: Target, probe: DomainProbe, options: ProbeOptions) -> Verdict:
-    answer = probe.answers.get(target.smtp)
+    answer = probe.answers.get(target.smtp) or probe.protocol_errors.get(target.smtp)
     if answer is not None:
         return _answered(target, probe, answer)
     return _unanswered(target, probe, options)
@@ -107,6 +112,12 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
             f"{name}: RCPT TO answered {reply_phrase(reply)} {where}; an intermediate 3xx reply at RCPT "
             "is a protocol error, neither acceptance nor refusal of the address"
         )
+        others = {a.endpoint for a in probe.attempts} - {answer.endpoint}
+        if others:
+            summary += f"; no other MX host answered RCPT for it ({len(others)} more tried)"
+            problem = probe.problems.get(target.smtp)
+            if problem:
+                details["lines"].append(f"last: {problem}")
         fix = "The server does not speak SMTP correctly at RCPT TO: verify the address another way (double opt-in)."
         refs = ("RFC 5321 §4.2.1", "RFC 5321 §4.3.2")
     elif reply.is_transient:
@@ -120,10 +131,10 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
         fix = "Retry later, as a sending MTA would; a greylisting server accepts the retry after its window."
         if meaning.kind is Kind.RATE_LIMITED:
             fix = "The server throttles the prober's IP or sender: wait, and probe less often."
-        refs = ("RFC 5321 §4.2.5", "RFC 3463", "RFC 6647")
+        refs = ("RFC 5321 §4.2.1", "RFC 5321 §4.5.4.1", "RFC 3463", "RFC 6647")
         if meaning.kind is Kind.MAILBOX_FULL:  # not greylisting: the mailbox is there, its quota is not
             fix = "The mailbox exists but is over quota; retry later or contact the recipient."
-            refs = ("RFC 5321 §4.2.5", "RFC 3463")
+            refs = ("RFC 5321 §4.2.1", "RFC 5321 §4.5.4.1", "RFC 3463")
     elif meaning.kind is Kind.POLICY_BLOCK:
         # 5.7.x refuses the sender (its IP, name or reputation), never the address: the
         # mailbox may well exist, so this is no verdict on it.
@@ -222,7 +233,8 @@ def catch_all_check(target: Target, probe: DomainProbe) -> Check:
     if state.state == "inconclusive":
         return Check("acceptance.catch-all", Status.INFO, subject, f"inconclusive: {shown}: {state.reason}", details)
     reason = state.reason
-    if target.smtp in probe.answers and not probe.answers[target.smtp].reply.is_positive and state.reason == "no address was accepted":
+    answer = probe.answers.get(target.smtp) or probe.protocol_errors.get(target.smtp)
+    if answer is not None and not answer.reply.is_positive and state.reason == "no address was accepted":
         reason = "the address was not accepted"
     return Check("acceptance.catch-all", Status.SKIP, subject, f"not run: {reason}", details)
 
@@ -247,7 +259,9 @@ def provider_check(target: Target, probe: DomainProbe, verdict_name: str) -> Che
 def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose: bool) -> list[Check]:
     label = attempt.endpoint.label
     reached = target.smtp in probe.answers
-    if attempt.ending == "answered":
+    if attempt.ending == "answered" and target.smtp in attempt.answered:
+        # Only a session in which RCPT got an answer for this address passes: reaching
+        # the end of the session is not enough (no RCPT without SMTPUTF8, see probe.py).
         status = Status.PASS
     else:
         # A host that failed matters less when another one answered.

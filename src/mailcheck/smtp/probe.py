@@ -4,10 +4,13 @@ One ``probe_domain`` call handles every address of one domain in the same sessio
 MAIL FROM and RCPT TO per address with RSET between, a catch-all test after the first
 acceptance, QUIT always. Hosts are tried in preference order (random among equals),
 every address of each; the walk moves on after a refused or timed-out connection, a
-421, a dead or garbled session, or a 4xx/5xx before RCPT, and stops for an address at
-its first RCPT answer. A 4xx at RCPT is final too: a backup MX often accepts anything
-and would hide the primary's deferral. The result is data (``DomainProbe``); turning it
-into checks is ``mailcheck.smtp.findings``'s job.
+421, a dead or garbled session, a 4xx/5xx before RCPT, or a 3xx at RCPT (a protocol
+error: neither acceptance nor refusal; RSET and QUIT end that session, never DATA), and
+stops for an address at its first RCPT answer. A 4xx at RCPT is final too: a backup MX
+often accepts anything and would hide the primary's deferral. A session that asked no
+RCPT (an internationalized address on a server without SMTPUTF8) is not an answer
+either, and the walk moves on. The result is data (``DomainProbe``); turning it into
+checks is ``mailcheck.smtp.findings``'s job.
 """
 
 from __future__ import annotations
@@ -111,6 +114,9 @@ class Attempt:
     elapsed_ms: int = 0
     stopped_by: Reply | None = None  # the reply that ended the attempt early, if any
     plain_retry: bool = False  # a plain-text retry after a failed TLS handshake
+    answered: list[str] = field(default_factory=list)  # Target.smtp answered at RCPT here
+    # Target.smtp -> display: not asked, the server lacks the SMTPUTF8 they need (RFC 6531)
+    not_asked: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -147,6 +153,9 @@ class DomainProbe:
     unresolved_hosts: dict[str, str] = field(default_factory=dict)
     attempts: list[Attempt] = field(default_factory=list)
     answers: dict[str, RcptAnswer] = field(default_factory=dict)  # by Target.smtp
+    # A 3xx at RCPT (a protocol error), by Target.smtp: not an answer, so the walk moved
+    # on; the first one is kept to explain the verdict when no other host answered.
+    protocol_errors: dict[str, RcptAnswer] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)  # last reason per target, no answer
     catch_all: CatchAll = field(default_factory=lambda: CatchAll("not run", reason="no address was accepted"))
     greylist_wait: float | None = None
@@ -301,9 +310,17 @@ async def _attempt(
         for target in targets:
             if await _ask(session, attempt, target, result, options, retried):
                 return
-        answered = sum(1 for t in targets if t.smtp in result.answers)
-        attempt.ending = "answered"
-        attempt.outcome = f"answered RCPT for {answered} address{'es' if answered != 1 else ''}"
+        skipped = ", ".join(attempt.not_asked.values())
+        if attempt.answered:
+            # Only a session in which some RCPT got an answer counts as answered.
+            count = len(attempt.answered)
+            attempt.ending = "answered"
+            attempt.outcome = f"answered RCPT for {count} address{'es' if count != 1 else ''}"
+            if skipped:
+                attempt.outcome += f"; not asked for {skipped}: no SMTPUTF8 (RFC 6531)"
+        else:
+            need = "needs" if len(attempt.not_asked) == 1 else "need"
+            attempt.outcome = f"no RCPT sent: the server does not offer SMTPUTF8, which {skipped} {need} (RFC 6531); moved on"
     except ConnectFailed as exc:
         attempt.ending = exc.reason if exc.reason in ("refused", "timeout") else "failed"
         attempt.outcome = exc.message
@@ -320,7 +337,12 @@ async def _attempt(
         attempt.transcript = session.transcript
         attempt.elapsed_ms = round((time.perf_counter() - clock) * 1000)
         for target in targets:
-            if target.smtp not in result.answers and attempt.ending != "answered":
+            if target.smtp in attempt.not_asked and target.smtp not in result.answers:
+                result.problems[target.smtp] = (
+                    f"{endpoint.label} does not offer SMTPUTF8, which the internationalized "
+                    f"address {target.display} needs (RFC 6531)"
+                )
+            elif target.smtp not in result.answers and attempt.ending != "answered":
                 result.problems[target.smtp] = f"{endpoint.label}: {attempt.outcome}"
 
 
@@ -352,10 +374,7 @@ async def _ask(
     params: tuple[str, ...] = ()
     if target.needs_smtputf8:
         if "SMTPUTF8" not in attempt.extensions:
-            result.problems[target.smtp] = (
-                f"{attempt.endpoint.label} does not offer SMTPUTF8, which the internationalized "
-                f"address {target.display} needs (RFC 6531)"
-            )
+            attempt.not_asked[target.smtp] = target.display
             return False
         params = ("SMTPUTF8",)
     mail = await session.mail(options.mail_from, params)
@@ -368,7 +387,21 @@ async def _ask(
         attempt.stopped_by = rcpt
         attempt.outcome = f"RCPT TO answered {rcpt.short()}; moved on"
         return True
+    if rcpt.is_intermediate:
+        # A 3xx (RFC 5321 §4.3.2 allows only 2xx, 4xx and 5xx at RCPT): the host does not
+        # speak SMTP correctly, which says nothing about the address. Like any other
+        # failure of one host, end this session (RSET, QUIT; never DATA) and move on.
+        attempt.stopped_by = rcpt
+        attempt.outcome = f"RCPT TO answered {rcpt.short()}, a protocol error; moved on"
+        result.protocol_errors.setdefault(target.smtp, RcptAnswer(rcpt, attempt.endpoint, retried))
+        if session.connected:
+            try:
+                await session.command("RSET", stage="RSET", timeout=min(options.timeout, 2.0))
+            except SmtpError:
+                pass
+        return True
     result.answers[target.smtp] = RcptAnswer(rcpt, attempt.endpoint, retried)
+    attempt.answered.append(target.smtp)
     if rcpt.is_positive and options.catch_all and result.catch_all.state == "not run":
         await session.rset()
         result.catch_all = await _catch_all(session, target, options, params)
