@@ -158,3 +158,19 @@ def test_docs_checks_md_is_generated_from_the_catalogue():
 
 def test_readme_links_the_full_list():
     assert "(docs/checks.md)" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_a_text_report_with_a_problem_ends_with_the_explain_hint():
+    from tests.conftest import offline
+
+    failing = run_cli("domain", *offline("spf-toomany.example", "--no-smtp", "--no-color"))
+    assert failing.exit_code == 1
+    # The worst check of the report is named, and explain knows it.
+    assert failing.stdout.splitlines()[-1] == "What a check means and how to fix it: mailcheck explain spf.lookups"
+    assert "✗ spf.lookups" in failing.stdout
+    assert run_cli("explain", "spf.lookups").exit_code == 0
+
+    quiet = run_cli("domain", *offline("spf-toomany.example", "--no-smtp", "--no-color", "--quiet"))
+    assert "mailcheck explain" not in quiet.stdout
+    healthy = run_cli("domain", *offline("good.example", "--no-smtp", "--no-color", "-s", "google"))
+    assert healthy.exit_code == 0 and "mailcheck explain" not in healthy.stdout

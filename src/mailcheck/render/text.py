@@ -45,6 +45,9 @@ def render_text(
             f"[dim]DNS: {stats.queries} queries, {stats.elapsed_ms} ms, at most {stats.max_in_flight} in flight[/dim]",
             highlight=False,
         )
+    worst = _most_severe_check(reports)
+    if worst is not None and not quiet:
+        console.print(f"[dim]What a check means and how to fix it: mailcheck explain {escape(worst.id)}[/dim]", highlight=False)
     if verbose and query_log:
         console.print()
         console.print(f"[bold]DNS queries ({len(query_log)})[/bold]")
@@ -55,6 +58,12 @@ def render_text(
                 soft_wrap=True,
                 highlight=False,
             )
+
+
+def _most_severe_check(reports: Sequence[Report]) -> Check | None:
+    """The first of the worst checks that ask the user to act, to name in the hint."""
+    asking = [check for report in reports for check in report.checks if check.status.severity > 0]
+    return max(asking, key=lambda check: check.status.severity, default=None)
 
 
 def _render_report(console: Console, report: Report, *, quiet: bool, verbose: bool) -> None:
