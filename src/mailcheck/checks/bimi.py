@@ -17,6 +17,7 @@ from mailcheck import suffixes
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.records.dmarc import record_tags
 
 REF = "draft-brand-indicators-for-message-identification §4.3"
 REF_DMARC = "draft-brand-indicators-for-message-identification §7.1"
@@ -199,7 +200,7 @@ async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[s
         shown = f"there are {len(records)} DMARC records at {name}, which receivers ignore"
         details["records"] = records
     else:
-        tags = _dmarc_tags(records[0])
+        tags = record_tags(records[0])
         details.update(record=records[0], p=tags.get("p"), sp=tags.get("sp"), pct=tags.get("pct"))
         source = f"at {name}"
         if policy_domain != domain:
@@ -231,16 +232,6 @@ async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[s
         fix=fix,
         refs=(REF_DMARC,),
     )
-
-
-def _dmarc_tags(text: str) -> dict[str, str]:
-    """DMARC tag names (lower-cased, first occurrence) and their values."""
-    tags: dict[str, str] = {}
-    for part in text.split(";"):
-        name, sep, value = part.partition("=")
-        if sep and name.strip():
-            tags.setdefault(name.strip().lower(), value.strip())
-    return tags
 
 
 async def _logo(context: DomainContext, record: BimiRecord) -> Check:

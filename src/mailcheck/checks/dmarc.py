@@ -19,6 +19,7 @@ from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
 from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.model import Check, Status
+from mailcheck.records.dmarc import record_tags
 
 # RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
 # is case-insensitive, the value is not).
@@ -206,7 +207,7 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     """
     import checkdmarc.dmarc as cd
 
-    raw = _raw_tags(text)
+    raw = record_tags(text)
     p_problem = _p_problem(raw)
     if p_problem and not any(_valid_report_uri(uri) for uri in raw.get("rua", "").split(",")):
         # RFC 7489 §6.6.3 step 6: without a valid p= a receiver falls back to p=none
@@ -256,20 +257,6 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
         ),
         uris,
     )
-
-
-def _raw_tags(text: str) -> dict[str, str]:
-    """Tag names (lower-cased) and values as written, for what checkdmarc drops.
-
-    checkdmarc follows RFC 9989, which removed pct=; receivers that follow RFC 7489
-    still apply it, so its value is read here.
-    """
-    tags: dict[str, str] = {}
-    for part in text.split(";"):
-        name, sep, value = part.partition("=")
-        if sep and name.strip():
-            tags.setdefault(name.strip().lower(), value.strip())
-    return tags
 
 
 def _tag_name(part: str) -> str:
