@@ -117,6 +117,7 @@ def test_junit_is_valid_and_maps_statuses(golden_reports, fixed_version):
     assert failure.get("type") == "fail"
     assert failure.get("message") == "MX target gone.mx-dangling.example does not exist (NXDOMAIN): mail to it cannot be delivered"
     assert "fix: Add A/AAAA records for gone.mx-dangling.example" in failure.text
+    assert failure.text.endswith("\nmore: mailcheck explain mx.host")
     # nope.example: one failure, the rest skipped because the domain does not exist.
     assert nope.get("failures") == "1"
     skipped = nope.findall("testcase/skipped")

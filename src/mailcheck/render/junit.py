@@ -85,7 +85,7 @@ def _outcome(status: Status, warn_fails: bool) -> str | None:
 
 def _problem(case: ET.Element, tag: str, check: Check) -> None:
     element = ET.SubElement(case, tag, message=check.summary, type=check.status.value)
-    element.text = _body(check)
+    element.text = f"{_body(check)}\nmore: mailcheck explain {check.id}"
 
 
 def _body(check: Check) -> str:
