@@ -34,8 +34,8 @@ SPECS = (
         verifies=(
             "checkdmarc parses the record that applies and mailcheck parses its rua=/ruf= URIs. "
             "A record with no p= or an invalid one fails when it has no syntactically valid rua= "
-            "URI either (receivers apply no DMARC) and warns when it has one (receivers act as if "
-            "p=none). Otherwise it fails when the record cannot be parsed (for example sp= outside "
+            "URI either (RFC 7489 receivers ignore such a record, RFC 9989 ones monitor without "
+            "reports) and warns when it has one (receivers act as if p=none). Otherwise it fails when the record cannot be parsed (for example sp= outside "
             "none, quarantine and reject, or a report URI without a scheme); warns when it holds "
             "tags receivers discard: unknown tag names, or invalid adkim=, aspf= or fo= values "
             "that fall back to the default; passes otherwise."

@@ -75,7 +75,8 @@ class RecordError(ValueError):
 
 
 class NoPolicyError(RecordError):
-    """No valid p= and no valid rua= URI: receivers apply no DMARC (RFC 7489 §6.6.3)."""
+    """No valid p= and no valid rua= URI: RFC 7489 receivers ignore the record (§6.6.3),
+    RFC 9989 ones monitor without reporting: no receiver does anything with it."""
 
 
 async def check_dmarc(context: DomainContext) -> list[Check]:
@@ -211,9 +212,10 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     p_problem = _p_problem(raw)
     if p_problem and not any(_valid_report_uri(uri) for uri in raw.get("rua", "").split(",")):
         # RFC 7489 §6.6.3 step 6: without a valid p= a receiver falls back to p=none
-        # only to send the aggregate reports rua= asks for; with none, it ignores the record.
+        # only to send the aggregate reports rua= asks for; with none, it ignores the
+        # record. RFC 9989 takes a missing p= as p=none, which without rua= does nothing.
         missing = "no valid rua= URI" if "rua" in raw else "no rua="
-        raise NoPolicyError(f"{p_problem} and {missing}: receivers apply no DMARC")
+        raise NoPolicyError(f"{p_problem} and {missing}: receivers following RFC 7489 ignore the record, and under RFC 9989 it only monitors, with no reports")
     uris: list[ReportUri] = []
     try:
         for tag in REPORT_TAGS:
