@@ -174,7 +174,8 @@ def test_no_valid_p_and_no_valid_rua_fails_syntax(resolver_factory, domain, reas
     syntax = only(checks, "dmarc.syntax")
     assert outcome(syntax) == (
         Status.FAIL,
-        f"the record at _dmarc.{domain} has {reason}: receivers following RFC 7489 ignore the record, and under RFC 9989 it only monitors, with no reports",
+        f"the record at _dmarc.{domain} has {reason}: receivers following RFC 7489 ignore the record, "
+        "and under RFC 9989 it only monitors, with no reports",
     )
     assert syntax.refs == ("RFC 7489 §6.3", "RFC 7489 §6.6.3")
     assert syntax.fix and "p=none" in syntax.fix and f"rua=mailto:dmarc-reports@{domain}" in syntax.fix
@@ -321,7 +322,10 @@ def test_read_record_treats_an_invalid_p_with_a_valid_rua_as_none():
 def test_read_record_without_p_and_with_no_valid_rua_raises():
     with pytest.raises(NoPolicyError) as caught:
         read_record("v=DMARC1; rua=b.example, https", "b.example")
-    assert str(caught.value) == "no p= tag and no valid rua= URI: receivers following RFC 7489 ignore the record, and under RFC 9989 it only monitors, with no reports"
+    assert str(caught.value) == (
+        "no p= tag and no valid rua= URI: receivers following RFC 7489 ignore the record, "
+        "and under RFC 9989 it only monitors, with no reports"
+    )
 
 
 def test_read_record_rejects_a_report_uri_without_scheme():
@@ -371,7 +375,8 @@ def test_cli_text_record_without_p_or_rua_exits_1():
     result = run_cli("domain", "dmarc-nopolicy.example", *offline("--no-color"))
     assert result.exit_code == 1
     assert (
-        "the record at _dmarc.dmarc-nopolicy.example has no p= tag and no rua=: receivers following RFC 7489 ignore the record, and under RFC 9989 it only monitors, with no reports"
+        "the record at _dmarc.dmarc-nopolicy.example has no p= tag and no rua=: receivers following RFC 7489 "
+        "ignore the record, and under RFC 9989 it only monitors, with no reports"
     ) in result.stdout
 
 

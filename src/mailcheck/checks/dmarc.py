@@ -215,7 +215,10 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
         # only to send the aggregate reports rua= asks for; with none, it ignores the
         # record. RFC 9989 takes a missing p= as p=none, which without rua= does nothing.
         missing = "no valid rua= URI" if "rua" in raw else "no rua="
-        raise NoPolicyError(f"{p_problem} and {missing}: receivers following RFC 7489 ignore the record, and under RFC 9989 it only monitors, with no reports")
+        raise NoPolicyError(
+            f"{p_problem} and {missing}: receivers following RFC 7489 ignore the record, "
+            "and under RFC 9989 it only monitors, with no reports"
+        )
     uris: list[ReportUri] = []
     try:
         for tag in REPORT_TAGS:
