@@ -8,10 +8,11 @@ import asyncio
 import pytest
 
 from mailcheck.checks.context import DomainContext, DomainOptions
-from mailcheck.checks.dmarc import NoPolicyError, RecordError, check_dmarc, read_record
+from mailcheck.checks.dmarc import check_dmarc
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
+from mailcheck.records.dmarc import NoPolicyError, RecordError, read_record
 from tests.conftest import checks_by_id, offline, one_check, run_cli
 
 

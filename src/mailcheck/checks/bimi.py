@@ -10,23 +10,19 @@ pure SVG helpers (get_svg_metadata, check_svg_requirements) judge the logo.
 from __future__ import annotations
 
 import asyncio
-import re
 from dataclasses import dataclass
 
 from mailcheck import suffixes
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
-from mailcheck.records.dmarc import record_tags
+from mailcheck.records.dmarc import DMARC_START, POLICIES, record_tags
 
 REF = "draft-brand-indicators-for-message-identification §4.3"
 REF_DMARC = "draft-brand-indicators-for-message-identification §7.1"
 # BIMI's SVG Tiny PS profile caps the logo at 32 KB; read a little more to say by how much.
 MAX_LOGO_BYTES = 64 * 1024
 MAX_VMC_BYTES = 256 * 1024
-# As in checks/dmarc.py: only records that begin with v=DMARC1 count.
-_DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
-POLICIES = ("none", "quarantine", "reject")
 
 
 @dataclass(frozen=True)
@@ -180,13 +176,13 @@ async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[s
     domain's sp= (p= when it has no sp=); quarantine counts only at pct=100."""
     if isinstance(own, DnsUnavailable):
         return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the DMARC record BIMI depends on: {own.reason}")
-    records = [t for t in own if _DMARC_START.match(t)]
+    records = [t for t in own if DMARC_START.match(t)]
     policy_domain = domain
     if not records and org != domain:
         inherited = await _txt(context, f"_dmarc.{org}")
         if isinstance(inherited, DnsUnavailable):
             return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the organizational domain's DMARC record BIMI depends on: {inherited.reason}")
-        records = [t for t in inherited if _DMARC_START.match(t)]
+        records = [t for t in inherited if DMARC_START.match(t)]
         policy_domain = org
     name = f"_dmarc.{policy_domain}"
     details: dict[str, object] = {"name": name, "inherited": policy_domain != domain}

@@ -1,11 +1,58 @@
-"""DMARC records read the forgiving way receivers read them (RFC 7489 §6.3).
+"""DMARC records (RFC 7489 §6.3): what a receiver reads in one, judged by checkdmarc.
 
 checkdmarc judges a record strictly; the checks also need the tags as written (pct=,
 which checkdmarc no longer keeps, and the policy BIMI looks at), even in a record
-checkdmarc rejects.
+checkdmarc rejects, so ``record_tags`` reads them the forgiving way receivers do.
 """
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
+# is case-insensitive, the value is not).
+DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
+REPORT_TAGS = ("rua", "ruf")
+POLICIES = ("none", "quarantine", "reject")
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The record's values a receiver acts on, after checkdmarc's validation."""
+
+    p: str
+    sp: str
+    sp_explicit: bool
+    pct: int | None  # None when pct= is not a number from 0 to 100
+    pct_text: str
+    adkim: str
+    aspf: str
+    notes: tuple[str, ...]  # tags a receiver discards (unknown names, invalid values)
+    # "no p= tag" or "invalid p=VALUE" when receivers act as if p=none because the
+    # record has a valid rua= (RFC 7489 §6.6.3 step 6); None when p= is valid.
+    p_problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ReportUri:
+    tag: str  # "rua" or "ruf"
+    uri: str
+    scheme: str
+    address: str  # the mailbox for mailto:, else the whole URI
+
+    @property
+    def domain(self) -> str:
+        return self.address.rsplit("@", 1)[-1].lower().rstrip(".")
+
+
+class RecordError(ValueError):
+    """checkdmarc (or the URI parser) rejected the record; the message says why."""
+
+
+class NoPolicyError(RecordError):
+    """No valid p= and no valid rua= URI: RFC 7489 receivers ignore the record (§6.6.3),
+    RFC 9989 ones monitor without reporting: no receiver does anything with it."""
 
 
 def record_tags(text: str) -> dict[str, str]:
@@ -17,3 +64,93 @@ def record_tags(text: str) -> dict[str, str]:
         if sep and name.strip():
             tags.setdefault(name.strip().lower(), value.strip())
     return tags
+
+
+def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]:
+    """checkdmarc's judgement of the record, without letting it resolve anything.
+
+    checkdmarc resolves report destinations itself, one query at a time, through a
+    process-wide cache (stale across runs and --zone sets), and it folds "could not
+    tell" into "not authorized". So the rua=/ruf= tags are parsed here with its URI
+    parser and authorized through the run's resolver, concurrently; checkdmarc sees
+    the record without them and so makes no lookup at all.
+    """
+    import checkdmarc.dmarc as cd
+
+    raw = record_tags(text)
+    p_problem = _p_problem(raw)
+    if p_problem and not any(_valid_report_uri(uri) for uri in raw.get("rua", "").split(",")):
+        # RFC 7489 §6.6.3 step 6: without a valid p= a receiver falls back to p=none
+        # only to send the aggregate reports rua= asks for; with none, it ignores the
+        # record. RFC 9989 takes a missing p= as p=none, which without rua= does nothing.
+        missing = "no valid rua= URI" if "rua" in raw else "no rua="
+        raise NoPolicyError(
+            f"{p_problem} and {missing}: receivers following RFC 7489 ignore the record, "
+            "and under RFC 9989 it only monitors, with no reports"
+        )
+    uris: list[ReportUri] = []
+    try:
+        for tag in REPORT_TAGS:
+            if tag in raw:
+                for uri in raw[tag].split(","):
+                    parsed = cd.parse_dmarc_report_uri(uri)
+                    uris.append(ReportUri(tag, uri.strip(), parsed["scheme"], parsed["address"]))
+        # checkdmarc rejects an invalid p= outright and takes a missing one as p=none
+        # (RFC 9989); receivers following RFC 7489 act as if p=none here, so it is
+        # handed the record that way.
+        without_reports = "; ".join(
+            "p=none" if p_problem and _tag_name(part) == "p" else part.strip()
+            for part in text.split(";")
+            if _tag_name(part) not in REPORT_TAGS and part.strip()
+        )
+        parsed_record = cd.parse_dmarc_record(without_reports, policy_domain)
+    except cd.DMARCError as exc:
+        raise RecordError(str(exc).splitlines()[0]) from None
+    tags = parsed_record["tags"]
+    notes = [
+        f"unknown tag {name}= is ignored"
+        for name in raw
+        if name not in cd.dmarc_tags and name not in ("pct", "rf", "ri")
+    ]
+    for name in ("adkim", "aspf", "fo"):
+        if name in raw and not tags[name]["explicit"]:
+            notes.append(f"{name}={raw[name]} is invalid; receivers use the default {name}={tags[name]['value']}")
+    pct_text = raw.get("pct", "100")
+    pct = int(pct_text) if pct_text.isdigit() and int(pct_text) <= 100 else None
+    return (
+        Policy(
+            p=tags["p"]["value"],
+            sp=tags["sp"]["value"],
+            sp_explicit=bool(tags["sp"]["explicit"]),
+            pct=pct,
+            pct_text=pct_text,
+            adkim=tags["adkim"]["value"],
+            aspf=tags["aspf"]["value"],
+            notes=tuple(notes),
+            p_problem=p_problem,
+        ),
+        uris,
+    )
+
+
+def _tag_name(part: str) -> str:
+    return part.partition("=")[0].strip().lower()
+
+
+def _p_problem(raw: dict[str, str]) -> str | None:
+    """What is wrong with p= (RFC 7489 §6.6.3 step 6), None when it is valid."""
+    if "p" not in raw:
+        return "no p= tag"
+    if raw["p"].lower() not in POLICIES:
+        return f"invalid p={raw['p']}"
+    return None
+
+
+def _valid_report_uri(uri: str) -> bool:
+    import checkdmarc.dmarc as cd
+
+    try:
+        cd.parse_dmarc_report_uri(uri)
+    except cd.DMARCError:
+        return False
+    return True
