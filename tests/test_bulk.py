@@ -180,3 +180,35 @@ def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
     documents = _lines("".join(lines))
     assert 1 <= len(documents) < len(names)
     assert documents[0]["target"] in names and "Traceback" not in stderr
+
+
+SHARED_PROVIDER = """$ORIGIN {origin}
+$TTL 300
+@        SOA   ns1.good.example. hostmaster.good.example. 2026112401 3600 600 604800 300
+@        NS    ns1.good.example.
+@        TXT   "v=spf1 include:_spf.provider.example -all"
+"""
+
+
+def test_bulk_domains_share_answers_for_names_they_all_ask(tmp_path):
+    # Three customers of one provider: its SPF include is asked once for the run, and
+    # each domain's report still counts the lookup it costs.
+    zones = tmp_path / "zones"
+    zones.mkdir()
+    names = ["a.shared.example", "b.shared.example", "c.shared.example"]
+    for name in names:
+        (zones / f"{name}.zone").write_text(SHARED_PROVIDER.format(origin=f"{name}."))
+    (zones / "provider.example.zone").write_text(
+        "$ORIGIN provider.example.\n$TTL 300\n"
+        "@ SOA ns1.good.example. hostmaster.good.example. 1 3600 600 604800 300\n@ NS ns1.good.example.\n"
+        '_spf TXT "v=spf1 ip4:192.0.2.0/24 -all"\n'
+    )
+    listing = _write(tmp_path, "\n".join(names))
+    args = ("--from-file", listing, "--no-smtp", "-s", "google", "--concurrency", "1", "--zone", str(zones))
+    result = run_cli("domain", *offline(*args, "--verbose", "--no-color"))
+    asked = [line for line in result.stdout.splitlines() if " _spf.provider.example TXT -> " in line]
+    assert len(asked) == 1, asked
+    reports = _lines(run_cli("domain", *offline(*args, "--format", "jsonl")).stdout)
+    lookups = {r["target"]: next(c for o in r["obstacles"] for c in o["checks"] if c["id"] == "spf.lookups") for r in reports}
+    assert sorted(lookups) == names
+    assert {check["summary"] for check in lookups.values()} == {"SPF needs 1 DNS lookup of 10"}

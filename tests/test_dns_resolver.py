@@ -134,3 +134,57 @@ def test_misbehaving_servers_are_could_not_tell(behaviour, reason):
         error, elapsed = run_async(go())
     assert reason in error.reason
     assert elapsed < 1.5
+
+
+def test_shared_answers_keep_answers_for_their_ttl_and_never_could_not_tell():
+    from mailcheck.dns.shared_answers import MAX_TTL, NEGATIVE_TTL, SharedAnswers
+
+    now = [1000.0]
+    shared = SharedAnswers(max_entries=2, clock=lambda: now[0])
+    missing = NoSuchDomain("gone.example", "TXT", "the name does not exist (NXDOMAIN)")
+    shared.put(("a.example", "TXT", False), "answer-a", 30)
+    shared.put(("gone.example", "TXT", False), missing, None)
+    shared.put(("slow.example", "TXT", False), DnsUnavailable("slow.example", "TXT", "timeout"), None)
+    assert shared.get(("a.example", "TXT", False)) == "answer-a"
+    kept = shared.get(("gone.example", "TXT", False))
+    # A copy without the traceback (which would hold the raising domain's frames alive).
+    assert type(kept) is NoSuchDomain and str(kept) == str(missing) and kept is not missing
+    assert kept.__traceback__ is None
+    assert shared.get(("slow.example", "TXT", False)) is None  # a timeout is never shared
+    now[0] += 31  # past a.example's TTL, within the negative one
+    assert shared.get(("a.example", "TXT", False)) is None
+    assert isinstance(shared.get(("gone.example", "TXT", False)), NoSuchDomain)
+    now[0] += NEGATIVE_TTL
+    assert shared.get(("gone.example", "TXT", False)) is None
+    # A long TTL is capped, and the least recently used entry goes first.
+    shared.put(("b.example", "A", False), "answer-b", 86400)
+    shared.put(("c.example", "A", False), "answer-c", 86400)
+    shared.put(("d.example", "A", False), "answer-d", 86400)
+    assert len(shared) == 2 and shared.get(("b.example", "A", False)) is None
+    now[0] += MAX_TTL
+    assert shared.get(("d.example", "A", False)) is None
+
+
+def test_resolvers_sharing_answers_ask_the_network_once(zone_server):
+    from mailcheck.dns.shared_answers import SharedAnswers
+
+    shared = SharedAnswers()
+
+    def fresh() -> Resolver:
+        server = Nameserver(zone_server.host, zone_server.port)
+        return Resolver(zone_server=server, zone_origins=zone_server.origins, offline=True, timeout=2, shared=shared)
+
+    async def go():
+        first, second = fresh(), fresh()
+        one = await first.query("mx1.good.example", "A")
+        two = await second.query("mx1.good.example", "A")
+        with pytest.raises(NoSuchDomain):
+            await first.query("missing.good.example", "TXT")
+        with pytest.raises(NoSuchDomain):
+            await second.query("missing.good.example", "TXT")
+        return first, second, one, two
+
+    first, second, one, two = run_async(go())
+    assert [r.address for r in two.rdata] == [r.address for r in one.rdata] == ["127.0.0.10"]
+    assert [(q.name, q.outcome) for q in first.log] == [("mx1.good.example", "NOERROR"), ("missing.good.example", "NXDOMAIN")]
+    assert second.log == [] and shared.hits == 2

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from mailcheck.dns.library import LibraryResolver, library_dns
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import DEFAULT_TIMEOUT, Resolver
+from mailcheck.dns.shared_answers import SharedAnswers
 
 
 @dataclass(frozen=True)
@@ -45,23 +46,26 @@ def serving_zones(paths: Sequence[str]) -> Iterator[ZoneEndpoint | None]:
         yield ZoneEndpoint(Nameserver(server.host, server.port), tuple(server.origins))
 
 
-def build_resolver(options: NetworkOptions, zones: ZoneEndpoint | None) -> Resolver:
+def build_resolver(options: NetworkOptions, zones: ZoneEndpoint | None, shared: SharedAnswers | None = None) -> Resolver:
     return Resolver(
         upstream=options.nameservers,
         zone_server=zones.nameserver if zones else None,
         zone_origins=zones.origins if zones else (),
         offline=options.offline,
         timeout=options.timeout,
+        shared=shared,
     )
 
 
 @asynccontextmanager
-async def run_dns(options: NetworkOptions, zones: ZoneEndpoint | None) -> AsyncIterator[tuple[Resolver, LibraryResolver]]:
+async def run_dns(
+    options: NetworkOptions, zones: ZoneEndpoint | None, shared: SharedAnswers | None = None
+) -> AsyncIterator[tuple[Resolver, LibraryResolver]]:
     """The run's resolver, and the same DNS as a blocking resolver for libraries.
 
     Inside the block pyspf resolves through it too (see mailcheck.dns.library).
     """
-    resolver = build_resolver(options, zones)
+    resolver = build_resolver(options, zones, shared)
     library = LibraryResolver(resolver, asyncio.get_running_loop())
     with library_dns(library):
         yield resolver, library

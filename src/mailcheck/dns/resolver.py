@@ -25,6 +25,7 @@ import dns.reversename
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver
+from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.model import DnsStats
 
 T = TypeVar("T")
@@ -87,8 +88,10 @@ class Resolver:
         offline: bool = False,
         timeout: float = DEFAULT_TIMEOUT,
         max_in_flight: int = DEFAULT_MAX_IN_FLIGHT,
+        shared: SharedAnswers | None = None,
     ) -> None:
         self.timeout = timeout
+        self._shared = shared
         self.offline = offline
         # A set, so routing a name walks its labels (a few lookups) instead of
         # comparing it with every zone: bulk runs serve thousands of zones.
@@ -117,14 +120,26 @@ class Resolver:
         if future is None:
             future = asyncio.get_running_loop().create_future()
             self._cache[key] = future
-            try:
-                future.set_result(await self._fetch(*key))
-            except DnsError as exc:
-                future.set_exception(exc)
-            except BaseException:  # cancelled: let later callers ask again
-                del self._cache[key]
-                future.cancel()
-                raise
+            kept = self._shared.get(key) if self._shared is not None else None
+            if isinstance(kept, DnsError):
+                future.set_exception(kept)
+            elif kept is not None:
+                future.set_result(kept)
+            else:
+                try:
+                    answer = await self._fetch(*key)
+                except DnsError as exc:
+                    future.set_exception(exc)
+                    if self._shared is not None:
+                        self._shared.put(key, exc, None)
+                except BaseException:  # cancelled: let later callers ask again
+                    del self._cache[key]
+                    future.cancel()
+                    raise
+                else:
+                    future.set_result(answer)
+                    if self._shared is not None:
+                        self._shared.put(key, answer, answer.ttl)
         # shield: one caller being cancelled must not cancel the shared query.
         return await asyncio.shield(future)
 
