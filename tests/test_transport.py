@@ -514,3 +514,20 @@ def test_one_mx_down_while_another_answers_is_a_warning(world):
         "other MX addresses answered, so this one seems down"
     )
     assert one_check(result, "smtp.connect", "mx.transport-halfdown.example 127.0.2.10")["status"] == "pass"
+
+
+def test_an_unanswered_address_lookup_is_could_not_tell_not_no_address(world):
+    # The only MX host lies under .invalid, which no DNS answers offline.
+    result = run(world, "transport-lostmx.example", https_port=9)
+    starttls = one_check(result, "smtp.starttls", "transport-lostmx.example")
+    assert starttls["status"] == "error"
+    assert starttls["summary"] == (
+        "STARTTLS not checked: could not look up the MX hosts "
+        "(mx.transport-lostmx.invalid A: outside the loaded zones and --offline is set)"
+    )
+    # TLSA hangs off the host name, so DANE still looks (and cannot tell either).
+    tlsa = one_check(result, "dane.tlsa", "mx.transport-lostmx.invalid")
+    assert (tlsa["status"], tlsa["summary"]) == (
+        "error",
+        "could not look up _25._tcp.mx.transport-lostmx.invalid TLSA: outside the loaded zones and --offline is set",
+    )

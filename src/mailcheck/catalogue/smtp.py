@@ -57,8 +57,9 @@ SPECS = (
             "STARTTLS is advertised, starts TLS 1.2 or newer. Pass when TLS starts, warn when "
             "STARTTLS is not advertised, fail when it is advertised but refused or the handshake "
             "fails (a server that speaks only TLS 1.1 or older is reported as tls.version "
-            "instead). Error when the session breaks off before STARTTLS or the MX lookup fails; "
-            "skip with --no-smtp or when no MX host has an address."
+            "instead). Error when the session breaks off before STARTTLS, or when the MX lookup or "
+            "every MX host's address lookup could not be answered; skip with --no-smtp or when no "
+            "MX host has an address."
         ),
         why=(
             "Without STARTTLS, mail to the domain crosses the network in clear text. Advertising "

@@ -13,7 +13,8 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.starttls import by_host, mx_addresses
+from mailcheck.checks.mx import is_null_mx, mx_records
+from mailcheck.checks.starttls import by_host
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.smtp.starttls_probe import MxProbe
@@ -23,13 +24,15 @@ RFC = "RFC 7672 §3.1"
 
 
 async def check_dane(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
+    # TLSA records hang off the MX host names, so a host whose address lookup fails
+    # still has its TLSA looked at.
     try:
-        targets = await mx_addresses(context)
-    except DnsUnavailable:
+        records = await mx_records(context.resolver, context.domain.ascii)
+    except (NoSuchDomain, DnsUnavailable):
         return []  # the mx and smtp checks say the MX lookup failed
-    if not targets:
+    if not records or is_null_mx(records):
         return []
-    hosts = [host for host, _ in targets]
+    hosts = list(dict.fromkeys(record.host for record in records))
     found = await asyncio.gather(*(_tlsa(context, host) for host in hosts))
     checks = [check for check, _ in found]
     with_records = {host: (records, authenticated) for host, (_, (records, authenticated)) in zip(hosts, found) if records}

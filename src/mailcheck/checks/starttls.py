@@ -63,7 +63,8 @@ async def _guard(area: str, context: DomainContext, work: Awaitable[list[Check]]
 async def mx_addresses(context: DomainContext) -> list[tuple[str, list[str]]] | None:
     """(host, addresses) for every MX host; None when the domain has no usable MX.
 
-    DnsUnavailable when the MX lookup itself could not be answered.
+    DnsUnavailable when the MX lookup, or every MX host's address lookup, could not be
+    answered.
     """
     domain = context.domain.ascii
     try:
@@ -74,13 +75,22 @@ async def mx_addresses(context: DomainContext) -> list[tuple[str, list[str]]] | 
         return None
     hosts = list(dict.fromkeys(r.host for r in records))
 
-    async def resolve(host: str) -> tuple[str, list[str]]:
+    async def resolve(host: str) -> tuple[str, list[str]] | DnsUnavailable:
         try:
             return host, await context.resolver.addresses(host)
+        except DnsUnavailable as exc:
+            return exc
         except DnsError:
             return host, []
 
-    return list(await asyncio.gather(*(resolve(h) for h in hosts)))
+    resolved = await asyncio.gather(*(resolve(h) for h in hosts))
+    found = [pair for pair in resolved if not isinstance(pair, DnsUnavailable)]
+    unanswered = [exc for exc in resolved if isinstance(exc, DnsUnavailable)]
+    if unanswered and not any(addresses for _, addresses in found):
+        # Nothing to connect to because the lookups failed, not because there is no
+        # address: that is "could not tell", which mx.host reports per host as well.
+        raise unanswered[0]
+    return found
 
 
 async def _probe_all(context: DomainContext) -> list[MxProbe]:
