@@ -7,20 +7,7 @@ from typing import Annotated, Optional
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import (
-    FailOnOption,
-    Format,
-    Nameservers,
-    NoColor,
-    Offline,
-    OutputFile,
-    OutputFormat,
-    Quiet,
-    Timeout,
-    Verbose,
-    Zones,
-    global_options,
-)
+from mailcheck.cli.options import GlobalArguments, with_global_options
 
 LISTS = "List choice"
 
@@ -50,6 +37,7 @@ def list_choice(only, skip, custom, dqs_key):  # type: ignore[no-untyped-def]
 
 
 @app.command()
+@with_global_options()
 def blocklist(
     targets: Annotated[
         Optional[list[str]],
@@ -67,24 +55,14 @@ def blocklist(
     only: OnlyLists = None,
     skip: SkipLists = None,
     dqs_key: DqsKey = None,
-    nameserver: Nameservers = None,
-    zone: Zones = None,
-    offline: Offline = False,
-    timeout: Timeout = 5.0,
-    output_format: Format = OutputFormat.text,
-    no_color: NoColor = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    output_file: OutputFile = None,
-    fail_on: FailOnOption = None,
+    *,
+    options: GlobalArguments,
 ) -> int:
     """Look up IPs, domains, URLs and email addresses on DNS blocklists."""
     from mailcheck.cli.output import emit
     from mailcheck.commands.blocklist import BlocklistRequest, run_blocklist
 
-    network, output = global_options(
-        nameserver, zone, offline, timeout, output_format, no_color, quiet, verbose, output_file, fail_on
-    )
+    network, output = options.settings()
     request = BlocklistRequest.from_cli(targets or (), from_file, list_choice(only, skip, custom, dqs_key), self_test)
     reports, log = run_blocklist(request, network)
     return emit(reports, output, log)

@@ -7,23 +7,11 @@ from typing import Annotated, Optional
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import (
-    GLOBAL,
-    FailOnOption,
-    Format,
-    Nameservers,
-    NoColor,
-    Offline,
-    OutputFile,
-    OutputFormat,
-    Quiet,
-    Verbose,
-    Zones,
-    global_options,
-)
+from mailcheck.cli.options import GlobalArguments, with_global_options
 
 
 @app.command()
+@with_global_options(timeout=None, timeout_help="Limit for each network operation (default: the config's, else 5).")
 def check(
     domains: Annotated[
         Optional[list[str]],
@@ -36,19 +24,8 @@ def check(
     concurrency: Annotated[
         int, typer.Option("--concurrency", metavar="N", help="Check at most N domains at once.")
     ] = 20,
-    nameserver: Nameservers = None,
-    zone: Zones = None,
-    offline: Offline = False,
-    timeout: Annotated[
-        Optional[float],
-        typer.Option("--timeout", metavar="SECONDS", help="Limit for each network operation (default: the config's, else 5).", rich_help_panel=GLOBAL, show_default=False),
-    ] = None,
-    output_format: Format = OutputFormat.text,
-    no_color: NoColor = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    output_file: OutputFile = None,
-    fail_on: FailOnOption = None,
+    *,
+    options: GlobalArguments,
 ) -> int:
     """Check every domain and mailbox in mailcheck.toml against the team's expectations."""
     import os
@@ -61,16 +38,14 @@ def check(
     from mailcheck.render.sarif import Artifact
 
     # --offline is validated against the config's zones below, not against --zone alone.
-    network, output = global_options(
-        nameserver, zone, False, 5.0 if timeout is None else timeout, output_format, no_color, quiet, verbose, output_file, fail_on
-    )
+    network, output = options.settings(offline=False, timeout=5.0 if options.timeout is None else options.timeout)
     if concurrency < 1:
         raise BadInput(f"--concurrency must be at least 1, not {concurrency}")
     settings = load_config(find_config(config))
     chosen = select(settings, domains or ())
     # --zone adds to the config's zones; resolved, so the same folder is not served twice.
     cli_zones = tuple(str(Path(z).resolve()) for z in network.zones)
-    overrides = CliOverrides(network.nameservers, cli_zones, offline, timeout)
+    overrides = CliOverrides(network.nameservers, cli_zones, options.offline, options.timeout)
     shown = os.path.relpath(settings.path).replace(os.sep, "/")
     artifacts = {d.name: Artifact(shown, d.line) for d in chosen}
     artifacts.update({address: Artifact(shown, d.line) for d in chosen for address in d.probe})

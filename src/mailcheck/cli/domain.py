@@ -7,26 +7,14 @@ from typing import Annotated, Optional
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import (
-    FailOnOption,
-    Format,
-    Nameservers,
-    NoColor,
-    Offline,
-    OutputFile,
-    OutputFormat,
-    Quiet,
-    Timeout,
-    Verbose,
-    Zones,
-    global_options,
-)
+from mailcheck.cli.options import GlobalArguments, with_global_options
 
 TRANSPORT = "Transport security"
 BULK = "Many domains"
 
 
 @app.command()
+@with_global_options()
 def domain(
     domains: Annotated[
         Optional[list[str]], typer.Argument(metavar="DOMAIN...", help="Sending domains to check.", show_default=False)
@@ -74,25 +62,15 @@ def domain(
         str,
         typer.Option("--bimi-selector", metavar="S", help="BIMI selector to check.", rich_help_panel=TRANSPORT),
     ] = "default",
-    nameserver: Nameservers = None,
-    zone: Zones = None,
-    offline: Offline = False,
-    timeout: Timeout = 5.0,
-    output_format: Format = OutputFormat.text,
-    no_color: NoColor = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    output_file: OutputFile = None,
-    fail_on: FailOnOption = None,
+    *,
+    options: GlobalArguments,
 ) -> int:
     """Check a sending domain: DNS, MX, SPF, DKIM, DMARC, transport security (STARTTLS, MTA-STS, TLS-RPT, DANE, DNSSEC, BIMI) and blocklists."""
     from mailcheck.cli.bulk import run_streaming
     from mailcheck.commands.domain import DomainRequest, read_domain_file, run_domain
     from mailcheck.errors import BadInput
 
-    network, output = global_options(
-        nameserver, zone, offline, timeout, output_format, no_color, quiet, verbose, output_file, fail_on
-    )
+    network, output = options.settings()
     if concurrency < 1:
         raise BadInput(f"--concurrency must be at least 1, not {concurrency}")
     names = list(domains or ()) + (read_domain_file(from_file) if from_file is not None else [])

@@ -14,23 +14,11 @@ from mailcheck.cli.blocklist import (
     SkipLists,
     list_choice,
 )
-from mailcheck.cli.options import (
-    FailOnOption,
-    Format,
-    Nameservers,
-    NoColor,
-    Offline,
-    OutputFile,
-    OutputFormat,
-    Quiet,
-    Timeout,
-    Verbose,
-    Zones,
-    global_options,
-)
+from mailcheck.cli.options import GlobalArguments, with_global_options
 
 
 @app.command()
+@with_global_options()
 def links(
     sources: Annotated[
         list[str],
@@ -47,24 +35,14 @@ def links(
     only: OnlyLists = None,
     skip: SkipLists = None,
     dqs_key: DqsKey = None,
-    nameserver: Nameservers = None,
-    zone: Zones = None,
-    offline: Offline = False,
-    timeout: Timeout = 5.0,
-    output_format: Format = OutputFormat.text,
-    no_color: NoColor = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    output_file: OutputFile = None,
-    fail_on: FailOnOption = None,
+    *,
+    options: GlobalArguments,
 ) -> int:
     """Check every link of a message or page (and where it redirects) on DNS blocklists."""
     from mailcheck.cli.output import emit
     from mailcheck.commands.links import LinksRequest, run_links
 
-    network, output = global_options(
-        nameserver, zone, offline, timeout, output_format, no_color, quiet, verbose, output_file, fail_on
-    )
+    network, output = options.settings()
     request = LinksRequest.from_cli(sources, list_choice(only, skip, custom, dqs_key), follow, ca_file)
     reports, log = run_links(request, network)
     return emit(reports, output, log)

@@ -1,15 +1,20 @@
 """The global options every command takes, declared once (design.md, "Command line").
 
-Typer has no option groups, so each command repeats these annotated parameters and
-hands them to ``global_options`` to become the run's settings.
+Typer has no option groups, so ``with_global_options`` adds these parameters to a
+command's signature: the command declares only its own options and receives the
+global ones as one ``GlobalArguments``, which ``settings()`` validates into the run's
+NetworkOptions and OutputOptions.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import inspect
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -60,10 +65,6 @@ Offline = Annotated[
     bool,
     typer.Option("--offline", help="Names outside --zone fail at once instead of going upstream.", rich_help_panel=GLOBAL),
 ]
-Timeout = Annotated[
-    float,
-    typer.Option("--timeout", metavar="SECONDS", help="Limit for each network operation.", rich_help_panel=GLOBAL),
-]
 Format = Annotated[
     OutputFormat,
     typer.Option("--format", help="Report format.", rich_help_panel=GLOBAL, case_sensitive=False),
@@ -107,41 +108,93 @@ class OutputOptions:
     fail_on: FailOn | None = None
 
 
-def global_options(
-    nameservers: list[str] | None,
-    zones: list[str] | None,
-    offline: bool,
-    timeout: float,
-    output_format: OutputFormat,
-    no_color: bool,
-    quiet: bool,
-    verbose: bool,
-    output_file: str | None = None,
-    fail_on: FailOn | None = None,
-):  # type: ignore[no-untyped-def]
-    """Validate the global options; return (NetworkOptions, OutputOptions)."""
-    from mailcheck.dns.nameservers import parse_nameserver
-    from mailcheck.runtime import NetworkOptions
+@dataclass(frozen=True)
+class GlobalArguments:
+    """The global options as given on the command line, before validation."""
 
-    if not (timeout > 0 and math.isfinite(timeout)):
-        raise BadInput(f"--timeout must be a positive number of seconds, not {timeout:g}")
-    servers: list = []
-    for value in nameservers or []:
-        # The environment variable may hold several, separated by spaces or commas.
-        servers.extend(parse_nameserver(part) for part in value.replace(",", " ").split())
-    if offline and not zones:
-        raise BadInput("--offline needs --zone: without zones every lookup would fail")
-    network = NetworkOptions(
-        nameservers=tuple(servers), zones=tuple(zones or ()), offline=offline, timeout=timeout
-    )
-    if output_file is not None and not output_file.strip():
-        raise BadInput("--output needs a file name")
-    output = OutputOptions(
-        format=output_format,
-        color=not no_color,
-        quiet=quiet,
-        verbose=verbose,
-        output_file=output_file,
-        fail_on=fail_on,
-    )
-    return network, output
+    nameserver: list[str] | None
+    zone: list[str] | None
+    offline: bool
+    timeout: float | None
+    output_format: OutputFormat
+    no_color: bool
+    quiet: bool
+    verbose: bool
+    output_file: str | None
+    fail_on: FailOn | None
+
+    def settings(self, *, offline: bool | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+        """Validate them into (NetworkOptions, OutputOptions); ``offline`` and ``timeout``
+        stand in for the typed ones where a command decides them itself (check's config)."""
+        from mailcheck.dns.nameservers import parse_nameserver
+        from mailcheck.runtime import NetworkOptions
+
+        offline = self.offline if offline is None else offline
+        timeout = self.timeout if timeout is None else timeout
+        assert timeout is not None
+        if not (timeout > 0 and math.isfinite(timeout)):
+            raise BadInput(f"--timeout must be a positive number of seconds, not {timeout:g}")
+        servers: list = []
+        for value in self.nameserver or []:
+            # The environment variable may hold several, separated by spaces or commas.
+            servers.extend(parse_nameserver(part) for part in value.replace(",", " ").split())
+        if offline and not self.zone:
+            raise BadInput("--offline needs --zone: without zones every lookup would fail")
+        network = NetworkOptions(nameservers=tuple(servers), zones=tuple(self.zone or ()), offline=offline, timeout=timeout)
+        if self.output_file is not None and not self.output_file.strip():
+            raise BadInput("--output needs a file name")
+        output = OutputOptions(
+            format=self.output_format,
+            color=not self.no_color,
+            quiet=self.quiet,
+            verbose=self.verbose,
+            output_file=self.output_file,
+            fail_on=self.fail_on,
+        )
+        return network, output
+
+
+def with_global_options(
+    *, timeout: float | None = 5.0, timeout_help: str = "Limit for each network operation."
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the global options after its own, as Typer reads signatures.
+
+    The command takes ``options: GlobalArguments``; ``timeout`` is its default --timeout
+    (None: the command finds one itself).
+    """
+    timeout_option = Annotated[
+        float if timeout is not None else Optional[float],
+        typer.Option(
+            "--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None
+        ),
+    ]
+    shared = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
+        for name, annotation, default in (
+            ("nameserver", Nameservers, None),
+            ("zone", Zones, None),
+            ("offline", Offline, False),
+            ("timeout", timeout_option, timeout),
+            ("output_format", Format, OutputFormat.text),
+            ("no_color", NoColor, False),
+            ("quiet", Quiet, False),
+            ("verbose", Verbose, False),
+            ("output_file", OutputFile, None),
+            ("fail_on", FailOnOption, None),
+        )
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = [p for p in inspect.signature(command, eval_str=True).parameters.values() if p.name != "options"]
+
+        @functools.wraps(command)
+        def with_options(**values: Any) -> Any:
+            options = GlobalArguments(**{p.name: values.pop(p.name) for p in shared})
+            return command(**values, options=options)
+
+        parameters = own + shared
+        with_options.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        with_options.__annotations__ = {p.name: p.annotation for p in parameters}
+        return with_options
+
+    return decorate

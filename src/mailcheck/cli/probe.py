@@ -7,23 +7,11 @@ from typing import Annotated, Optional
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import (
-    FailOnOption,
-    Format,
-    Nameservers,
-    NoColor,
-    Offline,
-    OutputFile,
-    OutputFormat,
-    Quiet,
-    Timeout,
-    Verbose,
-    Zones,
-    global_options,
-)
+from mailcheck.cli.options import GlobalArguments, with_global_options
 
 
 @app.command()
+@with_global_options(timeout=10.0)
 def probe(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDRESS...", help="Email addresses to probe.", show_default=False)],
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (for tests and relays).")] = 25,
@@ -47,24 +35,14 @@ def probe(
         Optional[float],
         typer.Option("--retry-greylist", metavar="SECONDS", help="On a 4xx at RCPT, wait this long once and retry the same MX address.", show_default=False),
     ] = None,
-    nameserver: Nameservers = None,
-    zone: Zones = None,
-    offline: Offline = False,
-    timeout: Timeout = 10.0,
-    output_format: Format = OutputFormat.text,
-    no_color: NoColor = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
-    output_file: OutputFile = None,
-    fail_on: FailOnOption = None,
+    *,
+    options: GlobalArguments,
 ) -> int:
     """Ask the recipient's MX whether it accepts ADDRESS, without sending mail (never DATA)."""
     from mailcheck.cli.output import emit
     from mailcheck.commands.probe import ProbeRequest, run_probe
 
-    network, output = global_options(
-        nameserver, zone, offline, timeout, output_format, no_color, quiet, verbose, output_file, fail_on
-    )
+    network, output = options.settings()
     request = ProbeRequest.from_cli(
         addresses,
         port=port,
@@ -77,7 +55,7 @@ def probe(
         ipv6=ipv6,
         retry_greylist=retry_greylist,
         timeout=network.timeout,
-        verbose=verbose,
+        verbose=output.verbose,
     )
     reports, log = run_probe(request, network)
     return emit(reports, output, log)
