@@ -37,11 +37,11 @@ class FoundRecord:
 
 async def check_dmarc(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
-    own, psl = await asyncio.gather(
+    own, _ = await asyncio.gather(
         settle(context.resolver.query(f"_dmarc.{domain}", "TXT")),
         suffixes.loaded(),
     )
-    org = psl.privatesuffix(domain) or domain
+    org = suffixes.registered_domain(domain)
     found = await _find_record(context.resolver, domain, org, own)
     if isinstance(found, Check):
         return [found]
@@ -56,7 +56,7 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
     if policy.pct != 100:
         checks.append(_pct_check(domain, found, policy))
     checks.append(_alignment_check(domain, policy))
-    checks.extend(await _report_checks(context.resolver, psl, domain, found, uris))
+    checks.extend(await _report_checks(context.resolver, domain, found, uris))
     return checks
 
 
@@ -302,7 +302,7 @@ def _alignment_check(domain: str, policy: Policy) -> Check:
 
 
 async def _report_checks(
-    resolver: Resolver, psl: Any, domain: str, found: FoundRecord, uris: list[ReportUri]
+    resolver: Resolver, domain: str, found: FoundRecord, uris: list[ReportUri]
 ) -> list[Check]:
     checks: list[Check] = []
     if not any(uri.tag == "rua" for uri in uris):
@@ -317,12 +317,12 @@ async def _report_checks(
             )
         )
     checks.extend(
-        await asyncio.gather(*(_destination_check(resolver, psl, found.policy_domain, uri) for uri in uris))
+        await asyncio.gather(*(_destination_check(resolver, found.policy_domain, uri) for uri in uris))
     )
     return checks
 
 
-async def _destination_check(resolver: Resolver, psl: Any, policy_domain: str, uri: ReportUri) -> Check:
+async def _destination_check(resolver: Resolver, policy_domain: str, uri: ReportUri) -> Check:
     check_id = "dmarc.rua" if uri.tag == "rua" else "dmarc.ruf"
     kind = "aggregate" if uri.tag == "rua" else "failure"
     if uri.scheme != "mailto":
@@ -334,7 +334,7 @@ async def _destination_check(resolver: Resolver, psl: Any, policy_domain: str, u
             fix="Use a mailto: address.",
             refs=REFS_REPORTS,
         )
-    same_org = (psl.privatesuffix(uri.domain) or uri.domain) == (psl.privatesuffix(policy_domain) or policy_domain)
+    same_org = suffixes.registered_domain(uri.domain) == suffixes.registered_domain(policy_domain)
     if same_org:
         return Check(check_id, Status.PASS, uri.address, f"{kind} reports go to {uri.address}", details={"uri": uri.uri})
     # One query covers a wildcard authorization too: *._report._dmarc.DEST answers it.
