@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import importlib
 import json
 import re
 from pathlib import Path
@@ -34,6 +35,24 @@ def test_every_declared_id_is_emitted_somewhere():
         return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
     assert [check_id for check_id in catalogue.catalogue() if not reached(check_id)] == []
+
+
+_EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result")
+
+
+def test_every_spec_declared_beside_its_code_is_emitted():
+    # A spec declared in a SPEC_MODULES module is emitted through its own methods
+    # (SPEC.fail(...)), so its name followed by an emit method must appear in src/.
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "src").rglob("*.py"))
+    never = []
+    for name in catalogue.SPEC_MODULES:
+        module = importlib.import_module(name)
+        for attribute, value in vars(module).items():
+            if isinstance(value, catalogue.CheckSpec):
+                calls = "|".join(_EMIT_METHODS)
+                if not re.search(rf"\b{re.escape(attribute)}\.({calls})\(", source):
+                    never.append(f"{name}.{attribute} ({value.id})")
+    assert never == []
 
 
 def test_the_scanner_finds_each_way_an_id_is_built(tmp_path):

@@ -1,9 +1,19 @@
-"""What one check id means: the text ``mailcheck explain`` prints and SARIF rules carry."""
+"""What one check id means, and the one way to emit it.
+
+A check is declared once, where it is emitted: a module-level ``CheckSpec`` carries the
+text ``mailcheck explain`` prints and SARIF rules carry, and the emitting code builds
+its results from it (``MATCH.fail(subject, summary, details=..., fix=...)``), so the id
+is spelled in one place and the catalogue collects every spec it finds.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from mailcheck.model import Check, Status
 
 _RFC_REF = re.compile(r"^RFC (\d+)(?: §([\d.]+))?")
 
@@ -34,6 +44,42 @@ class CheckSpec:
     def ref_urls(self) -> tuple[str, ...]:
         """Links for the references that are RFC sections or already URLs."""
         return tuple(url for url in (ref_url(ref) for ref in self.refs) if url)
+
+    # -- emitting ------------------------------------------------------------------
+
+    def result(
+        self,
+        status: Status,
+        subject: str,
+        summary: str,
+        *,
+        details: Mapping[str, Any] | None = None,
+        fix: str | None = None,
+        refs: tuple[str, ...] | None = None,
+    ) -> Check:
+        """A finding of this check. ``refs`` defaults to the spec's own where the user
+        has something to act on (warn, error, fail), and to none otherwise."""
+        if refs is None:
+            refs = self.refs if status.severity > 0 else ()
+        return Check(self.id, status, subject, summary, dict(details or {}), fix, refs)
+
+    def ok(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.PASS, subject, summary, **kwargs)
+
+    def info(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.INFO, subject, summary, **kwargs)
+
+    def skip(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.SKIP, subject, summary, **kwargs)
+
+    def warn(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.WARN, subject, summary, **kwargs)
+
+    def error(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.ERROR, subject, summary, **kwargs)
+
+    def fail(self, subject: str, summary: str, **kwargs: Any) -> Check:
+        return self.result(Status.FAIL, subject, summary, **kwargs)
 
 
 def ref_url(ref: str) -> str | None:

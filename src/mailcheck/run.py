@@ -1,0 +1,196 @@
+"""The one run loop every command plugs into.
+
+A command supplies only how to check one target (``TargetCheck``); the loop does the
+rest the same way for all of them: serve ``--zone`` files, build the run's resolver
+(or none, for a command that needs no DNS), run the targets with a cap on how many are
+in flight, turn a crash into that target's error report, hand each report over as it
+completes (so JSON Lines stream), and attach the run's DNS figures.
+
+Targets may come from a lazy iterable (an mbox of 100,000 messages): the loop pulls the
+next one only when a place is free, so memory is bounded by the cap, not the input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Generic, Protocol, TypeVar
+
+from mailcheck.dns.library import LibraryResolver
+from mailcheck.dns.resolver import QueryRecord, Resolver
+from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
+from mailcheck.runtime import NetworkOptions, ZoneEndpoint, run_dns, serving_zones
+
+T = TypeVar("T")
+T_contra = TypeVar("T_contra", contravariant=True)
+
+DEFAULT_CONCURRENCY = 20
+
+
+class DnsScope(enum.Enum):
+    """How targets share DNS: not at all, one resolver for the run (its cache serves
+    every target), or one resolver a target with a bounded shared cache (bulk runs,
+    so memory stays flat however long the input is)."""
+
+    NONE = "none"
+    RUN = "run"
+    TARGET = "target"
+
+
+@dataclass(frozen=True)
+class Env:
+    """What checking one target may use. ``resolver`` is None under ``DnsScope.NONE``."""
+
+    resolver: Resolver | None
+    library: LibraryResolver | None
+    timeout: float
+
+
+class TargetCheck(Protocol[T_contra]):
+    """How a command checks one target; everything around it is the run loop's."""
+
+    command: str
+
+    def label(self, target: T_contra) -> str:
+        """The target as reports name it (also the subject of a crash report)."""
+        ...
+
+    async def check(self, target: T_contra, env: Env) -> Report: ...
+
+
+@dataclass
+class RunOutcome(Generic[T]):
+    """What a run leaves: the reports it kept (in input order), the worst status over
+    every report (kept or not) and how many there were, and the DNS figures."""
+
+    reports: list[Report] = field(default_factory=list)
+    worst: Status = Status.PASS
+    count: int = 0
+    dns: DnsStats | None = None
+    log: list[QueryRecord] = field(default_factory=list)
+
+
+def run_targets(
+    checker: TargetCheck[T],
+    targets: Iterable[T],
+    network: NetworkOptions,
+    *,
+    scope: DnsScope = DnsScope.RUN,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    on_report: Callable[[Report], None] | None = None,
+    keep: bool = True,
+) -> RunOutcome[T]:
+    """Check every target, at most ``concurrency`` at once.
+
+    ``on_report`` sees each report as it completes (completion order); ``keep=False``
+    keeps none of them (a streamed run whose output needs no whole document).
+    """
+    if scope is DnsScope.NONE:
+        return asyncio.run(_run(checker, targets, None, network, scope, concurrency, on_report, keep))
+    with serving_zones(network.zones) as zones:
+        return asyncio.run(_run(checker, targets, zones, network, scope, concurrency, on_report, keep))
+
+
+async def _run(
+    checker: TargetCheck[T],
+    targets: Iterable[T],
+    zones: ZoneEndpoint | None,
+    network: NetworkOptions,
+    scope: DnsScope,
+    concurrency: int,
+    on_report: Callable[[Report], None] | None,
+    keep: bool,
+) -> RunOutcome[T]:
+    outcome: RunOutcome[T] = RunOutcome()
+    started = time.perf_counter()
+    spent: list[tuple[DnsStats, list[QueryRecord]]] = []
+    shared = SharedAnswers() if scope is DnsScope.TARGET else None
+
+    @asynccontextmanager
+    async def env_for_target(run_env: Env | None) -> AsyncIterator[Env]:
+        if run_env is not None:
+            yield run_env
+            return
+        if scope is DnsScope.NONE:
+            yield Env(None, None, network.timeout)
+            return
+        async with run_dns(network, zones, shared) as (resolver, library):
+            try:
+                yield Env(resolver, library, network.timeout)
+            finally:
+                spent.append((resolver.stats(), list(resolver.log)))
+
+    async def drive(run_env: Env | None) -> None:
+        kept: dict[int, Report] = {}
+
+        async def one(index: int, target: T) -> None:
+            try:
+                async with env_for_target(run_env) as env:
+                    report = await checker.check(target, env)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001  (one target's crash is that target's error)
+                report = crash_report(checker.command, checker.label(target), exc)
+            outcome.count += 1
+            outcome.worst = Status.worst((outcome.worst, report.status))
+            if on_report is not None:
+                on_report(report)
+            if keep:
+                kept[index] = report
+
+        await _bounded(one, targets, max(1, concurrency))
+        outcome.reports = [kept[i] for i in sorted(kept)]
+
+    if scope is DnsScope.RUN:
+        async with run_dns(network, zones) as (resolver, library):
+            await drive(Env(resolver, library, network.timeout))
+        outcome.dns, outcome.log = resolver.stats(), list(resolver.log)
+    else:
+        await drive(None)
+        if scope is DnsScope.TARGET:
+            outcome.dns = DnsStats(
+                queries=sum(s.queries for s, _ in spent),
+                elapsed_ms=round((time.perf_counter() - started) * 1000),
+                max_in_flight=max((s.max_in_flight for s, _ in spent), default=0),
+            )
+            outcome.log = [record for _, records in spent for record in records]
+    if outcome.dns is not None:
+        # Each report carries the run's figures, as the text report prints them once.
+        outcome.reports = [dataclasses.replace(r, dns=outcome.dns) for r in outcome.reports]
+    return outcome
+
+
+async def _bounded(work: Callable[[int, T], Awaitable[None]], targets: Iterable[T], limit: int) -> None:
+    """Run ``work(index, target)`` for each target, pulling the next target only when
+    fewer than ``limit`` are in flight."""
+    pending: set[asyncio.Task[None]] = set()
+    try:
+        for index, target in enumerate(targets):
+            if len(pending) >= limit:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # a failure of the loop itself (not a target's) ends the run
+            pending.add(asyncio.ensure_future(work(index, target)))
+        if pending:
+            await asyncio.gather(*pending)
+    finally:
+        for task in pending:
+            task.cancel()
+
+
+def crash_report(command: str, target: str, exc: BaseException, *, display_target: str | None = None) -> Report:
+    """A target whose check crashed: one error, so the rest of the run goes on."""
+    check = Check(
+        id="run.crash",
+        status=Status.ERROR,
+        subject=target,
+        summary=f"checking {target} crashed: {type(exc).__name__}: {exc}",
+        details={"exception": type(exc).__name__, "message": str(exc)},
+    )
+    return Report(command, target, (Obstacle("run", "Run", (check,)),), display_target=display_target)

@@ -1,0 +1,180 @@
+"""Where the documents of ``message``, ``bounce`` and ``report`` come from: files,
+stdin (``-``), an mbox, a Maildir. One ``Source`` per document, read lazily, so a run
+over 100,000 messages holds one message at a time, never the mailbox.
+
+Paths are checked when the run is set up (``open_sources``): a file that cannot be
+read at all is bad input (exit 2) before any work. A document over ``max_size`` is cut
+there and marked, so a 100 MB attachment costs a bounded read, not a hang.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from mailcheck.errors import BadInput
+
+DEFAULT_MAX_SIZE = 50 * 1024 * 1024
+_CHUNK = 1 << 16
+
+
+@dataclass(frozen=True)
+class Source:
+    """One document as read: its bytes (cut at the size cap), where it came from."""
+
+    label: str
+    data: bytes
+    # The document's whole size; larger than len(data) when it was cut.
+    size: int
+    # Set when the document could not be read after the run began (a file removed).
+    error: str | None = None
+
+    @property
+    def truncated(self) -> bool:
+        return self.size > len(self.data)
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """What the user named, validated: files (``-`` for stdin), mboxes, Maildirs."""
+
+    files: tuple[str, ...] = ()
+    mboxes: tuple[str, ...] = ()
+    maildirs: tuple[str, ...] = ()
+    max_size: int = DEFAULT_MAX_SIZE
+
+    @property
+    def empty(self) -> bool:
+        return not (self.files or self.mboxes or self.maildirs)
+
+
+def open_sources(spec: SourceSpec) -> Iterator[Source]:
+    """Check every path now (BadInput naming it), then yield the documents lazily."""
+    if spec.empty:
+        raise BadInput("give a FILE, '-' for stdin, --mbox FILE or --maildir DIR")
+    if spec.files.count("-") > 1:
+        raise BadInput("'-' (stdin) can be given once")
+    for path in spec.files:
+        if path != "-":
+            _readable_file(path, "")
+    for path in spec.mboxes:
+        _readable_file(path, "--mbox ")
+    for path in spec.maildirs:
+        _maildir(path)
+    return _documents(spec)
+
+
+def _documents(spec: SourceSpec) -> Iterator[Source]:
+    for path in spec.files:
+        if path == "-":
+            yield _read_whole(sys.stdin.buffer, "stdin", spec.max_size)
+        else:
+            yield _read_file(Path(path), path, spec.max_size)
+    for path in spec.mboxes:
+        yield from read_mbox(path, spec.max_size)
+    for path in spec.maildirs:
+        for entry in _maildir_files(Path(path)):
+            yield _read_file(entry, str(entry), spec.max_size)
+
+
+def _readable_file(path: str, option: str) -> None:
+    target = Path(path)
+    if target.is_dir():
+        hint = " (a Maildir? use --maildir)" if (target / "cur").is_dir() else ""
+        raise BadInput(f"{option}{path}: is a directory{hint}")
+    if not os.access(target, os.R_OK) or not target.is_file():
+        reason = "no such file" if not target.exists() else "cannot be read"
+        raise BadInput(f"{option}{path}: {reason}")
+
+
+def _maildir(path: str) -> None:
+    root = Path(path)
+    if not root.is_dir():
+        raise BadInput(f"--maildir {path}: no such directory")
+    if not ((root / "cur").is_dir() or (root / "new").is_dir()):
+        raise BadInput(f"--maildir {path}: not a Maildir (no cur/ or new/ folder)")
+
+
+def _maildir_files(root: Path) -> Iterator[Path]:
+    # new/ before cur/, each in name order (delivery time leads Maildir names), so a
+    # run's order is the same every time.
+    for folder in ("new", "cur"):
+        directory = root / folder
+        if directory.is_dir():
+            for entry in sorted(directory.iterdir()):
+                if entry.is_file() and not entry.name.startswith("."):
+                    yield entry
+
+
+def _read_file(path: Path, label: str, max_size: int) -> Source:
+    try:
+        with path.open("rb") as stream:
+            return _read_whole(stream, label, max_size)
+    except OSError as exc:
+        return Source(label, b"", 0, error=exc.strerror or str(exc))
+
+
+def _read_whole(stream: BinaryIO, label: str, max_size: int) -> Source:
+    data = stream.read(max_size)
+    size = len(data)
+    if size == max_size:
+        # Count what lies past the cap without keeping it.
+        while chunk := stream.read(_CHUNK):
+            size += len(chunk)
+    return Source(label, data, size)
+
+
+def read_mbox(path: str, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[Source]:
+    """The messages of an mbox, one at a time, ``>From `` quoting undone (mboxrd).
+
+    Hand-written rather than the standard library's ``mailbox.mbox``: that one scans
+    the whole file for a table of contents before the first message and parses each
+    into an ``email.message.Message``; this reads line by line, keeps one message's
+    bytes and caps its size, so a truncated or huge mbox streams.
+    """
+    number = 0
+    with open(path, "rb") as stream:
+        lines: list[bytes] = []
+        kept = 0
+        size = 0
+        previous_blank = True
+        started = False
+        for line in stream:
+            if line.startswith(b"From ") and previous_blank:
+                if started:
+                    number += 1
+                    yield _mbox_message(path, number, lines, size)
+                lines, kept, size, started = [], 0, 0, True
+                previous_blank = False
+                continue
+            previous_blank = line in (b"\n", b"\r\n")
+            if not started:
+                if line.strip():
+                    # Text before the first "From " line: not an mbox message boundary;
+                    # read it as a message of its own rather than drop it.
+                    started = True
+                else:
+                    continue
+            if line.startswith(b">") and line.lstrip(b">").startswith(b"From "):
+                line = line[1:]
+            size += len(line)
+            if kept + len(line) <= max_size:
+                lines.append(line)
+                kept += len(line)
+        if started:
+            number += 1
+            yield _mbox_message(path, number, lines, size)
+
+
+def _mbox_message(path: str, number: int, lines: Sequence[bytes], size: int) -> Source:
+    data = b"".join(lines)
+    # The blank line that separates messages belongs to the mbox, not the message.
+    if data.endswith(b"\r\n\r\n"):
+        data, size = data[:-2], size - 2
+    elif data.endswith(b"\n\n"):
+        data, size = data[:-1], size - 1
+    return Source(f"{path}#{number}", data, max(size, len(data)))
