@@ -50,14 +50,14 @@ def catalogue() -> Mapping[str, CheckSpec]:
     import importlib
 
     specs: dict[str, CheckSpec] = {}
-    for name in _AREA_MODULES:
-        module = importlib.import_module(f"mailcheck.catalogue.{name}")
-        for spec in module.SPECS:
+    for name in SPEC_MODULES:
+        for spec in declared_specs(importlib.import_module(name)):
             if spec.id in specs:
                 raise RuntimeError(f"check id {spec.id} is declared twice")
             specs[spec.id] = spec
-    for name in SPEC_MODULES:
-        for spec in declared_specs(importlib.import_module(name)):
+    for name in _AREA_MODULES:
+        module = importlib.import_module(f"mailcheck.catalogue.{name}")
+        for spec in module.SPECS:
             if spec.id in specs:
                 raise RuntimeError(f"check id {spec.id} is declared twice")
             specs[spec.id] = spec
