@@ -52,6 +52,8 @@ def catalogue() -> Mapping[str, CheckSpec]:
     specs: dict[str, CheckSpec] = {}
     for name in SPEC_MODULES:
         for spec in declared_specs(importlib.import_module(name)):
+            if specs.get(spec.id) is spec:
+                continue  # imported by a second module that emits it too
             if spec.id in specs:
                 raise RuntimeError(f"check id {spec.id} is declared twice")
             specs[spec.id] = spec
