@@ -2,9 +2,9 @@
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 
-_DRAFT = "https://datatracker.ietf.org/doc/html/draft-brand-indicators-for-message-identification"
-REF_RECORD = f"{_DRAFT}#section-4.3"
-REF_DMARC = f"{_DRAFT}#section-7.1"
+_DRAFT_URL = "https://datatracker.ietf.org/doc/html/draft-brand-indicators-for-message-identification"
+_RECORD_URL = f"{_DRAFT_URL}#section-4.3"
+_DMARC_URL = f"{_DRAFT_URL}#section-7.1"
 
 SPECS = (
     CheckSpec(
@@ -34,7 +34,7 @@ SPECS = (
             ),
             why="BIMI fetches the logo and the certificate only over HTTPS, so l= and a= must be https:// URLs.",
         ),
-        refs=(REF_RECORD,),
+        refs=(_RECORD_URL,),
     ),
     CheckSpec(
         id="bimi.dmarc",
@@ -61,7 +61,7 @@ SPECS = (
                 "domain's record; sp=none left their mail, and their BIMI logo, unenforced."
             ),
         ),
-        refs=(REF_DMARC,),
+        refs=(_DMARC_URL,),
     ),
     CheckSpec(
         id="bimi.logo",
@@ -86,7 +86,7 @@ SPECS = (
             ),
             why="The PNG was converted to an SVG Tiny PS file, the only logo format BIMI accepts.",
         ),
-        refs=(REF_RECORD,),
+        refs=(_RECORD_URL,),
     ),
     CheckSpec(
         id="bimi.vmc",
@@ -108,6 +108,6 @@ SPECS = (
             ),
             why="a= now points to the PEM chain of a mark certificate issued for the logo.",
         ),
-        refs=(REF_RECORD,),
+        refs=(_RECORD_URL,),
     ),
 )
