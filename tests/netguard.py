@@ -19,6 +19,7 @@ import json
 import os
 import runpy
 import socket
+import subprocess
 import sys
 import tempfile
 import traceback
@@ -40,8 +41,9 @@ _real_getaddrinfo = socket.getaddrinfo
 _real_gethostbyname = socket.gethostbyname
 _real_gethostbyname_ex = socket.gethostbyname_ex
 _real_gethostbyaddr = socket.gethostbyaddr
+_real_popen_init = subprocess.Popen.__init__
 
-Kind = Literal["tcp connect", "udp connect", "udp sendto", "udp sendmsg", "system resolver"]
+Kind = Literal["tcp connect", "udp connect", "udp sendto", "udp sendmsg", "system resolver", "unguarded child"]
 
 
 class NonLoopbackConnection(AssertionError):
@@ -180,6 +182,15 @@ def _gethostbyaddr(host: str) -> tuple[str, list[str], list[str]]:
     return _real_gethostbyaddr(host)
 
 
+def _popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+    # A mailcheck child started without tests.netguard would reach the network unseen.
+    argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else [str(args)]
+    by_module = any(a == "-m" and b == "mailcheck" for a, b in zip(argv, argv[1:]))
+    if by_module or Path(argv[0]).name == "mailcheck":
+        _block("unguarded child", " ".join(argv[:4]) + " ... (start it with tests/cli_subprocess.py)")
+    _real_popen_init(self, args, *rest, **kwargs)
+
+
 def install_loopback_guard() -> None:
     socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
@@ -189,6 +200,7 @@ def install_loopback_guard() -> None:
     socket.gethostbyname = _gethostbyname
     socket.gethostbyname_ex = _gethostbyname_ex
     socket.gethostbyaddr = _gethostbyaddr
+    subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign,assignment]
 
 
 def take_unwatched() -> list[Attempt]:

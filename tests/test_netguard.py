@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -157,6 +159,16 @@ def test_each_way_out_is_blocked_and_recorded() -> None:
         ("udp sendto", "192.0.2.53:53"),
     ]
     assert all(a.where.startswith("tests/test_netguard.py:") for a in attempts)
+
+
+def test_a_mailcheck_child_started_without_the_guard_is_refused() -> None:
+    with netguard.watch() as attempts, pytest.raises(netguard.NonLoopbackConnection):
+        subprocess.run([sys.executable, "-m", "mailcheck", "--version"], check=False)
+    [attempt] = attempts
+    assert (attempt.kind, attempt.target) == (
+        "unguarded child",
+        f"{sys.executable} -m mailcheck --version ... (start it with tests/cli_subprocess.py)",
+    )
 
 
 def test_loopback_literals_and_localhost_pass_unrecorded() -> None:
