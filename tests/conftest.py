@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +18,22 @@ from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.netguard import install_loopback_guard
+from tests import netguard
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = ROOT / "fixtures" / "zones"
 
-install_loopback_guard()
+netguard.install_loopback_guard()
+
+
+@pytest.fixture(autouse=True)
+def loopback_only() -> Iterator[None]:
+    """Fail the test if it, or a guarded child process, tried to reach outside loopback."""
+    before = netguard.take_unwatched()  # made by a session fixture set up for this test
+    with netguard.watch() as attempts:
+        yield
+    if blocked := before + attempts:
+        pytest.fail(netguard.report(blocked), pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.conftest import ROOT, ZONES, offline, run_cli, validate_report
+from tests.cli_subprocess import popen_mailcheck
+from tests.conftest import ZONES, offline, run_cli, validate_report
 
 
 def _write(tmp_path, text: str):
@@ -157,12 +158,12 @@ def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
     listing = _write(tmp_path, "\n".join(names))
     # 200 ms per answer and two domains at a time: the run would take many seconds.
     with ZoneServer(load_zones([ZONES]), latency=0.2) as server:
-        command = [
-            sys.executable, "-m", "mailcheck", "domain", "--from-file", listing,
+        process = popen_mailcheck(
+            "domain", "--from-file", listing,
             "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
             "--concurrency", "2", "--timeout", "5",
-        ]  # fmt: skip
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
         try:
             first = process.stdout.readline()  # the first report has been streamed
             started = time.monotonic()
