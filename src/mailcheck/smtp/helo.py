@@ -25,8 +25,9 @@ REFS = ("RFC 5321 §4.1.1.1", "RFC 5321 §2.3.5")
 
 
 def default_helo() -> str:
-    """The host's fully qualified name, as the operating system knows it."""
-    return socket.getfqdn()
+    """The host's own name. gethostname(), not getfqdn(): getfqdn() asks the operating
+    system's resolver, and every lookup of a run goes through the run's resolver."""
+    return socket.gethostname()
 
 
 async def check_helo(helo: str, resolver: Resolver) -> Check:
