@@ -395,7 +395,7 @@ def _toml(value: Any) -> str:
 
 
 def _dotted(path: Path_) -> str:
-    parts = []
+    parts: list[str] = []
     for part in path:
         if isinstance(part, int):
             parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"

@@ -125,7 +125,9 @@ def _mime_depth(message: EmailMessage) -> int:
         if deepest > MAX_MIME_DEPTH:
             break
         if part.is_multipart():
-            pending.extend((child, depth + 1) for child in part.get_payload())  # type: ignore[union-attr]
+            # A multipart's payload, and a message/rfc822's (which walk() also enters), is a list.
+            children: list[EmailMessage] = part.get_payload()  # type: ignore[assignment]
+            pending.extend((child, depth + 1) for child in children)
     return deepest
 
 
@@ -139,7 +141,8 @@ def _message_links(message: EmailMessage, sink: Sink) -> None:
         try:
             text = part.get_content()  # transfer encoding and charset undone
         except (LookupError, ValueError):  # an unknown charset: read it as UTF-8
-            text = (part.get_payload(decode=True) or b"").decode("utf-8", "replace")
+            payload = part.get_payload(decode=True)
+            text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
         where = f"{content_type} part {number}"
         if content_type == "text/html":
             links_in_html(text, where, sink)
