@@ -209,6 +209,41 @@ def test_invalid_toml_says_where(tmp_path):
     assert "(at line 2, column 8)" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Deep enough that tomllib itself would run out of stack.
+        'x = ' + "[" * 5000 + "]" * 5000 + "\n",
+        '[domains."a.example"]\nexpect = {x = ' + "{a = " * 3000 + "1" + "}" * 3000 + "}\n",
+        # Parses fine, but no config nests like this.
+        '[domains."a.example".expect."dmarc.policy"]\npolicy = {in = ' + "[" * 17 + "]" * 17 + "}\n",
+    ],
+    ids=["arrays", "inline-tables", "past-the-cap"],
+)
+def test_deep_nesting_is_one_line_of_bad_input(tmp_path, body):
+    path = _config(tmp_path, body)
+    result = run_cli("check", "--config", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == f"mailcheck: error: {path}: arrays or tables nested more than 16 levels deep\n"
+    assert result.stdout == ""
+
+
+def test_nesting_at_the_cap_is_read(tmp_path):
+    # 1 (top) + domains + NAME + expect + ID + FIELD + the "in" array + 9 more arrays = 16
+    path = _config(tmp_path, '[domains."a.example".expect."dmarc.policy"]\npolicy = {in = ' + "[" * 10 + "]" * 10 + "}\n")
+    rule = load_config(path).domains[0].expect[0].fields[0]
+    assert (rule.field, rule.op) == ("policy", "in")
+
+
+def test_a_huge_file_is_refused_by_its_size_without_reading_it_all(tmp_path):
+    path = tmp_path / "mailcheck.toml"
+    with path.open("wb") as file:
+        file.truncate(100 * 1024 * 1024)  # sparse: 100 MB that cost no disk
+    result = run_cli("check", "--config", str(path))
+    assert result.exit_code == 2
+    assert result.stderr == f"mailcheck: error: {path}: 104,857,600 bytes is too big for a config (at most 1,048,576)\n"
+
+
 def test_offline_domain_without_zones(tmp_path):
     path = _config(tmp_path, 'offline = true\n\n[domains."a.example"]\n')
     result = run_cli("check", "--config", str(path))

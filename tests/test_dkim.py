@@ -72,6 +72,33 @@ def test_key_outcomes(resolver_factory, selector, status, summary):
     assert (check.status, check.summary) == (status, summary)
 
 
+OVER_4096 = "verifiers need only handle RSA keys up to 4096 bits, so some will fail the signature"
+
+
+@pytest.mark.parametrize(
+    ("selector", "status", "summary"),
+    [
+        ("s4096", Status.PASS, "s4096: RSA 4096-bit key (k=rsa, h=any)"),
+        ("s4100", Status.WARN, f"s4100: RSA 4100-bit key (k=rsa, h=any); {OVER_4096}"),
+        ("s8192", Status.WARN, f"s8192: RSA 8192-bit key (k=rsa, h=any); {OVER_4096}"),
+    ],
+)
+def test_rsa_keys_over_4096_bits_warn(resolver_factory, selector, status, summary):
+    check = only(dkim_checks(resolver_factory, "dkim-big.test", selector), "dkim.key", selector)
+    assert (check.status, check.summary) == (status, summary)
+    assert check.details["bits"] == int(selector[1:])
+    if status is Status.WARN:
+        assert check.refs == ("RFC 8301 §3.2", "RFC 6376 §3.3.3")
+        assert check.fix == "Rotate to a 2048-bit RSA key under a new selector (or 4096 at most)."
+
+
+def test_cli_big_key_warns_and_exits_0():
+    result = run_cli("domain", "dkim-big.test", "--dkim-selector", "s8192", "--format", "json", *offline())
+    assert result.exit_code == 0, result.stderr
+    check = one_check(result.json(), "dkim.key", "s8192")
+    assert (check["status"], check["details"]["bits"]) == ("warn", 8192)
+
+
 def test_key_details_carry_the_record_values(resolver_factory):
     check = only(dkim_checks(resolver_factory, "dkim-keys.example", "legacy"), "dkim.key", "legacy")
     assert check.details["name"] == "legacy._domainkey.dkim-keys.example"

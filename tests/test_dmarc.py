@@ -63,9 +63,11 @@ def test_good_record_passes_with_its_values(resolver_factory):
     assert outcome(rua) == (Status.PASS, "aggregate reports go to dmarc-reports@good.example")
 
 
-def test_reports_to_the_own_organization_need_no_lookup(resolver_factory):
+def test_reports_to_the_own_organization_need_no_authorization_only_a_mail_route(resolver_factory):
     _, asked = dmarc_run(resolver_factory, "good.example")
-    assert asked == ["_dmarc.good.example TXT"]
+    assert asked[0] == "_dmarc.good.example TXT"
+    assert not [name for name in asked if "._report._dmarc." in name]
+    assert "good.example MX" in asked
 
 
 # -- where the record is found -------------------------------------------------------
@@ -278,12 +280,17 @@ def test_external_destinations_need_authorization(resolver_factory):
         "noauth.dmarc-reports.example has not authorized failure reports for dmarc-external.example: "
         f"{missing} does not exist; receivers will not send them",
     )
-    # One query per destination, asked by us; checkdmarc resolved nothing.
+    # One authorization query per destination and its mail route, asked by us;
+    # checkdmarc resolved nothing.
     assert sorted(asked) == sorted(
         [
             "_dmarc.dmarc-external.example TXT",
             "dmarc-external.example._report._dmarc.dmarc-reports.example TXT",
             f"{missing} TXT",
+            "dmarc-reports.example MX",
+            "noauth.dmarc-reports.example MX",
+            "mx.dmarc-reports.example A",
+            "mx.dmarc-reports.example AAAA",
         ]
     )
 
@@ -307,9 +314,81 @@ def test_read_record_flags_what_receivers_discard():
     assert [(u.tag, u.scheme, u.address, u.domain) for u in uris] == [("rua", "mailto", "a@b.example", "b.example")]
 
 
-def test_read_record_keeps_pct_that_checkdmarc_drops():
-    policy, _ = read_record("v=DMARC1; p=quarantine; pct=abc", "b.example")
-    assert (policy.pct, policy.pct_text) == (None, "abc")
+@pytest.mark.parametrize("text", ["abc", "150", "-5", "50.5"])
+def test_read_record_keeps_pct_that_checkdmarc_drops_and_discards_an_invalid_one(text):
+    policy, _ = read_record(f"v=DMARC1; p=quarantine; pct={text}", "b.example")
+    assert (policy.pct, policy.pct_text) == (100, text)
+    assert policy.notes == (f"pct={text} is invalid, not a whole number from 0 to 100; receivers use the default pct=100",)
+    policy, _ = read_record("v=DMARC1; p=quarantine; pct=0", "b.example")
+    assert (policy.pct, policy.notes) == (0, ())
+
+
+def test_pct_out_of_range_is_a_syntax_warning_with_the_value(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-pctrange.example")
+    syntax = only(checks, "dmarc.syntax")
+    assert outcome(syntax) == (
+        Status.WARN,
+        "the record at _dmarc.dmarc-pctrange.example has tags receivers discard: "
+        "pct=150 is invalid, not a whole number from 0 to 100; receivers use the default pct=100",
+    )
+    assert syntax.refs == ("RFC 7489 §6.3",)
+    # Receivers apply the policy to all mail, so there is no pct finding, and the policy says 100.
+    assert not [c for c in checks if c.id == "dmarc.pct"]
+    assert only(checks, "dmarc.policy").summary == (
+        "p=quarantine applies to dmarc-pctrange.example: p=quarantine, sp=quarantine, pct=100, adkim=r, aspf=r"
+    )
+    assert only(checks, "dmarc.rua").status is Status.PASS
+
+
+# -- report destinations that cannot take mail ------------------------------------------
+
+
+def test_a_destination_whose_mx_host_does_not_exist_gets_no_reports(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-ruamx.example")
+    own = only(checks, "dmarc.rua", "dmarc@dmarc-ruamx.example")
+    assert outcome(own) == (
+        Status.WARN,
+        "aggregate reports to dmarc@dmarc-ruamx.example cannot be delivered: "
+        "the only MX host of dmarc-ruamx.example, gone.dmarc-ruamx.example, does not exist",
+    )
+    assert own.details["undeliverable"] == "the only MX host of dmarc-ruamx.example, gone.dmarc-ruamx.example, does not exist"
+    assert own.refs == ("RFC 7489 §7.1", "RFC 5321 §5.1")
+    # Authorized by the receiver, but its MX is dangling all the same.
+    external = only(checks, "dmarc.rua", "agg@dmarc-ruadest.example")
+    assert outcome(external) == (
+        Status.WARN,
+        "aggregate reports to agg@dmarc-ruadest.example cannot be delivered: "
+        "the only MX host of dmarc-ruadest.example, gone.dmarc-ruadest.example, does not exist",
+    )
+    assert external.details["authorization"] == "dmarc-ruamx.example._report._dmarc.dmarc-ruadest.example"
+    assert outcome(only(checks, "dmarc.ruf")) == (
+        Status.WARN,
+        "failure reports to forensic@null.dmarc-ruadest.example cannot be delivered: "
+        "null.dmarc-ruadest.example publishes a null MX (RFC 7505): it accepts no mail",
+    )
+    assert not [c for c in checks if c.summary.startswith(("aggregate reports go to", "failure reports go to"))]
+
+
+def test_a_test_domain_with_an_mx_host_without_address_and_a_working_receiver(resolver_factory):
+    checks = dmarc_checks(resolver_factory, "dmarc-ruamx.test")
+    assert outcome(only(checks, "dmarc.rua", "dmarc@dmarc-ruamx.test")) == (
+        Status.WARN,
+        "aggregate reports to dmarc@dmarc-ruamx.test cannot be delivered: "
+        "the only MX host of dmarc-ruamx.test, mx.dmarc-ruamx.test, has no address",
+    )
+    assert outcome(only(checks, "dmarc.rua", "agg@working.dmarc-ruadest.example")) == (
+        Status.PASS,
+        "aggregate reports go to agg@working.dmarc-ruadest.example, authorized by "
+        "dmarc-ruamx.test._report._dmarc.working.dmarc-ruadest.example",
+    )
+
+
+def test_cli_dangling_report_destination_warns_in_json():
+    result = run_cli("domain", "dmarc-ruamx.example", "--format", "json", *offline())
+    report = result.json()
+    check = one_check(report, "dmarc.rua", "dmarc@dmarc-ruamx.example")
+    assert check["status"] == "warn"
+    assert check["summary"].endswith("the only MX host of dmarc-ruamx.example, gone.dmarc-ruamx.example, does not exist")
 
 
 def test_read_record_treats_an_invalid_p_with_a_valid_rua_as_none():

@@ -21,7 +21,9 @@ BIG = b"x" * (1024 * 1024)
 
 
 def test_message_links_come_from_decoded_qp_text_and_base64_html():
-    links = links_in_file(MIXED)
+    extraction = links_in_file(MIXED)
+    assert not extraction.cut
+    links = extraction.links
     assert [link.url for link in links] == [
         "https://links-listed.example/offer?id=7&utm_source=mail",
         "http://www.good.example/news",
@@ -39,11 +41,103 @@ def test_message_links_come_from_decoded_qp_text_and_base64_html():
 
 
 def test_html_file_links_are_read_with_a_parser_and_deduplicated():
-    assert [link.url for link in links_in_file(PAGE)] == [
+    assert [link.url for link in links_in_file(PAGE).links] == [
         "https://good.example/",
         "https://links-listed.example/x",
         "https://blocklist-phish.example/login",
     ]
+
+
+# -- inputs of any size ---------------------------------------------------------------
+
+
+def _nested_message(depth: int, url: str = "https://deep.example/x") -> bytes:
+    head = "From: a@good.example\nTo: b@good.example\nSubject: nested\nMIME-Version: 1.0\n"
+    opening = "".join(f'Content-Type: multipart/mixed; boundary="b{level}"\n\n--b{level}\n' for level in range(depth))
+    closing = "".join(f"\n--b{level}--\n" for level in reversed(range(depth)))
+    return (head + opening + f"Content-Type: text/plain\n\n{url}\n" + closing).encode()
+
+
+@pytest.mark.parametrize("depth", [51, 1000])
+def test_mime_nested_past_the_cap_is_one_line_of_bad_input(tmp_path, depth):
+    path = tmp_path / "deep.eml"
+    path.write_bytes(_nested_message(depth))
+    result = run_cli("links", str(path), *offline())
+    assert result.exit_code == 2
+    assert result.stderr == f"mailcheck: error: {path}: MIME parts nested more than 50 levels deep; no mail client shows such a message\n"
+    assert result.stdout == ""
+
+
+def test_mime_nested_to_the_cap_is_read(tmp_path):
+    path = tmp_path / "deep.eml"
+    path.write_bytes(_nested_message(49))  # 49 multiparts and the text part: 50 levels
+    extraction = links_in_file(str(path))
+    assert [(link.url, link.where) for link in extraction.links] == [("https://deep.example/x", "text/plain part 50, text")]
+
+
+def test_a_million_links_are_counted_and_the_first_thousand_checked(tmp_path):
+    path = tmp_path / "million.eml"
+    # 23 MB: under the input cap, so every link is seen; the last one repeats the sixth.
+    body = "".join(f"www.good.example/{n:x}\n" for n in range(1_000_000))
+    path.write_text(f"From: a@good.example\nSubject: many\nContent-Type: text/plain\n\n{body}www.good.example/5\n")
+    result = run_cli("links", str(path), "--format", "json", *offline())
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    assert one_check(report, "links.found")["summary"] == f"1000 links to 1 host in {path}"
+    limits = one_check(report, "links.limits")
+    assert limits["status"] == "warn"
+    assert limits["summary"] == f"{path}: checked the first 1,000 links; 999,000 more distinct links left out"
+    assert (limits["details"]["links_checked"], limits["details"]["links_left_out"]) == (1000, 999_000)
+    assert len([c for o in report["obstacles"] for c in o["checks"] if c["id"] == "links.url"]) == 1000
+
+
+def test_a_long_url_is_shown_shortened_and_an_overlong_one_not_looked_up(tmp_path):
+    long = "https://links-listed.example/" + "a" * 971  # 1,000 characters: shown cut, still looked up
+    huge = "https://good.example/" + "b" * 99_979  # 100,000 characters: over the 8 KB cap
+    path = tmp_path / "page.html"
+    path.write_text(f'<a href="{long}">x</a> <a href="{huge}">y</a> <a href="{huge}">again</a>')
+    result = run_cli("links", str(path), "--format", "json", *offline())
+    assert result.exit_code == 1
+    report = result.json()
+    shown = long[:200] + "… (800 characters cut)"
+    check = one_check(report, "links.url", shown)
+    assert check["status"] == "fail"
+    assert check["summary"] == f"{shown}: links-listed.example is listed on Spamhaus DBL (phishing domain)"
+    assert check["details"]["url"] == long
+    limits = one_check(report, "links.limits")
+    assert limits["summary"] == f"{path}: 1 URL over 8,192 characters not looked up"
+    assert limits["details"]["too_long"] == [{"url": huge[:200] + "… (99,800 characters cut)", "length": 100_000, "where": "HTML, <a href>"}]
+    assert one_check(report, "links.found")["summary"] == f"1 link to 1 host in {path}"
+    assert "b" * 201 not in result.stdout
+    text = run_cli("links", str(path), "--no-color", *offline())
+    assert "a" * 201 not in text.stdout and "b" * 201 not in text.stdout
+    assert "… (800 characters cut)" in text.stdout and "1 URL over 8,192 characters not looked up" in text.stdout
+
+
+def test_a_huge_file_is_read_up_to_the_cap_and_says_so(tmp_path):
+    path = tmp_path / "huge.html"
+    with path.open("wb") as file:
+        file.write(b'<a href="https://links-hop.example/first">x</a>\n')
+        file.truncate(100 * 1024 * 1024)  # sparse: the rest is 100 MB of NUL bytes
+        file.seek(30 * 1024 * 1024)
+        file.write(b'<a href="https://links-listed.example/past-the-cap">y</a>')
+    result = run_cli("links", str(path), "--format", "json", *offline())
+    assert result.exit_code == 0, result.stderr
+    report = result.json()
+    limits = one_check(report, "links.limits")
+    assert limits["status"] == "warn"
+    assert limits["summary"] == f"{path}: read the first 25.0 MB of 100.0 MB; links in the rest were not checked"
+    assert (limits["details"]["read_bytes"], limits["details"]["input_bytes"]) == (25 * 1024 * 1024, 100 * 1024 * 1024)
+    assert one_check(report, "links.found")["details"]["hosts"] == ["links-hop.example"]
+
+
+def test_an_overlong_url_argument_is_bad_input():
+    url = "https://good.example/" + "c" * 9000
+    result = run_cli("links", url, *offline())
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"mailcheck: error: {url[:200]}… (8,821 characters cut): a URL of over 8,192 characters is not one a reader can follow\n"
+    )
 
 
 def test_shorteners_are_known_by_host():

@@ -26,6 +26,12 @@ from mailcheck.model import Status
 CONFIG_NAME = "mailcheck.toml"
 PYPROJECT = "pyproject.toml"
 CHECK_ID = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
+# A config is a few dozen lines written by hand; past these it is not a config at all,
+# and reading it whole (or letting tomllib recurse through it) only costs time and stack.
+MAX_CONFIG_BYTES = 1024 * 1024
+# The deepest real value, domains.NAME.expect.ID.FIELD.OP = [values], is 7 levels down
+# counting the top table.
+MAX_NESTING = 16
 # How a details field is compared with the expected value.
 OPERATORS = ("equals", "not", "max", "min", "in", "contains", "matches")
 
@@ -115,16 +121,13 @@ def find_config(explicit: str | None, cwd: Path | None = None) -> Path:
     if (here / CONFIG_NAME).is_file():
         return here / CONFIG_NAME
     pyproject = here / PYPROJECT
-    if pyproject.is_file() and "tool" in (data := _parse(pyproject, pyproject.read_text("utf-8"))) and "mailcheck" in data["tool"]:
+    if pyproject.is_file() and "tool" in (data := _parse(pyproject, _read(pyproject))) and "mailcheck" in data["tool"]:
         return pyproject
     raise BadInput(f"no {CONFIG_NAME} here and no [tool.mailcheck] in {PYPROJECT}; pass --config FILE")
 
 
 def load_config(path: Path) -> Config:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+    text = _read(path)
     data = _parse(path, text)
     prefix: Path_ = ()
     if path.name == PYPROJECT:
@@ -135,12 +138,48 @@ def load_config(path: Path) -> Config:
     return _Reader(path, text, prefix).config(data)
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
+def _read(path: Path) -> str:
+    """The file's text, refusing one too big to be a config before reading it all."""
     try:
-        return tomllib.loads(text)
+        with path.open("rb") as file:
+            data = file.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            size = path.stat().st_size
+            raise BadInput(f"{path}: {size:,} bytes is too big for a config (at most {MAX_CONFIG_BYTES:,})")
+        return data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    too_deep = f"{path}: arrays or tables nested more than {MAX_NESTING} levels deep"
+    try:
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         # tomllib's message already ends with "(at line N, column M)".
         raise BadInput(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        # tomllib recurses once per nested array or inline table and has no limit of its own.
+        raise BadInput(too_deep) from None
+    if _nesting(data) > MAX_NESTING:
+        raise BadInput(too_deep)
+    return data
+
+
+def _nesting(value: Any) -> int:
+    """How deeply arrays and tables nest in ``value``, without recursing."""
+    deepest = 0
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            break
+        pending.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 # -- validation -----------------------------------------------------------------------
@@ -356,7 +395,7 @@ def _toml(value: Any) -> str:
 
 
 def _dotted(path: Path_) -> str:
-    parts = []
+    parts: list[str] = []
     for part in path:
         if isinstance(part, int):
             parts[-1] = f"{parts[-1]}[{part}]" if parts else f"[{part}]"

@@ -66,8 +66,9 @@ SPECS = (
             "Reads the key record at SELECTOR._domainkey.DOMAIN. Fails when a selector named with "
             "--dkim-selector has none, when there is more than one, when it cannot be read (wrong "
             "v=, no p=, unknown k=, s= not for email, an unreadable key) or when an RSA key is "
-            "under 1024 bits; warns for an RSA key of 1024 to 2047 bits and for a revoked key "
-            "(empty p=); passes for RSA of 2048 bits or more and for Ed25519 (noting that many "
+            "under 1024 bits; warns for an RSA key of 1024 to 2047 bits, for one over 4096 bits "
+            "(verifiers need only handle 1024 to 4096, RFC 8301 §3.2) and for a revoked key "
+            "(empty p=); passes for RSA of 2048 to 4096 bits and for Ed25519 (noting that many "
             "receivers verify only RSA); error when the lookup went unanswered."
         ),
         why=(

@@ -37,8 +37,9 @@ SPECS = (
             "URI either (RFC 7489 receivers ignore such a record, RFC 9989 ones monitor without "
             "reports) and warns when it has one (receivers act as if p=none). Otherwise it fails when the record cannot be parsed (for example sp= outside "
             "none, quarantine and reject, or a report URI without a scheme); warns when it holds "
-            "tags receivers discard: unknown tag names, or invalid adkim=, aspf= or fo= values "
-            "that fall back to the default; passes otherwise."
+            "tags receivers discard: unknown tag names, invalid adkim=, aspf= or fo= values, or a "
+            "pct= that is not a whole number from 0 to 100, each falling back to the default; "
+            "passes otherwise."
         ),
         why=(
             "A record receivers cannot parse leaves the domain as if it had none; RFC 7489 "
@@ -83,9 +84,9 @@ SPECS = (
         title="The policy applies to all failing mail",
         verifies=(
             "Warns when pct= is below 100 under a quarantine or reject policy, so the policy "
-            "applies to only that share of failing mail, or when pct= is not a whole number from "
-            "0 to 100. Under a policy of none, pct= below 100 changes nothing yet and gives info. "
-            "No result when pct= is absent or 100."
+            "applies to only that share of failing mail. Under a policy of none, pct= below 100 "
+            "changes nothing yet and gives info. No result when pct= is absent or 100, or when it "
+            "is not a whole number from 0 to 100 (receivers then use 100; dmarc.syntax warns)."
         ),
         why=(
             "Failing mail outside the sample is handled under the next weaker policy (reject "
@@ -129,7 +130,10 @@ SPECS = (
             "Warns when the record has no rua=. Each rua= URI warns when it is not mailto: and "
             "passes for an address in the record's organizational domain; an address in another "
             "domain passes when DOMAIN._report._dmarc.DEST holds a v=DMARC1 TXT record, warns "
-            "when it does not, and gives an error when that lookup went unanswered."
+            "when it does not, and gives an error when that lookup went unanswered. Either way "
+            "the destination must be able to take mail: it warns when the address's domain does "
+            "not exist, has a null MX (RFC 7505), or none of its MX hosts (or, without MX, the "
+            "domain itself) has an address, so the reports would bounce."
         ),
         why=(
             "Aggregate reports show which servers send as the domain and whether they align, "
@@ -156,7 +160,8 @@ SPECS = (
             "Checks each ruf= URI by the same rules as rua=: warns when it is not mailto:, passes "
             "for an address in the record's organizational domain, and for another domain passes "
             "or warns on its DOMAIN._report._dmarc.DEST record (error when that lookup went "
-            "unanswered). A record without ruf= gives no result."
+            "unanswered), and warns when the address's domain cannot take mail (no such domain, "
+            "a null MX, no MX host with an address). A record without ruf= gives no result."
         ),
         why=(
             "Failure reports describe single messages that failed DMARC, which helps find a "

@@ -52,4 +52,26 @@ SPECS = (
         ),
         refs=("RFC 5782 §2",),
     ),
+    CheckSpec(
+        id="links.limits",
+        title="The input was read within mailcheck's limits",
+        verifies=(
+            "Says what `mailcheck links` left unchecked in a large input: a file over 25 MB is read "
+            "only as far as its first 25 MB; only the first 1,000 distinct links are checked, and the "
+            "rest are counted; a URL over 8,192 characters is listed but not looked up. Warn when "
+            "anything was cut, with the sizes and counts; not reported otherwise. Wherever a URL "
+            "over 200 characters is shown it is shortened, with the number of characters cut."
+        ),
+        why=(
+            "Providers refuse messages over about 25 MB, servers refuse URLs over about 8 KB, and "
+            "real messages carry dozens of links: an input past these is rarely mail, and checking "
+            "all of it would take minutes. Saying what was cut keeps a clean report honest."
+        ),
+        example=Example(
+            bad="a 40 MB page with 250,000 distinct links, one of them 60,000 characters long",
+            good="a message of 80 KB with 40 links, each under 200 characters",
+            why="The whole message is read and every one of its links is checked.",
+        ),
+        refs=("RFC 9110 §4.1",),
+    ),
 )

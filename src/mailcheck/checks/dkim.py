@@ -27,6 +27,8 @@ REFS_STRENGTH = ("RFC 8301 §3.2", "RFC 6376 §3.3.3")
 DKIM_HASHES = ("sha1", "sha256")
 MIN_RSA_BITS = 1024
 GOOD_RSA_BITS = 2048
+# RFC 8301 §3.2: verifiers MUST handle 1024 to 4096 bits; past that, support is optional.
+MAX_RSA_BITS = 4096
 
 
 @dataclass(frozen=True)
@@ -235,6 +237,19 @@ def _key_check(selector: str, name: str, record: str, key: DkimKey) -> Check:
             summary=f"{summary}; {GOOD_RSA_BITS} bits is the norm",
             details=details,
             fix=f"Rotate to a {GOOD_RSA_BITS}-bit RSA key under a new selector.",
+            refs=REFS_STRENGTH,
+        )
+    if bits > MAX_RSA_BITS:
+        return Check(
+            id="dkim.key",
+            status=Status.WARN,
+            subject=selector,
+            summary=(
+                f"{summary}; verifiers need only handle RSA keys up to {MAX_RSA_BITS} bits, "
+                "so some will fail the signature"
+            ),
+            details=details,
+            fix=f"Rotate to a {GOOD_RSA_BITS}-bit RSA key under a new selector (or {MAX_RSA_BITS} at most).",
             refs=REFS_STRENGTH,
         )
     return Check(id="dkim.key", status=Status.PASS, subject=selector, summary=summary, details=details)

@@ -212,7 +212,7 @@ def _syntax_check(found: FoundRecord, policy: Policy) -> Check:
 
 
 def _values(policy: Policy) -> str:
-    return f"p={policy.p}, sp={policy.sp}, pct={policy.pct_text}, adkim={policy.adkim}, aspf={policy.aspf}"
+    return f"p={policy.p}, sp={policy.sp}, pct={policy.pct}, adkim={policy.adkim}, aspf={policy.aspf}"
 
 
 def _effective(found: FoundRecord, policy: Policy) -> tuple[str, str]:
@@ -257,7 +257,7 @@ def _pct_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
     name = f"_dmarc.{found.policy_domain}"
     tag, effective = _effective(found, policy)
     details = {"name": name, "pct": policy.pct, "pct_text": policy.pct_text}
-    if policy.pct is not None and effective not in ENFORCING:
+    if effective not in ENFORCING:
         # RFC 7489 §6.6.4: pct= samples the mail the policy acts on; under none it acts on none.
         return Check(
             id="dmarc.pct",
@@ -270,15 +270,11 @@ def _pct_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
             details=details,
             refs=("RFC 7489 §6.3", "RFC 7489 §6.6.4"),
         )
-    if policy.pct is None:
-        summary = f"pct={policy.pct_text} is not a number from 0 to 100; receivers may ignore the record's policy"
-    else:
-        summary = f"pct={policy.pct}: the policy applies to {policy.pct}% of failing mail, the rest is only monitored"
     return Check(
         id="dmarc.pct",
         status=Status.WARN,
         subject=domain,
-        summary=summary,
+        summary=f"pct={policy.pct}: the policy applies to {policy.pct}% of failing mail, the rest is only monitored",
         details=details,
         fix=f"Remove pct= from {name} (the default is 100) once the reports look clean.",
         refs=("RFC 7489 §6.3",),
@@ -335,40 +331,90 @@ async def _destination_check(resolver: Resolver, policy_domain: str, uri: Report
             refs=REFS_REPORTS,
         )
     same_org = suffixes.registered_domain(uri.domain) == suffixes.registered_domain(policy_domain)
-    if same_org:
-        return Check(check_id, Status.PASS, uri.address, f"{kind} reports go to {uri.address}", details={"uri": uri.uri})
-    # One query covers a wildcard authorization too: *._report._dmarc.DEST answers it.
+    # Consent and a mail route are asked for at once: either one missing loses the reports.
     name = f"{policy_domain}._report._dmarc.{uri.domain}"
-    outcome = await settle(resolver.query(name, "TXT"))
-    details: dict[str, Any] = {"uri": uri.uri, "authorization": name}
-    if isinstance(outcome, DnsUnavailable):
+    authorization, route = await asyncio.gather(
+        _no_lookup() if same_org else settle(resolver.query(name, "TXT")), _undeliverable(resolver, uri.domain)
+    )
+    details: dict[str, Any] = {"uri": uri.uri} if same_org else {"uri": uri.uri, "authorization": name}
+    if isinstance(authorization, DnsUnavailable):
         return Check(
             id=check_id,
             status=Status.ERROR,
             subject=uri.address,
-            summary=f"could not tell whether {uri.domain} accepts {kind} reports: {name} TXT: {outcome.reason}",
+            summary=f"could not tell whether {uri.domain} accepts {kind} reports: {name} TXT: {authorization.reason}",
             details=details,
         )
-    records = [] if isinstance(outcome, DnsError) else outcome.texts()
-    if any(DMARC_START.match(text) for text in records):
+    # One query covers a wildcard authorization too: *._report._dmarc.DEST answers it.
+    records = [] if authorization is None or isinstance(authorization, DnsError) else authorization.texts()
+    if authorization is not None and not any(DMARC_START.match(text) for text in records):
+        why = "does not exist" if isinstance(authorization, NoSuchDomain) else "has no TXT v=DMARC1"
         return Check(
             id=check_id,
-            status=Status.PASS,
+            status=Status.WARN,
             subject=uri.address,
-            summary=f"{kind} reports go to {uri.address}, authorized by {name}",
-            details=details,
+            summary=(
+                f"{uri.domain} has not authorized {kind} reports for {policy_domain}: {name} {why}; "
+                "receivers will not send them"
+            ),
+            details={**details, "records": records},
+            fix=f'Ask {uri.domain} to publish TXT "v=DMARC1" at {name}, or send reports to an address at {policy_domain}.',
             refs=REFS_REPORTS,
         )
-    why = "does not exist" if isinstance(outcome, NoSuchDomain) else "has no TXT v=DMARC1"
+    if isinstance(route, DnsUnavailable):
+        return Check(
+            id=check_id,
+            status=Status.ERROR,
+            subject=uri.address,
+            summary=f"could not tell whether {uri.domain} receives mail: {route.name} {route.rdtype}: {route.reason}",
+            details=details,
+        )
+    if route is not None:
+        return Check(
+            id=check_id,
+            status=Status.WARN,
+            subject=uri.address,
+            summary=f"{kind} reports to {uri.address} cannot be delivered: {route}",
+            details={**details, "undeliverable": route},
+            fix=f"Send {kind} reports to an address whose domain has an MX host with an address.",
+            refs=("RFC 7489 §7.1", "RFC 5321 §5.1"),
+        )
+    authorized = f", authorized by {name}" if not same_org else ""
     return Check(
         id=check_id,
-        status=Status.WARN,
+        status=Status.PASS,
         subject=uri.address,
-        summary=(
-            f"{uri.domain} has not authorized {kind} reports for {policy_domain}: {name} {why}; "
-            "receivers will not send them"
-        ),
-        details={**details, "records": records},
-        fix=f'Ask {uri.domain} to publish TXT "v=DMARC1" at {name}, or send reports to an address at {policy_domain}.',
-        refs=REFS_REPORTS,
+        summary=f"{kind} reports go to {uri.address}{authorized}",
+        details=details,
+        refs=REFS_REPORTS if not same_org else (),
     )
+
+
+async def _no_lookup() -> None:
+    return None
+
+
+async def _undeliverable(resolver: Resolver, domain: str) -> str | DnsUnavailable | None:
+    """Why mail to ``domain`` has nowhere to go (RFC 5321 §5.1, RFC 7505), None when it has."""
+    from mailcheck.checks.mx import is_null_mx, mx_records
+
+    records = await settle(mx_records(resolver, domain))
+    if isinstance(records, DnsUnavailable):
+        return records
+    if isinstance(records, DnsError):
+        return f"{domain} does not exist"
+    if is_null_mx(records):
+        return f"{domain} publishes a null MX (RFC 7505): it accepts no mail"
+    hosts = list(dict.fromkeys(r.host for r in records)) or [domain]  # no MX: the domain itself
+    outcomes = await asyncio.gather(*(settle(resolver.addresses(host)) for host in hosts))
+    if any(isinstance(outcome, list) for outcome in outcomes):
+        return None
+    for outcome in outcomes:
+        if isinstance(outcome, DnsUnavailable):
+            return outcome
+    what = ["does not exist" if isinstance(outcome, NoSuchDomain) else "has no address" for outcome in outcomes]
+    if not records:
+        return f"{domain} has no MX and no address"
+    if len(hosts) == 1:
+        return f"the only MX host of {domain}, {hosts[0]}, {what[0]}"
+    return f"no MX host of {domain} has an address: {', '.join(f'{h} {w}' for h, w in zip(hosts, what))}"

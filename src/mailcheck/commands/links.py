@@ -28,13 +28,18 @@ class LinksRequest:
 
     @classmethod
     def from_cli(cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None) -> LinksRequest:
+        from mailcheck.links.extract import MAX_URL_CHARS, shown_url
         from mailcheck.links.report import is_web_url
 
         if not sources:
             raise BadInput("give at least one message file, HTML file or http(s) URL")
         for source in sources:
-            if not Path(source).is_file() and not is_web_url(source):
-                raise BadInput(f"{source!r} is neither a file nor an http(s) URL")
+            if _is_file(source):
+                continue
+            if not is_web_url(source):
+                raise BadInput(f"{shown_url(source)!r} is neither a file nor an http(s) URL")
+            if len(source) > MAX_URL_CHARS:
+                raise BadInput(f"{shown_url(source)}: a URL of over {MAX_URL_CHARS:,} characters is not one a reader can follow")
         if ca_file is not None and not Path(ca_file).is_file():
             raise BadInput(f"--ca-file {ca_file}: no such file")
         if ca_file is not None and not follow:
@@ -72,10 +77,11 @@ async def links_reports(resolver: Resolver, request: LinksRequest) -> list[Repor
 
 async def _report(source, resolver, request, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
     from mailcheck.blocklists.lookup import look_up_all
-    from mailcheck.links.extract import Link, links_in_file
+    from mailcheck.links.extract import Extraction, Link, links_in_file
     from mailcheck.links.follow import follow
     from mailcheck.links.report import (
         found_check,
+        limits_check,
         link_check,
         link_hosts,
         listing_checks,
@@ -83,10 +89,11 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     )
     from mailcheck.model import group
 
-    if Path(source).is_file():
-        links = await asyncio.to_thread(links_in_file, source)
+    if _is_file(source):
+        extraction = await asyncio.to_thread(links_in_file, source)
     else:
-        links = [Link(source, "command line")]
+        extraction = Extraction((Link(source, "command line"),))
+    links = list(extraction.links)
     trails: list = [None] * len(links)
     if client is not None:
         web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
@@ -105,6 +112,17 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     for lookup in lookups:
         by_value.setdefault(lookup.target.value, []).append(lookup)
     checks = [found_check(source, links, hosts)]
+    limits = limits_check(source, extraction)
+    if limits is not None:
+        checks.append(limits)
     checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
     checks += listing_checks(lookups) + [c for c in skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
+
+
+def _is_file(source: str) -> bool:
+    # Path.is_file raises, rather than answers False, for a name too long for the system.
+    try:
+        return Path(source).is_file()
+    except OSError:
+        return False

@@ -9,7 +9,7 @@ from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.blocklists.lookup import Lookup, listing_check
 from mailcheck.blocklists.targets import Target, answers_for, host_target, kind_words
 from mailcheck.errors import BadInput
-from mailcheck.links.extract import Link
+from mailcheck.links.extract import MAX_INPUT_BYTES, MAX_LINKS, MAX_URL_CHARS, Extraction, Link, shown_url
 from mailcheck.links.follow import Trail, hosts_of
 from mailcheck.links.shorteners import is_shortener
 from mailcheck.model import Check, Status
@@ -46,6 +46,40 @@ def found_check(source: str, links: Sequence[Link], hosts: Sequence[str]) -> Che
         f"{len(links)} link{'s' if len(links) != 1 else ''} to {len(hosts)} host{'s' if len(hosts) != 1 else ''} in {source}",
         {"links": [{"url": link.url, "where": link.where} for link in links], "hosts": list(hosts)},
     )
+
+
+def limits_check(source: str, extraction: Extraction) -> Check | None:
+    """links.limits: what the input limits left unchecked, or None when nothing was cut."""
+    if not extraction.cut:
+        return None
+    parts = []
+    if extraction.read_bytes < extraction.input_bytes:
+        parts.append(
+            f"read the first {_megabytes(extraction.read_bytes)} of {_megabytes(extraction.input_bytes)}; links in the rest were not checked"
+        )
+    if extraction.links_left_out:
+        more = extraction.links_left_out
+        parts.append(f"checked the first {MAX_LINKS:,} links; {more:,} more distinct link{'s' if more != 1 else ''} left out")
+    if extraction.too_long_count:
+        count = extraction.too_long_count
+        parts.append(f"{count:,} URL{'s' if count != 1 else ''} over {MAX_URL_CHARS:,} characters not looked up")
+    details = {
+        "input_bytes": extraction.input_bytes,
+        "read_bytes": extraction.read_bytes,
+        "max_input_bytes": MAX_INPUT_BYTES,
+        "links_checked": len(extraction.links),
+        "links_left_out": extraction.links_left_out,
+        "max_links": MAX_LINKS,
+        "too_long": [{"url": long.shown, "length": long.length, "where": long.where} for long in extraction.too_long],
+        "too_long_count": extraction.too_long_count,
+        "max_url_chars": MAX_URL_CHARS,
+    }
+    fix = "Check a smaller part of the input, or split it: mailcheck reads what a receiver's filter would bother with."
+    return Check("links.limits", Status.WARN, source, f"{source}: {'; '.join(parts)}", details, fix=fix)
+
+
+def _megabytes(count: int) -> str:
+    return f"{count / (1024 * 1024):,.1f} MB"
 
 
 def link_check(
@@ -106,7 +140,7 @@ def link_check(
             hops=[{"url": h.url, "method": h.method, "status": h.status, "location": h.location} for h in trail.hops],
             error=trail.error,
         )
-        lines = [f"{h.method} {h.url} → {h.status}" + (f" → {h.location}" if h.location else "") for h in trail.hops]
+        lines = [f"{h.method} {shown_url(h.url)} → {h.status}" + (f" → {shown_url(h.location)}" if h.location else "") for h in trail.hops]
     if lines:
         details["lines"] = lines
     fix = None
@@ -115,7 +149,7 @@ def link_check(
     elif shorteners:
         fix = SHORTENER_FIX
     summary = f"{_path(link, trail)}: {'; '.join(parts)}" if parts else _path(link, trail)
-    return Check("links.url", status, link.url, summary, details, fix=fix, refs=("RFC 5782 §2",) if listed else ())
+    return Check("links.url", status, shown_url(link.url), summary, details, fix=fix, refs=("RFC 5782 §2",) if listed else ())
 
 
 def _not_asked(host: str, target: Target, chosen: Sequence[BlockList]) -> str:
@@ -135,12 +169,13 @@ def listing_checks(lookups: Sequence[Lookup]) -> list[Check]:
 
 
 def _path(link: Link, trail: Trail | None) -> str:
+    url = shown_url(link.url)
     if trail is None or not trail.hops:
-        return link.url
+        return url
     if not trail.redirects:
-        return f"{link.url} (no redirect)"
+        return f"{url} (no redirect)"
     noun = "redirect" if trail.redirects == 1 else "redirects"
-    return f"{link.url} → {trail.final_url} ({trail.redirects} {noun})"
+    return f"{url} → {shown_url(trail.final_url)} ({trail.redirects} {noun})"
 
 
 def _status(listed, failed, trail, shorteners, invalid) -> Status:  # type: ignore[no-untyped-def]

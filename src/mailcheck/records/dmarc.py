@@ -24,8 +24,8 @@ class Policy:
     p: str
     sp: str
     sp_explicit: bool
-    pct: int | None  # None when pct= is not a number from 0 to 100
-    pct_text: str
+    pct: int  # as receivers apply it: 100 when pct= is absent or invalid
+    pct_text: str  # as written
     adkim: str
     aspf: str
     notes: tuple[str, ...]  # tags a receiver discards (unknown names, invalid values)
@@ -116,7 +116,13 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
         if name in raw and not tags[name]["explicit"]:
             notes.append(f"{name}={raw[name]} is invalid; receivers use the default {name}={tags[name]['value']}")
     pct_text = raw.get("pct", "100")
-    pct = int(pct_text) if pct_text.isdigit() and int(pct_text) <= 100 else None
+    # RFC 7489 §6.3: pct= is a whole number from 0 to 100, and a receiver discards an
+    # invalid tag for its default. checkdmarc no longer reads pct= (RFC 9989 dropped it),
+    # so the range is checked here; RFC 7489 receivers still apply it.
+    pct_valid = pct_text.isdigit() and int(pct_text) <= 100
+    if not pct_valid:
+        notes.append(f"pct={pct_text} is invalid, not a whole number from 0 to 100; receivers use the default pct=100")
+    pct = int(pct_text) if pct_valid else 100
     return (
         Policy(
             p=tags["p"]["value"],
