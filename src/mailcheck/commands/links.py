@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.commands.blocklist import ListChoice
@@ -14,9 +15,13 @@ from mailcheck.errors import BadInput
 from mailcheck.model import Report
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
 
+if TYPE_CHECKING:
+    from mailcheck.links.extract import Link
+
 # Links followed at once: a message may carry hundreds, and each holds a connection.
 MAX_FOLLOWING = 8
 OBSTACLES = (("links", "Links", ("links",)), ("reputation", "Reputation", ("blocklist",)))
+STDIN = "-"
 
 
 @dataclass(frozen=True)
@@ -25,21 +30,28 @@ class LinksRequest:
     lists: tuple[BlockList, ...]
     follow: bool = False
     ca_file: str | None = None
+    stdin: bytes | None = None  # what "-" stands for: a message or an HTML page
 
     @classmethod
-    def from_cli(cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None) -> LinksRequest:
+    def from_cli(
+        cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None, stdin: bytes | None = None
+    ) -> LinksRequest:
         from mailcheck.links.report import is_web_url
 
         if not sources:
             raise BadInput("give at least one message file, HTML file or http(s) URL")
+        if sources.count(STDIN) > 1:
+            raise BadInput("'-' (stdin) can be given once")
         for source in sources:
+            if source == STDIN:
+                continue
             if not Path(source).is_file() and not is_web_url(source):
                 raise BadInput(f"{source!r} is neither a file nor an http(s) URL")
         if ca_file is not None and not Path(ca_file).is_file():
             raise BadInput(f"--ca-file {ca_file}: no such file")
         if ca_file is not None and not follow:
             raise BadInput("--ca-file is used with --follow (it trusts a CA for the HTTPS requests)")
-        return cls(tuple(sources), choice.lists(), follow, ca_file)
+        return cls(tuple(sources), choice.lists(), follow, ca_file, stdin)
 
 
 def run_links(request: LinksRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
@@ -83,7 +95,9 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     )
     from mailcheck.model import group
 
-    if Path(source).is_file():
+    if source == STDIN:
+        links = _links_in_stdin(request.stdin or b"")
+    elif Path(source).is_file():
         links = await asyncio.to_thread(links_in_file, source)
     else:
         links = [Link(source, "command line")]
@@ -108,3 +122,12 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
     checks += listing_checks(lookups) + [c for c in skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
+
+
+def _links_in_stdin(data: bytes) -> list[Link]:
+    """A page when it opens like one (<!doctype, <html, any tag), else a message."""
+    from mailcheck.links.extract import links_in_html, links_in_message, unique
+
+    if data.lstrip()[:1] == b"<":
+        return unique(links_in_html(data.decode("utf-8", "replace"), "HTML"))
+    return links_in_message(data)
