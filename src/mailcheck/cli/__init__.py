@@ -6,6 +6,7 @@ function, so ``mailcheck --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import sys
 from typing import Annotated
 
@@ -56,11 +57,32 @@ def _register_commands() -> None:
 _register_commands()
 
 
+# What a write to stdout can fail with, other than a closed pipe.
+_WRITE_ERRORS = frozenset({errno.ENOSPC, errno.EIO, errno.EFBIG, errno.EDQUOT, errno.EPIPE})
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: every failure becomes a one-line message and a documented exit code."""
+    from mailcheck.cli.interrupt import exit_interrupted, handling_interrupts
+
+    with handling_interrupts() as interrupts:
+        try:
+            code = _run(argv)
+        except BaseException:
+            # After Ctrl-C whatever surfaces (asyncio.run's CancelledError, a library
+            # thread's complaint) is the interruption itself, not something to report.
+            if not interrupts.interrupted:
+                raise
+        if interrupts.interrupted:
+            exit_interrupted()
+    sys.exit(int(code or 0))
+
+
+def _run(argv: list[str] | None) -> int:
     command = typer.main.get_command(app)
     try:
         code = command.main(args=argv, prog_name="mailcheck", standalone_mode=False)
+        sys.stdout.flush()  # a write error shows here, not as noise when Python exits
     except typer.Exit as exc:
         code = exc.exit_code
     except typer.TyperException as exc:  # typer's usage errors: unknown option, bad value
@@ -74,11 +96,29 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         code = ExitCode.INTERRUPTED
     except BrokenPipeError:
-        sys.stderr.close()  # the reader went away (| head): nothing more to say
+        from mailcheck.cli.output import silence_stdout
+
+        # The reader went away (explain --list | head) before any report was judged.
+        silence_stdout()
         code = ExitCode.OK
-    sys.exit(int(code or 0))
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        if exc.errno in _WRITE_ERRORS:  # writing stdout failed: > /dev/full, a full disk
+            from mailcheck.cli.output import silence_stdout
+
+            silence_stdout()
+            _error(f"cannot write the output: {reason}")
+        else:
+            _error(f"{exc.filename}: {reason}" if exc.filename else reason)
+        code = ExitCode.USAGE
+    return int(code or 0)
 
 
 def _error(message: str) -> None:
-    first_line = " ".join(message.split())
-    print(f"mailcheck: error: {first_line}", file=sys.stderr)
+    from mailcheck.render.safe import printable
+
+    first_line = printable(" ".join(message.split()))
+    try:
+        print(f"mailcheck: error: {first_line}", file=sys.stderr)
+    except OSError:  # stderr is gone too: the exit code has to say it
+        pass

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from mailcheck.cli.console import make_console
 from mailcheck.cli.options import OutputFormat, OutputOptions
-from mailcheck.cli.output import ReportSink
+from mailcheck.cli.output import ReportSink, output_path
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.model import ExitCode, Report
 
@@ -35,7 +36,7 @@ def run_streaming(
     from mailcheck.cli.progress import progress_bar
 
     with ReportSink(output, artifacts=artifacts) as sink:
-        with progress_bar(total, enabled=summary and not output.quiet) as advance:
+        with progress_bar(total, enabled=summary and not output.quiet, color=output.color) as advance:
 
             def on_report(report: Report) -> None:
                 sink.add(report)
@@ -43,16 +44,19 @@ def run_streaming(
 
             reports, log = run(on_report)
         code = sink.finish(reports, log)
-    if summary and not output.quiet:
-        _summary(reports, output)
+        if summary and not output.quiet:
+            _summary(sink, reports, output)
     return code
 
 
-def _summary(reports: Sequence[Report], output: OutputOptions) -> None:
-    from rich.console import Console
-
+def _summary(sink: ReportSink, reports: Sequence[Report], output: OutputOptions) -> None:
     from mailcheck.render.summary import render_summary
 
-    text_on_stdout = output.format is OutputFormat.text or output.output_file is not None
-    stream = sys.stdout if text_on_stdout else sys.stderr
-    render_summary(Console(file=stream, no_color=not output.color, highlight=False, soft_wrap=True), reports)
+    if output.format is OutputFormat.text or output_path(output) is not None:
+        sink.terminal(lambda console: render_summary(console, reports))
+        return
+    try:
+        render_summary(make_console(sys.stderr, color=output.color), reports)
+        sys.stderr.flush()
+    except OSError:  # stderr is gone (2>&1 | head): the summary was only for a person
+        pass

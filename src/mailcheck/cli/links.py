@@ -22,7 +22,11 @@ from mailcheck.cli.options import GlobalArguments, with_global_options
 def links(
     sources: Annotated[
         list[str],
-        typer.Argument(metavar="FILE.eml|FILE.html|URL...", help="Messages, HTML files or http(s) URLs.", show_default=False),
+        typer.Argument(
+            metavar="FILE.eml|FILE.html|URL|-...",
+            help="Messages, HTML files or http(s) URLs; '-' reads a message or HTML page from stdin.",
+            show_default=False,
+        ),
     ],
     follow: Annotated[
         bool, typer.Option("--follow", help="Follow each link's redirects (at most 10 hops) and check every host met.")
@@ -43,6 +47,21 @@ def links(
     from mailcheck.commands.links import LinksRequest, run_links
 
     network, output = options.settings()
-    request = LinksRequest.from_cli(sources, list_choice(only, skip, custom, dqs_key), follow, ca_file)
+    stdin = _read_stdin() if "-" in sources else None
+    request = LinksRequest.from_cli(sources, list_choice(only, skip, custom, dqs_key), follow, ca_file, stdin)
     reports, log = run_links(request, network)
     return emit(reports, output, log)
+
+
+def _read_stdin() -> bytes:
+    """The message or page piped in, as bytes: a message's parts carry their own charsets."""
+    import sys
+
+    from mailcheck.errors import BadInput
+
+    if sys.stdin is None or sys.stdin.isatty():
+        raise BadInput("'-' reads a message or HTML page from stdin, but stdin is a terminal: pipe one in")
+    try:
+        return sys.stdin.buffer.read()
+    except (OSError, AttributeError) as exc:
+        raise BadInput(f"cannot read stdin: {getattr(exc, 'strerror', None) or exc}") from None

@@ -75,7 +75,7 @@ OutputFile = Annotated[
         "--output",
         "-o",
         metavar="FILE",
-        help="Write the --format report to FILE; the text report still goes to the terminal.",
+        help="Write the --format report to FILE, replacing it only once the report is complete (- for stdout); the text report still goes to the terminal.",
         rich_help_panel=GLOBAL,
         show_default=False,
     ),

@@ -1,17 +1,38 @@
 """Print reports in the chosen format and turn them into the exit code.
 
 ``--format`` picks the document; ``--output FILE`` sends that document to FILE and
-keeps the text report on the terminal. JSON Lines can stream: a bulk run hands each
-report over as it completes (``ReportSink.add``), and every line is flushed at once,
-so an interrupted run leaves whole lines behind.
+keeps the text report on the terminal (``--output -`` is stdout, as without it).
+stdout carries the report and nothing else; progress and the bulk summary of a
+machine-readable run go to stderr.
+
+JSON Lines can stream: a bulk run hands each report over as it completes
+(``ReportSink.add``), and every line is flushed at once, so an interrupted run
+leaves whole lines behind on stdout.
+
+``--output FILE`` is written to a temporary file beside FILE and renamed over it
+when the report is complete, JSON Lines included: an interrupted or failed run
+leaves the old FILE as it was, never a half-written one. (Whoever wants the lines
+of an interrupted bulk run redirects stdout instead.) A FILE that is not a regular
+file (/dev/stdout, a FIFO, a device) is written in place.
+
+Write errors end the run with one line (exit 2). A closed pipe on stdout (``| head
+-1``) is not an error: the reader has what it wanted, the rest is dropped, and the
+exit code is the report's own.
 """
 
 from __future__ import annotations
 
+import os
+import stat
 import sys
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import IO, Any, Self
 
+from rich.console import Console
+
+from mailcheck.cli.console import make_console
 from mailcheck.cli.options import FailOn, OutputFormat, OutputOptions
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
@@ -67,27 +88,56 @@ def render_document(
     raise ValueError(f"no document renderer for {output_format.value}")  # pragma: no cover
 
 
+class OutputError(BadInput):
+    """The report could not be written (disk full, /dev/full, a closed FIFO): exit 2."""
+
+
+STDOUT = "-"
+
+
+def output_path(output: OutputOptions) -> str | None:
+    """The --output file, or None when the document goes to stdout (no --output, or -)."""
+    return None if output.output_file in (None, STDOUT) else output.output_file
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null once it cannot be written, so the interpreter's last
+    flush at exit does not print "Exception ignored ... BrokenPipeError"."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout has no descriptor (a test's StringIO)
+        pass
+
+
+def write_error(where: str, exc: OSError) -> OutputError:
+    reason = exc.strerror or exc.__class__.__name__
+    return OutputError(f"cannot write the report to {where}: {reason}")
+
+
 class ReportSink:
-    """Where a run's reports go: the terminal, the --output file, or both.
+    """Where a run's reports go: stdout, the --output file, or both.
 
     Open it before the run so a bad --output path fails before any work; close it
-    (``with``) whatever happens, so the file keeps what was written.
+    (``with``) whatever happens: the file takes the target's name only when the run
+    finished, else the temporary file is removed.
     """
 
     def __init__(self, output: OutputOptions, *, artifacts: Mapping[str, Any] | None = None) -> None:
         self.output = output
         self.artifacts = artifacts
-        self._file: IO[str] | None = None
+        self._path = output_path(output)
+        self._file: AtomicFile | None = AtomicFile(self._path) if self._path is not None else None
+        self._stdout_closed = False  # the reader of stdout went away (| head)
         self._streamed = 0
-        if output.output_file is not None:
-            self._file = _open(output.output_file)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc_info: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc_info: object) -> None:
         if self._file is not None:
-            self._file.close()
+            self._file.close(commit=exc_type is None)
 
     @property
     def streams(self) -> bool:
@@ -100,40 +150,117 @@ class ReportSink:
             return
         from mailcheck.render.jsonl import render_line
 
-        stream = self._file if self._file is not None else sys.stdout
-        stream.write(render_line(report) + "\n")
-        stream.flush()
+        self._document(render_line(report) + "\n")
         self._streamed += 1
 
     def finish(self, reports: Sequence[Report], query_log: Sequence[QueryRecord] = ()) -> ExitCode:
         """Write what was not streamed; return the exit code."""
         fmt = self.output.format
         if fmt is OutputFormat.text:
-            self._text(reports, query_log, sys.stdout)
+            self.terminal(lambda console: self._text(console, reports, query_log))
             if self._file is not None:
-                self._text(reports, query_log, self._file, color=False)
+                self._file.write_with(lambda stream: self._text(make_console(stream, color=False), reports, query_log))
         else:
             if not (self.streams and self._streamed):
-                document = render_document(reports, fmt, fail_on=self.output.fail_on, artifacts=self.artifacts)
-                stream = self._file if self._file is not None else sys.stdout
-                stream.write(document)
-                stream.flush()
+                self._document(render_document(reports, fmt, fail_on=self.output.fail_on, artifacts=self.artifacts))
             if self._file is not None:
-                self._text(reports, query_log, sys.stdout)
+                self.terminal(lambda console: self._text(console, reports, query_log))
         return exit_code_for(reports, self.output.fail_on)
 
-    def _text(self, reports: Sequence[Report], query_log: Sequence[QueryRecord], stream: IO[str], color: bool | None = None) -> None:
-        from rich.console import Console
+    def terminal(self, draw: Callable[[Console], object]) -> None:
+        """``draw(console)`` on stdout; a closed pipe ends what stdout gets, quietly."""
+        if self._stdout_closed:
+            return
+        with self._stdout():
+            draw(make_console(sys.stdout, color=self.output.color))
 
+    def _document(self, text: str) -> None:
+        if self._file is not None:
+            self._file.write_with(lambda stream: stream.write(text))
+        elif not self._stdout_closed:
+            with self._stdout():
+                sys.stdout.write(text)
+
+    @contextmanager
+    def _stdout(self) -> Iterator[None]:
+        try:
+            yield
+            sys.stdout.flush()
+        except BrokenPipeError:
+            self._stdout_closed = True
+            silence_stdout()
+        except OSError as exc:
+            silence_stdout()
+            raise write_error("stdout", exc) from None
+
+    def _text(self, console: Console, reports: Sequence[Report], query_log: Sequence[QueryRecord]) -> None:
         from mailcheck.render.text import render_text
 
-        use_color = self.output.color if color is None else color
-        console = Console(file=stream, no_color=not use_color, highlight=False, soft_wrap=True)
         render_text(console, reports, quiet=self.output.quiet, verbose=self.output.verbose, query_log=query_log)
 
 
-def _open(path: str) -> IO[str]:
+class AtomicFile:
+    """--output FILE: written beside FILE, renamed over it by ``close(commit=True)``.
+
+    A target that exists and is not a regular file (/dev/stdout, a FIFO, /dev/full)
+    cannot be replaced by a rename and is written in place.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._temporary: str | None = None
+        if os.path.isdir(path):
+            raise BadInput(f"--output {path}: is a directory")
+        if os.path.exists(path) and not os.access(path, os.W_OK):
+            raise BadInput(f"--output {path}: Permission denied")
+        try:
+            if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
+                self._stream: IO[str] = open(path, "w", encoding="utf-8")
+                return
+            directory = os.path.dirname(os.path.abspath(path))
+            handle, self._temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+            self._stream = os.fdopen(handle, "w", encoding="utf-8")
+        except OSError as exc:
+            if isinstance(exc, (FileNotFoundError, NotADirectoryError)) and not os.path.isdir(
+                os.path.dirname(os.path.abspath(path))
+            ):
+                raise BadInput(f"--output {path}: No such file or directory") from None
+            raise BadInput(f"--output {path}: {exc.strerror or exc}") from None
+
+    def write_with(self, write: Callable[[IO[str]], object]) -> None:
+        """``write(stream)``, flushed at once so a streamed line is whole on disk."""
+        try:
+            write(self._stream)
+            self._stream.flush()
+        except OSError as exc:
+            raise write_error(self.path, exc) from None
+
+    def close(self, *, commit: bool) -> None:
+        try:
+            self._stream.close()
+            if self._temporary is None:
+                return
+            if commit:
+                os.chmod(self._temporary, _mode_for(self.path))
+                os.replace(self._temporary, self.path)
+                self._temporary = None
+        except OSError as exc:
+            if commit:
+                raise write_error(self.path, exc) from None
+        finally:
+            if self._temporary is not None:
+                try:
+                    os.unlink(self._temporary)
+                except OSError:
+                    pass
+
+
+def _mode_for(path: str) -> int:
+    """The old file's permissions, or what open() would have given a new one
+    (mkstemp makes its file private to the user)."""
     try:
-        return open(path, "w", encoding="utf-8")
-    except OSError as exc:
-        raise BadInput(f"--output {path}: {exc.strerror or exc}") from None
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -1,5 +1,10 @@
 """The bulk run's progress bar: on stderr, and only when stderr is a terminal, so
-piped and CI output stay clean."""
+piped and CI output stay clean.
+
+rich's Progress would by default capture stdout and stderr while it is shown, and
+repaint what the program prints above the bar; a report redirected to a file would
+then land on the screen. The bar only draws on stderr and leaves both streams alone.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,11 @@ from mailcheck.model import Report
 
 
 @contextmanager
-def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[Report], None]]:
+def progress_bar(total: int, *, enabled: bool = True, color: bool = True) -> Iterator[Callable[[Report], None]]:
     """Yield a function to call once per completed report."""
     if not (enabled and sys.stderr.isatty()):
         yield lambda report: None
         return
-    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -25,6 +29,8 @@ def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[Repo
         TimeRemainingColumn,
     )
 
+    from mailcheck.cli.console import make_console
+
     columns = (
         TextColumn("checking"),
         BarColumn(),
@@ -32,7 +38,8 @@ def progress_bar(total: int, *, enabled: bool = True) -> Iterator[Callable[[Repo
         TextColumn("{task.fields[failed]} failed"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    console = make_console(sys.stderr, color=color)
+    with Progress(*columns, console=console, transient=True, redirect_stdout=False, redirect_stderr=False) as progress:
         task = progress.add_task("domains", total=total, failed=0)
         failed = 0
 

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.commands.blocklist import ListChoice
@@ -14,9 +15,13 @@ from mailcheck.errors import BadInput
 from mailcheck.model import Report
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
 
+if TYPE_CHECKING:
+    from mailcheck.links.extract import Extraction, Link
+
 # Links followed at once: a message may carry hundreds, and each holds a connection.
 MAX_FOLLOWING = 8
 OBSTACLES = (("links", "Links", ("links",)), ("reputation", "Reputation", ("blocklist",)))
+STDIN = "-"
 
 
 @dataclass(frozen=True)
@@ -25,16 +30,21 @@ class LinksRequest:
     lists: tuple[BlockList, ...]
     follow: bool = False
     ca_file: str | None = None
+    stdin: bytes | None = None  # what "-" stands for: a message or an HTML page
 
     @classmethod
-    def from_cli(cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None) -> LinksRequest:
+    def from_cli(
+        cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None, stdin: bytes | None = None
+    ) -> LinksRequest:
         from mailcheck.links.extract import MAX_URL_CHARS, shown_url
         from mailcheck.links.report import is_web_url
 
         if not sources:
             raise BadInput("give at least one message file, HTML file or http(s) URL")
+        if sources.count(STDIN) > 1:
+            raise BadInput("'-' (stdin) can be given once")
         for source in sources:
-            if _is_file(source):
+            if source == STDIN or _is_file(source):
                 continue
             if not is_web_url(source):
                 raise BadInput(f"{shown_url(source)!r} is neither a file nor an http(s) URL")
@@ -44,7 +54,7 @@ class LinksRequest:
             raise BadInput(f"--ca-file {ca_file}: no such file")
         if ca_file is not None and not follow:
             raise BadInput("--ca-file is used with --follow (it trusts a CA for the HTTPS requests)")
-        return cls(tuple(sources), choice.lists(), follow, ca_file)
+        return cls(tuple(sources), choice.lists(), follow, ca_file, stdin)
 
 
 def run_links(request: LinksRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
@@ -89,7 +99,9 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     )
     from mailcheck.model import group
 
-    if _is_file(source):
+    if source == STDIN:
+        extraction = _links_in_stdin(request.stdin or b"")
+    elif _is_file(source):
         extraction = await asyncio.to_thread(links_in_file, source)
     else:
         extraction = Extraction((Link(source, "command line"),))
@@ -126,3 +138,10 @@ def _is_file(source: str) -> bool:
         return Path(source).is_file()
     except OSError:
         return False
+
+
+def _links_in_stdin(data: bytes) -> Extraction:
+    """A page when it opens like one (<!doctype, <html, any tag), else a message."""
+    from mailcheck.links.extract import MAX_INPUT_BYTES, links_in_data
+
+    return links_in_data(data[:MAX_INPUT_BYTES], len(data), "stdin", html=data.lstrip()[:1] == b"<")

@@ -90,11 +90,16 @@ def links_in_file(path: str) -> Extraction:
             size = max(Path(path).stat().st_size, len(data))
     except OSError as exc:
         raise BadInput(f"{path}: {exc.strerror or exc}") from None
+    return links_in_data(data, size, path, html=path.lower().endswith((".html", ".htm")))
+
+
+def links_in_data(data: bytes, size: int, source: str, *, html: bool) -> Extraction:
+    """Links of a page or a message already read (``size``: the whole input's length)."""
     collector = _Collector()
-    if path.lower().endswith((".html", ".htm")):
+    if html:
         links_in_html(data.decode("utf-8", "replace"), "HTML", collector.add)
     else:
-        _message_links(_parse_message(path, data), collector.add)
+        _message_links(_parse_message(source, data), collector.add)
     return collector.extraction(size, len(data))
 
 

@@ -6,6 +6,10 @@ and one ``<testcase>`` per check, named by check id and subject. ``fail`` become
 becomes ``<skipped>``. JUnit has no "warning": a ``warn`` check is a passed test case
 whose ``<system-out>`` says WARN, unless the run fails on warnings (``--fail-on
 warn``), when it becomes a ``<failure>`` so the test tab agrees with the exit code.
+
+Every name and text passes through ``printable``: XML 1.0 has no way to write most
+control characters (not even as ``&#27;``), so a record holding ESC would otherwise
+make a document no CI tool can parse.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from collections.abc import Sequence
 
 from mailcheck import __version__
 from mailcheck.model import Check, Report, Status
+from mailcheck.render.safe import printable
 
 
 def render_junit(reports: Sequence[Report], *, warn_fails: bool = False) -> str:
@@ -37,13 +42,13 @@ def render_junit(reports: Sequence[Report], *, warn_fails: bool = False) -> str:
 
 
 def _suite(report: Report, warn_fails: bool) -> ET.Element:
-    suite = ET.Element("testsuite", name=f"{report.command} {report.target}")
+    suite = ET.Element("testsuite", name=printable(f"{report.command} {report.target}"))
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     properties = ET.SubElement(suite, "properties")
     ET.SubElement(properties, "property", name="mailcheck.version", value=__version__)
     ET.SubElement(properties, "property", name="status", value=report.status.value)
     if report.display_target and report.display_target != report.target:
-        ET.SubElement(properties, "property", name="target_unicode", value=report.display_target)
+        ET.SubElement(properties, "property", name="target_unicode", value=printable(report.display_target))
     for obstacle in report.obstacles:
         for check in obstacle.checks:
             counts["tests"] += 1
@@ -51,7 +56,7 @@ def _suite(report: Report, warn_fails: bool) -> ET.Element:
                 suite,
                 "testcase",
                 name=_case_name(check, report.target),
-                classname=f"{report.target}.{obstacle.id}",
+                classname=printable(f"{report.target}.{obstacle.id}"),
             )
             outcome = _outcome(check.status, warn_fails)
             if outcome == "failure":
@@ -62,7 +67,7 @@ def _suite(report: Report, warn_fails: bool) -> ET.Element:
                 _problem(case, "error", check)
             elif outcome == "skipped":
                 counts["skipped"] += 1
-                ET.SubElement(case, "skipped", message=check.summary)
+                ET.SubElement(case, "skipped", message=printable(check.summary))
             ET.SubElement(case, "system-out").text = _body(check)
     for key, value in counts.items():
         suite.set(key, str(value))
@@ -70,7 +75,7 @@ def _suite(report: Report, warn_fails: bool) -> ET.Element:
 
 
 def _case_name(check: Check, target: str) -> str:
-    return f"{check.id} [{check.subject}]" if check.subject else f"{check.id} [{target}]"
+    return printable(f"{check.id} [{check.subject or target}]")
 
 
 def _outcome(status: Status, warn_fails: bool) -> str | None:
@@ -84,7 +89,7 @@ def _outcome(status: Status, warn_fails: bool) -> str | None:
 
 
 def _problem(case: ET.Element, tag: str, check: Check) -> None:
-    element = ET.SubElement(case, tag, message=check.summary, type=check.status.value)
+    element = ET.SubElement(case, tag, message=printable(check.summary), type=check.status.value)
     element.text = f"{_body(check)}\nmore: mailcheck explain {check.id}"
 
 
@@ -98,4 +103,4 @@ def _body(check: Check) -> str:
         lines.append(f"fix: {check.fix}")
     if check.refs:
         lines.append(f"refs: {', '.join(check.refs)}")
-    return "\n".join(lines)
+    return printable("\n".join(lines), keep_lines=True)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from mailcheck import __version__
 from mailcheck.model import Check, Report, Status
+from mailcheck.render.safe import printable
 
 ICONS = {
     Status.PASS: "✅",
@@ -80,7 +81,9 @@ def _badge(status: Status) -> str:
 
 
 def _text(text: str) -> str:
-    """Escape what Markdown would read as markup in free text."""
+    """Escape what Markdown would read as markup in free text, and show control
+    characters as escapes (a PR comment is read in terminals and editors too)."""
+    text = printable(text)
     for char in "\\`*_[]<>|":
         text = text.replace(char, "\\" + char)
     return text

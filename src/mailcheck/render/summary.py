@@ -8,9 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from mailcheck.model import Report, Status
+from mailcheck.render.safe import printable
 
 TOP = 10
 
@@ -52,6 +54,6 @@ def render_summary(console: Console, reports: Sequence[Report]) -> None:
         for name in ("check", "fail", "error", "warn"):
             problems.add_column(name, justify="left" if name == "check" else "right")
         for check_id, fails, errors, warns in summary.problems:
-            problems.add_row(check_id, str(fails), str(errors), str(warns))
+            problems.add_row(escape(printable(check_id)), str(fails), str(errors), str(warns))
         console.print()
         console.print(problems)

@@ -6,10 +6,11 @@ import json
 from collections.abc import Sequence
 
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.model import Check, Report, Status
+from mailcheck.render.safe import printable
 
 SYMBOLS = {
     Status.PASS: ("✓", "green"),
@@ -19,6 +20,11 @@ SYMBOLS = {
     Status.ERROR: ("?", "magenta"),
     Status.FAIL: ("✗", "bold red"),
 }
+
+
+def escape(text: str, *, keep_lines: bool = False) -> str:
+    """Text for the console: control characters shown as escapes, then rich markup escaped."""
+    return escape_markup(printable(text, keep_lines=keep_lines))
 
 
 def _badge(status: Status) -> str:
@@ -94,7 +100,7 @@ def _render_check(console: Console, check: Check, target: str, *, verbose: bool)
     for line in check.details.get("lines", ()) if isinstance(check.details.get("lines"), (list, tuple)) else ():
         console.print(f"        {escape(str(line))}", soft_wrap=True, highlight=False)
     if check.fix and check.status.severity > 0:
-        console.print(f"        [cyan]fix:[/cyan] {escape(check.fix)}", soft_wrap=True, highlight=False)
+        console.print(f"        [cyan]fix:[/cyan] {escape(check.fix, keep_lines=True)}", soft_wrap=True, highlight=False)
     if verbose:
         # "lines" are printed above; a transcript is among them when there is one.
         details = {k: v for k, v in check.details.items() if k not in ("lines", "transcript")}
