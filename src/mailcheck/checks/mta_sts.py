@@ -171,6 +171,20 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
                 f"Serve mta-sts.{domain} with a certificate from a public CA that names mta-sts.{domain}.",
                 (RFC_FETCH, "RFC 8461 §3.3 (HTTPS certificate)"),
             )
+        if fetched.no_answer:
+            # The domain's own policy host timing out is "could not tell", as every
+            # timeout of the domain's servers is (SMTP greeting, EHLO): not a bad policy.
+            return [
+                Check(
+                    "mta-sts.policy",
+                    Status.ERROR,
+                    domain,
+                    f"could not fetch the MTA-STS policy {where}: {fetched.error}; could not tell whether it is valid",
+                    details=details,
+                    fix=f"Make mta-sts.{domain} answer HTTPS promptly: senders that cannot fetch the policy fall back to their cached copy, or to none.",
+                    refs=(RFC_FETCH,),
+                )
+            ], None
         return fail(
             f"could not fetch the MTA-STS policy {where}: {fetched.error}",
             f"Serve the policy at {url} over HTTPS.",

@@ -212,10 +212,7 @@ async def _run(request, network, zones):  # type: ignore[no-untyped-def]
 
         helo_check, *per_domain = await asyncio.gather(
             check_helo(request.options.helo, resolver),
-            *(
-                _probe(domain, targets, resolver, library, request, host_locks, rng)
-                for domain, targets in by_domain.items()
-            ),
+            *(_probe(domain, targets, resolver, library, request, host_locks, rng) for domain, targets in by_domain.items()),
         )
     stats = resolver.stats()
     by_address: dict[Target, Report] = {}

@@ -74,7 +74,9 @@ class SmtpProtocolError(SmtpError):
 
 
 class TlsFailed(SmtpError):
-    pass
+    def __init__(self, stage: str, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(stage, message)
+        self.timed_out = timed_out  # the server let the handshake time out: no verdict on its TLS
 
 
 class ReplyError(SmtpError):
@@ -234,7 +236,11 @@ class SmtpSession:
             await self._writer.start_tls(context, server_hostname=sni, ssl_handshake_timeout=self.timeout)
         except ssl.SSLCertVerificationError:
             raise
-        except (ssl.SSLError, ConnectionError, OSError, TimeoutError) as exc:
+        except TimeoutError:
+            self._note(f"no TLS handshake within {self.timeout:g} s")
+            self._drop()
+            raise TlsFailed("STARTTLS", f"TLS handshake failed: no answer within {self.timeout:g} s", timed_out=True) from None
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
             self._note(f"TLS handshake failed: {exc}")
             self._drop()
             raise TlsFailed("STARTTLS", f"TLS handshake failed: {str(exc) or type(exc).__name__}") from None

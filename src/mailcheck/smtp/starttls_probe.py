@@ -11,15 +11,23 @@ import asyncio
 import socket
 import ssl
 from dataclasses import dataclass
+from typing import Literal
 
 from mailcheck.smtp.session import (
     ConnectFailed,
     ReplyError,
+    SmtpClosed,
     SmtpError,
+    SmtpProtocolError,
     SmtpSession,
+    SmtpTimeout,
     TlsFailed,
 )
 from mailcheck.smtp.tls import TlsInfo
+
+# How a server that accepted the TCP connection let the session down: never greeted
+# ("silent"), stopped answering later ("timeout"), hung up, or spoke something not SMTP.
+SessionFailure = Literal["silent", "timeout", "hung-up", "not-smtp"]
 
 # Where outbound port 25 is blocked, connections hang until this runs out, on every run:
 # keep it short. A live MX accepts TCP in well under a second; the banner, which some
@@ -45,12 +53,19 @@ class MxProbe:
     connect_failure: str | None = None
     # When TLS 1.2+ failed: the older version the server does speak ("TLSv1.1"), if any.
     legacy_version: str | None = None
+    # The connection was accepted and then the server failed the session (see SessionFailure).
+    session_failure: SessionFailure | None = None
 
     @property
     def blocked(self) -> bool:
         """Nothing answered at the TCP level (not a protocol error): from one address
         that is a host down, from all of them most likely our own network."""
         return self.connect_failure is not None
+
+    @property
+    def greeted(self) -> bool:
+        """An SMTP session was had: the server accepted and greeted with 220."""
+        return self.reachable and self.banner_code == 220
 
     @property
     def label(self) -> str:
@@ -84,7 +99,7 @@ async def probe_starttls(host: str, address: str, port: int, *, timeout: float, 
         except ConnectFailed as exc:
             return MxProbe(**base, reachable=False, error=exc.message, connect_failure=exc.reason)
         except SmtpError as exc:
-            return MxProbe(**base, reachable=False, error=exc.message)
+            return MxProbe(**base, reachable=False, error=exc.message, session_failure=session_failure(exc))
         text = " ".join(banner.lines).strip()
         seen = {**base, "reachable": True, "banner": text, "banner_code": banner.code}
         if banner.code != 220:
@@ -92,22 +107,36 @@ async def probe_starttls(host: str, address: str, port: int, *, timeout: float, 
         try:
             extensions = await session.ehlo(helo_name(session.local_address))
         except SmtpError as exc:
-            return MxProbe(**seen, error=exc.message)
+            return MxProbe(**seen, error=exc.message, session_failure=session_failure(exc))
         if "STARTTLS" not in extensions:
             return MxProbe(**seen)
         try:
             tls = await session.starttls(ca_file=ca_file)
         except TlsFailed as exc:
             await session.quit()
+            if exc.timed_out:
+                return MxProbe(**seen, starttls_offered=True, tls_error=exc.message, session_failure="timeout")
             legacy = await legacy_tls_version(address, port, host, timeout)
             return MxProbe(**seen, starttls_offered=True, tls_error=_reason(exc.message), legacy_version=legacy)
         except ReplyError as exc:
             return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
         except SmtpError as exc:
-            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
+            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message, session_failure=session_failure(exc))
         return MxProbe(**seen, starttls_offered=True, tls=tls)
     finally:
         await session.quit()
+
+
+def session_failure(exc: SmtpError) -> SessionFailure | None:
+    """What an error after the TCP connection says about the server; None for a reply
+    that turned us away, which is an answer, not a failure."""
+    if isinstance(exc, SmtpTimeout):
+        return "silent" if exc.stage == "banner" else "timeout"
+    if isinstance(exc, SmtpClosed):
+        return "hung-up"
+    if isinstance(exc, SmtpProtocolError):
+        return "not-smtp"
+    return None
 
 
 def _reason(message: str) -> str:
