@@ -22,7 +22,7 @@ from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
 from tests.conftest import ZONES, one_check
 from tests.smtp_servers import Script, free_port, known_users, smtp_server
-from tests.test_probe_system import HELO, MX, mailcheck
+from tests.test_probe_system import HELO, MX, assert_refused, mailcheck
 
 RESOLV_ATTEMPTS = 50
 
@@ -67,7 +67,7 @@ def test_probe_through_resolv_conf_is_deliverable_under_test_and_local(resolv_co
     assert verdict["summary"] == f"deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe.test {MX}); catch-all test: refuses unknown"
     ptr = one_check(report, "mx.ptr", MX)
     assert (ptr["status"], ptr["side_fact"]) == ("error", True)
-    assert ptr["summary"] == f"could not look up the PTR of {MX}: {address}:53 refused the query (REFUSED)"
+    assert_refused(ptr["summary"], f"{address}:53")
     assert server.args("MAIL")[0].startswith("FROM:<sender@mail.local>")
     assert gone.exit_code == 1
     assert (gone.report()["verdict"], one_check(gone.report(), "acceptance.verdict")["status"]) == ("undeliverable", "fail")

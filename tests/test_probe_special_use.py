@@ -97,7 +97,9 @@ def test_probe_of_an_unknown_mailbox_under_test_is_undeliverable() -> None:
     assert data.exit_code == 1
     verdict = one_check(data.json(), "acceptance.verdict")
     assert verdict["status"] == "fail"
-    assert verdict["summary"].startswith(f"undeliverable: 550 5.1.1 mailbox unknown — '<nobody@probe.test>: User unknown' (mx1.probe.test {MX})")
+    assert verdict["summary"].startswith(
+        f"undeliverable: 550 5.1.1 mailbox unknown — '<nobody@probe.test>: User unknown' (mx1.probe.test {MX})"
+    )
 
 
 def test_probe_of_a_local_domain_without_zone_gets_no_verdict_not_bad_input() -> None:

@@ -44,6 +44,13 @@ def mailcheck(*args: str, env: dict[str, str] | None = None) -> Run:
     return Run(process.returncode, process.stdout, process.stderr)
 
 
+def assert_refused(summary: str, server: str) -> None:
+    """The unmade PTR check's words; the resolver's may name the query too
+    ("refused the query for 10.6.0.127.in-addr.arpa PTR (REFUSED)")."""
+    assert summary.startswith(f"could not look up the PTR of {MX}: {server} refused the query"), summary
+    assert summary.endswith("(REFUSED)"), summary
+
+
 def probe_args(port: int, *addresses: str) -> tuple[str, ...]:
     return ("probe", *addresses, "--port", str(port), "--helo", HELO, "--timeout", "2")
 
@@ -52,26 +59,30 @@ def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(z
     port = free_port()
     nameserver = ("--nameserver", f"127.0.0.1:{zone_server.port}")
     with smtp_server(MX, port, Script(rcpt=known_users("user@probe.test"))) as server:
-        data = mailcheck(*probe_args(port, "user@probe.test"), *nameserver, "--mail-from", "sender@mail.local", "--format", "json")
+        data = mailcheck(
+            *probe_args(port, "user@probe.test"), *nameserver, "--mail-from", "sender@mail.local", "--format", "json"
+        )
         text = mailcheck(*probe_args(port, "user@probe.test"), *nameserver, "--no-color")
     assert data.exit_code == 0, data.stdout + data.stderr
     assert text.exit_code == 0, text.stdout + text.stderr
     report = data.report()
     assert (report["command"], report["target"], report["verdict"], report["status"]) == (
-        "probe", "user@probe.test", "deliverable", "warn"
+        "probe",
+        "user@probe.test",
+        "deliverable",
+        "warn",
     )
     verdict = one_check(report, "acceptance.verdict")
     assert verdict["status"] == "pass"
     assert verdict["summary"] == f"deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe.test {MX}); catch-all test: refuses unknown"
     ptr = one_check(report, "mx.ptr", MX)
-    refused = f"could not look up the PTR of {MX}: 127.0.0.1:{zone_server.port} refused the query (REFUSED)"
-    assert (ptr["status"], ptr["side_fact"], ptr["summary"]) == ("error", True, refused)
+    assert (ptr["status"], ptr["side_fact"]) == ("error", True)
+    assert_refused(ptr["summary"], f"127.0.0.1:{zone_server.port}")
     assert one_check(report, "smtp.connection", f"mx1.probe.test {MX}")["status"] == "pass"
-    assert text.stdout.splitlines()[:3] == [
-        "user@probe.test  ! WARN",
-        "  1 check could not be made:",
-        f"    ? mx.ptr [{MX}]: {refused}",
-    ]
+    lines = text.stdout.splitlines()
+    assert lines[:2] == ["user@probe.test  ! WARN", "  1 check could not be made:"]
+    assert lines[2].startswith(f"    ? mx.ptr [{MX}]: ")
+    assert_refused(lines[2].removeprefix(f"    ? mx.ptr [{MX}]: "), f"127.0.0.1:{zone_server.port}")
     assert server.args("MAIL")[0].startswith("FROM:<sender@mail.local>")
     assert "RCPT" in server.verbs() and "DATA" not in server.verbs()
 

@@ -77,9 +77,7 @@ async def fetch(
         path += "?" + parts.query
     last = Fetched(url, error=f"{host} has no address")
     # trust_env=False: no proxy from the environment may route around our DNS answers.
-    async with httpx.AsyncClient(
-        verify=ssl_context, timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
+    async with httpx.AsyncClient(verify=ssl_context, timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for address in addresses:
             literal = f"[{address}]" if ":" in address else address
             request = client.build_request(
