@@ -444,7 +444,10 @@ def test_server_that_never_greets_times_out_quickly(port: int) -> None:
     assert elapsed < 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == "unknown: mx1.probe-silent.example 127.0.1.17: no greeting within 0.5 s; moved on"
+    assert check["summary"] == (
+        "unknown: mx1.probe-silent.example 127.0.1.17: accepted the connection but never greeted "
+        "(no greeting within 0.5 s); moved on"
+    )
     assert one_check(report, "smtp.connection")["status"] == "error"
     assert server.forbidden == []
 
@@ -456,7 +459,8 @@ def test_server_that_speaks_garbage_is_a_clean_error(port: int) -> None:
     check = verdict(report)
     assert check["status"] == "error"
     assert check["summary"] == (
-        "unknown: mx1.probe-garbage.example 127.0.1.18: not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
+        "unknown: mx1.probe-garbage.example 127.0.1.18: accepted the connection but does not speak SMTP: "
+        "not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
     )
     assert "Traceback" not in result.stderr
 

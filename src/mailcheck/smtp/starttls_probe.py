@@ -11,23 +11,17 @@ import asyncio
 import socket
 import ssl
 from dataclasses import dataclass, replace
-from typing import Literal
 
 from mailcheck.smtp.session import (
     ConnectFailed,
     ReplyError,
-    SmtpClosed,
+    SessionFailure,
     SmtpError,
-    SmtpProtocolError,
     SmtpSession,
-    SmtpTimeout,
     TlsFailed,
+    session_failure,
 )
 from mailcheck.smtp.tls import TlsInfo
-
-# How a server that accepted the TCP connection let the session down: never greeted
-# ("silent"), stopped answering later ("timeout"), hung up, or spoke something not SMTP.
-SessionFailure = Literal["silent", "timeout", "hung-up", "not-smtp"]
 
 # Where outbound port 25 is blocked, connections hang until this runs out, on every run:
 # keep it short. A live MX accepts TCP in well under a second; the banner, which some
@@ -126,18 +120,6 @@ async def probe_starttls(host: str, address: str, port: int, *, timeout: float, 
         return replace(offered, tls=tls)
     finally:
         await session.quit()
-
-
-def session_failure(exc: SmtpError) -> SessionFailure | None:
-    """What an error after the TCP connection says about the server; None for a reply
-    that turned us away, which is an answer, not a failure."""
-    if isinstance(exc, SmtpTimeout):
-        return "silent" if exc.stage == "banner" else "timeout"
-    if isinstance(exc, SmtpClosed):
-        return "hung-up"
-    if isinstance(exc, SmtpProtocolError):
-        return "not-smtp"
-    return None
 
 
 def _reason(message: str) -> str:
