@@ -11,8 +11,9 @@ import asyncio
 import dataclasses
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.dns.resolver import QueryRecord
@@ -21,6 +22,13 @@ from mailcheck.model import Check, Report, Status, group
 from mailcheck.names import DomainName
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
 from mailcheck.smtp.probe import ProbeOptions, Target
+
+if TYPE_CHECKING:
+    from mailcheck.checks.context import DomainContext
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.dns.resolver import Resolver
+    from mailcheck.runtime import ZoneEndpoint
+    from mailcheck.smtp.probe import DomainProbe
 
 # The probe's report: routing (mx.*), the SMTP sessions, then the verdict.
 PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -201,7 +209,9 @@ def run_probe(request: ProbeRequest, network: NetworkOptions) -> tuple[list[Repo
         return asyncio.run(_run(request, network, zones))
 
 
-async def _run(request, network, zones):  # type: ignore[no-untyped-def]
+async def _run(
+    request: ProbeRequest, network: NetworkOptions, zones: ZoneEndpoint | None
+) -> tuple[list[Report], list[QueryRecord]]:
     async with run_dns(network, zones) as (resolver, library):
         by_domain: dict[str, list[Target]] = {}
         for target in request.targets:
@@ -210,9 +220,11 @@ async def _run(request, network, zones):  # type: ignore[no-untyped-def]
         rng = random.Random()
         from mailcheck.smtp.helo import check_helo
 
-        helo_check, *per_domain = await asyncio.gather(
+        helo_check, per_domain = await asyncio.gather(
             check_helo(request.options.helo, resolver),
-            *(_probe(domain, targets, resolver, library, request, host_locks, rng) for domain, targets in by_domain.items()),
+            asyncio.gather(
+                *(_probe(domain, targets, resolver, library, request, host_locks, rng) for domain, targets in by_domain.items())
+            ),
         )
     stats = resolver.stats()
     by_address: dict[Target, Report] = {}
@@ -243,7 +255,15 @@ def _after_routing(checks: list[Check]) -> int:
     return next((i for i, c in enumerate(checks) if not c.id.startswith("mx.")), len(checks))
 
 
-async def _probe(domain, targets, resolver, library, request, host_locks, rng):  # type: ignore[no-untyped-def]
+async def _probe(
+    domain: str,
+    targets: list[Target],
+    resolver: Resolver,
+    library: LibraryResolver,
+    request: ProbeRequest,
+    host_locks: dict[str, asyncio.Lock],
+    rng: random.Random,
+) -> list[tuple[Target, Report]]:
     from mailcheck.checks.context import DomainContext, DomainOptions
     from mailcheck.checks.mx import check_mx
     from mailcheck.names import DomainName
@@ -274,7 +294,7 @@ async def _probe(domain, targets, resolver, library, request, host_locks, rng): 
     return results
 
 
-async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
+async def _guarded(probing: Awaitable[DomainProbe], domain: str) -> DomainProbe:
     """A bug in one domain's probe must not cost the user the other addresses."""
     from mailcheck.smtp.probe import DomainProbe
 
@@ -284,7 +304,7 @@ async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
         return DomainProbe(domain, routing="crash", routing_detail=f"the probe crashed: {type(exc).__name__}: {exc}")
 
 
-async def _routing_checks(check_mx, context) -> list[Check]:  # type: ignore[no-untyped-def]
+async def _routing_checks(check_mx: Callable[[DomainContext], Awaitable[list[Check]]], context: DomainContext) -> list[Check]:
     from mailcheck.dns.errors import DnsUnavailable
 
     try:
