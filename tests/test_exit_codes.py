@@ -124,3 +124,18 @@ def test_one_blocklist_that_refused_among_several_that_answered_exits_0() -> Non
     alone = run_cli(*args, "--only", "zen", "--format", "json")
     assert alone.exit_code == 3
     assert [c.get("side_fact") for c in checks_by_id(alone.json(), "blocklist.listing")] == [None]
+
+
+def test_a_tls_report_destination_that_could_not_be_resolved_is_a_side_fact(resolver_factory) -> None:  # type: ignore[no-untyped-def]
+    from tests.transport_helpers import transport_report
+
+    result = transport_report(resolver_factory, "tlsrpt-lost.test", smtp=False, https_port=9)
+    rua = one_check(result, "tlsrpt.rua", "mailto:tls-reports@reports.tlsrpt-lost.invalid")
+    assert (rua["status"], rua["side_fact"]) == ("error", True)
+    assert rua["summary"] == (
+        "could not tell whether reports.tlsrpt-lost.invalid (mailto:tls-reports@reports.tlsrpt-lost.invalid) "
+        "can receive TLS reports: DNS did not answer"
+    )
+    assert one_check(result, "tlsrpt.record")["status"] == "pass"
+    transport = next(o for o in result["obstacles"] if o["id"] == "transport")
+    assert transport["status"] == "warn"
