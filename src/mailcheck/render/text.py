@@ -92,7 +92,7 @@ def render_unmade(console: Console, report: Report) -> None:
     noun = "check" if len(unmade) == 1 else "checks"
     console.print(f"  [{style}]{len(unmade)} {noun} could not be made:[/{style}]", highlight=False)
     for check in unmade:
-        subject = f" [{escape(check.subject)}]" if check.subject and check.subject != report.target else ""
+        subject = f" [{check.subject}]" if check.subject and check.subject != report.target else ""
         console.print(f"    [{style}]{symbol}[/{style}] {escape(check.id + subject)}: {escape(check.summary)}", soft_wrap=True, highlight=False)
 
 
