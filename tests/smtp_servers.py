@@ -43,6 +43,7 @@ class Script:
     ehlo_extra: tuple[str, ...] = ()  # extension lines to add ("PIPELINING")
     close_after_ehlo: bool = False
     stall_rcpt: bool = False  # never answer RCPT TO (a server that stalls mid-session)
+    stall_ehlo: bool = False  # greet, then never answer EHLO
     # "smtp", "silent" (accepts and never greets), "garbage" (not SMTP)
     behaviour: str = "smtp"
 
@@ -84,6 +85,8 @@ class _Handler:
         if self.script.close_after_ehlo:
             server.transport.close()
             return []
+        if self.script.stall_ehlo:
+            await asyncio.sleep(30)  # cancelled when the server stops
         if self.script.ehlo is not None:
             return [self.script.ehlo]
         session.host_name = hostname

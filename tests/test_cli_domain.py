@@ -9,7 +9,7 @@ from tests.dns_servers import misbehaving_dns
 
 
 def test_healthy_domain_text_report_exits_0():
-    result = run_cli("domain", "good.example", *offline())
+    result = run_cli("domain", "good.example", *offline("--no-smtp"))
     assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("good.example  ✓ PASS")
@@ -19,7 +19,7 @@ def test_healthy_domain_text_report_exits_0():
 
 
 def test_healthy_domain_json_report():
-    result = run_cli("domain", "good.example", *offline("--format", "json"))
+    result = run_cli("domain", "good.example", *offline("--no-smtp", "--format", "json"))
     report = result.json()
     assert result.exit_code == 0
     assert (report["schema"], report["command"], report["target"], report["status"]) == (
@@ -49,7 +49,7 @@ def test_missing_domain_fails_and_skips_the_rest():
 
 
 def test_several_domains_make_one_document_and_the_worst_exit_code():
-    result = run_cli("domain", "good.example", "mx-dangling.example", *offline("--format", "json"))
+    result = run_cli("domain", "good.example", "mx-dangling.example", *offline("--no-smtp", "--format", "json"))
     document = result.json()
     assert result.exit_code == 1
     assert document["schema"] == "mailcheck.reports/1"
@@ -69,7 +69,7 @@ def test_idn_is_shown_both_ways():
 
 
 def test_trailing_dot_is_accepted():
-    result = run_cli("domain", "good.example.", *offline("--format", "json"))
+    result = run_cli("domain", "good.example.", *offline("--no-smtp", "--format", "json"))
     assert result.exit_code == 0
     assert result.json()["target"] == "good.example"
 
@@ -129,7 +129,7 @@ def test_unusable_nameserver_gives_errors_and_exit_3(behaviour):
 def test_environment_nameserver_is_used(monkeypatch, zone_server):
     monkeypatch.setenv("MAILCHECK_NAMESERVER", f"127.0.0.1:{zone_server.port}")
     before = len(zone_server.queries)
-    result = run_cli("domain", "good.example", "--format", "json", "--dkim-selector", "google")
+    result = run_cli("domain", "good.example", "--format", "json", "--dkim-selector", "google", "--no-smtp")
     assert result.exit_code == 0, result.stdout
     asked = {q.name for q in zone_server.queries[before:]}
     assert {"good.example.", "_dmarc.good.example."} <= asked
@@ -142,7 +142,7 @@ def test_verbose_shows_the_query_log():
 
 
 def test_quiet_shows_only_problems():
-    result = run_cli("domain", "mx-ptr.example", *offline("-q"))
+    result = run_cli("domain", "mx-ptr.example", *offline("--no-smtp", "-q"))
     assert result.exit_code == 0
     assert "    ! mx.ptr [127.0.0.30]  127.0.0.30 has no reverse DNS (PTR)" in result.stdout
     assert "✓" not in result.stdout.replace("✓ PASS", "")

@@ -146,6 +146,24 @@ def test_dead_policy_server_is_a_failure_not_a_hang(resolver_factory):
     )
 
 
+def test_policy_host_timing_out_is_could_not_tell_not_a_failure(resolver_factory):
+    # The policy host accepts the connection and answers after the run's timeout: the
+    # domain's own server timing out is an error (exit 3), as in the SMTP checks.
+    slow = {"mta-sts.transport-good.example/.well-known/mta-sts.txt": Route(200, {"Content-Type": "text/plain"}, policy("enforce", "mx.transport-good.example"), delay=2.0)}
+    with HttpsServer(slow, hostnames=["mta-sts.transport-good.example"], host=HTTPS_ADDRESS) as server:
+        result = transport_report(
+            resolver_factory, "transport-good.example", smtp=False, https_port=server.port, ca_file=server.ca_file, timeout=0.5
+        )
+    fetched = one_check(result, "mta-sts.policy")
+    assert fetched["status"] == "error"
+    assert fetched["summary"] == (
+        "could not fetch the MTA-STS policy https://mta-sts.transport-good.example/.well-known/mta-sts.txt "
+        f"({HTTPS_ADDRESS}:{server.port}): timed out; could not tell whether it is valid"
+    )
+    assert fetched["fix"].startswith("Make mta-sts.transport-good.example answer HTTPS promptly")
+    assert checks_of(result, "mta-sts.mode") == []
+
+
 def test_failed_mx_address_lookup_is_an_error_naming_it(resolver_factory, policy_server):
     # SMTP on, but the MX host lies under .invalid: its address lookup fails, no session
     # starts, and the certificate check must say why rather than "has no address".

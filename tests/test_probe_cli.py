@@ -444,7 +444,10 @@ def test_server_that_never_greets_times_out_quickly(port: int) -> None:
     assert elapsed < 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == "unknown: mx1.probe-silent.example 127.0.1.17: no greeting within 0.5 s; moved on"
+    assert check["summary"] == (
+        "unknown: mx1.probe-silent.example 127.0.1.17: accepted the connection but never greeted "
+        "(no greeting within 0.5 s); moved on"
+    )
     assert one_check(report, "smtp.connection")["status"] == "error"
     assert server.forbidden == []
 
@@ -456,7 +459,8 @@ def test_server_that_speaks_garbage_is_a_clean_error(port: int) -> None:
     check = verdict(report)
     assert check["status"] == "error"
     assert check["summary"] == (
-        "unknown: mx1.probe-garbage.example 127.0.1.18: not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
+        "unknown: mx1.probe-garbage.example 127.0.1.18: accepted the connection but does not speak SMTP: "
+        "not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
     )
     assert "Traceback" not in result.stderr
 
@@ -814,9 +818,16 @@ def test_a_crash_in_the_mx_checks_is_an_error_and_the_probe_goes_on(port: int, m
         result, report = probe_json(port, "alice@probe-ok.example")
         text = probe(port, "alice@probe-ok.example", "--no-color")
     assert "Traceback" not in result.stderr and "Traceback" not in text.stderr
-    assert result.exit_code == 3 and text.exit_code == 3  # an error check, though the address was answered
+    # The address was answered: the verdict stands, and the crash is listed first.
+    assert result.exit_code == 0 and text.exit_code == 0
     crash = one_check(report, "mx.crash")
-    assert crash["status"] == "error" and crash["subject"] == "probe-ok.example"
+    assert crash["status"] == "error" and crash["subject"] == "probe-ok.example" and crash["side_fact"] is True
+    assert report["status"] == "warn"
+    lines = text.stdout.splitlines()
+    assert lines[1:3] == [
+        "  1 check could not be made:",
+        "    ? mx.crash [probe-ok.example]: the mx checks crashed: ValueError: mx parser exploded",
+    ]
     assert crash["summary"] == "the mx checks crashed: ValueError: mx parser exploded"
     assert crash["details"] == {"exception": "ValueError", "message": "mx parser exploded"}
     assert checks_by_id(report, "mx.lookup") == []

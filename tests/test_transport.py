@@ -324,26 +324,38 @@ def test_dane_mismatch_under_dnssec_fails():
     assert _match(probe, [other, right], authenticated=True).status is Status.PASS
 
 
-def test_unreachable_port_25_is_said_plainly(world):
+def test_every_mx_refusing_means_the_domain_cannot_receive_mail(world):
     # Nothing listens on this port at good.example's MX addresses: refused at once.
     result = run(world, "good.example")
-    blocked = one_check(result, "smtp.connect", "good.example")
-    assert blocked["status"] == "skip"
+    refused = one_check(result, "smtp.connect", "good.example")
+    assert refused["status"] == "fail"
     port = world["port"]
-    assert blocked["summary"] == (
-        f"every MX address refused the connection on port {port} (3 tried): nothing listens there, "
-        "or a firewall on the way rejects it; STARTTLS was not checked"
+    assert refused["summary"] == (
+        f"no MX address accepts connections on port {port} (3 tried, each refused): "
+        "good.example cannot receive mail; STARTTLS was not checked"
     )
-    assert [a["error"] for a in blocked["details"]["attempts"]] == ["connection refused"] * 3
+    assert refused["fix"].startswith(
+        f"Run the mail server on mx1.good.example, mx2.good.example listening on port {port}, "
+        "or point the MX records at hosts that do"
+    )
+    assert [a["error"] for a in refused["details"]["attempts"]] == ["connection refused"] * 3
+    assert checks_of(result, "smtp.starttls") == []
+    transport = next(o for o in result["obstacles"] if o["id"] == "transport")
+    assert transport["status"] == "fail"
 
 
-def test_timeout_is_said_plainly_not_a_hang(world):
+def test_timeout_is_could_not_tell_not_a_hang(world):
     port = free_port("127.0.2.14")
     with blocked_port("127.0.2.14", port):
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     blocked = one_check(result, "smtp.connect", "transport-plain.example")
-    assert blocked["status"] == "skip"
-    assert blocked["summary"].startswith(f"no MX address answered on port {port} (1 tried; connection timed out after 0.5 s)")
+    assert blocked["status"] == "error"
+    assert blocked["summary"] == (
+        f"no MX address answered on port {port} (1 tried; connection timed out after 0.5 s): could not tell whether "
+        f"transport-plain.example can receive mail; outbound port {port} may be blocked from this network; "
+        "STARTTLS was not checked"
+    )
+    assert blocked["fix"] == f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp."
 
 
 def test_no_smtp_skips_the_sessions(world):
@@ -474,15 +486,57 @@ def test_a_refusing_banner_is_a_warning_and_ends_the_look(world):
     assert checks_of(result, "smtp.starttls") == []
 
 
-def test_a_silent_mx_warns_without_claiming_others_answered(world):
-    # The only MX accepts TCP and never greets: not a blocked port (that would be a
-    # skip), and no other MX answered, so the summary must not say one did.
+def test_a_silent_mx_is_named_as_one_and_cannot_tell(world):
+    # The only MX accepts TCP and never greets: the domain's own server timing out, so
+    # "could not tell" (error), and named for what it did, not "accept connections".
     port = free_port("127.0.2.14")
     with smtp_server("127.0.2.14", port, Script(behaviour="silent"), hostname="mx.transport-plain.example"):
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     connect = one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")
-    assert connect["status"] == "warn"
-    assert connect["summary"] == f"no SMTP session with mx.transport-plain.example [127.0.2.14]:{port}: no greeting within 0.5 s"
+    assert connect["status"] == "error"
+    assert connect["summary"] == (
+        f"mx.transport-plain.example [127.0.2.14]:{port} accepted the connection but never greeted "
+        "(no greeting within 0.5 s): could not tell whether it receives mail"
+    )
+    assert connect["details"]["failure"] == "silent"
+    assert "accept connections" not in connect["fix"] and "sends no 220 greeting" in connect["fix"]
+    assert checks_of(result, "smtp.starttls") == []
+
+
+def test_an_mx_that_speaks_garbage_is_named_and_fails(world):
+    port = free_port("127.0.2.14")
+    with smtp_server("127.0.2.14", port, Script(behaviour="garbage"), hostname="mx.transport-plain.example"):
+        result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
+    connect = one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")
+    assert connect["status"] == "fail"
+    assert connect["summary"] == (
+        f"mx.transport-plain.example [127.0.2.14]:{port} accepted the connection but does not speak SMTP: "
+        "not an SMTP reply: 'HTTP/1.1 400 Bad Request'; no MX address gave an SMTP session, "
+        "so transport-plain.example cannot receive mail"
+    )
+    assert connect["details"]["failure"] == "not-smtp"
+    assert connect["fix"].startswith(f"What answers on port {port} of mx.transport-plain.example is not a working mail server")
+
+
+def test_an_mx_that_hangs_up_at_ehlo_fails_and_one_that_stalls_cannot_tell(world):
+    port = free_port("127.0.2.14")
+    with smtp_server("127.0.2.14", port, Script(close_after_ehlo=True), hostname="mx.transport-plain.example"):
+        result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
+    starttls = one_check(result, "smtp.starttls", "mx.transport-plain.example 127.0.2.14")
+    assert starttls["status"] == "fail"
+    assert starttls["summary"] == (
+        f"SMTP session with mx.transport-plain.example [127.0.2.14]:{port} broke off before STARTTLS: "
+        "the server closed the connection (at EHLO); senders cannot deliver through it"
+    )
+    assert one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")["status"] == "pass"
+    with smtp_server("127.0.2.14", port, Script(stall_ehlo=True), hostname="mx.transport-plain.example"):
+        stalled = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
+    starttls = one_check(stalled, "smtp.starttls", "mx.transport-plain.example 127.0.2.14")
+    assert starttls["status"] == "error"
+    assert starttls["summary"] == (
+        f"mx.transport-plain.example [127.0.2.14]:{port} stopped answering before STARTTLS: "
+        "no reply to EHLO within 0.5 s; could not tell whether it offers TLS"
+    )
 
 
 def test_the_session_introduces_itself_with_a_dotted_name_or_an_address_literal(world):

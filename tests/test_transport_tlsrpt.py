@@ -60,19 +60,26 @@ def test_missing_record_is_info_but_warns_next_to_mta_sts(resolver_factory):
     assert with_sts["summary"].endswith("; with MTA-STS published, those failures are mail you lose unseen")
 
 
-def test_good_example_demo_still_exits_0():
-    # The README's offline demo: no SMTP server listens on good.example's MX addresses,
-    # so the STARTTLS check is skipped, saying port 25 is unreachable; the report passes.
+def test_good_example_demo_exits_0_with_no_smtp_and_fails_without():
+    # The README's offline demo passes --no-smtp: no SMTP server listens on
+    # good.example's MX addresses, so without it every connection is refused, which
+    # means the domain cannot receive mail (transport never passes unchecked).
     with socket.socket() as probe:
         probe.settimeout(0.5)
         if probe.connect_ex(("127.0.0.10", 25)) == 0:
             pytest.skip("an SMTP server listens on this machine's loopback port 25")
-    result = run_cli(*offline("domain", "good.example", "--no-color"))
+    result = run_cli(*offline("domain", "good.example", "--no-smtp", "--no-color"))
     assert result.exit_code == 0, result.stdout
-    assert "- smtp.connect  every MX address refused the connection on port 25 (3 tried): nothing listens there" in result.stdout
+    assert "- smtp.starttls  STARTTLS on the MX hosts not checked: --no-smtp" in result.stdout
     assert "i tlsrpt.record  no TLS-RPT record at _smtp._tls.good.example" in result.stdout
-    data = run_cli(*offline("domain", "good.example", "--format", "json"))
+    data = run_cli(*offline("domain", "good.example", "--no-smtp", "--format", "json"))
     assert data.json()["status"] == "pass"
     transport = next(o for o in data.json()["obstacles"] if o["id"] == "transport")
     assert {c["status"] for c in transport["checks"]} == {"skip", "info"}
-    assert {c["id"] for c in transport["checks"]} == {"smtp.connect", "mta-sts.record", "dane.tlsa", "tlsrpt.record", "bimi.record"}
+    assert {c["id"] for c in transport["checks"]} == {"smtp.starttls", "mta-sts.record", "dane.tlsa", "tlsrpt.record", "bimi.record"}
+    refused = run_cli(*offline("domain", "good.example", "--no-color"))
+    assert refused.exit_code == 1
+    assert (
+        "✗ smtp.connect  no MX address accepts connections on port 25 (3 tried, each refused): "
+        "good.example cannot receive mail; STARTTLS was not checked"
+    ) in refused.stdout

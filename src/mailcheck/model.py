@@ -64,6 +64,20 @@ class Check:
     details: Mapping[str, Any] = field(default_factory=dict)
     fix: str | None = None
     refs: tuple[str, ...] = ()
+    # A fact beside the report's question (the PTR of one MX address, one blocklist
+    # among several that answered): when it could not be made, the report lists it
+    # first and still reaches its verdict. Only its "error" is discounted, never a "fail".
+    side_fact: bool = False
+
+    @property
+    def unmade_side_fact(self) -> bool:
+        return self.side_fact and self.status is Status.ERROR
+
+    @property
+    def weight(self) -> Status:
+        """The status this check gives its obstacle and report: a side fact that could
+        not be made asks for attention (warn), but does not take the verdict away."""
+        return Status.WARN if self.unmade_side_fact else self.status
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -77,6 +91,8 @@ class Check:
             data["fix"] = self.fix
         if self.refs:
             data["refs"] = list(self.refs)
+        if self.side_fact:
+            data["side_fact"] = True
         return data
 
 
@@ -88,7 +104,7 @@ class Obstacle:
 
     @property
     def status(self) -> Status:
-        return Status.worst(check.status for check in self.checks)
+        return Status.worst(check.weight for check in self.checks)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -116,6 +132,9 @@ class Report:
     display_target: str | None = None
     # Extra, command-specific facts shown above the obstacles (verdicts, transcripts).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The id of the check that answers the command's question, when one does
+    # (probe: acceptance.verdict): the exit code then follows that check alone.
+    verdict_check: str | None = None
 
     @property
     def status(self) -> Status:
@@ -124,6 +143,21 @@ class Report:
     @property
     def checks(self) -> tuple[Check, ...]:
         return tuple(check for obstacle in self.obstacles for check in obstacle.checks)
+
+    @property
+    def unmade(self) -> tuple[Check, ...]:
+        """The side facts that could not be checked, for the report to say first."""
+        return tuple(check for check in self.checks if check.unmade_side_fact)
+
+    @property
+    def outcome(self) -> Status:
+        """What the exit code reads: the verdict check's status where the command has
+        one, else the report's status (in which unmade side facts weigh as warnings)."""
+        if self.verdict_check is not None:
+            deciding = [check.status for check in self.checks if check.id == self.verdict_check]
+            if deciding:
+                return Status.worst(deciding)
+        return self.status
 
     def to_dict(self, version: str) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -150,9 +184,19 @@ REPORT_SCHEMA = "mailcheck.report/1"
 REPORTS_SCHEMA = "mailcheck.reports/1"
 
 
-def exit_code(reports: Iterable[Report]) -> ExitCode:
-    """0 when nothing failed, 1 when a check failed, 3 when only a verdict is missing."""
-    worst = Status.worst(report.status for report in reports)
+def exit_code(reports: Iterable[Report], fail_on: Status | None = None) -> ExitCode:
+    """The run's exit code from its reports' outcomes: 1 when one failed, else 3 when one
+    reached no verdict, else 0. A side fact that could not be made is no missing verdict.
+
+    ``fail_on`` (a strict CI gate) is different: 1 when any check at all, side facts
+    included, is at least that bad, else 0.
+    """
+    reports = list(reports)
+    if fail_on is not None:
+        checks = [check for report in reports for check in report.checks]
+        worst_check = Status.worst(check.status for check in checks)
+        return ExitCode.FAILED if worst_check.severity >= fail_on.severity else ExitCode.OK
+    worst = Status.worst(report.outcome for report in reports)
     if worst is Status.FAIL:
         return ExitCode.FAILED
     if worst is Status.ERROR:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from mailcheck import suffixes
@@ -82,6 +82,20 @@ async def look_up_all(
     return [r for r in results if r is not None]
 
 
+# A list's lookup that tells nothing about the target.
+UNANSWERED = ("unavailable", "refused", "bad-answer")
+
+
+def listing_checks(lookups: Sequence[Lookup]) -> list[Check]:
+    """blocklist.listing for each lookup; a list that could not be asked about a target
+    that other lists answered for is a side fact: the target's standing is known."""
+    answered = {id(lookup.target) for lookup in lookups if lookup.outcome not in UNANSWERED}
+    return [
+        replace(check, side_fact=True) if check.status is Status.ERROR and id(lookup.target) in answered else check
+        for lookup, check in ((lookup, listing_check(lookup)) for lookup in lookups)
+    ]
+
+
 def listing_check(lookup: Lookup) -> Check:
     """blocklist.listing: one target on one list."""
     target, blocklist = lookup.target, lookup.blocklist
@@ -97,7 +111,7 @@ def listing_check(lookup: Lookup) -> Check:
     }
     if lookup.outcome == "clean":
         return Check(CHECK_ID, Status.PASS, lookup.subject, f"{who} is not listed on {where}", details)
-    if lookup.outcome in ("unavailable", "refused", "bad-answer"):
+    if lookup.outcome in UNANSWERED:
         details.update(codes=list(lookup.codes), reason=lookup.error)
         verb = {
             "refused": "refused the query",

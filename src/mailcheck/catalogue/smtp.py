@@ -9,10 +9,12 @@ SPECS = (
         verifies=(
             "`mailcheck domain` connects to port 25 (or --port) of every address of every MX "
             "host and reads the greeting: a 220 greeting passes, any other greeting warns, and "
-            "so does an address that cannot be reached or breaks off. When every MX address "
-            "times out or refuses the connection, one skip says so instead (outbound port 25 is "
-            "often blocked where mailcheck runs, which says nothing about the domain; a refusal "
-            "usually means nothing listens)."
+            "so does an address that cannot be reached while others answer. An address that "
+            "accepts the connection and never greets is an error (could not tell); one that "
+            "speaks something other than SMTP or hangs up is named so, and fails when no MX "
+            "gave a session. When every MX address refuses the connection, one fail says the "
+            "domain cannot receive mail; when none accepted it and one timed out, one error says "
+            "it could not tell (outbound port 25 is often blocked where mailcheck runs)."
         ),
         why=(
             "Senders queue the mail when no MX accepts a session, and fall back to the other "

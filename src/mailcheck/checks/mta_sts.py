@@ -91,7 +91,7 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
                 domain,
                 f"no MTA-STS record at {name}: senders fall back to opportunistic TLS, which an attacker can strip",
                 details={"name": name, "txt": texts},
-                fix=f"Publish {name} TXT \"v=STSv1; id=YYYYMMDD01\" and a policy at https://mta-sts.{domain}{POLICY_PATH}.",
+                fix=f'Publish {name} TXT "v=STSv1; id=YYYYMMDD01" and a policy at https://mta-sts.{domain}{POLICY_PATH}.',
                 refs=(RFC_RECORD,),
             ),
             False,
@@ -122,7 +122,7 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
                 domain,
                 f"MTA-STS record at {name} is invalid: {exc} (record: {record})",
                 details={"name": name, "record": record},
-                fix="Write the record as \"v=STSv1; id=ID\" where ID is 1-32 letters or digits.",
+                fix='Write the record as "v=STSv1; id=ID" where ID is 1-32 letters or digits.',
                 refs=(RFC_RECORD,),
             ),
             False,
@@ -171,6 +171,20 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
                 f"Serve mta-sts.{domain} with a certificate from a public CA that names mta-sts.{domain}.",
                 (RFC_FETCH, "RFC 8461 §3.3 (HTTPS certificate)"),
             )
+        if fetched.no_answer:
+            # The domain's own policy host timing out is "could not tell", as every
+            # timeout of the domain's servers is (SMTP greeting, EHLO): not a bad policy.
+            return [
+                Check(
+                    "mta-sts.policy",
+                    Status.ERROR,
+                    domain,
+                    f"could not fetch the MTA-STS policy {where}: {fetched.error}; could not tell whether it is valid",
+                    details=details,
+                    fix=f"Make mta-sts.{domain} answer HTTPS promptly: senders that cannot fetch the policy fall back to their cached copy, or to none.",
+                    refs=(RFC_FETCH,),
+                )
+            ], None
         return fail(
             f"could not fetch the MTA-STS policy {where}: {fetched.error}",
             f"Serve the policy at {url} over HTTPS.",
@@ -216,10 +230,7 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
     if policy.mode == "enforce" and policy.max_age < 86400:
         warnings.append(f"max_age {policy.max_age}s is under a day; RFC 8461 recommends weeks or more")
         status, fix = Status.WARN, "Raise max_age to at least 604800 (one week) once the policy is stable."
-    summary = (
-        f"MTA-STS policy {where}: mode {policy.mode}, max_age {policy.max_age}, "
-        f"mx {', '.join(policy.mx) or '(none)'}"
-    )
+    summary = f"MTA-STS policy {where}: mode {policy.mode}, max_age {policy.max_age}, mx {', '.join(policy.mx) or '(none)'}"
     if warnings:
         summary += f"; {warnings[0]}"
     lines = [line for line in text.splitlines() if line.strip()]
@@ -229,7 +240,14 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
             status,
             domain,
             summary,
-            details={**details, "mode": policy.mode, "max_age": policy.max_age, "mx": list(policy.mx), "warnings": warnings, "lines": lines},
+            details={
+                **details,
+                "mode": policy.mode,
+                "max_age": policy.max_age,
+                "mx": list(policy.mx),
+                "warnings": warnings,
+                "lines": lines,
+            },
             fix=fix,
             refs=(RFC_POLICY,),
         )
@@ -238,7 +256,13 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
 
 def _mode(domain: str, policy: Policy) -> Check:
     if policy.mode == "enforce":
-        return Check("mta-sts.mode", Status.PASS, domain, "MTA-STS mode enforce: senders refuse to deliver without valid TLS to a listed MX", details={"mode": "enforce"})
+        return Check(
+            "mta-sts.mode",
+            Status.PASS,
+            domain,
+            "MTA-STS mode enforce: senders refuse to deliver without valid TLS to a listed MX",
+            details={"mode": "enforce"},
+        )
     if policy.mode == "testing":
         return Check(
             "mta-sts.mode",
@@ -269,7 +293,13 @@ def _coverage(domain: str, policy: Policy, host: str) -> Check:
     patterns = ", ".join(policy.mx) or "(none)"
     details = {"host": host, "patterns": list(policy.mx), "mode": policy.mode}
     if mx_in_mta_sts_patterns(host, list(policy.mx)):
-        return Check("mta-sts.mx", Status.PASS, host, f"MX {host} is covered by the MTA-STS policy's mx patterns ({patterns})", details=details)
+        return Check(
+            "mta-sts.mx",
+            Status.PASS,
+            host,
+            f"MX {host} is covered by the MTA-STS policy's mx patterns ({patterns})",
+            details=details,
+        )
     status = {"enforce": Status.FAIL, "testing": Status.WARN}.get(policy.mode, Status.INFO)
     consequence = {
         "enforce": "senders enforcing the policy will not deliver to it",
@@ -295,7 +325,12 @@ async def _certificates(
 
     if probes is None:
         return [
-            Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)")
+            Check(
+                "mta-sts.certificate",
+                Status.SKIP,
+                host,
+                f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)",
+            )
             for host in hosts
         ]
     grouped = by_host(probes)
@@ -316,7 +351,12 @@ async def _no_address(context: DomainContext, host: str) -> Check:
         return _lookup_failed(host, exc)
     except (NoSuchDomain, NoRecords):
         pass
-    return Check("mta-sts.certificate", Status.SKIP, host, f"certificate of {host} not checked against the MTA-STS policy: {host} has no address")
+    return Check(
+        "mta-sts.certificate",
+        Status.SKIP,
+        host,
+        f"certificate of {host} not checked against the MTA-STS policy: {host} has no address",
+    )
 
 
 def _lookup_failed(host: str, exc: DnsUnavailable) -> Check:
@@ -335,12 +375,22 @@ def _certificate(policy: Policy, probe: MxProbe) -> Check:
     failed = Status.FAIL if enforce else Status.WARN
     host = probe.host
     if not probe.reachable:
-        return Check("mta-sts.certificate", Status.SKIP, probe.subject, f"certificate of {probe.label} not checked against the MTA-STS policy: {probe.error}")
+        return Check(
+            "mta-sts.certificate",
+            Status.SKIP,
+            probe.subject,
+            f"certificate of {probe.label} not checked against the MTA-STS policy: {probe.error}",
+        )
     tls = probe.tls
     if tls is None:
         why = "does not offer STARTTLS" if not probe.starttls_offered else f"fails the TLS handshake ({probe.tls_error})"
         if probe.error is not None and not probe.starttls_offered:
-            return Check("mta-sts.certificate", Status.ERROR, probe.subject, f"could not tell whether {probe.label} satisfies the MTA-STS policy: {probe.error}")
+            return Check(
+                "mta-sts.certificate",
+                Status.ERROR,
+                probe.subject,
+                f"could not tell whether {probe.label} satisfies the MTA-STS policy: {probe.error}",
+            )
         return Check(
             "mta-sts.certificate",
             failed,

@@ -224,7 +224,8 @@ async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | No
             refs=("RFC 1912 §2.1",),
         )
     except DnsUnavailable as exc:
-        return Check("mx.ptr", Status.ERROR, address, f"could not look up the PTR of {address}: {exc.reason}")
+        # Reverse DNS is a fact beside where mail goes: its lookup failing takes no verdict away.
+        return Check("mx.ptr", Status.ERROR, address, f"could not look up the PTR of {address}: {exc.reason}", side_fact=True)
     # Only the address's own family can confirm it: A for IPv4, AAAA for IPv6.
     rdtype = "A" if ipaddress.ip_address(address).version == 4 else "AAAA"
     confirmed = []
@@ -248,6 +249,7 @@ async def check_fcrdns(resolver: Resolver, address: str, expected_host: str | No
             subject=address,
             summary=f"could not tell: {unavailable.name} {unavailable.rdtype}: {unavailable.reason}",
             details={"ptr": names, "confirmed": []},
+            side_fact=True,
         )
     if confirmed:
         return Check(

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 
 from mailcheck.blocklists.catalogue import select_lists
-from mailcheck.blocklists.lookup import listing_check, look_up_all, usable_lists
+from mailcheck.blocklists.lookup import listing_checks, look_up_all, usable_lists
 from mailcheck.blocklists.targets import Target
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import check_fcrdns, is_null_mx, mx_records
@@ -34,7 +34,7 @@ async def check_reputation(context: DomainContext) -> list[Check]:
     )
     targets.extend(t for t in mx_targets if t.value != sending_ip)
     lookups = await look_up_all(resolver, targets, lists)
-    checks = [listing_check(lookup) for lookup in lookups] + skipped
+    checks = listing_checks(lookups) + skipped
     if fcrdns is not None:
         # The same test as mx.ptr, filed under the sending IP's reputation.
         checks.append(dataclasses.replace(fcrdns, id="ip.fcrdns", subject=f"{sending_ip} (sending IP)"))

@@ -4,10 +4,15 @@ certificates (mta-sts.certificate, dane.*), run as one area.
 Each MX address gets one short session: banner, EHLO, STARTTLS, QUIT; never MAIL FROM.
 It runs by default (a domain report without transport security would miss the most
 common TLS failures), with at most 3 s to connect and the run's ``--timeout`` for each
-later step; ``--no-smtp`` turns it off. When no MX address can be reached the check is a skip that says so plainly
-("outbound port 25 seems blocked"), not an error: from home and cloud networks
-outbound port 25 is usually blocked, which says nothing about the domain. One MX
-that cannot be reached while others answer is a warning.
+later step; ``--no-smtp`` turns it off (the checks then say they were skipped).
+
+Transport never passes without STARTTLS checked. Every MX address refusing the
+connection means the domain cannot receive mail (fail). A connection that times out
+anywhere, when none was accepted, may be our own network blocking outbound port 25,
+so that is "could not tell" (error), as is every timeout of the domain's own servers
+once they accepted the connection: no greeting, no reply to EHLO, a STARTTLS that
+never completes. A server that accepts and speaks something other than SMTP, or hangs
+up, is named as such. One MX that cannot be reached while others answer is a warning.
 """
 
 from __future__ import annotations
@@ -117,63 +122,66 @@ async def _smtp_checks(context: DomainContext, probes: Callable[[], Awaitable[li
     try:
         results = await probes()
     except DnsUnavailable as exc:
-        return [Check("smtp.starttls", Status.ERROR, domain, f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})")]
+        return [
+            Check(
+                "smtp.starttls",
+                Status.ERROR,
+                domain,
+                f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})",
+            )
+        ]
     if results is None:
         return [Check("smtp.starttls", Status.SKIP, domain, "STARTTLS on the MX hosts not checked: --no-smtp")]
     if not results:
         return [Check("smtp.starttls", Status.SKIP, domain, f"STARTTLS not checked: {domain} has no MX host with an address")]
     if all(p.blocked for p in results):
-        return [_all_blocked(domain, results)]
-    others_answered = any(p.reachable for p in results)
-    per_probe = await asyncio.gather(*(_probe_checks(context, probe, others_answered) for probe in results))
+        return [_no_connection(domain, results)]
+    sessions = sum(1 for p in results if p.greeted)
+    per_probe = await asyncio.gather(
+        *(_probe_checks(context, probe, sessions - (1 if probe.greeted else 0)) for probe in results)
+    )
     return [check for checks in per_probe for check in checks]
 
 
-def _all_blocked(domain: str, results: Sequence[MxProbe]) -> Check:
-    """No MX address answered: most likely our own network blocks port 25, so say it
-    once, as a skip: it is a fact about where mailcheck runs, not about the domain (an
-    MX that is down while others answer is a warning, above)."""
+def _no_connection(domain: str, results: Sequence[MxProbe]) -> Check:
+    """No MX address accepted a TCP connection: refused everywhere, the domain cannot
+    receive mail; a timeout anywhere, and it may be our own network that blocks port
+    25, so that is "could not tell", as every timeout of the domain's servers is."""
     port = results[0].port
     seen = [f"{p.label}: {p.error}" for p in results]
-    details = {"port": port, "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results], "lines": seen}
+    details = {
+        "port": port,
+        "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results],
+        "lines": seen,
+    }
+    hosts = ", ".join(dict.fromkeys(p.host for p in results))
     if all(p.connect_failure == "refused" for p in results):
-        # A refusal is an answer: usually nothing listens, though a firewall on the way
-        # may send it too, so this stays a skip rather than a verdict on the domain.
         return Check(
             "smtp.connect",
-            Status.SKIP,
+            Status.FAIL,
             domain,
-            f"every MX address refused the connection on port {port} ({len(results)} tried): nothing listens there, "
-            "or a firewall on the way rejects it; STARTTLS was not checked",
+            f"no MX address accepts connections on port {port} ({len(results)} tried, each refused): "
+            f"{domain} cannot receive mail; STARTTLS was not checked",
             details=details,
-            fix=f"Make the MX hosts listen on port {port}; if they do, run from a network that allows outbound port {port}, "
-            "or pass --no-smtp.",
+            fix=f"Run the mail server on {hosts} listening on port {port}, or point the MX records at hosts that do; "
+            f"if it does listen, a firewall between here and it refuses port {port}: check from another network.",
+            refs=("RFC 5321 §5.1",),
         )
     return Check(
         "smtp.connect",
-        Status.SKIP,
+        Status.ERROR,
         domain,
-        f"no MX address answered on port {port} ({len(results)} tried; {results[0].error}): outbound port {port} "
-        "seems blocked from this network, or every MX is down; STARTTLS was not checked",
+        f"no MX address answered on port {port} ({len(results)} tried; {results[0].error}): could not tell whether "
+        f"{domain} can receive mail; outbound port {port} may be blocked from this network; STARTTLS was not checked",
         details=details,
         fix=f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp.",
     )
 
 
-async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered: bool) -> list[Check]:
+async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: int) -> list[Check]:
     where = f"{probe.label}:{probe.port}"
     if not probe.reachable:
-        return [
-            Check(
-                "smtp.connect",
-                Status.WARN,
-                probe.subject,
-                f"no SMTP session with {where}: {probe.error}"
-                + ("; other MX addresses answered, so this one seems down" if others_answered else ""),
-                details={"host": probe.host, "address": probe.address, "port": probe.port, "error": probe.error},
-                fix=f"Make {probe.host} accept connections on port {probe.port}, or remove the address.",
-            )
-        ]
+        return [_no_session(context.domain.ascii, probe, other_sessions)]
     checks = [
         Check(
             "smtp.connect",
@@ -181,7 +189,13 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered:
             probe.subject,
             f"{where} greets: {probe.banner_code} {probe.banner}".rstrip()
             + ("" if probe.banner_code == 220 else "; it refuses the session, so STARTTLS was not checked"),
-            details={"host": probe.host, "address": probe.address, "port": probe.port, "banner": probe.banner, "code": probe.banner_code},
+            details={
+                "host": probe.host,
+                "address": probe.address,
+                "port": probe.port,
+                "banner": probe.banner,
+                "code": probe.banner_code,
+            },
             fix=None if probe.banner_code == 220 else f"{probe.host} should greet with 220.",
             refs=("RFC 5321 §4.3.2",),
         )
@@ -190,7 +204,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered:
         return checks  # the server turned us away; there is no session to look at
     checks.append(await _banner_vs_ptr(context, probe))
     if probe.error is not None and not probe.starttls_offered:
-        checks.append(Check("smtp.starttls", Status.ERROR, probe.subject, f"SMTP session with {where} broke off before STARTTLS: {probe.error}"))
+        checks.append(_broken_session(probe, where))
         return checks
     if not probe.starttls_offered:
         checks.append(
@@ -219,6 +233,19 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered:
             )
         )
         return checks
+    if probe.tls is None and probe.session_failure == "timeout":
+        checks.append(
+            Check(
+                "smtp.starttls",
+                Status.ERROR,
+                probe.subject,
+                f"{where} offers STARTTLS but stopped answering: {probe.tls_error}; could not tell whether TLS starts",
+                details={"error": probe.tls_error},
+                fix=f"{probe.host} lets the STARTTLS step time out: check its TLS set-up and load, then run again.",
+                refs=("RFC 3207 §4",),
+            )
+        )
+        return checks
     if probe.tls is None:
         checks.append(
             Check(
@@ -233,10 +260,92 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, others_answered:
         )
         return checks
     tls = probe.tls
-    checks.append(Check("smtp.starttls", Status.PASS, probe.subject, f"{where} offers STARTTLS; TLS starts ({tls.version}, {tls.cipher})", refs=("RFC 3207",)))
+    checks.append(
+        Check(
+            "smtp.starttls",
+            Status.PASS,
+            probe.subject,
+            f"{where} offers STARTTLS; TLS starts ({tls.version}, {tls.cipher})",
+            refs=("RFC 3207",),
+        )
+    )
     checks.append(_version(probe))
     checks.append(_certificate(probe))
     return checks
+
+
+def _no_session(domain: str, probe: MxProbe, other_sessions: int) -> Check:
+    """One MX address that gave no SMTP session, named by what it did."""
+    where = f"{probe.label}:{probe.port}"
+    details = {
+        "host": probe.host,
+        "address": probe.address,
+        "port": probe.port,
+        "error": probe.error,
+        "failure": probe.session_failure or probe.connect_failure,
+    }
+    others = "; other MX addresses answered, so this one seems down" if other_sessions else ""
+    if probe.session_failure == "silent":
+        return Check(
+            "smtp.connect",
+            Status.ERROR,
+            probe.subject,
+            f"{where} accepted the connection but never greeted ({probe.error}): could not tell whether it receives mail",
+            details=details,
+            fix=f"The mail server behind {probe.host} accepts connections on port {probe.port} and sends no 220 greeting: "
+            "check that it runs and is not overloaded (or a tarpit that delays every client).",
+            refs=("RFC 5321 §3.1", "RFC 5321 §4.5.3.2.1"),
+        )
+    if probe.session_failure in ("not-smtp", "hung-up"):
+        what = "does not speak SMTP" if probe.session_failure == "not-smtp" else "closed it without greeting"
+        alone = "" if other_sessions else f"; no MX address gave an SMTP session, so {domain} cannot receive mail"
+        return Check(
+            "smtp.connect",
+            Status.WARN if other_sessions else Status.FAIL,
+            probe.subject,
+            f"{where} accepted the connection but {what}: {probe.error}{others}{alone}",
+            details=details,
+            fix=f"What answers on port {probe.port} of {probe.host} is not a working mail server: run the SMTP service "
+            "there, or point the MX at the host that runs it.",
+            refs=("RFC 5321 §3.1",),
+        )
+    return Check(
+        "smtp.connect",
+        Status.WARN,
+        probe.subject,
+        f"no SMTP session with {where}: {probe.error}{others}",
+        details=details,
+        fix=f"Make {probe.host} accept connections on port {probe.port}, or remove the address.",
+    )
+
+
+def _broken_session(probe: MxProbe, where: str) -> Check:
+    """The session broke off after the greeting, before STARTTLS could be asked."""
+    if probe.session_failure == "timeout":
+        return Check(
+            "smtp.starttls",
+            Status.ERROR,
+            probe.subject,
+            f"{where} stopped answering before STARTTLS: {probe.error}; could not tell whether it offers TLS",
+            fix=f"{probe.host} greets and then lets EHLO time out: check its load and its DNS lookups of clients.",
+        )
+    if probe.session_failure in ("not-smtp", "hung-up"):
+        return Check(
+            "smtp.starttls",
+            Status.FAIL,
+            probe.subject,
+            f"SMTP session with {where} broke off before STARTTLS: {probe.error}; senders cannot deliver through it",
+            fix=f"Fix the SMTP service of {probe.host}: it greets, then fails EHLO.",
+            refs=("RFC 5321 §4.1.1.1",),
+        )
+    return Check(
+        "smtp.starttls",
+        Status.WARN,
+        probe.subject,
+        f"{where} refused EHLO and HELO ({probe.error}), so STARTTLS was not checked",
+        fix=f"{probe.host} should answer EHLO with 250 (RFC 5321 §4.1.1.1).",
+        refs=("RFC 5321 §4.1.1.1",),
+    )
 
 
 async def _banner_vs_ptr(context: DomainContext, probe: MxProbe) -> Check:
@@ -247,11 +356,22 @@ async def _banner_vs_ptr(context: DomainContext, probe: MxProbe) -> Check:
     except (NoRecords, NoSuchDomain):
         ptr = []
     except DnsUnavailable as exc:
-        return Check("smtp.banner", Status.INFO, probe.subject, f"banner names {name or '(nothing)'}; PTR of {probe.address} unknown: {exc.reason}")
+        return Check(
+            "smtp.banner",
+            Status.INFO,
+            probe.subject,
+            f"banner names {name or '(nothing)'}; PTR of {probe.address} unknown: {exc.reason}",
+        )
     shown = ", ".join(ptr) or "no PTR"
     details = {"banner_host": name, "ptr": ptr}
     if name and name in ptr:
-        return Check("smtp.banner", Status.INFO, probe.subject, f"banner host name {name} matches the PTR of {probe.address}", details=details)
+        return Check(
+            "smtp.banner",
+            Status.INFO,
+            probe.subject,
+            f"banner host name {name} matches the PTR of {probe.address}",
+            details=details,
+        )
     return Check(
         "smtp.banner",
         Status.INFO,
@@ -265,7 +385,9 @@ async def _banner_vs_ptr(context: DomainContext, probe: MxProbe) -> Check:
 def _obsolete_protocol(error: str | None) -> bool:
     """OpenSSL's words when the server offers no protocol version we allow (1.2+)."""
     text = (error or "").upper()
-    return any(mark in text for mark in ("PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO PROTOCOLS AVAILABLE", "WRONG_SSL_VERSION"))
+    return any(
+        mark in text for mark in ("PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL", "NO PROTOCOLS AVAILABLE", "WRONG_SSL_VERSION")
+    )
 
 
 def _version(probe: MxProbe) -> Check:
@@ -273,7 +395,13 @@ def _version(probe: MxProbe) -> Check:
     if version == "TLSv1.3":
         return Check("tls.version", Status.PASS, probe.subject, f"{probe.label} negotiates {version}")
     if version == "TLSv1.2":
-        return Check("tls.version", Status.PASS, probe.subject, f"{probe.label} negotiates {version} (acceptable; TLS 1.3 is better)", fix=f"Enable TLS 1.3 on {probe.host}.")
+        return Check(
+            "tls.version",
+            Status.PASS,
+            probe.subject,
+            f"{probe.label} negotiates {version} (acceptable; TLS 1.3 is better)",
+            fix=f"Enable TLS 1.3 on {probe.host}.",
+        )
     return Check(
         "tls.version",
         Status.FAIL,

@@ -117,7 +117,7 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
     if any(not isinstance(o, BaseException) for o in outcomes):
         return Check("tlsrpt.rua", Status.PASS, uri, f"TLS reports go to {uri}; {kind} {host} resolves", details={"uri": uri, "host": host})
     if any(isinstance(o, DnsUnavailable) for o in outcomes):
-        return Check("tlsrpt.rua", Status.ERROR, uri, f"could not tell whether {host} ({uri}) can receive TLS reports: DNS did not answer")
+        return Check("tlsrpt.rua", Status.ERROR, uri, f"could not tell whether {host} ({uri}) can receive TLS reports: DNS did not answer", side_fact=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, DnsError):
             raise outcome

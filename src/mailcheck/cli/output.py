@@ -38,8 +38,8 @@ from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
 from mailcheck.model import ExitCode, Report, Status, exit_code
 
-# The least severity that makes the exit code 1 under --fail-on.
-FAIL_ON_SEVERITY = {FailOn.warn: Status.WARN.severity, FailOn.error: Status.ERROR.severity, FailOn.fail: Status.FAIL.severity}
+# The least status that makes the exit code 1 under --fail-on.
+FAIL_ON_STATUS = {FailOn.warn: Status.WARN, FailOn.error: Status.ERROR, FailOn.fail: Status.FAIL}
 
 
 def emit(reports: Sequence[Report], output: OutputOptions, query_log: Sequence[QueryRecord] = ()) -> ExitCode:
@@ -49,12 +49,8 @@ def emit(reports: Sequence[Report], output: OutputOptions, query_log: Sequence[Q
 
 
 def exit_code_for(reports: Sequence[Report], fail_on: FailOn | None) -> ExitCode:
-    """design.md's codes by default (1 failed, 3 no verdict); with --fail-on, 1 when
-    any check is at least that bad, else 0."""
-    if fail_on is None:
-        return exit_code(reports)
-    worst = Status.worst(report.status for report in reports)
-    return ExitCode.FAILED if worst.severity >= FAIL_ON_SEVERITY[fail_on] else ExitCode.OK
+    """The rule is model.exit_code's; --fail-on only names its threshold."""
+    return exit_code(reports, None if fail_on is None else FAIL_ON_STATUS[fail_on])
 
 
 def render_document(

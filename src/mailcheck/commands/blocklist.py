@@ -66,7 +66,7 @@ async def _run(request: BlocklistRequest, network, zones):  # type: ignore[no-un
 
 async def blocklist_reports(resolver: Resolver, request: BlocklistRequest) -> list[Report]:
     """One report per target (and one for --self-test), from lookups all made together."""
-    from mailcheck.blocklists.lookup import listing_check, look_up_all, usable_lists
+    from mailcheck.blocklists.lookup import listing_checks, look_up_all, usable_lists
     from mailcheck.blocklists.selftest import self_test, self_test_check
 
     lists, skipped = await usable_lists(resolver, request.lists)
@@ -81,7 +81,7 @@ async def blocklist_reports(resolver: Resolver, request: BlocklistRequest) -> li
         reports.append(_report(SELF_TEST_TARGET, None, checks))
     lookups = await look_up_all(resolver, request.targets, lists)
     for target in request.targets:
-        checks = [listing_check(lookup) for lookup in lookups if lookup.target is target]
+        checks = listing_checks([lookup for lookup in lookups if lookup.target is target])
         if not request.self_test:
             checks += [c for c in skipped if _applies(c, target, request.lists)]
         if not checks:

@@ -8,17 +8,27 @@ connection at a time to any MX host.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
-from mailcheck.model import Check, Report, group
+from mailcheck.model import Check, Report, Status, group
+from mailcheck.names import DomainName
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
 from mailcheck.smtp.probe import ProbeOptions, Target
+
+if TYPE_CHECKING:
+    from mailcheck.checks.context import DomainContext
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.dns.resolver import Resolver
+    from mailcheck.runtime import ZoneEndpoint
+    from mailcheck.smtp.probe import DomainProbe
 
 # The probe's report: routing (mx.*), the SMTP sessions, then the verdict.
 PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -27,6 +37,8 @@ PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("acceptance", "Acceptance", ("acceptance",)),
 )
 MAX_RETRY_GREYLIST = 3600.0
+# The check that answers "would this address be accepted?": the exit code follows it.
+VERDICT_CHECK = "acceptance.verdict"
 
 
 @dataclass(frozen=True)
@@ -77,18 +89,74 @@ class ProbeRequest:
 
 
 def parse_address(text: str) -> Target:
-    """An address as email-validator sees it (no DNS: deliverability is the probe's job)."""
+    """An address as email-validator sees it (no DNS: deliverability is the probe's job).
+
+    Internal and test domains (corp.local, mail.test, ….arpa) are probed like any other
+    the run can resolve: email-validator refuses special-use names outright, even with
+    ``globally_deliverable=False``, and offers only its module-wide list to change that,
+    which would change it for the whole process. So for such a domain it checks the
+    local part (at the reserved name ``test``, which ``test_environment`` allows) and
+    ``parse_domain`` the domain, as ``mailcheck domain`` does.
+    """
     from email_validator import EmailNotValidError, validate_email
 
+    address = text.strip()
     try:
-        valid = validate_email(text.strip(), check_deliverability=False, allow_smtputf8=True)
+        valid = validate_email(
+            address, check_deliverability=False, allow_smtputf8=True, globally_deliverable=False, test_environment=True
+        )
     except EmailNotValidError as exc:
-        raise BadInput(f"{text!r} is not a valid email address: {exc}") from None
+        special = _special_use_domain(address)
+        if special is None:
+            raise BadInput(f"{text!r} is not a valid email address: {exc}") from None
+        return _special_use_target(text, address, special)
     return Target(
         display=valid.normalized,
         smtp=f"{valid.local_part}@{valid.ascii_domain}",
         domain=valid.ascii_domain,
         domain_unicode=valid.domain,
+        needs_smtputf8=not valid.local_part.isascii(),
+    )
+
+
+# RFC 5321 §4.5.3.1.3: a path holds at most 256 octets, its angle brackets included.
+MAX_ADDRESS_LENGTH = 254
+
+
+def _special_use_domain(address: str) -> DomainName | None:
+    """The address's domain when it lies under a special-use name email-validator refuses."""
+    from email_validator import SPECIAL_USE_DOMAIN_NAMES
+
+    from mailcheck.names import parse_domain
+
+    if "@" not in address:
+        return None
+    try:
+        domain = parse_domain(address.rpartition("@")[2])
+    except BadInput:
+        return None
+    special = any(domain.ascii == name or domain.ascii.endswith("." + name) for name in SPECIAL_USE_DOMAIN_NAMES)
+    return domain if special else None
+
+
+def _special_use_target(text: str, address: str, domain: DomainName) -> Target:
+    from email_validator import EmailNotValidError, validate_email
+
+    local = address.rpartition("@")[0]
+    try:
+        valid = validate_email(
+            f"{local}@test", check_deliverability=False, allow_smtputf8=True, globally_deliverable=False, test_environment=True
+        )
+    except EmailNotValidError as exc:
+        raise BadInput(f"{text!r} is not a valid email address: {exc}") from None
+    smtp = f"{valid.local_part}@{domain.ascii}"
+    if len(smtp) > MAX_ADDRESS_LENGTH:
+        raise BadInput(f"{text!r} is not a valid email address: {len(smtp)} characters long (at most {MAX_ADDRESS_LENGTH})")
+    return Target(
+        display=f"{valid.local_part}@{domain.unicode}",
+        smtp=smtp,
+        domain=domain.ascii,
+        domain_unicode=domain.unicode,
         needs_smtputf8=not valid.local_part.isascii(),
     )
 
@@ -141,7 +209,9 @@ def run_probe(request: ProbeRequest, network: NetworkOptions) -> tuple[list[Repo
         return asyncio.run(_run(request, network, zones))
 
 
-async def _run(request, network, zones):  # type: ignore[no-untyped-def]
+async def _run(
+    request: ProbeRequest, network: NetworkOptions, zones: ZoneEndpoint | None
+) -> tuple[list[Report], list[QueryRecord]]:
     async with run_dns(network, zones) as (resolver, library):
         by_domain: dict[str, list[Target]] = {}
         for target in request.targets:
@@ -150,11 +220,10 @@ async def _run(request, network, zones):  # type: ignore[no-untyped-def]
         rng = random.Random()
         from mailcheck.smtp.helo import check_helo
 
-        helo_check, *per_domain = await asyncio.gather(
+        helo_check, per_domain = await asyncio.gather(
             check_helo(request.options.helo, resolver),
-            *(
-                _probe(domain, targets, resolver, library, request, host_locks, rng)
-                for domain, targets in by_domain.items()
+            asyncio.gather(
+                *(_probe(domain, targets, resolver, library, request, host_locks, rng) for domain, targets in by_domain.items())
             ),
         )
     stats = resolver.stats()
@@ -168,15 +237,33 @@ async def _run(request, network, zones):  # type: ignore[no-untyped-def]
         checks = list(report.checks)
         if any(c.id == "smtp.connection" for c in checks):
             checks.insert(_after_routing(checks), helo_check)
-        out.append(Report("probe", target.display, group(checks, PROBE_OBSTACLES), stats, None, report.extra))
+        checks = [_beside_the_verdict(c) for c in checks]
+        obstacles = group(checks, PROBE_OBSTACLES)
+        out.append(Report("probe", target.display, obstacles, stats, None, report.extra, verdict_check=VERDICT_CHECK))
     return out, list(resolver.log)
+
+
+def _beside_the_verdict(check: Check) -> Check:
+    """The probe answers one question, acceptance.verdict; what it could not learn on
+    the way (a PTR, the HELO name's DNS, one MX of several) is a side fact."""
+    if check.id == VERDICT_CHECK or check.status is not Status.ERROR:
+        return check
+    return dataclasses.replace(check, side_fact=True)
 
 
 def _after_routing(checks: list[Check]) -> int:
     return next((i for i, c in enumerate(checks) if not c.id.startswith("mx.")), len(checks))
 
 
-async def _probe(domain, targets, resolver, library, request, host_locks, rng):  # type: ignore[no-untyped-def]
+async def _probe(
+    domain: str,
+    targets: list[Target],
+    resolver: Resolver,
+    library: LibraryResolver,
+    request: ProbeRequest,
+    host_locks: dict[str, asyncio.Lock],
+    rng: random.Random,
+) -> list[tuple[Target, Report]]:
     from mailcheck.checks.context import DomainContext, DomainOptions
     from mailcheck.checks.mx import check_mx
     from mailcheck.names import DomainName
@@ -207,7 +294,7 @@ async def _probe(domain, targets, resolver, library, request, host_locks, rng): 
     return results
 
 
-async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
+async def _guarded(probing: Awaitable[DomainProbe], domain: str) -> DomainProbe:
     """A bug in one domain's probe must not cost the user the other addresses."""
     from mailcheck.smtp.probe import DomainProbe
 
@@ -217,7 +304,7 @@ async def _guarded(probing, domain: str):  # type: ignore[no-untyped-def]
         return DomainProbe(domain, routing="crash", routing_detail=f"the probe crashed: {type(exc).__name__}: {exc}")
 
 
-async def _routing_checks(check_mx, context) -> list[Check]:  # type: ignore[no-untyped-def]
+async def _routing_checks(check_mx: Callable[[DomainContext], Awaitable[list[Check]]], context: DomainContext) -> list[Check]:
     from mailcheck.dns.errors import DnsUnavailable
 
     try:

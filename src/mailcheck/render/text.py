@@ -77,6 +77,7 @@ def _render_report(console: Console, report: Report, *, quiet: bool, verbose: bo
     if report.display_target and report.display_target != report.target:
         target = f"{report.display_target} ({report.target})"
     console.print(f"[bold]{escape(target)}[/bold]  {_badge(report.status)}", highlight=False)
+    render_unmade(console, report)
     for obstacle in report.obstacles:
         if quiet and obstacle.status.severity == 0:
             continue
@@ -85,6 +86,20 @@ def _render_report(console: Console, report: Report, *, quiet: bool, verbose: bo
             if quiet and check.status.severity == 0:
                 continue
             _render_check(console, check, report.target, verbose=verbose)
+
+
+def render_unmade(console: Console, report: Report) -> None:
+    """Side facts that could not be checked, said before anything else: the verdict
+    below stands without them, and the reader should know what it stands on."""
+    unmade = report.unmade
+    if not unmade:
+        return
+    symbol, style = SYMBOLS[Status.ERROR]
+    noun = "check" if len(unmade) == 1 else "checks"
+    console.print(f"  [{style}]{len(unmade)} {noun} could not be made:[/{style}]", highlight=False)
+    for check in unmade:
+        subject = f" [{check.subject}]" if check.subject and check.subject != report.target else ""
+        console.print(f"    [{style}]{symbol}[/{style}] {escape(check.id + subject)}: {escape(check.summary)}", soft_wrap=True, highlight=False)
 
 
 def _render_check(console: Console, check: Check, target: str, *, verbose: bool) -> None:

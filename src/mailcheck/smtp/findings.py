@@ -267,7 +267,7 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
         # A host that failed matters less when another one answered.
         status = Status.WARN if reached else Status.ERROR
     where = f"port {attempt.port}" + (", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}")
-    lines = []
+    lines: list[str] = []
     if attempt.banner is not None:
         lines.extend(f"banner: {attempt.banner.code} {line}" for line in attempt.banner.lines)
     if attempt.helo_ok:

@@ -33,6 +33,7 @@ from mailcheck.smtp.session import (
     SmtpSession,
     TlsFailed,
     TranscriptLine,
+    session_failure,
 )
 from mailcheck.smtp.tls import TlsInfo
 
@@ -331,7 +332,7 @@ async def _attempt(
         attempt.starttls, attempt.starttls_detail = "failed", exc.message
         attempt.outcome = f"{exc.message}; retried in plain text"
     except SmtpError as exc:
-        attempt.outcome = f"{exc.message}; moved on"
+        attempt.outcome = f"{_what_went_wrong(exc)}; moved on"
     finally:
         await session.quit()
         attempt.transcript = session.transcript
@@ -344,6 +345,19 @@ async def _attempt(
                 )
             elif target.smtp not in result.answers and attempt.ending != "answered":
                 result.problems[target.smtp] = f"{endpoint.label}: {attempt.outcome}"
+
+
+def _what_went_wrong(exc: SmtpError) -> str:
+    """A server that took the connection and then failed it, named for what it did:
+    it did accept connections on the port, so "cannot connect" would mislead."""
+    failure = session_failure(exc)
+    if failure == "silent":
+        return f"accepted the connection but never greeted ({exc.message})"
+    if failure == "not-smtp":
+        return f"accepted the connection but does not speak SMTP: {exc.message}"
+    if failure == "hung-up" and exc.stage == "banner":
+        return "accepted the connection and closed it without greeting"
+    return exc.message
 
 
 async def _starttls(session: SmtpSession, attempt: Attempt, options: ProbeOptions) -> None:

@@ -32,7 +32,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 from mailcheck.smtp.codes import Reply
 from mailcheck.smtp.tls import TlsInfo, client_context, tls_info, verify_reason
@@ -74,7 +74,26 @@ class SmtpProtocolError(SmtpError):
 
 
 class TlsFailed(SmtpError):
-    pass
+    def __init__(self, stage: str, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(stage, message)
+        self.timed_out = timed_out  # the server let the handshake time out: no verdict on its TLS
+
+
+# How a server that accepted the TCP connection let the session down: never greeted
+# ("silent"), stopped answering later ("timeout"), hung up, or spoke something not SMTP.
+SessionFailure = Literal["silent", "timeout", "hung-up", "not-smtp"]
+
+
+def session_failure(exc: SmtpError) -> SessionFailure | None:
+    """What an error after the TCP connection says about the server; None for a reply
+    that turned us away, which is an answer, not a failure."""
+    if isinstance(exc, SmtpTimeout):
+        return "silent" if exc.stage == "banner" else "timeout"
+    if isinstance(exc, SmtpClosed):
+        return "hung-up"
+    if isinstance(exc, SmtpProtocolError):
+        return "not-smtp"
+    return None
 
 
 class ReplyError(SmtpError):
@@ -234,7 +253,11 @@ class SmtpSession:
             await self._writer.start_tls(context, server_hostname=sni, ssl_handshake_timeout=self.timeout)
         except ssl.SSLCertVerificationError:
             raise
-        except (ssl.SSLError, ConnectionError, OSError, TimeoutError) as exc:
+        except TimeoutError:
+            self._note(f"no TLS handshake within {self.timeout:g} s")
+            self._drop()
+            raise TlsFailed("STARTTLS", f"TLS handshake failed: no answer within {self.timeout:g} s", timed_out=True) from None
+        except (ssl.SSLError, ConnectionError, OSError) as exc:
             self._note(f"TLS handshake failed: {exc}")
             self._drop()
             raise TlsFailed("STARTTLS", f"TLS handshake failed: {str(exc) or type(exc).__name__}") from None

@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mailcheck.smtp.session import (
     ConnectFailed,
     ReplyError,
+    SessionFailure,
     SmtpError,
     SmtpSession,
     TlsFailed,
+    session_failure,
 )
 from mailcheck.smtp.tls import TlsInfo
 
@@ -45,12 +47,19 @@ class MxProbe:
     connect_failure: str | None = None
     # When TLS 1.2+ failed: the older version the server does speak ("TLSv1.1"), if any.
     legacy_version: str | None = None
+    # The connection was accepted and then the server failed the session (see SessionFailure).
+    session_failure: SessionFailure | None = None
 
     @property
     def blocked(self) -> bool:
         """Nothing answered at the TCP level (not a protocol error): from one address
         that is a host down, from all of them most likely our own network."""
         return self.connect_failure is not None
+
+    @property
+    def greeted(self) -> bool:
+        """An SMTP session was had: the server accepted and greeted with 220."""
+        return self.reachable and self.banner_code == 220
 
     @property
     def label(self) -> str:
@@ -77,35 +86,38 @@ def helo_name(local_address: str | None) -> str:
 
 async def probe_starttls(host: str, address: str, port: int, *, timeout: float, ca_file: str | None) -> MxProbe:
     session = SmtpSession(timeout=timeout)
-    base = {"host": host, "address": address, "port": port}
+    unreached = MxProbe(host, address, port, reachable=False)
     try:
         try:
             banner = await session.connect(address, port, server_hostname=host, timeout=min(timeout, CONNECT_TIMEOUT))
         except ConnectFailed as exc:
-            return MxProbe(**base, reachable=False, error=exc.message, connect_failure=exc.reason)
+            return replace(unreached, error=exc.message, connect_failure=exc.reason)
         except SmtpError as exc:
-            return MxProbe(**base, reachable=False, error=exc.message)
+            return replace(unreached, error=exc.message, session_failure=session_failure(exc))
         text = " ".join(banner.lines).strip()
-        seen = {**base, "reachable": True, "banner": text, "banner_code": banner.code}
+        seen = replace(unreached, reachable=True, banner=text, banner_code=banner.code)
         if banner.code != 220:
-            return MxProbe(**seen, error=f"banner {banner.code} {text}")
+            return replace(seen, error=f"banner {banner.code} {text}")
         try:
             extensions = await session.ehlo(helo_name(session.local_address))
         except SmtpError as exc:
-            return MxProbe(**seen, error=exc.message)
+            return replace(seen, error=exc.message, session_failure=session_failure(exc))
         if "STARTTLS" not in extensions:
-            return MxProbe(**seen)
+            return seen
+        offered = replace(seen, starttls_offered=True)
         try:
             tls = await session.starttls(ca_file=ca_file)
         except TlsFailed as exc:
             await session.quit()
+            if exc.timed_out:
+                return replace(offered, tls_error=exc.message, session_failure="timeout")
             legacy = await legacy_tls_version(address, port, host, timeout)
-            return MxProbe(**seen, starttls_offered=True, tls_error=_reason(exc.message), legacy_version=legacy)
+            return replace(offered, tls_error=_reason(exc.message), legacy_version=legacy)
         except ReplyError as exc:
-            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
+            return replace(offered, tls_error=exc.message)
         except SmtpError as exc:
-            return MxProbe(**seen, starttls_offered=True, tls_error=exc.message)
-        return MxProbe(**seen, starttls_offered=True, tls=tls)
+            return replace(offered, tls_error=exc.message, session_failure=session_failure(exc))
+        return replace(offered, tls=tls)
     finally:
         await session.quit()
 

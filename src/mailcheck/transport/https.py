@@ -14,7 +14,7 @@ import ssl
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from mailcheck.dns.errors import DnsError
+from mailcheck.dns.errors import DnsError, DnsUnavailable
 from mailcheck.dns.resolver import Resolver, is_ip_address
 
 
@@ -33,6 +33,9 @@ class Fetched:
     error: str | None = None
     # The error was the certificate (untrusted, expired, wrong name), not the network.
     certificate_error: bool = False
+    # The host (or the DNS that names it) did not answer in time: "could not tell",
+    # never a verdict on what it serves.
+    no_answer: bool = False
     headers: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -65,6 +68,8 @@ async def fetch(
     else:
         try:
             addresses = await resolver.addresses(host)
+        except DnsUnavailable as exc:
+            return Fetched(url, error=f"could not resolve {host}: {exc.reason}", no_answer=True)
         except DnsError as exc:
             return Fetched(url, error=f"{host} does not resolve: {exc.reason}")
     path = parts.path or "/"
@@ -72,9 +77,7 @@ async def fetch(
         path += "?" + parts.query
     last = Fetched(url, error=f"{host} has no address")
     # trust_env=False: no proxy from the environment may route around our DNS answers.
-    async with httpx.AsyncClient(
-        verify=ssl_context, timeout=timeout, follow_redirects=False, trust_env=False
-    ) as client:
+    async with httpx.AsyncClient(verify=ssl_context, timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for address in addresses:
             literal = f"[{address}]" if ":" in address else address
             request = client.build_request(
@@ -86,7 +89,13 @@ async def fetch(
             try:
                 response = await client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                last = Fetched(url, address, error=_reason(exc), certificate_error=_is_certificate(exc))
+                last = Fetched(
+                    url,
+                    address,
+                    error=_reason(exc),
+                    certificate_error=_is_certificate(exc),
+                    no_answer=isinstance(exc, httpx.TimeoutException),
+                )
                 if last.certificate_error:
                     return last  # another address would present the same name's certificate
                 continue
@@ -97,7 +106,9 @@ async def fetch(
                     if len(body) > limit:
                         break
             except httpx.HTTPError as exc:
-                return Fetched(url, address, response.status_code, error=_reason(exc))
+                return Fetched(
+                    url, address, response.status_code, error=_reason(exc), no_answer=isinstance(exc, httpx.TimeoutException)
+                )
             finally:
                 await response.aclose()
             return Fetched(
