@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from dataclasses import dataclass
 
+from tests.cli_subprocess import guarded_env, mailcheck_command
 from tests.conftest import ROOT, one_check, validate_report
 from tests.smtp_servers import Script, free_port, known_users, smtp_server
 
@@ -38,7 +38,7 @@ def mailcheck(*args: str, env: dict[str, str] | None = None) -> Run:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("MAILCHECK_")}
     clean.update(env or {})
     process = subprocess.run(
-        [sys.executable, "-m", "mailcheck", *args], capture_output=True, text=True, env=clean, cwd=ROOT, timeout=120
+        mailcheck_command(*args), capture_output=True, text=True, env=guarded_env(clean), cwd=ROOT, timeout=120
     )
     assert "Traceback" not in process.stderr + process.stdout, process.stderr
     return Run(process.returncode, process.stdout, process.stderr)
