@@ -1,0 +1,89 @@
+"""``mailcheck report FILE...``: DMARC aggregate and failure reports and SMTP TLS reports."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from mailcheck.cli import app
+from mailcheck.cli.options import GlobalArguments, OutputFormat, with_global_options
+from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, Mbox, MaxSize
+
+
+@app.command()
+@with_global_options()
+def report(
+    files: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="FILE...",
+            help="Reports: .xml, .xml.gz, .zip, .json, .json.gz, or messages (.eml) carrying them; '-' for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    mbox: Mbox = None,
+    maildir: Maildir = None,
+    max_size: MaxSize = DEFAULT_MAX_SIZE_TEXT,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="One report over all documents: per organization, per source, per day.")
+    ] = False,
+    no_dns: Annotated[
+        bool, typer.Option("--no-dns", help="Only read the reports; do not compare them with today's DNS.")
+    ] = False,
+    *,
+    options: GlobalArguments,
+) -> int:
+    """Read DMARC aggregate/failure and SMTP TLS reports: who sends as the domain, and is p=reject safe?"""
+    from mailcheck.cli.run import emit_run
+    from mailcheck.cli.sources import source_spec
+    from mailcheck.commands.report import ReportRequest, run_report
+    from mailcheck.model import ExitCode
+
+    network, output = options.settings(html=True)
+    spec = source_spec(files, mbox, maildir, max_size)
+    as_html = output.format is OutputFormat.html
+    request = ReportRequest(spec, dns=not (no_dns or network.offline), summary=summary or as_html)
+    readable: list[int] = []
+
+    if as_html:
+        return _emit_html(request, network, output.output_file)
+
+    def run(on_report, keep):  # type: ignore[no-untyped-def]
+        outcome, tally = run_report(request, network, on_report, keep)
+        readable.append(tally.readable)
+        return outcome
+
+    code = emit_run(run, output)
+    if readable and readable[0] == 0:
+        print("mailcheck: error: no document could be read as a report", file=sys.stderr)
+        return ExitCode.USAGE
+    return code
+
+
+def _emit_html(request, network, output_file):  # type: ignore[no-untyped-def]
+    from mailcheck.cli.output import _open
+    from mailcheck.commands.report import run_report
+    from mailcheck.model import ExitCode, Report, Status, exit_code
+    from mailcheck.render.html import render_html
+
+    problems: list[Report] = []
+    statuses: list[Status] = []
+
+    def keep_problem(report: Report) -> None:
+        statuses.append(report.status)
+        if report.target != "summary":
+            problems.append(report)
+
+    outcome, tally = run_report(request, network, keep_problem, keep=True)
+    page = render_html(outcome.reports[-1], problems)
+    if output_file is not None:
+        with _open(output_file) as stream:
+            stream.write(page)
+    else:
+        sys.stdout.write(page)
+    if tally.readable == 0:
+        print("mailcheck: error: no document could be read as a report", file=sys.stderr)
+        return ExitCode.USAGE
+    return exit_code(outcome.reports)
