@@ -31,8 +31,12 @@ def test_every_declared_id_is_emitted_somewhere():
     emitted = set(emitted_ids().ids)
     patterns = [pattern for pattern in emitted if "*" in pattern]
 
+    # Specs declared beside their code are emitted through their own methods; the test
+    # below finds those calls.
+    beside = {spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))}
+
     def reached(check_id: str) -> bool:
-        return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
+        return check_id in emitted or check_id in beside or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
     assert [check_id for check_id in catalogue.catalogue() if not reached(check_id)] == []
 

@@ -44,7 +44,8 @@ def report(
     network, output = options.settings(html=True)
     spec = source_spec(files, mbox, maildir, max_size)
     as_html = output.format is OutputFormat.html
-    request = ReportRequest(spec, dns=not (no_dns or network.offline), summary=summary or as_html)
+    # --offline keeps the cross-check to the --zone files (it needs --zone); --no-dns drops it.
+    request = ReportRequest(spec, dns=not no_dns, summary=summary or as_html)
     readable: list[int] = []
 
     if as_html:

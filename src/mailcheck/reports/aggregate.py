@@ -152,7 +152,13 @@ class AggregateReport:
 
 def read_aggregate(data: bytes) -> AggregateReport:
     parsed = parse_xml(data)
-    return _Reader(parsed).report()
+    try:
+        return _Reader(parsed).report()
+    except NotAReport as exc:
+        if parsed.broken is None:
+            raise
+        # The break is the cause; what is missing after it is its consequence.
+        raise NotAReport(f"{parsed.broken}, and what comes before it is not a whole report: {exc.reason}") from None
 
 
 class _Reader:

@@ -134,7 +134,7 @@ def _unzip(label: str, data: bytes, max_size: int, damage: tuple[str, ...], dept
         yield Document(label, b"", "unknown", problem=f"a zip of {len(members)} files; a report zip holds one")
         return
     for info in members:
-        name = f"{label}!{info.filename}" if len(members) > 1 or depth else label
+        name = f"{label}!{info.filename}" if len(members) > 1 else label
         try:
             with archive.open(info) as member:
                 # Read one byte past the cap: the size the zip declares may lie.

@@ -64,7 +64,7 @@ FORWARDING = CheckSpec(
         good="<reason><type>forwarded</type></reason>   (SPF fail, DKIM pass aligned)",
         why="An aligned DKIM signature survives forwarding, so the message passes DMARC anyway.",
     ),
-    refs=("RFC 7489 §6.7", "RFC 7489 appendix C"),
+    refs=("RFC 7489 §6.7", "RFC 7489 §7.2"),
 )
 
 READINESS = CheckSpec(
@@ -380,12 +380,20 @@ async def _spf_sources(report: AggregateReport, env: Env) -> list[Check]:
         if record.spf == "pass" or _forwarded(record):
             continue
         domain = record.envelope_from or record.header_from
+        if not _within(domain, report.policy.domain):
+            continue  # SPF of someone else's envelope domain cannot align with this one
         wanted.setdefault((record.source_ip, domain), []).append(record)
     pairs = sorted(wanted, key=lambda key: -sum(r.count for r in wanted[key]))[:MAX_SOURCES]
     return list(
         await asyncio.gather(
             *(
-                _spf_source(ip, domain, sum(r.count for r in wanted[(ip, domain)]), any(r.dkim == "pass" for r in wanted[(ip, domain)]))
+                _spf_source(
+                    ip,
+                    domain,
+                    sum(r.count for r in wanted[(ip, domain)]),
+                    any(r.dkim == "pass" for r in wanted[(ip, domain)]),
+                    env.resolver.offline if env.resolver else False,
+                )
                 for ip, domain in pairs
             )
         )
@@ -400,10 +408,10 @@ async def cross_check_failure(report: FailureReport, env: Env) -> list[Check]:
     domain = sender.rpartition("@")[2].lower() if "@" in sender else report.reported_domain
     if not domain:
         return []
-    return [await _spf_source(report.source_ip, domain, 1, False)]
+    return [await _spf_source(report.source_ip, domain, 1, False, env.resolver.offline)]
 
 
-async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool) -> Check:
+async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool, offline: bool) -> Check:
     # The project's SPF evaluation (pyspf's check_host(), routed to the run's resolver
     # by runtime.run_dns); its private helper is the one entry that takes bare identities.
     from mailcheck.checks.spf_evaluation import _check_host
@@ -416,6 +424,8 @@ async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool) -
     details["result"] = evaluation.result
     if evaluation.result == "pass":
         return SPF_SOURCE.ok(ip, f"SPF of {domain} now authorizes {ip} (the report saw it fail)", details=details)
+    if evaluation.result == "temperror" and offline:
+        return SPF_SOURCE.skip(ip, f"SPF of {domain} for {ip}: not in the --zone files (offline)", details=details)
     if evaluation.result == "temperror":
         return SPF_SOURCE.error(ip, f"SPF of {domain} for {ip}: temperror, could not tell", details=details)
     if dkim_aligned:
@@ -456,6 +466,8 @@ async def _dkim_selector(domain: str, selector: str, messages: int, env: Env) ->
             fix=f"If {selector} is yours, publish its public key at {name}; if not, the signatures are forged.",
         )
     except DnsUnavailable as exc:
+        if env.resolver.offline:
+            return DKIM_SELECTOR.skip(subject, f"{name} is not in the --zone files (offline)", details=details)
         return DKIM_SELECTOR.error(subject, f"could not look up {name}: {exc}", details=details)
     keys = [t for t in texts if "p=" in t]
     if keys and all(_revoked(t) for t in keys):

@@ -32,6 +32,8 @@ class ParsedXml:
     lines: dict[int, int]
     namespace: str | None
     damage: tuple[str, ...]
+    # Where the XML broke, when it was read only up to there.
+    broken: str | None = None
 
     def line(self, element: ET.Element | None) -> int | None:
         return None if element is None else self.lines.get(id(element))
@@ -97,8 +99,10 @@ def parse_xml(data: bytes) -> ParsedXml:
         reason = str(exc).split(":")[0]
         if not builder.open:
             raise NotAReport(f"not well-formed XML ({reason}, column {column + 1})", line) from None
-        damage.append(f"the XML breaks at line {line}, column {column + 1} ({reason}) inside <{builder.open[-1]}>; read what came before")
+        broken = f"the XML breaks at line {line}, column {column + 1} ({reason}) inside <{builder.open[-1]}>"
+        damage.append(f"{broken}; read what came before")
         root = _close_open(builder)
+        return ParsedXml(root, builder.lines, builder.namespace, tuple(damage), broken)
     return ParsedXml(root, builder.lines, builder.namespace, tuple(damage))
 
 
