@@ -11,6 +11,8 @@ out and listed as damage.
 from __future__ import annotations
 
 import ipaddress
+import re
+import socket
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +26,7 @@ MAX_RECORDS = 100_000
 # A record's auth results: one per signature; real ones have a handful.
 MAX_RESULTS = 50
 _YEAR_10000 = 253_402_300_800
+_HOSTNAME = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 
 
 @dataclass(frozen=True)
@@ -155,10 +158,18 @@ def read_aggregate(data: bytes) -> AggregateReport:
     try:
         return _Reader(parsed).report()
     except NotAReport as exc:
-        if parsed.broken is None:
-            raise
-        # The break is the cause; what is missing after it is its consequence.
-        raise NotAReport(f"{parsed.broken}, and what comes before it is not a whole report: {exc.reason}") from None
+        failure = exc
+    if not parsed.lines:
+        # Read fast, found invalid: read again recording lines, so the reason names one.
+        parsed = parse_xml(data, with_lines=True)
+        try:
+            return _Reader(parsed).report()
+        except NotAReport as exc:
+            failure = exc
+    if parsed.broken is None:
+        raise failure
+    # The break is the cause; what is missing after it is its consequence.
+    raise NotAReport(f"{parsed.broken}, and what comes before it is not a whole report: {failure.reason}")
 
 
 class _Reader:
@@ -200,8 +211,12 @@ class _Reader:
     def metadata(self, element: ET.Element) -> Metadata:
         dates = self.need(element, "date_range")
         errors = tuple(safe(e.text or "") for e in element.iterfind("error") if (e.text or "").strip())
+        org_name = self.need_text(element, "org_name")
+        if _HOSTNAME.fullmatch(org_name):
+            # An organization named by its domain (Mail.Ru, Outlook.com): domains are case-blind.
+            org_name = org_name.lower()
         return Metadata(
-            org_name=self.need_text(element, "org_name"),
+            org_name=org_name,
             org_email=_text(element.find("email")),
             org_extra_contact_info=_text(element.find("extra_contact_info")),
             report_id=self.need_text(element, "report_id"),
@@ -232,7 +247,7 @@ class _Reader:
         row = self.need(element, "row")
         ip_text = self.need_text(row, "source_ip")
         try:
-            source_ip = str(ipaddress.ip_address(ip_text))
+            source_ip = _normal_ip(ip_text)
         except ValueError:
             raise NotAReport(f"<source_ip> {ip_text!r} is not an IP address", self.line(row.find("source_ip"))) from None
         count_text = self.need_text(row, "count")
@@ -247,8 +262,10 @@ class _Reader:
         )
         identifiers = self.need(element, "identifiers")
         auth = element.find("auth_results")
-        dkim_results = tuple(self.dkim_result(e) for e in (auth.iterfind("dkim") if auth is not None else ()))[:MAX_RESULTS]
-        spf_results = tuple(self.spf_result(e) for e in (auth.iterfind("spf") if auth is not None else ()))[:MAX_RESULTS]
+        # A result without a domain names no identity (some reporters send an empty
+        # <dkim> for "no signature"); parsedmarc leaves those out too.
+        dkim_results = tuple(r for r in (self.dkim_result(e) for e in _children(auth, "dkim")) if r.domain)[:MAX_RESULTS]
+        spf_results = tuple(r for r in (self.spf_result(e) for e in _children(auth, "spf")) if r.domain)[:MAX_RESULTS]
         envelope_from = _lower(_text(identifiers.find("envelope_from")))
         if envelope_from is None and spf_results:
             envelope_from = spf_results[-1].domain or None
@@ -319,6 +336,22 @@ class _Reader:
         if not 0 <= seconds < _YEAR_10000:
             raise NotAReport(f"<{tag}> {text!r} is not a Unix time", self.line(parent.find(tag)))
         return seconds
+
+
+def _normal_ip(text: str) -> str:
+    """The address as ipaddress writes it; a dotted quad is checked by inet_pton, which
+    is what ipaddress would say of it, at a fraction of the cost (reports hold many)."""
+    if ":" not in text:
+        try:
+            socket.inet_pton(socket.AF_INET, text)
+            return text
+        except OSError:
+            pass
+    return str(ipaddress.ip_address(text))
+
+
+def _children(parent: ET.Element | None, tag: str) -> list[ET.Element]:
+    return [] if parent is None else parent.findall(tag)
 
 
 def _text(element: ET.Element | None) -> str | None:

@@ -24,6 +24,8 @@ class NotAReport(Exception):
 def safe(text: str) -> str:
     """Text from a stranger, with control characters shown as escapes, never raw."""
     text = text.strip()
+    if text.isprintable():  # the common case, decided in C
+        return text
     if _CONTROL.search(text):
         return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
     return text
