@@ -146,5 +146,5 @@ def _svg(svg_id: str, title: str, days: Sequence[dict[str, Any]], top: str, body
     )
     return (
         f'<svg id="{svg_id}" role="img" aria-label="{escape(title)}" width="{_WIDTH}" height="{_HEIGHT}" '
-        f'viewBox="0 0 {_WIDTH} {_HEIGHT}" xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>{axis}{body}</svg>'
+        f'viewBox="0 0 {_WIDTH} {_HEIGHT}"><title>{escape(title)}</title>{axis}{body}</svg>'
     )
