@@ -44,7 +44,9 @@ MAILCHECK = [sys.executable, "-m", "mailcheck"]
 
 
 def read_with_mailcheck(paths: list[Path]) -> dict[str, dict[str, Any]]:
-    done = subprocess.run([*MAILCHECK, "report", "--no-dns", "--format", "jsonl", *map(str, paths)], capture_output=True, text=True)
+    done = subprocess.run(
+        [*MAILCHECK, "report", "--no-dns", "--format", "jsonl", *map(str, paths)], capture_output=True, text=True
+    )
     readings = {}
     for line in done.stdout.splitlines():
         report = json.loads(line)
@@ -126,7 +128,9 @@ def accuracy(corpus: Path) -> None:
         whole += not wrong
         for line in wrong:
             print(f"  {case['file']}: {line}")
-    print(f"accuracy: {matched}/{total} core fields match parsedmarc ({matched / total:.1%}); {whole}/{len(expected)} reports whole")
+    print(
+        f"accuracy: {matched}/{total} core fields match parsedmarc ({matched / total:.1%}); {whole}/{len(expected)} reports whole"
+    )
 
 
 # -- 2. speed -------------------------------------------------------------------------
@@ -192,7 +196,9 @@ def _compare(name: str, maildir: Path, python: Path | None) -> None:
         f"speed ({name}): parsedmarc read them in {their_wall:.2f} s wall, {their_cpu:.2f} s CPU (parse_report_file "
         f"loop, start-up not counted): {theirs[0]:,.0f} documents/s wall, {theirs[1]:,.0f} /s CPU"
     )
-    print(f"speed ({name}): mailcheck is {ours[0] / theirs[0]:.1f}x parsedmarc's rate by wall clock, {ours[1] / theirs[1]:.1f}x by CPU time")
+    print(
+        f"speed ({name}): mailcheck is {ours[0] / theirs[0]:.1f}x parsedmarc's rate by wall clock, {ours[1] / theirs[1]:.1f}x by CPU time"
+    )
 
 
 def make_reports(maildir: Path, count: int) -> None:

@@ -147,7 +147,11 @@ def test_damage_is_read_past_and_listed():
     assert details["report_metadata"]["org_name"] == "AT&T Mail \ufffddition"
     assert details["policy_published"]["p"] == "none"
     (record,) = details["records"]
-    assert (record["count"], record["policy_evaluated"]["dkim"], record["identifiers"]["header_from"]) == (7, "pass", "reports.example")
+    assert (record["count"], record["policy_evaluated"]["dkim"], record["identifiers"]["header_from"]) == (
+        7,
+        "pass",
+        "reports.example",
+    )
 
 
 # -- failure and TLS reports -------------------------------------------------------------
@@ -157,7 +161,9 @@ def test_an_arf_failure_report_reads_its_fields():
     report = read(fixture("failure-arf.eml"))
     check = one_check(report, "report.failure")
     assert check["status"] == "warn"
-    assert check["summary"] == "auth-failure for reports.example: a message from 203.0.113.66 at 2026-11-30T13:01:58Z failed dmarc"
+    assert (
+        check["summary"] == "auth-failure for reports.example: a message from 203.0.113.66 at 2026-11-30T13:01:58Z failed dmarc"
+    )
     details = check["details"]
     assert (details["original_mail_from"], details["original_rcpt_to"], details["source"]) == (
         "billing@reports.example",
@@ -292,8 +298,13 @@ def test_summary_json_carries_the_tables():
     report = result.json()
     assert report["target"] == "summary" and report["report_type"] == "summary"
     tables = report["summary"]
-    assert [(d["date"], d["messages"], d["passing"]) for d in tables["days"]] == [("2026-11-30", 167, 150), ("2026-12-01", 400, 400)]
-    assert tables["domains"] == [{"domain": "reports.example", "policy": "none", "messages": 567, "passing": 550, "pass_share": 0.97}]
+    assert [(d["date"], d["messages"], d["passing"]) for d in tables["days"]] == [
+        ("2026-11-30", 167, 150),
+        ("2026-12-01", 400, 400),
+    ]
+    assert tables["domains"] == [
+        {"domain": "reports.example", "policy": "none", "messages": 567, "passing": 550, "pass_share": 0.97}
+    ]
     assert tables["sources"][0] == {
         "ip_address": "2001:db8::25",
         "messages": 400,
@@ -308,7 +319,9 @@ def test_summary_json_carries_the_tables():
 
 
 def test_an_invalid_document_names_the_element_and_line_and_the_others_are_still_read():
-    result = run_cli("report", fixture("aggregate-no-metadata.xml"), fixture("aggregate-rfc9990.xml"), "--no-dns", "--format", "json")
+    result = run_cli(
+        "report", fixture("aggregate-no-metadata.xml"), fixture("aggregate-rfc9990.xml"), "--no-dns", "--format", "json"
+    )
     assert result.exit_code == 3  # an error and no failure: no verdict on one document
     first, second = result.json()["reports"]
     invalid = one_check(first, "report.invalid")
@@ -326,7 +339,10 @@ def test_an_invalid_document_names_the_element_and_line_and_the_others_are_still
             "not a report mailcheck can read: the XML breaks at line 6, column 3 (not well-formed (invalid token)) inside "
             "<report_metadata>, and what comes before it is not a whole report: <report_metadata> has no <date_range>",
         ),
-        ("aggregate-entities.xml", "not a report mailcheck can read (line 3): refused: an entity declaration (reports never need them)"),
+        (
+            "aggregate-entities.xml",
+            "not a report mailcheck can read (line 3): refused: an entity declaration (reports never need them)",
+        ),
         ("not-a-report.txt", "not a report mailcheck can read: not a report: neither XML, JSON, gzip, zip nor an email message"),
     ],
 )
@@ -365,7 +381,9 @@ def test_a_json_document_that_breaks_names_its_line(tmp_path):
     broken.write_text('{\n  "organization-name": "x",\n  "policies": [\n}\n')
     result = run_cli("report", str(broken), "--no-dns")
     assert result.exit_code == 2
-    assert "? report.invalid  not a report mailcheck can read (line 4): not valid JSON (Expecting value, column 1)" in result.stdout
+    assert (
+        "? report.invalid  not a report mailcheck can read (line 4): not valid JSON (Expecting value, column 1)" in result.stdout
+    )
 
 
 def test_a_nonexistent_file_is_bad_input():

@@ -73,8 +73,8 @@ def test_chromium_renders_the_tables_and_charts(page: Path):
     dom = result.stdout
     assert '<p id="documents">3 reports read, 1 unreadable, 0 failure reports.</p>' in dom
     assert "<td>receiver.example</td><td>aggregate</td>" in dom
-    assert "<td>2001:db8::25</td><td class=\"n\">400</td><td>100.0%</td>" in dom
-    assert "<td>2026-11-30</td><td class=\"n\">167</td><td>89.8%</td>" in dom
+    assert '<td>2001:db8::25</td><td class="n">400</td><td>100.0%</td>' in dom
+    assert '<td>2026-11-30</td><td class="n">167</td><td>89.8%</td>' in dom
     assert "reports.example (p=none): 99.1% of 555 messages pass DMARC aligned" in dom
     assert "&lt;feedback&gt; has no &lt;report_metadata&gt;" in dom
     # Two days: two bars in the volume chart, two points on the pass-rate line.

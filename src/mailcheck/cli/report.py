@@ -9,7 +9,7 @@ import typer
 
 from mailcheck.cli import app
 from mailcheck.cli.options import GlobalArguments, OutputFormat, with_global_options
-from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, Mbox, MaxSize
+from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, MaxSize, Mbox
 
 
 @app.command()

@@ -48,14 +48,15 @@ class ReportChecker:
         if isinstance(reading, Invalid):
             self.tally.add_invalid()
             return _report(subject, "invalid", [invalid_check(subject, reading)], [], [])
-        self.tally.add(reading)
+        failing = judge.failing_sources(reading.records) if isinstance(reading, AggregateReport) else []
+        self.tally.add(reading, failing)
         read = [read_check(subject, reading)]
         if damage:
             read.append(damage_check(subject, damage))
         authentication: list[Check] = []
         transport: list[Check] = []
         if isinstance(reading, AggregateReport):
-            authentication = await judge.aggregate_judgements(subject, reading, env)
+            authentication = await judge.aggregate_judgements(subject, reading, failing, env)
             if self.dns:
                 authentication += await judge.cross_check_aggregate(reading, env)
             kind = "aggregate"

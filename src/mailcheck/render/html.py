@@ -36,7 +36,7 @@ def render_html(summary: Report, problems: Sequence[Report] = ()) -> str:
         f"<style>{_STYLE}</style></head><body>",
         "<h1>DMARC and SMTP TLS reports</h1>",
         f'<p id="documents">{documents.get("read", 0):,} reports read, {documents.get("invalid", 0):,} unreadable, '
-        f'{documents.get("failure_reports", 0):,} failure reports.</p>',
+        f"{documents.get('failure_reports', 0):,} failure reports.</p>",
         _readiness(summary),
         "<h2>Volume per day</h2>",
         _volume_chart(tables.get("days", [])),
@@ -46,7 +46,10 @@ def render_html(summary: Report, problems: Sequence[Report] = ()) -> str:
         _table(
             "organizations",
             ("Organization", "Type", "Reports", "Messages / sessions", "Pass"),
-            [(o["org_name"], o["report_type"], o["reports"], o["messages"], _pct(o["pass_share"])) for o in tables.get("organizations", [])],
+            [
+                (o["org_name"], o["report_type"], o["reports"], o["messages"], _pct(o["pass_share"]))
+                for o in tables.get("organizations", [])
+            ],
         ),
         "<h2>Per source</h2>",
         _table(
@@ -58,7 +61,11 @@ def render_html(summary: Report, problems: Sequence[Report] = ()) -> str:
             ],
         ),
         "<h2>Per day</h2>",
-        _table("days", ("Day (UTC)", "Messages", "Pass"), [(d["date"], d["messages"], _pct(d["pass_share"])) for d in tables.get("days", [])]),
+        _table(
+            "days",
+            ("Day (UTC)", "Messages", "Pass"),
+            [(d["date"], d["messages"], _pct(d["pass_share"])) for d in tables.get("days", [])],
+        ),
     ]
     if tables.get("tls_policies"):
         parts += [
@@ -80,7 +87,9 @@ def _readiness(summary: Report) -> str:
     checks = [c for c in summary.checks if c.id == "report.readiness"]
     if not checks:
         return '<p id="readiness">No aggregate report: nothing to say about p=reject.</p>'
-    items = "".join(f'<li class="{c.status.value}"><strong>{escape(c.status.value.upper())}</strong> {escape(c.summary)}</li>' for c in checks)
+    items = "".join(
+        f'<li class="{c.status.value}"><strong>{escape(c.status.value.upper())}</strong> {escape(c.summary)}</li>' for c in checks
+    )
     return f'<h2>Ready for p=reject?</h2><ul id="readiness">{items}</ul>'
 
 
@@ -124,9 +133,7 @@ def _rate_chart(days: Sequence[dict[str, Any]]) -> str:
     if not rated:
         return '<p class="chart-empty">No data.</p>'
     step = (_WIDTH - 2 * _PAD) / max(len(rated) - 1, 1)
-    points = [
-        (_PAD + index * step, _HEIGHT - _PAD - (_HEIGHT - 2 * _PAD) * d["pass_share"]) for index, d in enumerate(rated)
-    ]
+    points = [(_PAD + index * step, _HEIGHT - _PAD - (_HEIGHT - 2 * _PAD) * d["pass_share"]) for index, d in enumerate(rated)]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     dots = "".join(
         f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#17702a"><title>{escape(d["date"])}: {_pct(d["pass_share"])}</title></circle>'

@@ -355,10 +355,13 @@ def _children(parent: ET.Element | None, tag: str) -> list[ET.Element]:
 
 
 def _text(element: ET.Element | None) -> str | None:
+    # Called for every element of every record: the common case stays in C.
     if element is None or element.text is None:
         return None
-    text = safe(element.text)
-    return text or None
+    text = element.text.strip()
+    if not text:
+        return None
+    return text if text.isprintable() else safe(text)
 
 
 def _lower(text: str | None) -> str | None:

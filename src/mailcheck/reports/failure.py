@@ -129,7 +129,7 @@ def _feedback_fields(part: Message) -> dict[str, str]:
         # The email package parses message/* parts into sub-messages: their headers are the fields.
         fields: dict[str, str] = {}
         for sub in payload:
-            for key, value in sub.items():
+            for key, value in sub.items() if isinstance(sub, Message) else ():
                 fields.setdefault(key.lower(), safe(str(value)))
         return fields
     raw = part.get_payload(decode=True)
@@ -143,7 +143,7 @@ def _sample_headers(message: Message) -> dict[str, str]:
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "text/rfc822-headers"):
             payload = part.get_payload()
-            if isinstance(payload, list) and payload:
+            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
                 sample = payload[0]
             else:
                 sample = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(str(payload))

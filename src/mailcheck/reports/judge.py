@@ -208,9 +208,9 @@ def _auth(results: Sequence[object]) -> str:
 # -- what one document says --------------------------------------------------------
 
 
-async def aggregate_judgements(subject: str, report: AggregateReport, env: Env) -> list[Check]:
+async def aggregate_judgements(subject: str, report: AggregateReport, sources: Sequence[Source], env: Env) -> list[Check]:
+    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the tally."""
     checks: list[Check] = []
-    sources = failing_sources(report.records)
     names = await _reverse_names([s.ip for s in sources[:MAX_SOURCES]], env)
     for source in sources[:MAX_SOURCES]:
         checks.append(alignment_check(source, names.get(source.ip), report.policy.domain))
@@ -275,9 +275,7 @@ def forwarding_check(subject: str, records: Sequence[Record]) -> Check | None:
     )
 
 
-def readiness_check(
-    domain: str, policy: str, messages: int, passing: int, forwarded: int, sources: Sequence[Source]
-) -> Check:
+def readiness_check(domain: str, policy: str, messages: int, passing: int, forwarded: int, sources: Sequence[Source]) -> Check:
     judged = messages - forwarded
     share = passing / judged if judged > 0 else 1.0
     failing = sum(s.messages for s in sources)
@@ -436,7 +434,9 @@ async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool, o
             fix=f"Add {ip} (or its provider's include:) to the SPF record of {domain}.",
         )
     return SPF_SOURCE.info(
-        ip, f"{ip} is not in SPF of {domain} ({evaluation.result}) and did not pass DKIM either: likely not yours", details=details
+        ip,
+        f"{ip} is not in SPF of {domain} ({evaluation.result}) and did not pass DKIM either: likely not yours",
+        details=details,
     )
 
 
@@ -472,12 +472,16 @@ async def _dkim_selector(domain: str, selector: str, messages: int, env: Env) ->
     keys = [t for t in texts if "p=" in t]
     if keys and all(_revoked(t) for t in keys):
         return DKIM_SELECTOR.fail(
-            subject, f"selector {selector} of {domain}: the key at {name} is revoked (empty p=)", details=details,
+            subject,
+            f"selector {selector} of {domain}: the key at {name} is revoked (empty p=)",
+            details=details,
             fix=f"Sign with a selector whose key is published, or publish the key again at {name}.",
         )
     if not keys:
         return DKIM_SELECTOR.fail(
-            subject, f"selector {selector} of {domain}: {name} holds no DKIM key", details={**details, "records": texts},
+            subject,
+            f"selector {selector} of {domain}: {name} holds no DKIM key",
+            details={**details, "records": texts},
             fix=f"Publish the selector's key (v=DKIM1; k=rsa; p=...) at {name}.",
         )
     return DKIM_SELECTOR.ok(subject, f"selector {selector} of {domain} has a key at {name}", details=details)
@@ -505,7 +509,7 @@ async def cross_check_tls(report: TlsReport, env: Env) -> list[Check]:
     }
     for domain in sorted(domains):
         name = f"_mta-sts.{domain}"
-        details = {"policy_domain": domain, "name": name, "check_id": "mta-sts.policy"}
+        details: dict[str, object] = {"policy_domain": domain, "name": name, "check_id": "mta-sts.policy"}
         try:
             texts = [t for t in await env.resolver.txt(name) if t.lower().startswith("v=stsv1")]
         except (NoSuchDomain, NoRecords):
@@ -520,7 +524,9 @@ async def cross_check_tls(report: TlsReport, env: Env) -> list[Check]:
             summary = f"{name} is not published any more: senders holding the old policy still try to fetch it"
         checks.append(
             TLS_FAILURE.warn(
-                domain, summary, details=details,
+                domain,
+                summary,
+                details=details,
                 fix=f"Run `mailcheck domain {domain}`: mta-sts.policy fetches https://mta-sts.{domain}/.well-known/mta-sts.txt as senders do.",
             )
         )

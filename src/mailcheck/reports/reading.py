@@ -7,6 +7,7 @@ what could not be read at all (``report.invalid``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailcheck.catalogue.spec import CheckSpec, Example
@@ -137,7 +138,12 @@ def read_document(document: Document) -> tuple[Reading, tuple[str, ...]]:
     """The report the document holds (or why none), and the damage met on the way."""
     if document.problem is not None:
         return Invalid(document.problem, None), document.damage
-    readers = {"xml": read_aggregate, "json": read_tls_report, "failure": read_failure_report, "exim": read_exim_report}
+    readers: dict[str, Callable[[bytes], AggregateReport | FailureReport | TlsReport]] = {
+        "xml": read_aggregate,
+        "json": read_tls_report,
+        "failure": read_failure_report,
+        "exim": read_exim_report,
+    }
     reader = readers.get(document.kind)
     if reader is None:
         return Invalid("not a report", None), document.damage
@@ -204,10 +210,7 @@ def _failure_check(subject: str, report: FailureReport) -> Check:
 def _tls_check(subject: str, report: TlsReport) -> Check:
     ok, failed = report.successful, report.failed
     domains = ", ".join(dict.fromkeys(p.policy_domain for p in report.policies)) or "no policy"
-    summary = (
-        f"{report.organization_name} on {domains}, {report.begin_date[:10]}: "
-        f"{ok:,} sessions succeeded, {failed:,} failed"
-    )
+    summary = f"{report.organization_name} on {domains}, {report.begin_date[:10]}: {ok:,} sessions succeeded, {failed:,} failed"
     status = Status.PASS if failed == 0 else Status.FAIL if ok == 0 else Status.WARN
     fix = None if status is Status.PASS else "See the failure details below: each names the MX host and the failure type."
     return SMTP_TLS.result(status, subject, summary, details=report.to_details(), fix=fix)

@@ -8,6 +8,7 @@ size of its tables.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.model import Check, Obstacle, Report
 from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.failure import FailureReport
-from mailcheck.reports.judge import Source, failing_sources, readiness_check
+from mailcheck.reports.judge import Source, readiness_check
 from mailcheck.reports.tlsrpt import TlsReport
 
 SUMMARY_TARGET = "summary"
@@ -122,10 +123,11 @@ class Tally:
         self.documents += 1
         self.invalid += 1
 
-    def add(self, report: AggregateReport | FailureReport | TlsReport) -> None:
+    def add(self, report: AggregateReport | FailureReport | TlsReport, failing: Sequence[Source] = ()) -> None:
+        """``failing``: an aggregate report's ``failing_sources``, when the caller has them."""
         self.documents += 1
         if isinstance(report, AggregateReport):
-            self._aggregate(report)
+            self._aggregate(report, failing)
         elif isinstance(report, TlsReport):
             org = self.orgs.setdefault((report.organization_name, "smtp_tls"), _Org("smtp_tls"))
             org.reports += 1
@@ -139,7 +141,7 @@ class Tally:
             self.failure_reports += 1
             self.failures_by_domain[report.reported_domain or "?"] += 1
 
-    def _aggregate(self, report: AggregateReport) -> None:
+    def _aggregate(self, report: AggregateReport, failing: Sequence[Source]) -> None:
         name = report.metadata.org_name
         org = self.orgs.setdefault((name, "aggregate"), _Org("aggregate"))
         org.reports += 1
@@ -153,19 +155,19 @@ class Tally:
             domain.policy, domain.last_end = report.policy.p, report.metadata.end_date
         domain.messages += report.messages
         domain.passing += report.passing
-        for source in failing_sources(report.records):
+        for source in failing:
             domain.failing[source.ip] += source.messages
         domain.forwarded += sum(
             r.count for r in report.records if not r.passes and any(x.type in _FORWARDED for x in r.override_reasons)
         )
         for record in report.records:
-            source = self.sources.get(record.source_ip)
-            if source is None:
-                source = self.sources[record.source_ip] = _Source()
-            source.messages += record.count
-            source.passing += record.count if record.passes else 0
-            source.domains[record.header_from] += record.count
-            source.orgs.add(name)
+            seen = self.sources.get(record.source_ip)
+            if seen is None:
+                seen = self.sources[record.source_ip] = _Source()
+            seen.messages += record.count
+            seen.passing += record.count if record.passes else 0
+            seen.domains[record.header_from] += record.count
+            seen.orgs.add(name)
 
     # -- the report ---------------------------------------------------------------
 
@@ -173,7 +175,14 @@ class Tally:
         return {
             "documents": {"read": self.readable, "invalid": self.invalid, "failure_reports": self.failure_reports},
             "organizations": [
-                {"org_name": name, "report_type": kind, "reports": o.reports, "messages": o.messages, "passing": o.passing, "pass_share": _share(o.passing, o.messages)}
+                {
+                    "org_name": name,
+                    "report_type": kind,
+                    "reports": o.reports,
+                    "messages": o.messages,
+                    "passing": o.passing,
+                    "pass_share": _share(o.passing, o.messages),
+                }
                 for (name, kind), o in sorted(self.orgs.items(), key=lambda item: (-item[1].messages, item[0]))
             ],
             "sources": [
@@ -188,10 +197,17 @@ class Tally:
                 for ip, s in sorted(self.sources.items(), key=lambda item: (-item[1].messages, item[0]))
             ],
             "days": [
-                {"date": day, "messages": m, "passing": p, "pass_share": _share(p, m)} for day, (m, p) in sorted(self.days.items())
+                {"date": day, "messages": m, "passing": p, "pass_share": _share(p, m)}
+                for day, (m, p) in sorted(self.days.items())
             ],
             "domains": [
-                {"domain": name, "policy": d.policy, "messages": d.messages, "passing": d.passing, "pass_share": _share(d.passing, d.messages)}
+                {
+                    "domain": name,
+                    "policy": d.policy,
+                    "messages": d.messages,
+                    "passing": d.passing,
+                    "pass_share": _share(d.passing, d.messages),
+                }
                 for name, d in sorted(self.domains.items())
             ],
             "tls_policies": [

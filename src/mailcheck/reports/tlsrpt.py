@@ -180,7 +180,7 @@ class _Reader:
         if key not in parent:
             raise NotAReport(f"no {name} (RFC 8460 §4.4)")
         value = parent[key]
-        if not isinstance(value, kind) or (kind is str and not value.strip()):
+        if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
             raise NotAReport(f"{name} is {_kind(value)}, not {_KIND_NAMES[kind]}")
         return value
 
