@@ -291,6 +291,20 @@ def test_summary_over_a_maildir_per_org_source_and_day(tmp_path):
     assert "report.aggregate" not in out
 
 
+def test_summary_carries_what_todays_dns_says_once_per_subject():
+    result = run_cli(
+        "report",
+        *offline(fixture("aggregate-zip.eml"), fixture("aggregate-rfc7489.xml.gz"), fixture("two-reports.eml"), "--summary"),
+    )
+    assert result.exit_code == 1
+    out = result.stdout
+    line = "✗ report.dkim-selector [old:reports.example]  selector old of reports.example signed 5 messages but old._domainkey"
+    assert out.count(line) == 1
+    assert out.count("! report.spf-source [198.51.100.7]  198.51.100.7 sends as reports.example with aligned DKIM") == 1
+    assert "certificate-expired: 10 sessions to mx1.reports.example from 198.51.100.21 failed" in out
+    assert "sts-policy-fetch-error: 40 sessions to mx1.reports.example from 198.51.100.20 failed" in out
+
+
 def test_summary_json_carries_the_tables():
     result = run_cli(
         "report", fixture("aggregate-rfc7489.xml"), fixture("aggregate-rfc9990.xml"), "--summary", "--no-dns", "--format", "json"

@@ -21,6 +21,11 @@ from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import SourceSpec, open_sources
 
 
+# The checks against today's DNS that a --summary carries over from its documents.
+SUMMARY_CROSS_CHECKS = frozenset({"report.spf-source", "report.dkim-selector", "report.tls-failure"})
+MAX_SUMMARY_CROSS_CHECKS = 200
+
+
 @dataclass(frozen=True)
 class ReportRequest:
     sources: SourceSpec
@@ -104,9 +109,15 @@ def run_report(
     checker = ReportChecker(dns=request.dns)
     targets = report_documents(request.sources)
     kept: list[Report] = []
+    # Under --summary, what today's DNS says is kept once per check and subject.
+    cross_checks: dict[tuple[str, str, str], Check] = {}
 
     def hand_over(report: Report) -> None:
         if request.summary and report.extra.get("report_type") != "invalid":
+            for check in report.checks:
+                if check.id in SUMMARY_CROSS_CHECKS and len(cross_checks) < MAX_SUMMARY_CROSS_CHECKS:
+                    key = (check.id, check.subject, str(check.details.get("result_type", "")))
+                    cross_checks.setdefault(key, check)
             return
         on_report(report)
         if keep and request.summary:
@@ -115,7 +126,7 @@ def run_report(
     scope = DnsScope.RUN if request.dns else DnsScope.NONE
     outcome = run_targets(checker, targets, network, scope=scope, on_report=hand_over, keep=keep and not request.summary)
     if request.summary:
-        summary = checker.tally.report()
+        summary = checker.tally.report(tuple(cross_checks.values()))
         on_report(summary)
         outcome.reports = (kept + [summary]) if keep else []
     return outcome, checker.tally

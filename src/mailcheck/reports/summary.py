@@ -217,7 +217,8 @@ class Tally:
             "failure_reports": dict(self.failures_by_domain),
         }
 
-    def report(self) -> Report:
+    def report(self, cross_checks: Sequence[Check] = ()) -> Report:
+        """The summary report; ``cross_checks`` are the documents' checks against today's DNS."""
         tables = self.tables()
         checks: list[Check] = []
         orgs = tables["organizations"]
@@ -262,8 +263,12 @@ class Tally:
             for name, d in sorted(self.domains.items())
         ]
         obstacles = [Obstacle("summary", "Summary", tuple(checks))]
-        if readiness:
-            obstacles.append(Obstacle("authentication", "Authentication", tuple(readiness)))
+        authentication = [*readiness, *(c for c in cross_checks if c.id != "report.tls-failure")]
+        if authentication:
+            obstacles.append(Obstacle("authentication", "Authentication", tuple(authentication)))
+        transport = [c for c in cross_checks if c.id == "report.tls-failure"]
+        if transport:
+            obstacles.append(Obstacle("transport", "Transport", tuple(transport)))
         return Report("report", SUMMARY_TARGET, tuple(obstacles), extra={"report_type": "summary", "summary": tables})
 
 
