@@ -273,18 +273,21 @@ def test_summary_over_a_maildir_per_org_source_and_day(tmp_path):
     maildir = tmp_path / "inbox"
     (maildir / "new").mkdir(parents=True)
     (maildir / "cur").mkdir()
-    for name in ("aggregate-zip.eml", "two-reports.eml", "failure-arf.eml"):
+    for name in ("aggregate-zip.eml", "two-reports.eml", "failure-arf.eml", "aggregate-damaged.xml"):
         (maildir / "cur" / name).write_bytes((REPORTS / name).read_bytes())
     result = run_cli("report", "--maildir", str(maildir), "--summary", "--no-dns")
     assert result.exit_code == 0
     out = result.stdout
-    assert "i report.by-org [organizations]  3 reporting organizations, 4 reports read, 1 failure reports" in out
+    assert "i report.by-org [organizations]  4 reporting organizations, 5 reports read, 1 failure reports" in out
+    # The damaged document is named, with only its damage; its records are in the tables.
+    assert f"{maildir}/cur/aggregate-damaged.xml  ! WARN" in out
+    assert "! report.damage  read with repairs: bytes that are not UTF-8 (first at line 5)" in out
     assert "receiver.example: 1 reports, 167 messages, 89.8% pass" in out
     assert "Sender Org A: 1 reports, 1,000 sessions, 95.0% succeeded" in out
     assert "2001:db8::25: 400 messages, 100.0% pass, as reports.example; seen by Mailbox Provider B" in out
-    assert "2026-11-30: 167 messages, 89.8% pass" in out and "2026-12-01: 400 messages, 100.0% pass" in out
+    assert "2026-11-30: 174 messages, 90.2% pass" in out and "2026-12-01: 400 messages, 100.0% pass" in out
     assert (
-        "✓ report.readiness [reports.example]  reports.example (p=none): 99.1% of 555 messages pass DMARC aligned; "
+        "✓ report.readiness [reports.example]  reports.example (p=none): 99.1% of 562 messages pass DMARC aligned; "
         "12 forwarded set apart: ready for p=reject; what fails (5) comes from 203.0.113.66 (5)"
     ) in out
     # Per-document reports are folded into the summary.
