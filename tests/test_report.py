@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
@@ -391,6 +394,44 @@ def test_a_zip_bomb_is_invalid(tmp_path):
     result = run_cli("report", str(bomb), "--no-dns", "--max-size", "1M")
     assert result.exit_code == 2
     assert "zip member report.xml decompresses to more than the size cap of 1,048,576 bytes (a zip bomb?)" in result.stdout
+
+
+def test_an_outlook_msg_file_is_named_as_such(tmp_path):
+    msg = tmp_path / "report.msg"
+    msg.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
+    result = run_cli("report", str(msg), "--no-dns")
+    assert result.exit_code == 2
+    assert "an Outlook .msg file (OLE), not a MIME message: save it from Outlook as .eml" in result.stdout
+
+
+def test_stdin_is_read():
+    done = subprocess.run(
+        [sys.executable, "-m", "mailcheck", "report", "-", "--no-dns", "--format", "json"],
+        input=(REPORTS / "tlsrpt-rfc8460.json.gz").read_bytes(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["target"], report["report_type"]) == ("stdin", "smtp_tls")
+    assert one_check(report, "report.smtp-tls")["details"]["report_id"] == "2026-11-30T00:00:00Z_reports.example"
+
+
+def test_an_mbox_is_read_and_jsonl_streams_a_line_each(tmp_path):
+    mbox = tmp_path / "dmarc.mbox"
+    mbox.write_bytes(
+        b"From receiver@example Tue Dec  1 06:00:00 2026\n"
+        + (REPORTS / "aggregate-zip.eml").read_bytes().replace(b"\r\n", b"\n")
+        + b"\nFrom receiver@example Tue Dec  1 06:00:01 2026\n"
+        + (REPORTS / "failure-arf.eml").read_bytes()
+    )
+    result = run_cli("report", "--mbox", str(mbox), "--no-dns", "--format", "jsonl")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(r["target"].split("!")[0], r["report_type"]) for r in lines] == [
+        (f"{mbox}#1", "aggregate"),
+        (f"{mbox}#2", "failure"),
+    ]
+    assert result.exit_code == 0
 
 
 def test_a_json_document_that_breaks_names_its_line(tmp_path):

@@ -31,6 +31,8 @@ MAX_ZIP_MEMBERS = 100
 MAX_ATTACHMENTS = 50
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
+# Outlook's .msg is an OLE compound file, not MIME; reading it needs a converter.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+:)")
 _REPORT_TYPES = {
     "application/gzip",
@@ -96,6 +98,9 @@ def _plain(label: str, data: bytes, max_size: int, damage: tuple[str, ...], dept
         yield Document(label, data, "xml", damage=damage)
     elif head.startswith((b"{", b"[")):
         yield Document(label, data, "json", damage=damage)
+    elif data.startswith(_OLE_MAGIC):
+        problem = "an Outlook .msg file (OLE), not a MIME message: save it from Outlook as .eml, or convert it with msgconvert"
+        yield Document(label, b"", "unknown", problem=problem, damage=damage)
     elif _HEADER_LINE.match(head):
         yield from _message(label, data, max_size, damage, depth)
     elif not head:
