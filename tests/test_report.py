@@ -250,6 +250,9 @@ def test_the_cross_check_finds_a_sender_missing_from_spf_and_a_selector_without_
     assert no_key["status"] == "fail"
     assert no_key["summary"] == "selector old of reports.example signed 5 messages but old._domainkey.reports.example has no key"
     assert one_check(report, "report.dkim-selector", "s1:reports.example")["status"] == "pass"
+    failing = one_check(report, "report.alignment", "203.0.113.66")
+    assert failing["summary"].startswith("203.0.113.66 (bulk-sender.reports.example) sent 5 messages as reports.example")
+    assert failing["details"]["reverse_dns"] == "bulk-sender.reports.example"
     # SPF of someone else's envelope domain is not judged.
     assert [c["subject"] for c in checks_by_id(report, "report.spf-source")] == ["198.51.100.7"]
 
