@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mailcheck.cli import app
 from mailcheck.cli.options import GlobalArguments, OutputFormat, with_global_options
 from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, MaxSize, Mbox
+
+if TYPE_CHECKING:  # heavy imports stay inside the command, so --help starts fast
+    from mailcheck.commands.report import ReportRequest
+    from mailcheck.model import Report
+    from mailcheck.run import RunOutcome
+    from mailcheck.runtime import NetworkOptions
 
 
 @app.command()
@@ -51,10 +58,11 @@ def report(
     if as_html:
         return _emit_html(request, network, output.output_file)
 
-    def run(on_report, keep):  # type: ignore[no-untyped-def]
+    def run(on_report: Callable[[Report], None], keep: bool) -> RunOutcome[object]:
         outcome, tally = run_report(request, network, on_report, keep)
         readable.append(tally.readable)
-        return outcome
+        # A run over Documents; emit_run reads only its reports and figures.
+        return outcome  # type: ignore[return-value]
 
     code = emit_run(run, output)
     if readable and readable[0] == 0:
@@ -63,10 +71,10 @@ def report(
     return code
 
 
-def _emit_html(request, network, output_file):  # type: ignore[no-untyped-def]
+def _emit_html(request: ReportRequest, network: NetworkOptions, output_file: str | None) -> int:
     from mailcheck.cli.output import _open
     from mailcheck.commands.report import run_report
-    from mailcheck.model import ExitCode, Report, Status, exit_code
+    from mailcheck.model import ExitCode, Status, exit_code
     from mailcheck.render.html import render_html
 
     problems: list[Report] = []

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mailcheck.model import Check, Obstacle, Report
+from mailcheck.reports import judge
 from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.containers import Document, documents
 from mailcheck.reports.failure import FailureReport
@@ -19,7 +20,6 @@ from mailcheck.reports.tlsrpt import TlsReport
 from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
 from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import SourceSpec, open_sources
-
 
 # The checks against today's DNS that a --summary carries over from its documents.
 SUMMARY_CROSS_CHECKS = frozenset({"report.spf-source", "report.dkim-selector", "report.tls-failure"})
@@ -46,8 +46,6 @@ class ReportChecker:
         return target.label
 
     async def check(self, target: Document, env: Env) -> Report:
-        from mailcheck.reports import judge
-
         reading, damage = read_document(target)
         subject = target.label
         if isinstance(reading, Invalid):

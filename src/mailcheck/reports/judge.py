@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
-from mailcheck.reports.aggregate import AggregateReport, Record
+from mailcheck.reports.aggregate import AggregateReport, DkimResult, Record, SpfResult
 from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.tlsrpt import TlsReport
 from mailcheck.run import Env
@@ -201,8 +201,8 @@ def _forwarded(record: Record) -> bool:
     return any(reason.type in FORWARDED_TYPES for reason in record.override_reasons)
 
 
-def _auth(results: Sequence[object]) -> str:
-    return ",".join(getattr(r, "result") for r in results) or "none"
+def _auth(results: Sequence[DkimResult] | Sequence[SpfResult]) -> str:
+    return ",".join(r.result for r in results) or "none"
 
 
 # -- what one document says --------------------------------------------------------
