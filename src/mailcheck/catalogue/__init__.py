@@ -42,7 +42,11 @@ _AREA_MODULES = (
 # Modules that declare their checks beside the code that emits them: every module-level
 # CheckSpec they hold is in the catalogue, in the order they are defined. New commands
 # are born this way; the areas above move here as they are reshaped.
-SPEC_MODULES: tuple[str, ...] = ("mailcheck.reports.reading", "mailcheck.reports.judge", "mailcheck.reports.summary")
+SPEC_MODULES: tuple[str, ...] = (
+    "mailcheck.reports.reading",
+    "mailcheck.reports.judge",
+    "mailcheck.reports.summary",
+)
 
 
 @functools.cache
