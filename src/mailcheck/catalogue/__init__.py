@@ -42,7 +42,11 @@ _AREA_MODULES = (
 # Modules that declare their checks beside the code that emits them: every module-level
 # CheckSpec they hold is in the catalogue, in the order they are defined. New commands
 # are born this way; the areas above move here as they are reshaped.
-SPEC_MODULES: tuple[str, ...] = ()
+SPEC_MODULES: tuple[str, ...] = (
+    "mailcheck.reports.reading",
+    "mailcheck.reports.judge",
+    "mailcheck.reports.summary",
+)
 
 
 @functools.cache
@@ -50,16 +54,16 @@ def catalogue() -> Mapping[str, CheckSpec]:
     import importlib
 
     specs: dict[str, CheckSpec] = {}
+    for name in _AREA_MODULES:
+        module = importlib.import_module(f"mailcheck.catalogue.{name}")
+        for spec in module.SPECS:
+            if spec.id in specs:
+                raise RuntimeError(f"check id {spec.id} is declared twice")
+            specs[spec.id] = spec
     for name in SPEC_MODULES:
         for spec in declared_specs(importlib.import_module(name)):
             if specs.get(spec.id) is spec:
                 continue  # imported by a second module that emits it too
-            if spec.id in specs:
-                raise RuntimeError(f"check id {spec.id} is declared twice")
-            specs[spec.id] = spec
-    for name in _AREA_MODULES:
-        module = importlib.import_module(f"mailcheck.catalogue.{name}")
-        for spec in module.SPECS:
             if spec.id in specs:
                 raise RuntimeError(f"check id {spec.id} is declared twice")
             specs[spec.id] = spec

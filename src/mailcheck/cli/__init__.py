@@ -51,6 +51,7 @@ def _register_commands() -> None:
         explain,  # noqa: F401
         links,  # noqa: F401
         probe,  # noqa: F401
+        report,  # noqa: F401
     )
 
 

@@ -30,6 +30,7 @@ class OutputFormat(str, enum.Enum):
     junit = "junit"
     sarif = "sarif"
     markdown = "markdown"
+    html = "html"  # mailcheck report only (settings(html=True))
 
 
 class FailOn(str, enum.Enum):
@@ -123,12 +124,14 @@ class GlobalArguments:
     output_file: str | None
     fail_on: FailOn | None
 
-    def settings(self, *, offline: bool | None = None, timeout: float | None = None):  # type: ignore[no-untyped-def]
+    def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False):  # type: ignore[no-untyped-def]
         """Validate them into (NetworkOptions, OutputOptions); ``offline`` and ``timeout``
         stand in for the typed ones where a command decides them itself (check's config)."""
         from mailcheck.dns.nameservers import parse_nameserver
         from mailcheck.runtime import NetworkOptions
 
+        if self.output_format is OutputFormat.html and not html:
+            raise BadInput("--format html is made by mailcheck report only; use text, json, jsonl, junit, sarif or markdown")
         offline = self.offline if offline is None else offline
         timeout = self.timeout if timeout is None else timeout
         assert timeout is not None

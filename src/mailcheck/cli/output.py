@@ -146,7 +146,7 @@ class ReportSink:
             return
         from mailcheck.render.jsonl import render_line
 
-        self._document(render_line(report) + "\n")
+        self.write_document(render_line(report) + "\n")
         self._streamed += 1
 
     def finish(self, reports: Sequence[Report], query_log: Sequence[QueryRecord] = ()) -> ExitCode:
@@ -158,7 +158,7 @@ class ReportSink:
                 self._file.write_with(lambda stream: self._text(make_console(stream, color=False), reports, query_log))
         else:
             if not (self.streams and self._streamed):
-                self._document(render_document(reports, fmt, fail_on=self.output.fail_on, artifacts=self.artifacts))
+                self.write_document(render_document(reports, fmt, fail_on=self.output.fail_on, artifacts=self.artifacts))
             if self._file is not None:
                 self.terminal(lambda console: self._text(console, reports, query_log))
         return exit_code_for(reports, self.output.fail_on)
@@ -170,7 +170,8 @@ class ReportSink:
         with self._stdout():
             draw(make_console(sys.stdout, color=self.output.color))
 
-    def _document(self, text: str) -> None:
+    def write_document(self, text: str) -> None:
+        """A whole document of the command's own (a page) to --output or stdout."""
         if self._file is not None:
             self._file.write_with(lambda stream: stream.write(text))
         elif not self._stdout_closed:

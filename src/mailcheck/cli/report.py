@@ -1,0 +1,94 @@
+"""``mailcheck report FILE...``: DMARC aggregate and failure reports and SMTP TLS reports."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from mailcheck.cli import app
+from mailcheck.cli.options import GlobalArguments, OutputFormat, OutputOptions, with_global_options
+from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, MaxSize, Mbox
+
+if TYPE_CHECKING:  # heavy imports stay inside the command, so --help starts fast
+    from mailcheck.commands.report import ReportRequest
+    from mailcheck.model import Report
+    from mailcheck.run import RunOutcome
+    from mailcheck.runtime import NetworkOptions
+
+
+@app.command()
+@with_global_options()
+def report(
+    files: Annotated[
+        Optional[list[str]],
+        typer.Argument(
+            metavar="FILE...",
+            help="Reports: .xml, .xml.gz, .zip, .json, .json.gz, or messages (.eml) carrying them; '-' for stdin.",
+            show_default=False,
+        ),
+    ] = None,
+    mbox: Mbox = None,
+    maildir: Maildir = None,
+    max_size: MaxSize = DEFAULT_MAX_SIZE_TEXT,
+    summary: Annotated[
+        bool, typer.Option("--summary", help="One report over all documents: per organization, per source, per day.")
+    ] = False,
+    no_dns: Annotated[
+        bool, typer.Option("--no-dns", help="Only read the reports; do not compare them with today's DNS.")
+    ] = False,
+    *,
+    options: GlobalArguments,
+) -> int:
+    """Read DMARC aggregate/failure and SMTP TLS reports: who sends as the domain, and is p=reject safe?"""
+    from mailcheck.cli.run import emit_run
+    from mailcheck.cli.sources import source_spec
+    from mailcheck.commands.report import ReportRequest, run_report
+    from mailcheck.model import ExitCode
+
+    network, output = options.settings(html=True)
+    spec = source_spec(files, mbox, maildir, max_size)
+    as_html = output.format is OutputFormat.html
+    # --offline keeps the cross-check to the --zone files (it needs --zone); --no-dns drops it.
+    request = ReportRequest(spec, dns=not no_dns, summary=summary or as_html)
+    readable: list[int] = []
+
+    if as_html:
+        return _emit_html(request, network, output)
+
+    def run(on_report: Callable[[Report], None], keep: bool) -> RunOutcome[object]:
+        outcome, tally = run_report(request, network, on_report, keep)
+        readable.append(tally.readable)
+        # A run over Documents; emit_run reads only its reports and figures.
+        return outcome  # type: ignore[return-value]
+
+    code = emit_run(run, output)
+    if readable and readable[0] == 0:
+        print("mailcheck: error: no document could be read as a report", file=sys.stderr)
+        return ExitCode.USAGE
+    return code
+
+
+def _emit_html(request: ReportRequest, network: NetworkOptions, output: OutputOptions) -> int:
+    from mailcheck.cli.output import ReportSink
+    from mailcheck.commands.report import run_report
+    from mailcheck.model import ExitCode, Status, exit_code
+    from mailcheck.render.html import render_html
+
+    problems: list[Report] = []
+    statuses: list[Status] = []
+
+    def keep_problem(report: Report) -> None:
+        statuses.append(report.status)
+        if report.target != "summary":
+            problems.append(report)
+
+    with ReportSink(output) as sink:
+        outcome, tally = run_report(request, network, keep_problem, keep=True)
+        sink.write_document(render_html(outcome.reports[-1], problems))
+    if tally.readable == 0:
+        print("mailcheck: error: no document could be read as a report", file=sys.stderr)
+        return ExitCode.USAGE
+    return exit_code(outcome.reports)

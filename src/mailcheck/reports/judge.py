@@ -1,0 +1,533 @@
+"""Judgements on what reports say: who fails alignment, what was forwarded, whether
+the domain is ready for p=reject, and (with DNS) whether today's records explain what
+the receivers saw: an IP missing from SPF, a DKIM selector without a key, a TLS failure
+mailcheck's own checks can find.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.model import Check, Status
+from mailcheck.reports.aggregate import AggregateReport, DkimResult, Record, SpfResult
+from mailcheck.reports.failure import FailureReport
+from mailcheck.reports.tlsrpt import TlsReport
+from mailcheck.run import Env
+
+# Per document: the failing sources named, and the lookups a cross-check may make.
+MAX_SOURCES = 20
+MAX_SELECTORS = 20
+# Aligned-pass shares for "ready for p=reject?" (of the mail not forwarded).
+READY_SHARE = 0.98
+ALMOST_SHARE = 0.90
+FORWARDED_TYPES = frozenset({"forwarded", "mailing_list", "trusted_forwarder", "local_policy"})
+
+ALIGNMENT = CheckSpec(
+    id="report.alignment",
+    title="Every source passes DMARC",
+    verifies=(
+        "Groups a report's records by source IP and warns for each source whose messages "
+        "passed neither aligned SPF nor aligned DKIM, with its message count, the header "
+        "From domain, the SPF and DKIM results and, with DNS, its reverse name."
+    ),
+    why=(
+        "A source that fails alignment is either a service of yours that is not set up yet "
+        "(it will lose its mail under p=reject) or someone spoofing the domain (p=reject stops it)."
+    ),
+    example=Example(
+        bad='example.com. TXT "v=spf1 include:_spf.google.com -all"   (mail also sent by 192.0.2.7)',
+        good='example.com. TXT "v=spf1 include:_spf.google.com ip4:192.0.2.7 -all"',
+        why="The sending IP is now authorized for the envelope domain, so SPF passes aligned.",
+    ),
+    refs=("RFC 7489 §3.1", "RFC 7489 §4.2"),
+)
+
+FORWARDING = CheckSpec(
+    id="report.forwarding",
+    title="Forwarded mail the receiver let through",
+    verifies=(
+        "Counts the records whose policy_evaluated carries a policy_override_reasons entry "
+        "(forwarded, mailing_list, trusted_forwarder, local_policy, sampled_out, other): "
+        "mail that failed DMARC but whose disposition the receiver changed."
+    ),
+    why=(
+        "Forwarding breaks SPF, and mailing lists often break DKIM: such mail fails DMARC "
+        "without being spoofed. Under p=reject only aligned DKIM that survives (or ARC) saves it."
+    ),
+    example=Example(
+        bad="<reason><type>forwarded</type></reason>   (SPF fail, DKIM fail)",
+        good="<reason><type>forwarded</type></reason>   (SPF fail, DKIM pass aligned)",
+        why="An aligned DKIM signature survives forwarding, so the message passes DMARC anyway.",
+    ),
+    refs=("RFC 7489 §6.7", "RFC 7489 §7.2"),
+)
+
+READINESS = CheckSpec(
+    id="report.readiness",
+    title="Ready for p=reject",
+    verifies=(
+        "Over the mail the reports saw for a domain (forwarded mail set apart), the share that "
+        "passed DMARC aligned, and the sources that failed. Passes at 98% or more, warns from "
+        "90%, fails below; the summary names the policy published and the largest failing senders."
+    ),
+    why=(
+        "p=reject makes receivers refuse mail that fails DMARC. Moving there while a real "
+        "sender still fails loses that sender's mail; staying at p=none leaves the domain open to spoofing."
+    ),
+    example=Example(
+        bad='_dmarc.example.com. TXT "v=DMARC1; p=none"   (82% of mail aligned)',
+        good='_dmarc.example.com. TXT "v=DMARC1; p=reject"   (99.6% of mail aligned, the rest spoofed)',
+        why="Once every legitimate source passes aligned, only spoofed mail is left to reject.",
+    ),
+    refs=("RFC 7489 §6.3", "RFC 7489 §10.5"),
+)
+
+SPF_SOURCE = CheckSpec(
+    id="report.spf-source",
+    title="Sending sources are in today's SPF",
+    verifies=(
+        "For each source whose SPF did not pass in the report, evaluates SPF for it now "
+        "(pyspf's check_host() through the run's resolver) for the envelope domain. A source "
+        "that passed DKIM aligned but is not in SPF warns; one SPF now authorizes passes."
+    ),
+    why=(
+        "A sender that is yours but missing from SPF depends on DKIM alone: a forwarder or a "
+        "broken signature and its mail fails DMARC."
+    ),
+    example=Example(
+        bad='example.com. TXT "v=spf1 mx -all"   (192.0.2.7 sends with DKIM d=example.com)',
+        good='example.com. TXT "v=spf1 mx ip4:192.0.2.7 -all"',
+        why="The source that signs as the domain is now also authorized by SPF.",
+    ),
+    refs=("RFC 7208 §4", "RFC 7489 §3.1.2"),
+)
+
+DKIM_SELECTOR = CheckSpec(
+    id="report.dkim-selector",
+    title="DKIM selectors in reports have keys",
+    verifies=(
+        "For each DKIM selector of the domain that the reports name, looks up "
+        "SELECTOR._domainkey.DOMAIN now. A key passes; no record, or an empty p= (revoked), fails."
+    ),
+    why=(
+        "Receivers that saw a selector without a key failed those signatures. If the selector "
+        "is yours, publishing its key makes the sender pass; if not, it is spoofing."
+    ),
+    example=Example(
+        bad="s2024._domainkey.example.com.   (NXDOMAIN)",
+        good='s2024._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkq..."',
+        why="A signature can only verify against a published public key.",
+    ),
+    refs=("RFC 6376 §3.6.2",),
+)
+
+TLS_FAILURE = CheckSpec(
+    id="report.tls-failure",
+    title="TLS failures in SMTP TLS reports",
+    verifies=(
+        "For each failure type of a TLS report's policy (sts-policy-fetch-error, "
+        "starttls-not-supported, certificate-expired, tlsa-invalid, ...), the sessions that "
+        "failed and the mailcheck check that finds its cause (mta-sts.policy, smtp.starttls, "
+        "tls.certificate, dane.tlsa). With DNS, looks up the record the failure depends on."
+    ),
+    why=(
+        "Each failure type points at one thing to repair. Senders that enforce MTA-STS or "
+        "DANE hold the mail until it is repaired, then give up."
+    ),
+    example=Example(
+        bad='{"result-type": "sts-policy-fetch-error", "failed-session-count": 3}',
+        good="https://mta-sts.example.com/.well-known/mta-sts.txt   (served over valid HTTPS)",
+        why="Senders fetch the MTA-STS policy over HTTPS; once it is served, the fetch error goes away.",
+    ),
+    refs=("RFC 8460 §4.3", "RFC 8461 §3.3"),
+)
+
+# RFC 8460 §4.3 result types, and the mailcheck check that diagnoses each.
+TLS_FAILURE_CHECKS = {
+    "starttls-not-supported": "smtp.starttls",
+    "certificate-host-mismatch": "tls.certificate",
+    "certificate-expired": "tls.certificate",
+    "certificate-not-trusted": "tls.certificate",
+    "validation-failure": "tls.certificate",
+    "tlsa-invalid": "dane.tlsa",
+    "dnssec-invalid": "dnssec.signatures",
+    "dane-required": "dane.tlsa",
+    "sts-policy-fetch-error": "mta-sts.policy",
+    "sts-policy-invalid": "mta-sts.policy",
+    "sts-webpki-invalid": "mta-sts.certificate",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One sending IP of one report, its records folded together."""
+
+    ip: str
+    messages: int
+    header_from: tuple[str, ...]
+    dkim: str
+    spf: str
+    disposition: str
+    dkim_aligned: bool
+
+
+def failing_sources(records: Iterable[Record]) -> list[Source]:
+    """Sources whose mail failed DMARC and was not forwarded, most messages first."""
+    by_ip: dict[str, list[Record]] = {}
+    for record in records:
+        if not record.passes and not _forwarded(record):
+            by_ip.setdefault(record.source_ip, []).append(record)
+    sources = [
+        Source(
+            ip,
+            sum(r.count for r in group),
+            tuple(dict.fromkeys(r.header_from for r in group)),
+            "/".join(dict.fromkeys(_auth(r.dkim_results) for r in group)),
+            "/".join(dict.fromkeys(_auth(r.spf_results) for r in group)),
+            "/".join(dict.fromkeys(r.disposition for r in group)),
+            False,
+        )
+        for ip, group in by_ip.items()
+    ]
+    return sorted(sources, key=lambda s: (-s.messages, s.ip))
+
+
+def _forwarded(record: Record) -> bool:
+    return any(reason.type in FORWARDED_TYPES for reason in record.override_reasons)
+
+
+def _auth(results: Sequence[DkimResult] | Sequence[SpfResult]) -> str:
+    return ",".join(r.result for r in results) or "none"
+
+
+# -- what one document says --------------------------------------------------------
+
+
+async def aggregate_judgements(subject: str, report: AggregateReport, sources: Sequence[Source], env: Env) -> list[Check]:
+    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the tally."""
+    checks: list[Check] = []
+    names = await _reverse_names([s.ip for s in sources[:MAX_SOURCES]], env)
+    for source in sources[:MAX_SOURCES]:
+        checks.append(alignment_check(source, names.get(source.ip), report.policy.domain))
+    if len(sources) > MAX_SOURCES:
+        rest = sum(s.messages for s in sources[MAX_SOURCES:])
+        checks.append(
+            ALIGNMENT.warn(subject, f"{len(sources) - MAX_SOURCES} more failing sources sent {rest:,} messages", details={})
+        )
+    forwarded = forwarding_check(subject, report.records)
+    if forwarded is not None:
+        checks.append(forwarded)
+    checks.append(
+        readiness_check(
+            report.policy.domain,
+            report.policy.p,
+            report.messages,
+            report.passing,
+            sum(r.count for r in report.records if not r.passes and _forwarded(r)),
+            sources,
+        )
+    )
+    return checks
+
+
+def alignment_check(source: Source, reverse_name: str | None, domain: str) -> Check:
+    name = f" ({reverse_name})" if reverse_name else ""
+    return ALIGNMENT.warn(
+        source.ip,
+        f"{source.ip}{name} sent {source.messages:,} messages as {', '.join(source.header_from)} that failed DMARC "
+        f"(SPF {source.spf}, DKIM {source.dkim}; disposition {source.disposition})",
+        details={
+            "ip_address": source.ip,
+            "reverse_dns": reverse_name,
+            "messages": source.messages,
+            "header_from": list(source.header_from),
+            "spf": source.spf,
+            "dkim": source.dkim,
+            "disposition": source.disposition,
+        },
+        fix=(
+            f"If {source.ip} sends for you, add it to the SPF record of the envelope domain or have it sign "
+            f"with DKIM d={domain}; if it does not, it is spoofing and p=reject will stop it."
+        ),
+    )
+
+
+def forwarding_check(subject: str, records: Sequence[Record]) -> Check | None:
+    reasons: Counter[str] = Counter()
+    messages = 0
+    for record in records:
+        if record.override_reasons:
+            messages += record.count
+            for reason in record.override_reasons:
+                reasons[reason.type] += record.count
+    if not reasons:
+        return None
+    listed = ", ".join(f"{kind} {count:,}" for kind, count in reasons.most_common())
+    return FORWARDING.info(
+        subject,
+        f"{messages:,} messages had their policy overridden by the receiver ({listed})",
+        details={"messages": messages, "policy_override_reasons": dict(reasons)},
+    )
+
+
+def readiness_check(domain: str, policy: str, messages: int, passing: int, forwarded: int, sources: Sequence[Source]) -> Check:
+    judged = messages - forwarded
+    share = passing / judged if judged > 0 else 1.0
+    failing = sum(s.messages for s in sources)
+    top = ", ".join(f"{s.ip} ({s.messages:,})" for s in sources[:5])
+    details = {
+        "domain": domain,
+        "policy": policy,
+        "messages": messages,
+        "dmarc_pass": passing,
+        "forwarded_failing": forwarded,
+        "aligned_share": round(share, 4),
+        "failing_sources": [{"ip_address": s.ip, "messages": s.messages} for s in sources[:MAX_SOURCES]],
+    }
+    forwarded_note = f"; {forwarded:,} forwarded set apart" if forwarded else ""
+    head = f"{domain} (p={policy}): {share:.1%} of {judged:,} messages pass DMARC aligned{forwarded_note}"
+    if share >= READY_SHARE:
+        tail = f"; what fails ({failing:,}) comes from {top}" if failing else ""
+        verdict = "already at p=reject" if policy == "reject" else "ready for p=reject"
+        return READINESS.ok(domain, f"{head}: {verdict}{tail}", details=details)
+    if policy == "reject":
+        return READINESS.warn(
+            domain,
+            f"{head}: p=reject already rejects what fails; make sure none of these is yours: {top}",
+            details=details,
+            fix=f"For each failing sender that is yours, authenticate it (SPF, DKIM aligned with {domain}); the rest is spoofing, rejected as it should be.",
+        )
+    status = Status.WARN if share >= ALMOST_SHARE else Status.FAIL
+    return READINESS.result(
+        status,
+        domain,
+        f"{head}: not ready for p=reject; failing senders: {top}",
+        details=details,
+        fix=(
+            "Authenticate each failing sender that is yours (SPF for its envelope domain, DKIM aligned with "
+            f"{domain}); move to p=quarantine with pct= first, then p=reject once the share stays above {READY_SHARE:.0%}."
+        ),
+    )
+
+
+def tls_judgements(subject: str, report: TlsReport) -> list[Check]:
+    checks = []
+    for policy in report.policies:
+        for detail in policy.failure_details:
+            check_id = TLS_FAILURE_CHECKS.get(detail.result_type)
+            target = detail.receiving_mx_hostname or policy.policy_domain
+            via = f" from {detail.sending_mta_ip}" if detail.sending_mta_ip else ""
+            see = f"; mailcheck checks this as {check_id}" if check_id else ""
+            checks.append(
+                TLS_FAILURE.warn(
+                    target,
+                    f"{detail.result_type}: {detail.failed_session_count:,} sessions to {target}{via} failed "
+                    f"({policy.policy_type} policy of {policy.policy_domain}){see}",
+                    details={
+                        "policy_domain": policy.policy_domain,
+                        "policy_type": policy.policy_type,
+                        "result_type": detail.result_type,
+                        "failed_session_count": detail.failed_session_count,
+                        "receiving_mx_hostname": detail.receiving_mx_hostname,
+                        "sending_mta_ip": detail.sending_mta_ip,
+                        "check_id": check_id,
+                    },
+                    fix=f"Run `mailcheck domain {policy.policy_domain}` and look at {check_id or 'the transport checks'}.",
+                )
+            )
+    return checks
+
+
+# -- against today's DNS ------------------------------------------------------------
+
+
+async def _reverse_names(ips: Sequence[str], env: Env) -> dict[str, str]:
+    if env.resolver is None or not ips:
+        return {}
+    resolver = env.resolver
+
+    async def one(ip: str) -> tuple[str, str | None]:
+        try:
+            names = await resolver.ptr(ip)
+        except (NoSuchDomain, NoRecords, DnsUnavailable, ValueError):
+            return ip, None
+        return ip, names[0] if names else None
+
+    found = await asyncio.gather(*(one(ip) for ip in ips))
+    return {ip: name for ip, name in found if name}
+
+
+async def cross_check_aggregate(report: AggregateReport, env: Env) -> list[Check]:
+    if env.resolver is None:
+        return []
+    spf_checks = _spf_sources(report, env)
+    dkim_checks = _dkim_selectors(report, env)
+    results = await asyncio.gather(spf_checks, dkim_checks)
+    return [check for group in results for check in group]
+
+
+async def _spf_sources(report: AggregateReport, env: Env) -> list[Check]:
+    # One evaluation per (ip, envelope domain): a source that did not pass SPF in the report.
+    wanted: dict[tuple[str, str], list[Record]] = {}
+    for record in report.records:
+        if record.spf == "pass" or _forwarded(record):
+            continue
+        domain = record.envelope_from or record.header_from
+        if not _within(domain, report.policy.domain):
+            continue  # SPF of someone else's envelope domain cannot align with this one
+        wanted.setdefault((record.source_ip, domain), []).append(record)
+    pairs = sorted(wanted, key=lambda key: -sum(r.count for r in wanted[key]))[:MAX_SOURCES]
+    return list(
+        await asyncio.gather(
+            *(
+                _spf_source(
+                    ip,
+                    domain,
+                    sum(r.count for r in wanted[(ip, domain)]),
+                    any(r.dkim == "pass" for r in wanted[(ip, domain)]),
+                    env.resolver.offline if env.resolver else False,
+                )
+                for ip, domain in pairs
+            )
+        )
+    )
+
+
+async def cross_check_failure(report: FailureReport, env: Env) -> list[Check]:
+    """The failed message's source against today's SPF of its envelope (or reported) domain."""
+    if env.resolver is None or report.source_ip is None:
+        return []
+    sender = report.original_mail_from or ""
+    domain = sender.rpartition("@")[2].lower() if "@" in sender else report.reported_domain
+    if not domain:
+        return []
+    return [await _spf_source(report.source_ip, domain, 1, False, env.resolver.offline)]
+
+
+async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool, offline: bool) -> Check:
+    # The project's SPF evaluation (pyspf's check_host(), routed to the run's resolver
+    # by runtime.run_dns); its private helper is the one entry that takes bare identities.
+    from mailcheck.checks.spf_evaluation import _check_host
+
+    details = {"ip_address": ip, "domain": domain, "messages": messages, "dkim_aligned": dkim_aligned}
+    try:
+        evaluation = await asyncio.to_thread(_check_host, ip, f"postmaster@{domain}", domain)
+    except Exception as exc:  # pyspf raises on identities it cannot take
+        return SPF_SOURCE.error(ip, f"could not evaluate SPF of {domain} for {ip}: {type(exc).__name__}: {exc}", details=details)
+    details["result"] = evaluation.result
+    if evaluation.result == "pass":
+        return SPF_SOURCE.ok(ip, f"SPF of {domain} now authorizes {ip} (the report saw it fail)", details=details)
+    if evaluation.result == "temperror" and offline:
+        return SPF_SOURCE.skip(ip, f"SPF of {domain} for {ip}: not in the --zone files (offline)", details=details)
+    if evaluation.result == "temperror":
+        return SPF_SOURCE.error(ip, f"SPF of {domain} for {ip}: temperror, could not tell", details=details)
+    if dkim_aligned:
+        return SPF_SOURCE.warn(
+            ip,
+            f"{ip} sends as {domain} with aligned DKIM ({messages:,} messages) but SPF of {domain} gives {evaluation.result}",
+            details=details,
+            fix=f"Add {ip} (or its provider's include:) to the SPF record of {domain}.",
+        )
+    return SPF_SOURCE.info(
+        ip,
+        f"{ip} is not in SPF of {domain} ({evaluation.result}) and did not pass DKIM either: likely not yours",
+        details=details,
+    )
+
+
+async def _dkim_selectors(report: AggregateReport, env: Env) -> list[Check]:
+    domain = report.policy.domain
+    seen: Counter[tuple[str, str]] = Counter()
+    for record in report.records:
+        for result in record.dkim_results:
+            if result.selector and result.selector not in ("none", "*") and _within(result.domain, domain):
+                seen[(result.domain, result.selector.lower())] += record.count
+    pairs = [pair for pair, _ in seen.most_common(MAX_SELECTORS)]
+    return list(await asyncio.gather(*(_dkim_selector(d, s, seen[(d, s)], env) for d, s in pairs)))
+
+
+async def _dkim_selector(domain: str, selector: str, messages: int, env: Env) -> Check:
+    assert env.resolver is not None
+    name = f"{selector}._domainkey.{domain}"
+    subject = f"{selector}:{domain}"
+    details = {"domain": domain, "selector": selector, "name": name, "messages": messages}
+    try:
+        texts = await env.resolver.txt(name)
+    except (NoSuchDomain, NoRecords):
+        return DKIM_SELECTOR.fail(
+            subject,
+            f"selector {selector} of {domain} signed {messages:,} messages but {name} has no key",
+            details=details,
+            fix=f"If {selector} is yours, publish its public key at {name}; if not, the signatures are forged.",
+        )
+    except DnsUnavailable as exc:
+        if env.resolver.offline:
+            return DKIM_SELECTOR.skip(subject, f"{name} is not in the --zone files (offline)", details=details)
+        return DKIM_SELECTOR.error(subject, f"could not look up {name}: {exc}", details=details)
+    keys = [t for t in texts if "p=" in t]
+    if keys and all(_revoked(t) for t in keys):
+        return DKIM_SELECTOR.fail(
+            subject,
+            f"selector {selector} of {domain}: the key at {name} is revoked (empty p=)",
+            details=details,
+            fix=f"Sign with a selector whose key is published, or publish the key again at {name}.",
+        )
+    if not keys:
+        return DKIM_SELECTOR.fail(
+            subject,
+            f"selector {selector} of {domain}: {name} holds no DKIM key",
+            details={**details, "records": texts},
+            fix=f"Publish the selector's key (v=DKIM1; k=rsa; p=...) at {name}.",
+        )
+    return DKIM_SELECTOR.ok(subject, f"selector {selector} of {domain} has a key at {name}", details=details)
+
+
+def _revoked(text: str) -> bool:
+    tags = dict(part.strip().partition("=")[::2] for part in text.split(";") if "=" in part)
+    return not tags.get("p", "").strip()
+
+
+def _within(name: str, domain: str) -> bool:
+    return name == domain or name.endswith("." + domain)
+
+
+async def cross_check_tls(report: TlsReport, env: Env) -> list[Check]:
+    """For MTA-STS failures, whether the domain publishes its _mta-sts record today."""
+    if env.resolver is None:
+        return []
+    checks = []
+    domains = {
+        p.policy_domain
+        for p in report.policies
+        for d in p.failure_details
+        if TLS_FAILURE_CHECKS.get(d.result_type, "").startswith("mta-sts.")
+    }
+    for domain in sorted(domains):
+        name = f"_mta-sts.{domain}"
+        details: dict[str, object] = {"policy_domain": domain, "name": name, "check_id": "mta-sts.policy"}
+        try:
+            texts = [t for t in await env.resolver.txt(name) if t.lower().startswith("v=stsv1")]
+        except (NoSuchDomain, NoRecords):
+            texts = []
+        except DnsUnavailable as exc:
+            checks.append(TLS_FAILURE.error(domain, f"could not look up {name}: {exc}", details=details))
+            continue
+        details["records"] = texts
+        if texts:
+            summary = f"{name} is published ({texts[0]}): senders fetch the policy, so see why the fetch fails (mta-sts.policy)"
+        else:
+            summary = f"{name} is not published any more: senders holding the old policy still try to fetch it"
+        checks.append(
+            TLS_FAILURE.warn(
+                domain,
+                summary,
+                details=details,
+                fix=f"Run `mailcheck domain {domain}`: mta-sts.policy fetches https://mta-sts.{domain}/.well-known/mta-sts.txt as senders do.",
+            )
+        )
+    return checks
