@@ -31,8 +31,8 @@ class LookupFailed(dns.exception.DNSException):
     """
 
     def __init__(self, error: DnsError) -> None:
-        super().__init__(error.message)
         self.error = error
+        super().__init__(error.message)
 
     def __str__(self) -> str:
         return self.error.message
@@ -42,8 +42,8 @@ class LookupTimedOut(dns.resolver.LifetimeTimeout):
     """A timeout keeps dnspython's type (dkimpy and checkdmarc look for it) and our message."""
 
     def __init__(self, error: DnsError, timeout: float) -> None:
+        self.error = error  # before dnspython's __init__, which formats the message
         super().__init__(timeout=timeout, errors=[])
-        self.error = error
 
     def __str__(self) -> str:
         return self.error.message

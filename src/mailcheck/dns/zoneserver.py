@@ -40,11 +40,16 @@ class ServedQuery:
 
 @dataclass
 class ZoneServer:
-    """Serve ``zones`` on ``host`` (UDP and TCP, one port); use as a context manager."""
+    """Serve ``zones`` on ``host`` (UDP and TCP, one port); use as a context manager.
+
+    ``bind_port`` 0 takes any free port; a fixed one (53, for a resolv.conf, which
+    cannot name a port) is taken as given or fails with OSError.
+    """
 
     zones: Mapping[dns.name.Name, dns.zone.Zone]
     host: str = "127.0.0.1"
     latency: float = 0.0
+    bind_port: int = 0
     queries: list[ServedQuery] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -62,13 +67,15 @@ class ZoneServer:
 
     def start(self) -> ZoneServer:
         handler = self._handler_classes()
-        for _ in range(20):  # the UDP port may be taken for TCP; try another
-            udp = _ThreadingUDPServer((self.host, 0), handler[0])
+        for _ in range(1 if self.bind_port else 20):  # the UDP port may be taken for TCP; try another
+            udp = _ThreadingUDPServer((self.host, self.bind_port), handler[0])
             port = udp.server_address[1]
             try:
                 tcp = _ThreadingTCPServer((self.host, port), handler[1])
             except OSError:
                 udp.server_close()
+                if self.bind_port:
+                    raise
                 continue
             break
         else:  # pragma: no cover - the loopback has run out of ports
