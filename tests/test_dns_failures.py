@@ -88,7 +88,9 @@ def test_nxdomain_nodata_and_a_cname_loop_from_the_zone_server(zone_server):
 
     nxdomain, nodata, loop = run_async(go())
     assert (type(nxdomain), nxdomain.kind, nxdomain.reason) == (
-        NoSuchDomain, Failure.NXDOMAIN, "the name does not exist (NXDOMAIN)"
+        NoSuchDomain,
+        Failure.NXDOMAIN,
+        "the name does not exist (NXDOMAIN)",
     )
     assert (type(nodata), nodata.kind, nodata.reason) == (NoRecords, Failure.NODATA, "no AAAA record")
     assert (type(loop), loop.kind) == (DnsUnavailable, Failure.CNAME_LOOP)
@@ -123,7 +125,9 @@ def test_libraries_get_the_rcode_and_the_name_not_a_lifetime_timeout():
     assert isinstance(raised, LookupFailed)
     assert str(raised) == f"127.0.0.1:{port} answered SERVFAIL for _dmarc.x.example TXT"
     assert spf_result == (
-        "temperror", 451, f"SPF Temporary Error: DNS 127.0.0.1:{port} answered SERVFAIL for _dmarc.x.example TXT"
+        "temperror",
+        451,
+        f"SPF Temporary Error: DNS 127.0.0.1:{port} answered SERVFAIL for _dmarc.x.example TXT",
     )
 
 
@@ -174,9 +178,7 @@ def test_an_empty_nameserver_is_a_usage_error(value):
 
 def _with_resolv_conf(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "MAILCHECK_RESOLV_CONF": str(path)}
-    return subprocess.run(
-        [sys.executable, "-m", "mailcheck", *args], capture_output=True, text=True, env=env, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "mailcheck", *args], capture_output=True, text=True, env=env, timeout=60)
 
 
 @pytest.mark.parametrize(

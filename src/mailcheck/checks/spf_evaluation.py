@@ -112,8 +112,7 @@ def _evaluation_fix(evaluation: Evaluation, sender_domain: str, status: Status) 
     term = f"ip6:{evaluation.ip}" if ":" in evaluation.ip else f"ip4:{evaluation.ip}"
     if evaluation.result in ("fail", "softfail", "neutral"):
         return (
-            f"If {evaluation.ip} sends mail for {sender_domain}, "
-            f"add {term} (or the include of its provider) to its SPF record."
+            f"If {evaluation.ip} sends mail for {sender_domain}, add {term} (or the include of its provider) to its SPF record."
         )
     if evaluation.result == "none":
         return f"Publish an SPF record at {sender_domain} that lists {evaluation.ip}."

@@ -109,9 +109,7 @@ class LibraryResolver(dns.resolver.Resolver):
 # per-query hook. We install one dispatcher, once, which reads the run's resolver from
 # a context variable (copied into worker threads by asyncio.to_thread), so concurrent
 # runs never share or overwrite each other's resolver.
-_current: contextvars.ContextVar[LibraryResolver | None] = contextvars.ContextVar(
-    "mailcheck_library_resolver", default=None
-)
+_current: contextvars.ContextVar[LibraryResolver | None] = contextvars.ContextVar("mailcheck_library_resolver", default=None)
 
 
 @contextmanager

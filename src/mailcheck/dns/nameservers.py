@@ -9,8 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import dns.exception
-
 from mailcheck.errors import BadInput
 
 DNS_PORT = 53
@@ -58,9 +56,7 @@ def parse_nameserver(text: str) -> Nameserver:
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        raise BadInput(
-            f"--nameserver {text!r}: expected an IP address, HOST:PORT or [IPv6]:PORT"
-        ) from None
+        raise BadInput(f"--nameserver {text!r}: expected an IP address, HOST:PORT or [IPv6]:PORT") from None
     return Nameserver(str(address), port)
 
 
@@ -78,6 +74,7 @@ def system_nameservers(resolv_conf: str | None) -> tuple[Nameserver, ...]:
     system's own file may be missing (a container): then there are none, and lookups
     say so instead of the run failing before it starts.
     """
+    import dns.exception
     import dns.resolver
 
     path = resolv_conf or SYSTEM_RESOLV_CONF

@@ -100,7 +100,7 @@ class Resolver:
         # A set, so routing a name walks its labels (a few lookups) instead of
         # comparing it with every zone: bulk runs serve thousands of zones.
         self._zone_origins = frozenset(dns.name.from_text(o) for o in zone_origins)
-        self._zone_resolver = _stub(zone_server and [zone_server], timeout)
+        self._zone_resolver = _stub([zone_server] if zone_server else None, timeout)
         if upstream is None and not offline:
             upstream = system_nameservers(None)
         self._upstream = None if offline else _stub(upstream, timeout)
@@ -156,9 +156,7 @@ class Resolver:
 
     async def addresses(self, name: str) -> list[str]:
         """A and AAAA records of a host, asked together; NoRecords when it has neither."""
-        results = await asyncio.gather(
-            self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True
-        )
+        results = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True)
         addresses: list[str] = []
         for result in results:
             if isinstance(result, Answer):
@@ -255,7 +253,7 @@ class Resolver:
                 raise DnsUnavailable(name, rdtype, f"{detail} ({name} {rdtype} from {server})") from None
             finally:
                 self._in_flight -= 1
-        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port), "NOERROR", started)
+        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port or 53), "NOERROR", started)
         return Answer(
             name=name,
             rdtype=rdtype,
@@ -310,11 +308,7 @@ def _stub(nameservers: Sequence[Nameserver] | None, budget: float) -> dns.asyncr
 def _nameservers(stub: dns.asyncresolver.Resolver) -> list[Nameserver]:
     # The stubs are built from our Nameservers only (see _stub), so every entry is a
     # dnspython Do53Nameserver with an address and a port.
-    return [
-        Nameserver(ns.address, ns.port)
-        for ns in stub.nameservers
-        if isinstance(ns, dns.nameserver.Do53Nameserver)
-    ]
+    return [Nameserver(ns.address, ns.port) for ns in stub.nameservers if isinstance(ns, dns.nameserver.Do53Nameserver)]
 
 
 def _server_text(address: str, port: int) -> str:
@@ -340,9 +334,7 @@ _RCODE_FAILURES = {
 }
 
 
-def _no_nameservers_failure(
-    name: str, rdtype: str, exc: dns.resolver.NoNameservers, server: str
-) -> tuple[Failure, str]:
+def _no_nameservers_failure(name: str, rdtype: str, exc: dns.resolver.NoNameservers, server: str) -> tuple[Failure, str]:
     """Which failure every nameserver gave up with, named as users read it.
 
     dnspython keeps one (server, tcp, port, error, response) entry per attempt; the
@@ -369,9 +361,7 @@ def _no_nameservers_failure(
 
 def _cname_loop(qname: dns.name.Name, response: dns.message.Message) -> bool:
     """The answer's CNAME chain from ``qname`` comes back to a name it has passed."""
-    targets = {
-        rrset.name: rrset[0].target for rrset in response.answer if rrset.rdtype == dns.rdatatype.CNAME and rrset
-    }
+    targets = {rrset.name: rrset[0].target for rrset in response.answer if rrset.rdtype == dns.rdatatype.CNAME and rrset}
     seen = {qname}
     name = qname
     while name in targets:

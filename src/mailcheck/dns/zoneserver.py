@@ -129,9 +129,7 @@ class ZoneServer:
             return response.to_wire()
         question = query.question[0]
         with self._lock:
-            self.queries.append(
-                ServedQuery(question.name.to_text(), dns.rdatatype.to_text(question.rdtype), transport)
-            )
+            self.queries.append(ServedQuery(question.name.to_text(), dns.rdatatype.to_text(question.rdtype), transport))
         self._answer(response, question.name, question.rdtype, want_dnssec=_wants_dnssec(query))
         if transport == "udp":
             limit = query.payload if query.edns >= 0 else NO_EDNS_UDP_SIZE
