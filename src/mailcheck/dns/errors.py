@@ -47,9 +47,8 @@ class DnsError(Exception):
 
     @property
     def message(self) -> str:
-        """The reason, prefixed with the headline unless it already names the query."""
-        if f"{self.name} {self.rdtype}" in self.reason:
-            return self.reason
+        """What failed, for which name, and why: for libraries, whose messages would
+        otherwise not say which query failed. (Checks put the name before ``reason``.)"""
         return f"{self.headline}: {self.reason}"
 
 

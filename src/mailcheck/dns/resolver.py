@@ -225,32 +225,29 @@ class Resolver:
                     raise DnsUnavailable(
                         name,
                         rdtype,
-                        f"{server} answered for {stranger} instead of {name} {rdtype} (wrong owner)",
+                        f"{server} answered about {stranger}, not the name asked (wrong owner)",
                         Failure.WRONG_OWNER,
                     ) from None
                 self._record(name, rdtype, server, "NODATA", started)
                 raise NoRecords(name, rdtype, f"no {rdtype} record") from None
-            except dns.resolver.LifetimeTimeout as exc:
+            except dns.resolver.LifetimeTimeout:
                 self._record(name, rdtype, server, "timeout", started)
-                attempts = len(exc.kwargs.get("errors") or ()) or 1
                 raise DnsUnavailable(
                     name,
                     rdtype,
-                    f"no answer within {self.timeout:g}s from {server} for {name} {rdtype} "
-                    f"({attempts} attempt{'s' if attempts != 1 else ''})",
+                    f"no answer within {self.timeout:g}s from {server}",
                     Failure.TIMEOUT,
                 ) from None
             except dns.resolver.NoNameservers as exc:
-                kind, reason = _no_nameservers_failure(name, rdtype, exc, server)
+                kind, reason = _no_nameservers_failure(name, exc, server)
                 self._record(name, rdtype, server, kind.value, started)
                 raise DnsUnavailable(name, rdtype, reason, kind) from None
             except dns.message.ChainTooLong:
                 self._record(name, rdtype, server, Failure.CNAME_LOOP.value, started)
-                raise DnsUnavailable(name, rdtype, f"CNAME loop for {name} {rdtype}", Failure.CNAME_LOOP) from None
+                raise DnsUnavailable(name, rdtype, f"{server} answered a CNAME loop", Failure.CNAME_LOOP) from None
             except (dns.exception.DNSException, OSError, ValueError) as exc:
                 self._record(name, rdtype, server, "error", started)
-                detail = str(exc) or type(exc).__name__
-                raise DnsUnavailable(name, rdtype, f"{detail} ({name} {rdtype} from {server})") from None
+                raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
             finally:
                 self._in_flight -= 1
         self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port or 53), "NOERROR", started)
@@ -334,29 +331,29 @@ _RCODE_FAILURES = {
 }
 
 
-def _no_nameservers_failure(name: str, rdtype: str, exc: dns.resolver.NoNameservers, server: str) -> tuple[Failure, str]:
+def _no_nameservers_failure(name: str, exc: dns.resolver.NoNameservers, server: str) -> tuple[Failure, str]:
     """Which failure every nameserver gave up with, named as users read it.
 
     dnspython keeps one (server, tcp, port, error, response) entry per attempt; the
-    last one with a response says what the servers answered.
+    last one with a response says what the servers answered. The reason leaves the
+    name out: checks put it first ("could not look up NAME TYPE: REASON").
     """
-    asked = f"{name} {rdtype}"
     entries = list(exc.kwargs.get("errors") or ())
     for _server, _tcp, _port, error, response in reversed(entries):
         if isinstance(error, dns.message.ChainTooLong) or (
             response is not None and _cname_loop(dns.name.from_text(name), response)
         ):
-            return Failure.CNAME_LOOP, f"CNAME loop for {asked} (answered by {server})"
+            return Failure.CNAME_LOOP, f"{server} answered SERVFAIL: CNAME loop"
         if isinstance(response, dns.message.Message):
             rcode = response.rcode()
             kind = _RCODE_FAILURES.get(rcode, Failure.OTHER_RCODE)
             text = dns.rcode.to_text(rcode)
             if kind is Failure.REFUSED:
-                return kind, f"{server} refused the query for {asked} (REFUSED)"
-            return kind, f"{server} answered {text} for {asked}"
+                return kind, f"{server} refused the query (REFUSED)"
+            return kind, f"{server} answered {text}"
         if isinstance(error, dns.exception.FormError):
-            return Failure.FORMERR, f"{server} sent a malformed answer for {asked} ({error})"
-    return Failure.NETWORK, f"no nameserver could answer {asked} ({server})"
+            return Failure.FORMERR, f"{server} sent a malformed answer ({error})"
+    return Failure.NETWORK, f"no nameserver could answer ({server})"
 
 
 def _cname_loop(qname: dns.name.Name, response: dns.message.Message) -> bool:
