@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from mailcheck.checks.context import DomainContext
 from mailcheck.model import Check, Status
@@ -77,7 +78,7 @@ def _check_host(ip: str, mail_from: str, helo: str) -> Evaluation:
 MAX_PTR_NAMES = 10
 
 
-def _rfc7208_query(ip: str, mail_from: str, helo: str):  # type: ignore[no-untyped-def]
+def _rfc7208_query(ip: str, mail_from: str, helo: str) -> Any:  # pyspf is untyped
     """pyspf's query, with ``ptr`` (and ``%{p}``) validation as RFC 7208 §5.5 has it.
 
     pyspf lets a DNS error on any PTR name's address lookup end the whole evaluation
@@ -87,7 +88,7 @@ def _rfc7208_query(ip: str, mail_from: str, helo: str):  # type: ignore[no-untyp
     """
     import spf
 
-    class Rfc7208Query(spf.query):  # type: ignore[misc, name-defined]
+    class Rfc7208Query(spf.query):
         def validated_ptrs(self) -> list[str]:
             try:
                 names = self.dns_ptr(self.i)[:MAX_PTR_NAMES]
