@@ -74,7 +74,80 @@ class LossyProxy:
     port: int = 0
     dropped: list[str] = field(default_factory=list)
     forwarded: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class _LossyProxyServer:
+    def __init__(self, upstream: tuple[str, int]) -> None:
+        self.upstream = upstream
+        self.record = LossyProxy()
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._seen: set[tuple[str, int, int, bool]] = set()
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.1)
+        self.record.port = self.udp.getsockname()[1]
+        self.tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.tcp.bind(("127.0.0.1", self.record.port))
+        self.tcp.listen(16)
+        self.tcp.settimeout(0.1)
+
+    def _first_time(self, query: dns.message.Message) -> bool:
+        question = query.question[0]
+        key = (question.name.to_text().lower(), question.rdtype, question.rdclass, bool(query.ednsflags & dns.flags.DO))
+        with self._lock:
+            first = key not in self._seen
+            self._seen.add(key)
+            if first:
+                self.record.dropped.append(f"{key[0]} {question.rdtype}")
+            else:
+                self.record.forwarded += 1
+        return first
+
+    def _forward(self, data: bytes, peer: tuple[str, int]) -> None:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
+            out.settimeout(5)
+            out.sendto(data, self.upstream)
+            try:
+                reply = out.recv(65535)
+            except TimeoutError:
+                return
+        self.udp.sendto(reply, peer)
+
+    def serve_udp(self) -> None:
+        while not self.stop.is_set():
+            try:
+                data, peer = self.udp.recvfrom(65535)
+            except (TimeoutError, OSError):
+                continue
+            if not self._first_time(dns.message.from_wire(data)):
+                threading.Thread(target=self._forward, args=(data, peer), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while chunk := source.recv(65535):
+                sink.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            sink.close()
+
+    def serve_tcp(self) -> None:
+        while not self.stop.is_set():
+            try:
+                client, _ = self.tcp.accept()
+            except (TimeoutError, OSError):
+                continue
+            client.settimeout(5)
+            server = socket.create_connection(self.upstream, timeout=5)
+            threading.Thread(target=self._pipe, args=(client, server), daemon=True).start()
+            threading.Thread(target=self._pipe, args=(server, client), daemon=True).start()
+
+    def close(self) -> None:
+        self.udp.close()
+        self.tcp.close()
 
 
 @contextmanager
@@ -84,76 +157,14 @@ def dropping_proxy(upstream_port: int, upstream_host: str = "127.0.0.1") -> Iter
     retransmissions of it go through. TCP (after a truncated answer) is passed through
     on the same port, as a real server offers both.
     """
-    proxy = LossyProxy()
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
-    udp.settimeout(0.1)
-    proxy.port = udp.getsockname()[1]
-    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    tcp.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    tcp.bind(("127.0.0.1", proxy.port))
-    tcp.listen(16)
-    tcp.settimeout(0.1)
-    stop = threading.Event()
-    seen: set[tuple[str, int, int, bool]] = set()
-
-    def forward(data: bytes, peer: tuple[str, int]) -> None:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as out:
-            out.settimeout(5)
-            out.sendto(data, (upstream_host, upstream_port))
-            try:
-                reply = out.recv(65535)
-            except TimeoutError:
-                return
-        udp.sendto(reply, peer)
-
-    def serve_udp() -> None:
-        while not stop.is_set():
-            try:
-                data, peer = udp.recvfrom(65535)
-            except (TimeoutError, OSError):
-                continue
-            query = dns.message.from_wire(data)
-            question = query.question[0]
-            key = (question.name.to_text().lower(), question.rdtype, question.rdclass, bool(query.ednsflags & dns.flags.DO))
-            with proxy.lock:
-                first = key not in seen
-                seen.add(key)
-                if first:
-                    proxy.dropped.append(f"{key[0]} {question.rdtype}")
-                else:
-                    proxy.forwarded += 1
-            if not first:
-                threading.Thread(target=forward, args=(data, peer), daemon=True).start()
-
-    def pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while chunk := source.recv(65535):
-                sink.sendall(chunk)
-        except OSError:
-            pass
-        finally:
-            sink.close()
-
-    def serve_tcp() -> None:
-        while not stop.is_set():
-            try:
-                client, _ = tcp.accept()
-            except (TimeoutError, OSError):
-                continue
-            client.settimeout(5)
-            server = socket.create_connection((upstream_host, upstream_port), timeout=5)
-            threading.Thread(target=pipe, args=(client, server), daemon=True).start()
-            threading.Thread(target=pipe, args=(server, client), daemon=True).start()
-
-    threads = [threading.Thread(target=serve, daemon=True) for serve in (serve_udp, serve_tcp)]
+    proxy = _LossyProxyServer((upstream_host, upstream_port))
+    threads = [threading.Thread(target=serve, daemon=True) for serve in (proxy.serve_udp, proxy.serve_tcp)]
     for thread in threads:
         thread.start()
     try:
-        yield proxy
+        yield proxy.record
     finally:
-        stop.set()
+        proxy.stop.set()
         for thread in threads:
             thread.join()
-        udp.close()
-        tcp.close()
+        proxy.close()

@@ -171,7 +171,7 @@ def test_domain_through_the_system_resolver(system_resolver):
     document = json.loads(run.stdout)
     reports = {r["target"]: r for r in document["reports"]}
     assert list(reports) == names
-    for domain, exit_code, status, expected in DOMAINS:
+    for domain, _exit_code, status, expected in DOMAINS:
         report = reports[domain]
         validate_report(report)
         no_crash(report)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 
 
-class Failure(str, enum.Enum):
+class Failure(enum.StrEnum):
     """What a lookup ran into; the value is what users read."""
 
     NXDOMAIN = "NXDOMAIN"

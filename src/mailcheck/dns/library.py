@@ -69,7 +69,7 @@ class LibraryResolver(dns.resolver.Resolver):
         self._resolver = resolver
         self._loop = loop
 
-    def resolve(  # type: ignore[override]
+    def resolve(
         self,
         qname: dns.name.Name | str,
         rdtype: dns.rdatatype.RdataType | str = dns.rdatatype.A,
@@ -101,7 +101,7 @@ class LibraryResolver(dns.resolver.Resolver):
         except DnsUnavailable as exc:
             raise library_error(exc, self._resolver.timeout) from None
 
-    def query(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:  # type: ignore[override]
+    def query(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:
         return self.resolve(*args, **kwargs)
 
 

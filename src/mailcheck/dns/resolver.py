@@ -129,7 +129,7 @@ class Resolver:
             kept = self._shared.get(key) if self._shared is not None else None
             if isinstance(kept, DnsError):
                 future.set_exception(kept)
-            elif kept is not None:
+            elif isinstance(kept, Answer):
                 future.set_result(kept)
             else:
                 try:

@@ -23,9 +23,11 @@ def load_zones(paths: Iterable[str | Path]) -> dict[dns.name.Name, dns.zone.Zone
     zones: dict[dns.name.Name, dns.zone.Zone] = {}
     for path in _zone_files(paths):
         zone = load_zone_file(path)
-        if zone.origin in zones:
-            raise BadInput(f"zone {zone.origin} is loaded twice (again from {path})")
-        zones[zone.origin] = zone
+        origin = zone.origin
+        assert origin is not None  # from_file is given the origin
+        if origin in zones:
+            raise BadInput(f"zone {origin} is loaded twice (again from {path})")
+        zones[origin] = zone
     return zones
 
 

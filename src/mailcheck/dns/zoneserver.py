@@ -159,7 +159,7 @@ class ZoneServer:
                     response.set_rcode(dns.rcode.NXDOMAIN)
                 self._add_soa(response, zone, want_dnssec)
                 return
-            rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
+            rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RdataType.make(rdtype))
             if rdataset is not None:
                 self._add(response.answer, name, rdataset, node, rdtype, want_dnssec)
                 return
@@ -215,9 +215,12 @@ class ZoneServer:
                 section.append(sig_rrset)
 
     def _add_soa(self, response: dns.message.Message, zone: dns.zone.Zone, want_dnssec: bool) -> None:
-        node = zone.get_node(zone.origin)
+        origin = zone.origin
+        node = zone.get_node(origin) if origin is not None else None
+        if origin is None or node is None:  # load_zone_file checks the SOA: cannot happen
+            return
         soa = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA)
-        self._add(response.authority, zone.origin, soa, node, dns.rdatatype.SOA, want_dnssec)
+        self._add(response.authority, origin, soa, node, dns.rdatatype.SOA, want_dnssec)
 
     def _handler_classes(self) -> tuple[type, type]:
         server = self
