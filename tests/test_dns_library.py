@@ -25,9 +25,7 @@ def test_pyspf_and_checkdmarc_lookups_reach_only_the_configured_server(zone_serv
 
     async def go():
         async with run_dns(_network(zone_server), None) as (resolver, library):
-            spf_result = await asyncio.to_thread(
-                spf.check2, i="192.0.2.7", s="postmaster@good.example", h="good.example"
-            )
+            spf_result = await asyncio.to_thread(spf.check2, i="192.0.2.7", s="postmaster@good.example", h="good.example")
             dmarc = await asyncio.to_thread(query_dmarc_record, "good.example", resolver=library)
             return spf_result, dmarc, resolver
 
@@ -46,6 +44,7 @@ def test_pyspf_and_checkdmarc_lookups_reach_only_the_configured_server(zone_serv
 def test_library_resolver_translates_outcomes(zone_server):
     async def go():
         async with run_dns(_network(zone_server), None) as (_, library):
+
             def lookups():
                 outcomes = []
                 for name, rdtype in [("missing.good.example", "A"), ("mx2.good.example", "AAAA")]:
@@ -69,3 +68,34 @@ def test_library_resolver_refuses_to_block_the_event_loop(zone_server):
                 library.resolve("good.example", "A")
 
     run_async(go())
+
+
+def test_spf_ptr_skips_a_name_whose_address_lookup_fails(zone_server):
+    """RFC 7208 §5.5: 127.0.9.25's first PTR name meets a CNAME loop on its address
+    lookup; that name is skipped (pyspf alone would give temperror) and the second
+    validates, so ptr matches."""
+    from mailcheck.checks.spf_evaluation import _check_host
+
+    async def go():
+        async with run_dns(_network(zone_server), None) as (resolver, _library):
+            evaluation = await asyncio.to_thread(
+                _check_host, "127.0.9.25", "postmaster@spf-ptrloop.example", "spf-ptrloop.example"
+            )
+            return evaluation, {(q.name, q.rdtype): q.outcome for q in resolver.log}
+
+    evaluation, outcomes = run_async(go())
+    assert (evaluation.result, evaluation.mechanism) == ("pass", "ptr:spf-ptrloop.example")
+    assert outcomes[("loop1.spf-ptrloop.example", "A")] == "CNAME loop"  # met, and skipped
+    assert outcomes[("mail.spf-ptrloop.example", "A")] == "NOERROR"
+
+
+def test_spf_ptr_does_not_match_when_no_name_validates(zone_server):
+    from mailcheck.checks.spf_evaluation import _check_host
+
+    async def go():
+        async with run_dns(_network(zone_server), None):
+            # 127.0.9.26 has no PTR: the mechanism does not match and -all decides.
+            return await asyncio.to_thread(_check_host, "127.0.9.26", "postmaster@spf-ptrloop.example", "spf-ptrloop.example")
+
+    evaluation = run_async(go())
+    assert (evaluation.result, evaluation.mechanism) == ("fail", "-all")

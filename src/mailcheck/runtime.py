@@ -4,12 +4,13 @@ resolver, hand libraries the same DNS, and run the async work to completion."""
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 
 from mailcheck.dns.library import LibraryResolver, library_dns
-from mailcheck.dns.nameservers import Nameserver
+from mailcheck.dns.nameservers import Nameserver, system_nameservers
 from mailcheck.dns.resolver import DEFAULT_TIMEOUT, Resolver
 from mailcheck.dns.shared_answers import SharedAnswers
 
@@ -22,6 +23,24 @@ class NetworkOptions:
     zones: tuple[str, ...] = ()
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    # The resolv.conf whose nameservers stand in when none are given; None: the
+    # MAILCHECK_RESOLV_CONF environment variable at run time, else /etc/resolv.conf.
+    resolv_conf: str | None = None
+
+
+RESOLV_CONF_ENV = "MAILCHECK_RESOLV_CONF"
+
+
+def upstream_nameservers(options: NetworkOptions) -> tuple[Nameserver, ...]:
+    """Where names outside the zones go: the given nameservers, else the system's.
+
+    The system's are read when the run starts, not at import, so one process can run
+    with different files (the tests point MAILCHECK_RESOLV_CONF at a loopback server).
+    """
+    if options.nameservers or options.offline:
+        return options.nameservers
+    path = options.resolv_conf or os.environ.get(RESOLV_CONF_ENV) or None
+    return system_nameservers(path)
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ def serving_zones(paths: Sequence[str]) -> Iterator[ZoneEndpoint | None]:
 
 def build_resolver(options: NetworkOptions, zones: ZoneEndpoint | None, shared: SharedAnswers | None = None) -> Resolver:
     return Resolver(
-        upstream=options.nameservers,
+        upstream=upstream_nameservers(options),
         zone_server=zones.nameserver if zones else None,
         zone_origins=zones.origins if zones else (),
         offline=options.offline,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Any
 
 from mailcheck.checks.context import DomainContext
 from mailcheck.model import Check, Status
@@ -68,11 +69,42 @@ async def evaluate_ip(context: DomainContext, ip: str) -> Check:
 
 
 def _check_host(ip: str, mail_from: str, helo: str) -> Evaluation:
-    import spf
-
-    query = spf.query(i=ip, s=mail_from, h=helo)
+    query = _rfc7208_query(ip, mail_from, helo)
     result, _code, explanation = query.check()
     return Evaluation(ip, mail_from, helo, result, explanation, query.mechanism)
+
+
+# RFC 7208 §4.6.4: at most 10 PTR names are looked at.
+MAX_PTR_NAMES = 10
+
+
+def _rfc7208_query(ip: str, mail_from: str, helo: str) -> Any:  # pyspf is untyped
+    """pyspf's query, with ``ptr`` (and ``%{p}``) validation as RFC 7208 §5.5 has it.
+
+    pyspf lets a DNS error on any PTR name's address lookup end the whole evaluation
+    in temperror; the RFC says that name is skipped and the search goes on, and that
+    an error on the PTR lookup itself only makes the mechanism not match. A receiver
+    following the RFC gives the verdict we report, so we do the same.
+    """
+    import spf
+
+    class Rfc7208Query(spf.query):
+        def validated_ptrs(self) -> list[str]:
+            try:
+                names = self.dns_ptr(self.i)[:MAX_PTR_NAMES]
+            except spf.TempError:
+                return []
+            validated = []
+            for name in names:
+                try:
+                    addresses = self.dns_a(name, self.A)
+                except spf.TempError:
+                    continue
+                if self.cidrmatch(addresses, self.cidrmax):
+                    validated.append(name)
+            return validated
+
+    return Rfc7208Query(i=ip, s=mail_from, h=helo)
 
 
 def _evaluation_fix(evaluation: Evaluation, sender_domain: str, status: Status) -> str | None:
@@ -81,8 +113,7 @@ def _evaluation_fix(evaluation: Evaluation, sender_domain: str, status: Status) 
     term = f"ip6:{evaluation.ip}" if ":" in evaluation.ip else f"ip4:{evaluation.ip}"
     if evaluation.result in ("fail", "softfail", "neutral"):
         return (
-            f"If {evaluation.ip} sends mail for {sender_domain}, "
-            f"add {term} (or the include of its provider) to its SPF record."
+            f"If {evaluation.ip} sends mail for {sender_domain}, add {term} (or the include of its provider) to its SPF record."
         )
     if evaluation.result == "none":
         return f"Publish an SPF record at {sender_domain} that lists {evaluation.ip}."

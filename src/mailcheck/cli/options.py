@@ -127,7 +127,7 @@ class GlobalArguments:
     def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False):  # type: ignore[no-untyped-def]
         """Validate them into (NetworkOptions, OutputOptions); ``offline`` and ``timeout``
         stand in for the typed ones where a command decides them itself (check's config)."""
-        from mailcheck.dns.nameservers import parse_nameserver
+        from mailcheck.dns.nameservers import parse_nameservers
         from mailcheck.runtime import NetworkOptions
 
         if self.output_format is OutputFormat.html and not html:
@@ -137,13 +137,10 @@ class GlobalArguments:
         assert timeout is not None
         if not (timeout > 0 and math.isfinite(timeout)):
             raise BadInput(f"--timeout must be a positive number of seconds, not {timeout:g}")
-        servers: list = []
-        for value in self.nameserver or []:
-            # The environment variable may hold several, separated by spaces or commas.
-            servers.extend(parse_nameserver(part) for part in value.replace(",", " ").split())
+        servers = parse_nameservers(self.nameserver or [])
         if offline and not self.zone:
             raise BadInput("--offline needs --zone: without zones every lookup would fail")
-        network = NetworkOptions(nameservers=tuple(servers), zones=tuple(self.zone or ()), offline=offline, timeout=timeout)
+        network = NetworkOptions(nameservers=servers, zones=tuple(self.zone or ()), offline=offline, timeout=timeout)
         if self.output_file is not None and not self.output_file.strip():
             raise BadInput("--output needs a file name")
         output = OutputOptions(

@@ -18,8 +18,46 @@ import dns.name
 import dns.rdatatype
 import dns.resolver
 
-from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
+
+
+class LookupFailed(dns.exception.DNSException):
+    """A lookup that could not be answered, as libraries see it: what went wrong and for
+    which name ("SERVFAIL for _dmarc.x.example TXT"), not dnspython's generic wording.
+
+    Libraries treat any DNSException other than NXDOMAIN/NoAnswer as temporary (SPF
+    temperror, checkdmarc's DNS error), which is what "could not tell" means.
+    """
+
+    def __init__(self, error: DnsError) -> None:
+        self.error = error
+        super().__init__(error.message)
+
+    def __str__(self) -> str:
+        return self.error.message
+
+
+class LookupTimedOut(dns.resolver.LifetimeTimeout):
+    """A timeout keeps dnspython's type (dkimpy and checkdmarc look for it) and our message."""
+
+    def __init__(self, error: DnsError, timeout: float) -> None:
+        self.error = error  # before dnspython's __init__, which formats the message
+        super().__init__(timeout=timeout, errors=[])
+
+    def __str__(self) -> str:
+        return self.error.message
+
+
+def library_error(error: DnsError, timeout: float = 0.0) -> dns.exception.DNSException:
+    """The dnspython exception a library expects for ``error``, keeping kind and name."""
+    if isinstance(error, NoSuchDomain):
+        return dns.resolver.NXDOMAIN(qnames=[dns.name.from_text(error.name)])
+    if isinstance(error, NoRecords):
+        return dns.resolver.NoAnswer()
+    if error.kind is Failure.TIMEOUT:
+        return LookupTimedOut(error, timeout)
+    return LookupFailed(error)
 
 
 class LibraryResolver(dns.resolver.Resolver):
@@ -31,7 +69,7 @@ class LibraryResolver(dns.resolver.Resolver):
         self._resolver = resolver
         self._loop = loop
 
-    def resolve(  # type: ignore[override]
+    def resolve(
         self,
         qname: dns.name.Name | str,
         rdtype: dns.rdatatype.RdataType | str = dns.rdatatype.A,
@@ -60,12 +98,10 @@ class LibraryResolver(dns.resolver.Resolver):
             if raise_on_no_answer:
                 raise dns.resolver.NoAnswer() from None
             raise
-        except DnsUnavailable:
-            # Libraries treat a timeout as temporary (SPF temperror), which is what
-            # "could not tell" means whatever the cause.
-            raise dns.resolver.LifetimeTimeout(timeout=self._resolver.timeout, errors=[]) from None
+        except DnsUnavailable as exc:
+            raise library_error(exc, self._resolver.timeout) from None
 
-    def query(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:  # type: ignore[override]
+    def query(self, *args: Any, **kwargs: Any) -> dns.resolver.Answer:
         return self.resolve(*args, **kwargs)
 
 
@@ -73,9 +109,7 @@ class LibraryResolver(dns.resolver.Resolver):
 # per-query hook. We install one dispatcher, once, which reads the run's resolver from
 # a context variable (copied into worker threads by asyncio.to_thread), so concurrent
 # runs never share or overwrite each other's resolver.
-_current: contextvars.ContextVar[LibraryResolver | None] = contextvars.ContextVar(
-    "mailcheck_library_resolver", default=None
-)
+_current: contextvars.ContextVar[LibraryResolver | None] = contextvars.ContextVar("mailcheck_library_resolver", default=None)
 
 
 @contextmanager
@@ -115,6 +149,7 @@ def _pyspf_lookup(resolver: LibraryResolver, name: str, qtype: str) -> list[Any]
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
         return []
     except dns.exception.DNSException as exc:
+        # pyspf shows this text as the temperror's explanation: "DNS SERVFAIL for ..."
         raise spf.TempError(f"DNS {exc}") from None
     results: list[Any] = []
     for rdata in answer:

@@ -17,14 +17,16 @@ from typing import Any, TypeVar
 import dns.asyncresolver
 import dns.exception
 import dns.flags
+import dns.message
 import dns.name
 import dns.nameserver
+import dns.rcode
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
 
-from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
-from mailcheck.dns.nameservers import Nameserver
+from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
+from mailcheck.dns.nameservers import Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.model import DnsStats
 
@@ -34,6 +36,8 @@ DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_IN_FLIGHT = 64
 # Large enough for big TXT sets, small enough to avoid IP fragmentation (DNS flag day 2020).
 EDNS_PAYLOAD = 1232
+ATTEMPTS_PER_BUDGET = 4
+MAX_ATTEMPT_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -75,14 +79,14 @@ class Resolver:
     """Async, cached, de-duplicated DNS for one run.
 
     Names inside the zones that ``--zone`` loaded are asked of the loopback zone
-    server; every other name goes to ``upstream`` (or the system's resolvers), or,
-    when ``offline``, fails at once as "could not tell".
+    server; every other name goes to ``upstream`` (None: the nameservers of the
+    system's resolv.conf), or, when ``offline``, fails at once as "could not tell".
     """
 
     def __init__(
         self,
         *,
-        upstream: Sequence[Nameserver] = (),
+        upstream: Sequence[Nameserver] | None = None,
         zone_server: Nameserver | None = None,
         zone_origins: Iterable[str] = (),
         offline: bool = False,
@@ -96,8 +100,10 @@ class Resolver:
         # A set, so routing a name walks its labels (a few lookups) instead of
         # comparing it with every zone: bulk runs serve thousands of zones.
         self._zone_origins = frozenset(dns.name.from_text(o) for o in zone_origins)
-        self._zone_resolver = _stub(zone_server and [zone_server], timeout)
-        self._upstream = None if offline else _stub(list(upstream) or None, timeout)
+        self._zone_resolver = _stub([zone_server] if zone_server else None, timeout)
+        if upstream is None and not offline:
+            upstream = system_nameservers(None)
+        self._upstream = None if offline else _stub(upstream, timeout)
         self._zone_signed = _signed(self._zone_resolver)
         self._upstream_signed = _signed(self._upstream)
         self._cache: dict[tuple[str, str, bool], asyncio.Future[Answer]] = {}
@@ -123,7 +129,7 @@ class Resolver:
             kept = self._shared.get(key) if self._shared is not None else None
             if isinstance(kept, DnsError):
                 future.set_exception(kept)
-            elif kept is not None:
+            elif isinstance(kept, Answer):
                 future.set_result(kept)
             else:
                 try:
@@ -150,9 +156,7 @@ class Resolver:
 
     async def addresses(self, name: str) -> list[str]:
         """A and AAAA records of a host, asked together; NoRecords when it has neither."""
-        results = await asyncio.gather(
-            self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True
-        )
+        results = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True)
         addresses: list[str] = []
         for result in results:
             if isinstance(result, Answer):
@@ -199,34 +203,54 @@ class Resolver:
         stub = self._route(name, dnssec)
         if stub is None:
             self._record(name, rdtype, "-", "offline", time.perf_counter())
-            raise DnsUnavailable(name, rdtype, "outside the loaded zones and --offline is set")
+            if self.offline:
+                raise DnsUnavailable(name, rdtype, "outside the loaded zones and --offline is set", Failure.OFFLINE)
+            raise DnsUnavailable(
+                name, rdtype, "no nameserver to ask (the system's resolv.conf names none)", Failure.NO_NAMESERVERS
+            )
         async with self._limit:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             started = time.perf_counter()
-            server = ", ".join(_server_text(ns.address, ns.port) for ns in stub.nameservers)
+            server = ", ".join(_server_text(ns.address, ns.port) for ns in _nameservers(stub))
             try:
                 raw = await stub.resolve(name, rdtype, search=False)
             except dns.resolver.NXDOMAIN:
                 self._record(name, rdtype, server, "NXDOMAIN", started)
                 raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)") from None
-            except dns.resolver.NoAnswer:
+            except dns.resolver.NoAnswer as exc:
+                stranger = _wrong_owner(name, exc)
+                if stranger is not None:
+                    self._record(name, rdtype, server, Failure.WRONG_OWNER.value, started)
+                    raise DnsUnavailable(
+                        name,
+                        rdtype,
+                        f"{server} answered about {stranger}, not the name asked (wrong owner)",
+                        Failure.WRONG_OWNER,
+                    ) from None
                 self._record(name, rdtype, server, "NODATA", started)
                 raise NoRecords(name, rdtype, f"no {rdtype} record") from None
             except dns.resolver.LifetimeTimeout:
                 self._record(name, rdtype, server, "timeout", started)
                 raise DnsUnavailable(
-                    name, rdtype, f"no answer within {self.timeout:g}s from {server}"
+                    name,
+                    rdtype,
+                    f"no answer within {self.timeout:g}s from {server}",
+                    Failure.TIMEOUT,
                 ) from None
             except dns.resolver.NoNameservers as exc:
-                self._record(name, rdtype, server, "SERVFAIL/REFUSED", started)
-                raise DnsUnavailable(name, rdtype, _no_nameservers_reason(exc, server)) from None
+                kind, reason = _no_nameservers_failure(name, exc, server)
+                self._record(name, rdtype, server, kind.value, started)
+                raise DnsUnavailable(name, rdtype, reason, kind) from None
+            except dns.message.ChainTooLong:
+                self._record(name, rdtype, server, Failure.CNAME_LOOP.value, started)
+                raise DnsUnavailable(name, rdtype, f"{server} answered a CNAME loop", Failure.CNAME_LOOP) from None
             except (dns.exception.DNSException, OSError, ValueError) as exc:
                 self._record(name, rdtype, server, "error", started)
                 raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
             finally:
                 self._in_flight -= 1
-        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port), "NOERROR", started)
+        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port or 53), "NOERROR", started)
         return Answer(
             name=name,
             rdtype=rdtype,
@@ -251,25 +275,37 @@ class Resolver:
         )
 
 
-def _stub(nameservers: Sequence[Nameserver] | None, timeout: float) -> dns.asyncresolver.Resolver | None:
-    """A dnspython stub resolver; None nameservers means the system's (resolv.conf)."""
-    if nameservers is not None and not nameservers:
+def attempt_timeout(budget: float, servers: int) -> float:
+    """How long one attempt at one nameserver waits, within a lookup's ``budget``.
+
+    dnspython retries a silent nameserver (and moves on to the next one) until the
+    lookup's lifetime is spent; an attempt of a quarter of the budget, shared among the
+    nameservers, leaves room for three or four rounds, so one lost UDP datagram costs
+    one attempt instead of the whole lookup. A round never waits more than two seconds:
+    a server that has not answered by then has most likely lost the query.
+    """
+    return min(MAX_ATTEMPT_TIMEOUT, budget / ATTEMPTS_PER_BUDGET / max(1, servers))
+
+
+def _stub(nameservers: Sequence[Nameserver] | None, budget: float) -> dns.asyncresolver.Resolver | None:
+    """A dnspython stub resolver for these nameservers (None or none: no stub)."""
+    if not nameservers:
         return None
-    if nameservers is None:
-        try:
-            stub = dns.asyncresolver.Resolver(configure=True)
-        except dns.resolver.NoResolverConfiguration:
-            return None
-    else:
-        stub = dns.asyncresolver.Resolver(configure=False)
-        stub.nameservers = [dns.nameserver.Do53Nameserver(ns.address, ns.port) for ns in nameservers]
-    stub.timeout = timeout
-    stub.lifetime = timeout * max(1, len(stub.nameservers))
+    stub = dns.asyncresolver.Resolver(configure=False)
+    stub.nameservers = [dns.nameserver.Do53Nameserver(ns.address, ns.port) for ns in nameservers]
+    stub.timeout = attempt_timeout(budget, len(nameservers))
+    stub.lifetime = budget  # --timeout is the budget of one lookup, retries included
     stub.cache = None  # the run's cache is ours: it also keeps NXDOMAIN and failures
     # Ask for the AD bit (RFC 6840 §5.7) so a validating resolver tells us about DNSSEC.
     stub.flags = dns.flags.RD | dns.flags.AD
     stub.use_edns(0, 0, EDNS_PAYLOAD)
     return stub
+
+
+def _nameservers(stub: dns.asyncresolver.Resolver) -> list[Nameserver]:
+    # The stubs are built from our Nameservers only (see _stub), so every entry is a
+    # dnspython Do53Nameserver with an address and a port.
+    return [Nameserver(ns.address, ns.port) for ns in stub.nameservers if isinstance(ns, dns.nameserver.Do53Nameserver)]
 
 
 def _server_text(address: str, port: int) -> str:
@@ -287,13 +323,69 @@ def _signed(stub: dns.asyncresolver.Resolver | None) -> dns.asyncresolver.Resolv
     return signed
 
 
-def _no_nameservers_reason(exc: dns.resolver.NoNameservers, server: str) -> str:
-    text = str(exc)
-    if "REFUSED" in text:
-        return f"{server} refused the query (REFUSED)"
-    if "SERVFAIL" in text:
-        return f"{server} answered SERVFAIL"
-    return f"no nameserver could answer ({server})"
+_RCODE_FAILURES = {
+    dns.rcode.SERVFAIL: Failure.SERVFAIL,
+    dns.rcode.REFUSED: Failure.REFUSED,
+    dns.rcode.NOTIMP: Failure.NOTIMP,
+    dns.rcode.FORMERR: Failure.FORMERR,
+}
+
+
+def _no_nameservers_failure(name: str, exc: dns.resolver.NoNameservers, server: str) -> tuple[Failure, str]:
+    """Which failure every nameserver gave up with, named as users read it.
+
+    dnspython keeps one (server, tcp, port, error, response) entry per attempt; the
+    last one with a response says what the servers answered. The reason leaves the
+    name out: checks put it first ("could not look up NAME TYPE: REASON").
+    """
+    entries = list(exc.kwargs.get("errors") or ())
+    for _server, _tcp, _port, error, response in reversed(entries):
+        if isinstance(error, dns.message.ChainTooLong) or (
+            response is not None and _cname_loop(dns.name.from_text(name), response)
+        ):
+            return Failure.CNAME_LOOP, f"{server} answered SERVFAIL: CNAME loop"
+        if isinstance(response, dns.message.Message):
+            rcode = response.rcode()
+            kind = _RCODE_FAILURES.get(rcode, Failure.OTHER_RCODE)
+            text = dns.rcode.to_text(rcode)
+            if kind is Failure.REFUSED:
+                return kind, f"{server} refused the query (REFUSED)"
+            return kind, f"{server} answered {text}"
+        if isinstance(error, dns.exception.FormError):
+            return Failure.FORMERR, f"{server} sent a malformed answer ({error})"
+    return Failure.NETWORK, f"no nameserver could answer ({server})"
+
+
+def _cname_loop(qname: dns.name.Name, response: dns.message.Message) -> bool:
+    """The answer's CNAME chain from ``qname`` comes back to a name it has passed."""
+    targets = {rrset.name: rrset[0].target for rrset in response.answer if rrset.rdtype == dns.rdatatype.CNAME and rrset}
+    seen = {qname}
+    name = qname
+    while name in targets:
+        name = targets[name]
+        if name in seen:
+            return True
+        seen.add(name)
+    return False
+
+
+def _wrong_owner(name: str, exc: dns.resolver.NoAnswer) -> str | None:
+    """The name a NOERROR answer is about when no CNAME links it to the name asked.
+
+    dnspython reports such an answer as "no answer", which would read as NODATA ("no
+    records"); it is a broken or spoofed answer, so it must not be taken for a fact.
+    """
+    response = exc.kwargs.get("response")
+    if not isinstance(response, dns.message.Message):
+        return None
+    chain = {dns.name.from_text(name)}
+    for rrset in response.answer:  # CNAMEs in answer order extend the chain
+        if rrset.rdtype == dns.rdatatype.CNAME and rrset.name in chain and rrset:
+            chain.add(rrset[0].target)
+    for rrset in response.answer:
+        if rrset.name not in chain:
+            return rrset.name.to_text(omit_final_dot=True)
+    return None
 
 
 async def settle(awaitable: Awaitable[T]) -> T | DnsError:

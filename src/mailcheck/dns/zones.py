@@ -23,9 +23,11 @@ def load_zones(paths: Iterable[str | Path]) -> dict[dns.name.Name, dns.zone.Zone
     zones: dict[dns.name.Name, dns.zone.Zone] = {}
     for path in _zone_files(paths):
         zone = load_zone_file(path)
-        if zone.origin in zones:
-            raise BadInput(f"zone {zone.origin} is loaded twice (again from {path})")
-        zones[zone.origin] = zone
+        origin = zone.origin
+        assert origin is not None  # from_file is given the origin
+        if origin in zones:
+            raise BadInput(f"zone {origin} is loaded twice (again from {path})")
+        zones[origin] = zone
     return zones
 
 
@@ -44,6 +46,26 @@ def load_zone_file(path: Path) -> dns.zone.Zone:
         raise BadInput(f"zone file {path}: {exc}") from None
     except OSError as exc:
         raise BadInput(f"zone file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        line = _line_of_offset(path, exc.start)
+        raise BadInput(
+            f"zone file {path}:{line}: byte 0x{exc.object[exc.start]:02x} is not UTF-8 text "
+            "(write non-ASCII names as punycode xn--..., other bytes as \\DDD escapes)"
+        ) from None
+
+
+def _line_of_offset(path: Path, offset: int) -> int:
+    """The line of the file holding byte ``offset`` of the text dnspython decoded.
+
+    The decoder reports an offset into the chunk it was decoding, not the file, so the
+    file's first byte that is not UTF-8 is looked for again here.
+    """
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        offset = exc.start
+    return data.count(b"\n", 0, offset) + 1
 
 
 def _declared_origin(path: Path) -> str | None:

@@ -40,11 +40,16 @@ class ServedQuery:
 
 @dataclass
 class ZoneServer:
-    """Serve ``zones`` on ``host`` (UDP and TCP, one port); use as a context manager."""
+    """Serve ``zones`` on ``host`` (UDP and TCP, one port); use as a context manager.
+
+    ``bind_port`` 0 takes any free port; a fixed one (53, for a resolv.conf, which
+    cannot name a port) is taken as given or fails with OSError.
+    """
 
     zones: Mapping[dns.name.Name, dns.zone.Zone]
     host: str = "127.0.0.1"
     latency: float = 0.0
+    bind_port: int = 0
     queries: list[ServedQuery] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -62,13 +67,15 @@ class ZoneServer:
 
     def start(self) -> ZoneServer:
         handler = self._handler_classes()
-        for _ in range(20):  # the UDP port may be taken for TCP; try another
-            udp = _ThreadingUDPServer((self.host, 0), handler[0])
+        for _ in range(1 if self.bind_port else 20):  # the UDP port may be taken for TCP; try another
+            udp = _ThreadingUDPServer((self.host, self.bind_port), handler[0])
             port = udp.server_address[1]
             try:
                 tcp = _ThreadingTCPServer((self.host, port), handler[1])
             except OSError:
                 udp.server_close()
+                if self.bind_port:
+                    raise
                 continue
             break
         else:  # pragma: no cover - the loopback has run out of ports
@@ -122,9 +129,7 @@ class ZoneServer:
             return response.to_wire()
         question = query.question[0]
         with self._lock:
-            self.queries.append(
-                ServedQuery(question.name.to_text(), dns.rdatatype.to_text(question.rdtype), transport)
-            )
+            self.queries.append(ServedQuery(question.name.to_text(), dns.rdatatype.to_text(question.rdtype), transport))
         self._answer(response, question.name, question.rdtype, want_dnssec=_wants_dnssec(query))
         if transport == "udp":
             limit = query.payload if query.edns >= 0 else NO_EDNS_UDP_SIZE
@@ -154,7 +159,7 @@ class ZoneServer:
                     response.set_rcode(dns.rcode.NXDOMAIN)
                 self._add_soa(response, zone, want_dnssec)
                 return
-            rdataset = node.get_rdataset(dns.rdataclass.IN, rdtype)
+            rdataset = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RdataType.make(rdtype))
             if rdataset is not None:
                 self._add(response.answer, name, rdataset, node, rdtype, want_dnssec)
                 return
@@ -210,9 +215,12 @@ class ZoneServer:
                 section.append(sig_rrset)
 
     def _add_soa(self, response: dns.message.Message, zone: dns.zone.Zone, want_dnssec: bool) -> None:
-        node = zone.get_node(zone.origin)
+        origin = zone.origin
+        node = zone.get_node(origin) if origin is not None else None
+        if origin is None or node is None:  # load_zone_file checks the SOA: cannot happen
+            return
         soa = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA)
-        self._add(response.authority, zone.origin, soa, node, dns.rdatatype.SOA, want_dnssec)
+        self._add(response.authority, origin, soa, node, dns.rdatatype.SOA, want_dnssec)
 
     def _handler_classes(self) -> tuple[type, type]:
         server = self
