@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
-import sys
 from pathlib import Path
 
 import dns.message
@@ -19,6 +18,7 @@ from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, N
 from mailcheck.dns.library import LibraryResolver, LookupFailed, LookupTimedOut, library_dns
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
+from tests.cli_subprocess import guarded_env, mailcheck_command
 from tests.conftest import ZONES, run_async, run_cli
 from tests.dns_servers import rcode_reply, scripted_dns
 
@@ -190,7 +190,7 @@ def test_an_empty_nameserver_is_a_usage_error(value):
 
 def _with_resolv_conf(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "MAILCHECK_RESOLV_CONF": str(path)}
-    return subprocess.run([sys.executable, "-m", "mailcheck", *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(mailcheck_command(*args), capture_output=True, text=True, env=guarded_env(env), timeout=60)
 
 
 @pytest.mark.parametrize(

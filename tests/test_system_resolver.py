@@ -17,7 +17,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
+from tests.cli_subprocess import guarded_env, mailcheck_command
 from tests.conftest import ROOT, ZONES, validate_report
 
 MESSAGE = """\
@@ -91,9 +91,7 @@ def mailcheck(system: SystemResolver, *args: str, cwd: Path = ROOT) -> Run:
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAILCHECK_") and key not in ("HOME",)}
     env["MAILCHECK_RESOLV_CONF"] = str(system.resolv_conf)
     env["HOME"] = str(system.resolv_conf.parent)
-    process = subprocess.run(
-        [sys.executable, "-m", "mailcheck", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120
-    )
+    process = subprocess.run(mailcheck_command(*args), capture_output=True, text=True, env=guarded_env(env), cwd=cwd, timeout=120)
     assert "Traceback" not in process.stderr + process.stdout, process.stderr
     return Run(process.returncode, process.stdout, process.stderr)
 
@@ -166,7 +164,7 @@ DOMAINS = [
 def test_domain_through_the_system_resolver(system_resolver):
     # One run for all four domains (a subprocess costs seconds): the worst decides the exit.
     names = [domain for domain, *_ in DOMAINS]
-    run = mailcheck(system_resolver, "domain", *names, "--format", "json", "--timeout", "3")
+    run = mailcheck(system_resolver, "domain", *names, "--no-smtp", "--format", "json", "--timeout", "3")
     assert run.exit_code == 1, run.stderr
     document = json.loads(run.stdout)
     reports = {r["target"]: r for r in document["reports"]}
@@ -183,7 +181,7 @@ def test_domain_through_the_system_resolver(system_resolver):
         assert [key for key, check in found.items() if check["status"] == "error"] == []
 
     for domain, exit_code, _status, expected in DOMAINS[:2]:
-        text = mailcheck(system_resolver, "domain", domain, "--no-color", "--timeout", "3")
+        text = mailcheck(system_resolver, "domain", domain, "--no-smtp", "--no-color", "--timeout", "3")
         assert text.exit_code == exit_code
         assert text.stdout.startswith(f"{domain}  ")
         for (check_id, _subject), (_status, summary) in expected.items():
