@@ -540,7 +540,8 @@ async def _applied(discovery: Discovery, exists: bool | None) -> Applied:
         return Applied(spec, name, "p", policy.p, policy.testing)
     if exists is False:
         return Applied(spec, name, policy.np_source, policy.np, policy.testing)
-    return Applied(spec, name, "sp" if policy.sp_explicit else "p", policy.sp, policy.testing)
+    # sp= defaults to p=; it is named sp= either way, as RFC 7489's is.
+    return Applied(spec, name, "sp", policy.sp, policy.testing)
 
 
 async def _discovery_check(domain: str, generations: Generations) -> Check:
@@ -564,31 +565,44 @@ async def _discovery_check(domain: str, generations: Generations) -> Check:
         },
         "exists": generations.exists,
     }
-    if modern.unavailable:
-        missing = ", ".join(f"_dmarc.{d}" for d in modern.unavailable)
+    missing = ", ".join(f"_dmarc.{d}" for d in modern.unavailable)
+    if modern.unavailable and modern.via != "own":
         return DISCOVERY.error(
             domain,
             f"could not finish the RFC 9989 tree walk: no answer for {missing} TXT; {old.describe()}",
             details=details,
+            refs=(),
         )
+    # With a record of its own the domain's policy is its p= whatever the parents say;
+    # only the organizational domain (for relaxed alignment) stays uncertain.
+    uncertain = f"; {missing} went unanswered, so its organizational domain is uncertain" if missing else ""
     walk = f"tree walk: {', '.join(f'_dmarc.{d}' for d in modern.asked)}"
+    if modern.via == "psd":
+        uncertain = (
+            f"; for RFC 9989 receivers it is the public suffix domain's record, "
+            f"{modern.org_domain} having none as organizational domain{uncertain}"
+        )
     if new.name == old.name and (new.tag, new.value, new.testing) == (old.tag, old.value, old.testing):
         return DISCOVERY.info(
             domain,
-            f"RFC 9989 and RFC 7489 receivers both apply {new.tag}={new.value} from {new.name} ({walk})",
+            f"RFC 9989 and RFC 7489 receivers both apply {new.tag}={new.value} from {new.name} ({walk}){uncertain}",
             details=details,
         )
-    summary = f"{new.describe()}; {old.describe()} ({walk})"
+    summary = f"{new.describe()}; {old.describe()} ({walk}){uncertain}"
     if new.enforced == old.enforced:
         return DISCOVERY.info(domain, summary, details=details)
+    if new.name == old.name:
+        fix = f"Publish t=y together with pct=0 at {new.name} (test mode for both generations), or neither."
+    else:
+        fix = (
+            "Make both generations land on the same policy: publish it at the organizational domain both agree "
+            f"on (_dmarc.{legacy.org_domain}), or give _dmarc.{domain} a record of its own."
+        )
     return DISCOVERY.warn(
         domain,
         summary,
         details=details,
-        fix=(
-            "Make both generations land on the same policy: publish it at the organizational domain both agree "
-            f"on (_dmarc.{legacy.org_domain}), or give _dmarc.{domain} a record of its own."
-        ),
+        fix=fix,
         refs=("RFC 9989 §4.10.1", "RFC 9989 §4.10.2", "RFC 7489 §6.6.3"),
     )
 
@@ -827,11 +841,9 @@ def _tags_check(found: FoundRecord, policy: Policy) -> Check:
     removed = {tag: value for tag, value in policy.removed.items() if tag != "pct"}
     details = {"name": name, "unknown": list(policy.unknown), "removed": removed}
     gone = ", ".join(f"{tag}={value}" for tag, value in removed.items())
+    them = "them" if len(removed) > 1 else "it"
     about_removed = (
-        f"{gone}: RFC 7489 receivers may still read {'them' if len(removed) > 1 else 'it'}, "
-        "RFC 9989 receivers ignore it (removed)"
-        if removed
-        else ""
+        f"{gone}: RFC 7489 receivers may still read {them}, RFC 9989 receivers ignore {them} (removed)" if removed else ""
     )
     if policy.unknown:
         unknown = ", ".join(f"{tag}=" for tag in policy.unknown)
