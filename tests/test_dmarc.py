@@ -168,7 +168,8 @@ def test_unanswered_lookup_is_an_error(resolver_factory):
     checks = dmarc_checks(resolver_factory, "elsewhere.test")
     assert [(c.id, *outcome(c)) for c in checks] == [
         (
-            "dmarc.record", Status.ERROR,
+            "dmarc.record",
+            Status.ERROR,
             "could not look up _dmarc.elsewhere.test TXT: outside the loaded zones and --offline is set",
         )
     ]
@@ -494,8 +495,7 @@ def test_cli_json_invalid_p_with_rua_warns():
     syntax = one_check(report, "dmarc.syntax")
     assert (syntax["status"], syntax["summary"]) == (
         "warn",
-        "the record at _dmarc.dmarc-syntax.example has invalid p=block: receivers act as if p=none, "
-        "since its rua= is valid",
+        "the record at _dmarc.dmarc-syntax.example has invalid p=block: receivers act as if p=none, since its rua= is valid",
     )
     policy = one_check(report, "dmarc.policy")
     assert (policy["status"], policy["details"]["effective"]) == ("warn", "none")
