@@ -455,7 +455,7 @@ def test_cli_json_no_record_exits_1():
 
 
 def test_cli_text_monitoring_policy_warns_with_exit_0():
-    result = run_cli("domain", "dmarc-monitor.example", *offline("--no-color"))
+    result = run_cli("domain", "dmarc-monitor.example", *offline("--no-smtp", "--no-color"))
     assert result.exit_code == 0, result.stdout
     assert (
         "p=none applies to dmarc-monitor.example: receivers only monitor, mail failing DMARC is delivered "
@@ -464,7 +464,7 @@ def test_cli_text_monitoring_policy_warns_with_exit_0():
 
 
 def test_cli_json_inherited_policy():
-    result = run_cli("domain", "sub.dmarc-inherit.example", *offline("--format", "json"))
+    result = run_cli("domain", "sub.dmarc-inherit.example", *offline("--no-smtp", "--format", "json"))
     assert result.exit_code == 0, result.stdout
     report = result.json()
     assert one_check(report, "dmarc.record")["status"] == "info"
@@ -514,7 +514,7 @@ def test_cli_json_pct_under_p_none_is_info():
 
 
 def test_cli_good_example_dmarc_in_json():
-    result = run_cli("domain", "good.example", *offline("--format", "json"))
+    result = run_cli("domain", "good.example", *offline("--no-smtp", "--format", "json"))
     assert result.exit_code == 0, result.stdout
     alignment = one_check(result.json(), "dmarc.alignment")
     assert (alignment["status"], alignment["summary"]) == (

@@ -367,7 +367,7 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
     org = suffixes.registered_domain(domain)
     names = list(dict.fromkeys([*walk_names(domain), org]))
     outcomes = await asyncio.gather(*(settle(context.resolver.query(f"_dmarc.{name}", "TXT")) for name in names))
-    by_name = dict(zip(names, outcomes))
+    by_name = dict(zip(names, outcomes, strict=True))
     own = by_name[domain]
     verdict = _records_at(domain, own)
     if isinstance(verdict, Check):
@@ -996,4 +996,4 @@ async def _undeliverable(resolver: Resolver, domain: str) -> str | DnsUnavailabl
         return f"{domain} has no MX and no address"
     if len(hosts) == 1:
         return f"the only MX host of {domain}, {hosts[0]}, {what[0]}"
-    return f"no MX host of {domain} has an address: {', '.join(f'{h} {w}' for h, w in zip(hosts, what))}"
+    return f"no MX host of {domain} has an address: {', '.join(f'{h} {w}' for h, w in zip(hosts, what, strict=True))}"
