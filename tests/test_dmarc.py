@@ -48,7 +48,15 @@ def outcome(check: Check) -> tuple[Status, str]:
 
 def test_good_record_passes_with_its_values(resolver_factory):
     checks = dmarc_checks(resolver_factory, "good.example")
-    assert [c.id for c in checks] == ["dmarc.record", "dmarc.syntax", "dmarc.policy", "dmarc.alignment", "dmarc.rua"]
+    assert [c.id for c in checks] == [
+        "dmarc.record",
+        "dmarc.syntax",
+        "dmarc.discovery",
+        "dmarc.policy",
+        "dmarc.np",
+        "dmarc.alignment",
+        "dmarc.rua",
+    ]
     assert outcome(only(checks, "dmarc.record")) == (
         Status.PASS,
         "_dmarc.good.example: v=DMARC1; p=reject; rua=mailto:dmarc-reports@good.example; adkim=s; aspf=r",
@@ -58,14 +66,27 @@ def test_good_record_passes_with_its_values(resolver_factory):
         Status.PASS,
         "p=reject applies to good.example: p=reject, sp=reject, pct=100, adkim=s, aspf=r",
     )
-    assert outcome(only(checks, "dmarc.alignment")) == (Status.INFO, "adkim=s (strict), aspf=r (relaxed)")
+    assert outcome(only(checks, "dmarc.alignment")) == (
+        Status.INFO,
+        "adkim=s (strict), aspf=r (relaxed); organizational domain good.example for both generations",
+    )
+    assert outcome(only(checks, "dmarc.discovery")) == (
+        Status.INFO,
+        "RFC 9989 and RFC 7489 receivers both apply p=reject from _dmarc.good.example "
+        "(tree walk: _dmarc.good.example, _dmarc.example)",
+    )
+    assert outcome(only(checks, "dmarc.np")) == (
+        Status.PASS,
+        "non-existent subdomains of good.example get no np=, so p=reject applies (RFC 9989); "
+        "RFC 7489 receivers ignore np= and apply sp=reject",
+    )
     rua = only(checks, "dmarc.rua", "dmarc-reports@good.example")
     assert outcome(rua) == (Status.PASS, "aggregate reports go to dmarc-reports@good.example")
 
 
 def test_reports_to_the_own_organization_need_no_authorization_only_a_mail_route(resolver_factory):
     _, asked = dmarc_run(resolver_factory, "good.example")
-    assert asked[0] == "_dmarc.good.example TXT"
+    assert "_dmarc.good.example TXT" in asked
     assert not [name for name in asked if "._report._dmarc." in name]
     assert "good.example MX" in asked
 
@@ -88,7 +109,8 @@ def test_a_subdomain_with_no_record_at_either_level_names_both(resolver_factory)
         Status.FAIL,
         "no DMARC record at _dmarc.mail.dmarc-none.example nor at _dmarc.dmarc-none.example",
     )
-    assert sorted(asked) == ["_dmarc.dmarc-none.example TXT", "_dmarc.mail.dmarc-none.example TXT"]
+    # RFC 7489 asks the name and its PSL organizational domain; the RFC 9989 walk goes on to the TLD.
+    assert sorted(asked) == ["_dmarc.dmarc-none.example TXT", "_dmarc.example TXT", "_dmarc.mail.dmarc-none.example TXT"]
 
 
 def test_a_record_with_a_typo_is_no_record_and_is_shown(resolver_factory):
@@ -146,7 +168,8 @@ def test_unanswered_lookup_is_an_error(resolver_factory):
     checks = dmarc_checks(resolver_factory, "elsewhere.test")
     assert [(c.id, *outcome(c)) for c in checks] == [
         (
-            "dmarc.record", Status.ERROR,
+            "dmarc.record",
+            Status.ERROR,
             "could not look up _dmarc.elsewhere.test TXT: outside the loaded zones and --offline is set",
         )
     ]
@@ -180,7 +203,7 @@ def test_no_valid_p_and_no_valid_rua_fails_syntax(resolver_factory, domain, reas
         f"the record at _dmarc.{domain} has {reason}: receivers following RFC 7489 ignore the record, "
         "and under RFC 9989 it only monitors, with no reports",
     )
-    assert syntax.refs == ("RFC 7489 §6.3", "RFC 7489 §6.6.3")
+    assert syntax.refs == ("RFC 7489 §6.3", "RFC 7489 §6.6.3", "RFC 9989 §4.10.1")
     assert syntax.fix and "p=none" in syntax.fix and f"rua=mailto:dmarc-reports@{domain}" in syntax.fix
 
 
@@ -227,7 +250,8 @@ def test_pct_under_100_warns(resolver_factory):
     checks = dmarc_checks(resolver_factory, "dmarc-pct.example")
     assert outcome(only(checks, "dmarc.pct")) == (
         Status.WARN,
-        "pct=50: the policy applies to 50% of failing mail, the rest is only monitored",
+        "pct=50: RFC 7489 receivers apply the policy to 50% of failing mail and only monitor the rest; "
+        "RFC 9989 receivers ignore pct= and apply p=quarantine to all of it",
     )
     assert outcome(only(checks, "dmarc.policy")) == (
         Status.PASS,
@@ -240,7 +264,10 @@ def test_pct_under_p_none_is_info(resolver_factory):
     pct = only(checks, "dmarc.pct")
     assert outcome(pct) == (
         Status.INFO,
-        "pct=25 has no effect under p=none; once the policy enforces, it will apply to only 25% of failing mail",
+        (
+            "pct=25 has no effect under p=none; once the policy enforces, RFC 7489 receivers will apply it "
+            "to only 25% of failing mail (RFC 9989 receivers ignore pct=)"
+        ),
     )
     assert pct.fix is None and pct.details["pct"] == 25
     assert outcome(only(checks, "dmarc.policy")) == (
@@ -285,6 +312,7 @@ def test_external_destinations_need_authorization(resolver_factory):
     assert sorted(asked) == sorted(
         [
             "_dmarc.dmarc-external.example TXT",
+            "_dmarc.example TXT",
             "dmarc-external.example._report._dmarc.dmarc-reports.example TXT",
             f"{missing} TXT",
             "dmarc-reports.example MX",
@@ -309,7 +337,8 @@ def test_checkdmarc_is_never_asked_to_resolve(resolver_factory, monkeypatch):
 
 def test_read_record_flags_what_receivers_discard():
     policy, uris = read_record("v=DMARC1; p=reject; adkim=x; foo=bar; rua=mailto:a@b.example", "b.example")
-    assert policy.notes == ("unknown tag foo= is ignored", "adkim=x is invalid; receivers use the default adkim=r")
+    assert policy.notes == ("adkim=x is invalid; receivers use the default adkim=r",)
+    assert policy.unknown == ("foo",)
     assert (policy.p, policy.adkim, policy.pct) == ("reject", "r", 100)
     assert [(u.tag, u.scheme, u.address, u.domain) for u in uris] == [("rua", "mailto", "a@b.example", "b.example")]
 
@@ -331,7 +360,7 @@ def test_pct_out_of_range_is_a_syntax_warning_with_the_value(resolver_factory):
         "the record at _dmarc.dmarc-pctrange.example has tags receivers discard: "
         "pct=150 is invalid, not a whole number from 0 to 100; receivers use the default pct=100",
     )
-    assert syntax.refs == ("RFC 7489 §6.3",)
+    assert syntax.refs == ("RFC 7489 §6.3", "RFC 9989 §4.7")
     # Receivers apply the policy to all mail, so there is no pct finding, and the policy says 100.
     assert not [c for c in checks if c.id == "dmarc.pct"]
     assert only(checks, "dmarc.policy").summary == (
@@ -466,8 +495,7 @@ def test_cli_json_invalid_p_with_rua_warns():
     syntax = one_check(report, "dmarc.syntax")
     assert (syntax["status"], syntax["summary"]) == (
         "warn",
-        "the record at _dmarc.dmarc-syntax.example has invalid p=block: receivers act as if p=none, "
-        "since its rua= is valid",
+        "the record at _dmarc.dmarc-syntax.example has invalid p=block: receivers act as if p=none, since its rua= is valid",
     )
     policy = one_check(report, "dmarc.policy")
     assert (policy["status"], policy["details"]["effective"]) == ("warn", "none")
@@ -478,7 +506,10 @@ def test_cli_json_pct_under_p_none_is_info():
     pct = one_check(result.json(), "dmarc.pct")
     assert (pct["status"], pct["summary"]) == (
         "info",
-        "pct=25 has no effect under p=none; once the policy enforces, it will apply to only 25% of failing mail",
+        (
+            "pct=25 has no effect under p=none; once the policy enforces, RFC 7489 receivers will apply it "
+            "to only 25% of failing mail (RFC 9989 receivers ignore pct=)"
+        ),
     )
 
 
@@ -486,4 +517,7 @@ def test_cli_good_example_dmarc_in_json():
     result = run_cli("domain", "good.example", *offline("--no-smtp", "--format", "json"))
     assert result.exit_code == 0, result.stdout
     alignment = one_check(result.json(), "dmarc.alignment")
-    assert (alignment["status"], alignment["summary"]) == ("info", "adkim=s (strict), aspf=r (relaxed)")
+    assert (alignment["status"], alignment["summary"]) == (
+        "info",
+        "adkim=s (strict), aspf=r (relaxed); organizational domain good.example for both generations",
+    )

@@ -1,20 +1,27 @@
-"""DMARC records (RFC 7489 §6.3): what a receiver reads in one, judged by checkdmarc.
+"""DMARC records (RFC 7489 §6.3, RFC 9989 §4.7): what a receiver of either generation
+reads in one, judged by checkdmarc.
 
-checkdmarc judges a record strictly; the checks also need the tags as written (pct=,
-which checkdmarc no longer keeps, and the policy BIMI looks at), even in a record
-checkdmarc rejects, so ``record_tags`` reads them the forgiving way receivers do.
+checkdmarc judges a record strictly, the RFC 9989 way; the checks also need the tags
+as written (pct=, rf=, ri=, which checkdmarc no longer keeps but RFC 7489 receivers
+still apply, and the policy BIMI looks at), even in a record checkdmarc rejects, so
+``record_tags`` reads them the forgiving way receivers do.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 # RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
 # is case-insensitive, the value is not).
 DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
 REPORT_TAGS = ("rua", "ruf")
 POLICIES = ("none", "quarantine", "reject")
+# RFC 9989 removed these RFC 7489 tags; its receivers ignore them, older ones apply them.
+REMOVED_TAGS = ("pct", "rf", "ri")
+
+PsdFlag = Literal["y", "n", "u"]
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,22 @@ class Policy:
     # "no p= tag" or "invalid p=VALUE" when receivers act as if p=none because the
     # record has a valid rua= (RFC 7489 §6.6.3 step 6); None when p= is valid.
     p_problem: str | None = None
+    # RFC 9989 §4.7: np= for non-existent subdomains, falling back to sp= then p=.
+    np: str = "none"
+    np_explicit: bool = False
+    psd: PsdFlag = "u"
+    testing: bool = False  # t=y
+    t_explicit: bool = False
+    # Tags as written that the two generations read differently.
+    removed: dict[str, str] = field(default_factory=dict)  # pct=, rf=, ri=
+    unknown: tuple[str, ...] = ()  # tag names neither generation defines
+
+    @property
+    def np_source(self) -> str:
+        """The tag whose value non-existent subdomains get (RFC 9989 §4.7 np=)."""
+        if self.np_explicit:
+            return "np"
+        return "sp" if self.sp_explicit else "p"
 
 
 @dataclass(frozen=True)
@@ -107,11 +130,10 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     except cd.DMARCError as exc:
         raise RecordError(str(exc).splitlines()[0]) from None
     tags = parsed_record["tags"]
-    notes = [
-        f"unknown tag {name}= is ignored"
-        for name in raw
-        if name not in cd.dmarc_tags and name not in ("pct", "rf", "ri")
-    ]
+    # Unknown tags are ignored by both generations (RFC 7489 §6.3, RFC 9989 §4.7): the
+    # dmarc.tags check names them, so they are not among the syntax notes.
+    unknown = tuple(name for name in raw if name not in cd.dmarc_tags and name not in REMOVED_TAGS)
+    notes: list[str] = []
     for name in ("adkim", "aspf", "fo"):
         if name in raw and not tags[name]["explicit"]:
             notes.append(f"{name}={raw[name]} is invalid; receivers use the default {name}={tags[name]['value']}")
@@ -134,9 +156,26 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
             aspf=tags["aspf"]["value"],
             notes=tuple(notes),
             p_problem=p_problem,
+            np=tags["np"]["value"],
+            np_explicit=bool(tags["np"]["explicit"]),
+            psd=_psd_flag(tags["psd"]["value"]),
+            testing=tags["t"]["value"] == "y",
+            t_explicit=bool(tags["t"]["explicit"]),
+            removed={name: raw[name] for name in REMOVED_TAGS if name in raw},
+            unknown=unknown,
         ),
         uris,
     )
+
+
+def psd_flag(text: str) -> PsdFlag:
+    """The psd= value of a record as a tree walk reads it, before any full parse
+    (RFC 9989 §4.10 steps 2 and 7 stop on psd=n and psd=y)."""
+    return _psd_flag(record_tags(text).get("psd", "u").lower())
+
+
+def _psd_flag(value: str) -> PsdFlag:
+    return "y" if value == "y" else "n" if value == "n" else "u"
 
 
 def _tag_name(part: str) -> str:
