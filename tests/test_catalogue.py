@@ -41,7 +41,7 @@ def test_every_declared_id_is_emitted_somewhere():
     assert [check_id for check_id in old_style if not reached(check_id)] == []
 
 
-_EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result")
+_EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result", "recast")
 
 
 def test_every_spec_declared_beside_its_code_is_emitted():

@@ -8,6 +8,7 @@ is spelled in one place and the catalogue collects every spec it finds.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +63,11 @@ class CheckSpec:
         if refs is None:
             refs = self.refs if status.severity > 0 else ()
         return Check(self.id, status, subject, summary, dict(details or {}), fix, refs)
+
+    def recast(self, check: Check, **changes: Any) -> Check:
+        """Another check's finding, told as this one (the FCrDNS of the sending IP is
+        the MX hosts' FCrDNS check, asked of another address)."""
+        return dataclasses.replace(check, id=self.id, **changes)
 
     def ok(self, subject: str, summary: str, **kwargs: Any) -> Check:
         return self.result(Status.PASS, subject, summary, **kwargs)
