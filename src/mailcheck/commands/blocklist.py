@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mailcheck.blocklists.catalogue import BlockList, select_lists
+from mailcheck.blocklists.lookup import LISTING
 from mailcheck.blocklists.targets import Target, parse_targets, read_target_file
 from mailcheck.dns.resolver import QueryRecord, Resolver
 from mailcheck.errors import BadInput
@@ -110,12 +111,7 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
     applicable = [b for b in chosen if answers_for(target, b)]
     if not applicable:
         kind = "IPv6" if target.is_ipv6 else target.kind
-        return Check(
-            "blocklist.listing",
-            Status.SKIP,
-            target.value,
-            f"no chosen list answers for {kind} targets such as {target.value}",
-        )
+        return LISTING.skip(target.value, f"no chosen list answers for {kind} targets such as {target.value}")
     dropped_zones = {b.zone for b in dropped}
     failed = [b for b in applicable if b.zone in dropped_zones]
     offline = [b for b in applicable if b.zone not in dropped_zones]  # skipped: --offline, not served
@@ -126,13 +122,11 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
         "not_served": [b.label for b in offline],
     }
     if not failed:
-        return Check(
-            "blocklist.listing",
-            Status.SKIP,
+        return LISTING.skip(
             target.value,
             f"no list was asked about {target.value}: the chosen lists for {kind_words(target)} "
             f"({_names(offline)}) are not served by --zone and --offline is set",
-            details,
+            details=details,
         )
     if offline:
         why = (
@@ -141,12 +135,10 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
         )
     else:
         why = f"every chosen list for {kind_words(target)} failed its self-test ({_names(failed)})"
-    return Check(
-        "blocklist.listing",
-        Status.ERROR,
+    return LISTING.error(
         target.value,
         f"no list was asked about {target.value}: {why}; no verdict",
-        details,
+        details=details,
         fix=(
             "A list that fails its self-test lists everything or nothing: check the zone names, "
             "or choose lists that pass (--only, --skip, --list)."

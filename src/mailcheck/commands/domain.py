@@ -15,6 +15,7 @@ from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.errors import BadInput
 from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.names import DomainName, parse_domain
+from mailcheck.run import CRASH
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
 
 
@@ -60,8 +61,10 @@ class DomainRequest:
 def _selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
     labels = selector.split(".")
-    if not selector or any(not label or len(label) > 63 for label in labels) or not all(
-        ch.isalnum() or ch in "-_." for ch in selector
+    if (
+        not selector
+        or any(not label or len(label) > 63 for label in labels)
+        or not all(ch.isalnum() or ch in "-_." for ch in selector)
     ):
         raise BadInput(f"--dkim-selector {text!r} is not a valid selector")
     return selector
@@ -90,8 +93,10 @@ def _ca_file(path: str | None) -> str | None:
 
 def _bimi_selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
-    if not selector or any(not label or len(label) > 63 for label in selector.split(".")) or not all(
-        ch.isalnum() or ch in "-_." for ch in selector
+    if (
+        not selector
+        or any(not label or len(label) > 63 for label in selector.split("."))
+        or not all(ch.isalnum() or ch in "-_." for ch in selector)
     ):
         raise BadInput(f"--bimi-selector {text!r} is not a valid selector")
     return selector
@@ -203,11 +208,9 @@ async def _guarded_report(name: DomainName, resolver, library, options: DomainOp
 
 
 def crash_report(command: str, target: str, exc: BaseException, *, display_target: str | None = None) -> Report:
-    check = Check(
-        id="run.crash",
-        status=Status.ERROR,
-        subject=target,
-        summary=f"checking {target} crashed: {type(exc).__name__}: {exc}",
+    check = CRASH.error(
+        target,
+        f"checking {target} crashed: {type(exc).__name__}: {exc}",
         details={"exception": type(exc).__name__, "message": str(exc)},
     )
     return Report(command, target, (Obstacle("run", "Run", (check,)),), display_target=display_target)
