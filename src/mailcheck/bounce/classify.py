@@ -492,3 +492,31 @@ def _clean(text: str) -> str:
         tail = re.sub(rf"\s+{prefix}[- ](?:[245]\.\d{{1,3}}\.\d{{1,3}}\s+)?(?=\S)", " ", tail)
         flat = head + tail
     return flat[:1000]
+
+
+# -- one log line ---------------------------------------------------------------------
+
+
+def analyze_line(line: str) -> Analysis:
+    """One reply from an MTA log or an API's bounce notice, e.g.
+    ``550 5.1.1 <a@b>: Recipient address rejected: User unknown``."""
+    text = _clean(line)
+    status = find_status(text)
+    replycode = find_replycode(text)
+    if not (status or replycode):
+        from mailcheck.bounce.reasons import text_reason
+
+        if text_reason(text) is None:
+            return Analysis("not-bounce", "line", subject=text[:300])
+    klass = (status or replycode)[:1]
+    action = {"2": "delivered", "4": "delayed"}.get(klass, "failed")
+    recipient = _recipient(
+        address_in(text),
+        action=action,
+        status=status,
+        diagnostic=text,
+        context=text,
+        command=prose.smtp_command(text),
+        remote_mta=prose.remote_host(text),
+    )
+    return _verdict([recipient], "line", "", Original(), "", 0)

@@ -23,7 +23,7 @@ class Family:
 
 
 def _any(*phrases: str) -> re.Pattern[str]:
-    return re.compile("|".join(phrases), re.I | re.M)
+    return re.compile("|".join(p.replace("^", "^[ \t]*", 1) if p.startswith("^") else p for p in phrases), re.I | re.M)
 
 
 FAMILIES: tuple[Family, ...] = (
@@ -57,7 +57,7 @@ _ANY_COPY = _any(
 _RECIPIENT_LINE = re.compile(
     r"^\s*(?:(?:in:\s+)?(?:to|recipient|recipients|address|addresses|original-recipient|final-recipient|rcpt to|failed recipient)s?\s*:\s*)?"
     r"(?P<code>[245]\d\d[ -](?:[245]\.\d+\.\d+\s+)?)?"
-    r"(?:\"[^\"]*\"\s*|[^<>@\s]+\s+)?<?(?:mailto:)?(?P<address>[^\s<>()\"',;:@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"
+    r"(?:\"[^\"]*\"\s*|[^<>@\s:]+\s+)?<?(?:mailto:)?(?P<address>[^\s<>()\"',;:@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"
     r"(?P<rest>\s*(?:$|:.*|\.\.\..*|;.*|\s+on\s.*|\s*\(.*|\s*\[.*|\s+orcpt=.*|\s+-+.*|\s+[a-z ]*(?:failed|error|unknown|not|rejected|said).*))",
     re.I,
 )
@@ -124,7 +124,9 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
             if address not in own_addresses and not _SENDER_WORDS.match(address.split("@")[0]):
                 current = address
                 code = match.groupdict().get("code") or ""
-                found.setdefault(address, []).append((code + lead + " " + match.group("rest")).strip(" :"))
+                # A sentence keeps its words (the reply may lead it); a line, what follows the address.
+                said = line.strip() if lead else code + match.group("rest")
+                found.setdefault(address, []).append(said.strip(" :"))
                 blank_run = 0
                 continue
         if current is None:

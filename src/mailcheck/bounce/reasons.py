@@ -70,7 +70,7 @@ _SPECIFIC: dict[str, str] = {
     "4.3": "systemerror", "4.6": "networkerror",
     "5.3": "toomanyconn", "6.1": "contenterror",
     "7.4": "securityerror", "7.5": "securityerror", "7.6": "securityerror", "7.7": "securityerror",
-    "7.8": "securityerror", "7.9": "policyviolation", "7.10": "securityerror", "7.11": "failedstarttls",
+    "7.8": "securityerror", "7.9": "policyviolation", "7.10": "failedstarttls", "7.11": "failedstarttls",
     "7.13": "suspend", "7.14": "securityerror",
     "7.23": "requireptr", "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure",
     "7.27": "authfailure", "7.28": "speeding", "7.29": "failedstarttls", "7.30": "authfailure",
