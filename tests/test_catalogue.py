@@ -34,7 +34,12 @@ def test_every_declared_id_is_emitted_somewhere():
     def reached(check_id: str) -> bool:
         return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
-    assert [check_id for check_id in catalogue.catalogue() if not reached(check_id)] == []
+    # Specs declared beside their code are emitted through their own methods; the next
+    # test holds them to that.
+    beside_code = {
+        spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))
+    }
+    assert [check_id for check_id in catalogue.catalogue() if not reached(check_id) and check_id not in beside_code] == []
 
 
 _EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result")
