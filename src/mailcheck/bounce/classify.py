@@ -103,14 +103,15 @@ def analyze(data: bytes) -> Analysis:
     defects = sum(len(getattr(p, "defects", ())) for p in all_parts)
     original = _original(all_parts)
 
-    report = next((p for p in all_parts if content_type(p) in ("message/feedback-report",)), None)
+    types = [content_type(p) for p in all_parts]
+    report = next((p for p, t in zip(all_parts, types) if t == "message/feedback-report"), None)
     if report is None and _report_type(message) == "feedback-report":
         report = next((p for p in all_parts if "feedback-type:" in _leaf_text(p).lower()), None)
     if report is not None:
         return _complaint(report, original, subject, defects)
 
     status_part = next(
-        (p for p in all_parts if content_type(p) in ("message/delivery-status", "message/global-delivery-status")), None
+        (p for p, t in zip(all_parts, types) if t in ("message/delivery-status", "message/global-delivery-status")), None
     )
     notice = body_text(message)
     signature = " ".join((header(message, "From"), subject, notice[:4000], _headers_text(message)))
@@ -207,10 +208,19 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
     # to oneself).
     own = frozenset(addresses_in(header(message, "From")))
     found = prose.prose_recipients(notice, own)
+    # Exim and Google name the failed addresses in a header: those are the recipients,
+    # whatever else the prose mentions (a greeting, a forwarding address).
+    failed = list(dict.fromkeys(addresses_in(header(message, "X-Failed-Recipients"))))
+    if failed:
+        whole = " ".join(r.text for r in found)
+        # The notice's own addressee named in the prose (a greeting) is no recipient
+        # unless the header says so; prose that names others (a rewritten address) wins.
+        addressee = set(addresses_in(header(message, "To")))
+        found = [r for r in found if r.address in failed or r.address not in addressee]
+        if not found:
+            found = [prose.ProseRecipient(a, whole if len(failed) == 1 else "") for a in failed]
     if not found:
-        failed = addresses_in(header(message, "X-Failed-Recipients"))
-        fallback = failed or addresses_in(original.to)
-        found = [prose.ProseRecipient(a, "") for a in dict.fromkeys(fallback) if a not in own]
+        found = [prose.ProseRecipient(a, "") for a in dict.fromkeys(addresses_in(original.to)) if a not in own]
     delayed = prose.looks_delayed(notice)
     out: list[Recipient] = []
     for item in found:
@@ -232,6 +242,7 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
                 command=prose.smtp_command(text) or (prose.smtp_command(notice) if len(found) == 1 else ""),
                 context=context,
                 inferred=status_from_notice,
+                fallback_reason=prose.default_reason(family),
             )
         )
     return out
@@ -251,6 +262,7 @@ def _recipient(
     remote_mta: str = "",
     command: str = "",
     inferred: str = "",
+    fallback_reason: str | None = None,
 ) -> Recipient:
     replycode = find_replycode(diagnostic)
     judged_status = status or inferred
@@ -259,6 +271,8 @@ def _recipient(
     reason = classify_reason(judged_status, diagnostic or context, action=action, command=command)
     if reason == "undefined" and context and context != diagnostic:
         reason = classify_reason(judged_status, context, action=action, command=command)
+    if reason == "undefined" and fallback_reason is not None:
+        reason = fallback_reason
     if not status and not inferred:
         inferred = _inferred_status(reason, replycode, action)
     return Recipient(

@@ -47,9 +47,11 @@ def decode_text(raw: object) -> str:
 
 def content_type(part: Message) -> str:
     try:
-        return part.get_content_type().lower()
+        # A header missing its ";" ("text/plain charset=...") still names its type first.
+        kind = part.get_content_type().lower().split()[0]
     except Exception:  # noqa: BLE001
         return "text/plain"
+    return kind if "/" in kind else "text/plain"
 
 
 def parts(message: Message) -> Iterator[Message]:

@@ -20,6 +20,9 @@ class Family:
     signs: re.Pattern[str]
     # Where the returned original (or its headers) begins in this MTA's notice.
     copy_starts: re.Pattern[str]
+    # The reason its notices mean when their text names none (a Google Groups notice:
+    # the group refused the post, whatever language it is written in).
+    default_reason: str | None = None
 
 
 def _any(*phrases: str) -> re.Pattern[str]:
@@ -32,6 +35,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("exim", _any(r"this message was created automatically by mail delivery software", r"could not be delivered to one or more of its\s+recipients", r"^x-failed-recipients:", r"\bexim\b"), _any(r"^-+ this is a copy of the message", r"^-+ the header of the original message", r"^-+ original message")),
     Family("sendmail", _any(r"-+ ?transcript of session follows ?-+", r"the original message was received at", r"^-+ the following addresses had permanent fatal errors"), _any(r"^-+ ?(?:original message|returned mail|unsent message) follows", r"^-+ below this line is a copy")),
     Family("exchange", _any(r"microsoft exchange", r"your message did not reach some or all of the intended recipients", r"the following recipient\(s\) could not be reached", r"delivery has failed to these recipients or groups", r"diagnostic information for administrators", r"office ?365", r"outlook\.com"), _any(r"^original message headers:", r"^-+ ?original message")),
+    Family("googlegroups", _any(r"groups\.google\.com/support", r"^x-failed-recipients:.*@googlegroups\.com"), _any(r"^-+ ?original message ?-+"), "rejected"),
     Family("gmail", _any(r"delivery to the following recipients? failed", r"mail delivery subsystem <mailer-daemon@(?:googlemail|google)\.com>", r"technical details of (?:permanent|temporary) failure", r"google tried to deliver", r"the email account that you tried to reach"), _any(r"^-+ ?original message ?-+", r"^-+ forwarded message")),
     Family("yahoo", _any(r"sorry, we were unable to deliver your message to the following address", r"yahoo!? mail", r"mta\d*\.\w+\.yahoo\.com"), _any(r"^--- below this line is a copy of the message")),
     Family("amazonses", _any(r"amazonses\.com", r"amazon ses", r"x-ses-outgoing"), _any(r"^-+ ?original message")),
@@ -82,6 +86,10 @@ _SENDER_WORDS = re.compile(r"mailer-daemon$", re.I)
 class ProseRecipient:
     address: str
     text: str
+
+
+def default_reason(family: str | None) -> str | None:
+    return next((f.default_reason for f in FAMILIES if f.name == family), None)
 
 
 def family_of(signature: str) -> str | None:
@@ -159,7 +167,11 @@ def smtp_command(text: str) -> str:
         if command is not None:
             sent = command.group(1).upper()
         elif sent and _TRANSCRIPT_ERROR.match(line):
-            return sent
+            # With PIPELINING the RCPT replies arrive after DATA was sent; a reply that
+            # names the recipient ("<a@b>... User unknown") answers RCPT.
+            return "RCPT TO" if sent == "DATA" and re.search(r"<[^>\s]+@[^>\s]+>\.\.\.", line) else sent
+    if re.search(r"\bSMTP:RCPT\b|\[RCPT_TO\]|did not like our RCPT TO", text):
+        return "RCPT TO"  # Exchange's, Yahoo's and DragonFly's own ways of naming it
     match = re.search(r"in reply to (?:end of )?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|CONNECT)\b", text, re.I)
     if match is None:
         match = re.search(r"(?:after|response to|for|to)\s+(RCPT TO|MAIL FROM|DATA|HELO|EHLO|end of data|STARTTLS)\b", text, re.I)

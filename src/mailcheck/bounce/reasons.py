@@ -230,20 +230,23 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
     if action in ("delivered", "relayed", "expanded") or status.startswith("2."):
         return "delivered"
     by_status, specific = status_reason(status)
-    reason = by_status if specific and by_status is not None and by_status != "expired" else None
-    if reason is None:
-        reason = (text_reason(diagnostic) if diagnostic else None) or by_status
+    by_text = text_reason(diagnostic) if diagnostic else None
+    if specific and by_status is not None:
+        # A specific status decides, unless the text names a cause more precisely.
+        reason: str | None = by_text if by_text in _OVERRIDES else by_status
+    else:
+        reason = by_text or by_status
     if reason is None:
         reason = "expired" if action == "delayed" else "undefined"
-    if specific and by_status is not None and not (status.startswith("4") and by_status == "expired"):
-        text = text_reason(diagnostic) if diagnostic else None
-        if text in _OVERRIDES:
-            reason = text
     temporary = status.startswith("4") or (not status and action == "delayed")
     if temporary and status[2:4] == "4." and reason in ("networkerror", "hostunknown", "undefined"):
         # x.4.y is routing; a temporary one the message ended on (4.4.7, or the
         # timeouts of 4.4.1 until the queue gave up) is an expiry.
         return "expired"
+    if reason == "userunknown" and status and by_status != "userunknown" and command != "RCPT TO":
+        # sisimai's reading: "user unknown" beside a status that is not a mailbox one
+        # (x.1.1), and not in reply to RCPT, is a filter's refusal of the content.
+        return "filtered"
     if command == "CONNECT" and reason not in _CONNECT_KEEP:
         # Refused before any command: the connecting host itself is refused.
         return "blocked"
@@ -251,10 +254,6 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
         # A name that did not resolve this time (SERVFAIL, a timeout) is a network
         # problem, not a domain that does not exist.
         return "networkerror"
-    if reason == "userunknown" and command == "DATA":
-        # The recipient was accepted at RCPT and refused after the content: a filter
-        # wearing a "user unknown" reply.
-        return "filtered"
     return reason
 
 
