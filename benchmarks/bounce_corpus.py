@@ -59,7 +59,9 @@ def score(corpus: Path, show_misses: bool) -> None:
             if got.reason == row["reason"]:
                 reason_ok += 1
             else:
-                misses.append(f"{case['file']}: reason {got.reason} != {row['reason']} [{got.status or got.status_inferred}] {got.diagnostic[:160]}")
+                misses.append(
+                    f"{case['file']}: reason {got.reason} != {row['reason']} [{got.status or got.status_inferred}] {got.diagnostic[:160]}"
+                )
             if got.hardbounce == row["hardbounce"]:
                 hard_ok += 1
             expected_status = row["status"]
@@ -106,7 +108,9 @@ def speed(count: int) -> None:
         n = sum(kinds.values())
         rate = n / elapsed if elapsed else float("inf")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"speed: {n:,} messages (mbox of {len(fixtures)} fixtures repeated) in {elapsed:.1f} s CPU: {rate:,.0f} messages/s, one core; peak RSS {peak:.0f} MB")
+        print(
+            f"speed: {n:,} messages (mbox of {len(fixtures)} fixtures repeated) in {elapsed:.1f} s CPU: {rate:,.0f} messages/s, one core; peak RSS {peak:.0f} MB"
+        )
         print(f"  kinds: {dict(kinds.most_common())}")
         _flufl(mbox, rate)
     finally:
@@ -133,7 +137,9 @@ def _flufl(mbox: str, ours: float) -> None:
         n += 1
     elapsed = time.process_time() - started
     rate = n / elapsed if elapsed else float("inf")
-    print(f"flufl.bounce {version('flufl.bounce')} (recipients only, no reason): {rate:,.0f} messages/s on the same mbox; mailcheck is {ours / rate:.2f}x")
+    print(
+        f"flufl.bounce {version('flufl.bounce')} (recipients only, no reason): {rate:,.0f} messages/s on the same mbox; mailcheck is {ours / rate:.2f}x"
+    )
 
 
 def main() -> None:

@@ -33,7 +33,7 @@ def test_postfix_dsn_hard_bounce_in_text():
     assert "bounce (rfc3464, from postfix), 1 recipient" in result.stdout
     assert (
         '✗ bounce.recipient [gone@receiver.example]  hard bounce: userunknown (550 5.1.1): "550 5.1.1 '
-        "<gone@receiver.example>: Recipient address rejected: User unknown in virtual mailbox table\" — suppress"
+        '<gone@receiver.example>: Recipient address rejected: User unknown in virtual mailbox table" — suppress'
     ) in result.stdout
     assert "fix: Suppress gone@receiver.example" in result.stdout
 
@@ -48,7 +48,12 @@ def test_postfix_dsn_fields_in_json():
     details = found["details"]
     assert details["recipient"] == "gone@receiver.example"
     assert details["original_recipient"] == "gone@receiver.example"
-    assert (details["action"], details["status"], details["status_inferred"], details["replycode"]) == ("failed", "5.1.1", "", "550")
+    assert (details["action"], details["status"], details["status_inferred"], details["replycode"]) == (
+        "failed",
+        "5.1.1",
+        "",
+        "550",
+    )
     assert (details["reason"], details["hardbounce"], details["action_to_take"]) == ("userunknown", True, "suppress")
     assert details["remote_mta"] == "mx.receiver.example"
     assert details["command"] == "RCPT TO"
@@ -65,7 +70,11 @@ def test_two_recipients_one_soft_one_hard():
     found = recipients(report)
     full, gone = found["full@mailbox.example"], found["nodomain@no-such-domain.example"]
     assert (full["status"], full["details"]["reason"], full["details"]["hardbounce"]) == ("warn", "mailboxfull", False)
-    assert (full["details"]["status"], full["details"]["replycode"], full["details"]["action_to_take"]) == ("5.2.2", "552", "retry later")
+    assert (full["details"]["status"], full["details"]["replycode"], full["details"]["action_to_take"]) == (
+        "5.2.2",
+        "552",
+        "retry later",
+    )
     assert (gone["status"], gone["details"]["reason"], gone["details"]["hardbounce"]) == ("fail", "hostunknown", True)
     assert (gone["details"]["status"], gone["details"]["replycode"]) == ("5.1.2", "")
     assert report["kind"] == "bounce"
@@ -77,7 +86,12 @@ def test_delay_is_a_warning_and_exits_0():
     report = result.json()
     assert (report["kind"], report["status"]) == ("delay", "warn")
     details = recipients(report)["slow@busy.example"]["details"]
-    assert (details["action"], details["status"], details["reason"], details["hardbounce"]) == ("delayed", "4.4.1", "expired", False)
+    assert (details["action"], details["status"], details["reason"], details["hardbounce"]) == (
+        "delayed",
+        "4.4.1",
+        "expired",
+        False,
+    )
     assert details["action_to_take"] == "retry later"
 
 
@@ -87,7 +101,12 @@ def test_success_dsn_is_delivered():
     report = result.json()
     assert (report["kind"], report["status"]) == ("delivered", "info")
     details = recipients(report)["partner@receiver.example"]["details"]
-    assert (details["action"], details["status"], details["replycode"], details["reason"]) == ("relayed", "2.0.0", "250", "delivered")
+    assert (details["action"], details["status"], details["replycode"], details["reason"]) == (
+        "relayed",
+        "2.0.0",
+        "250",
+        "delivered",
+    )
     assert details["action_to_take"] == "none"
 
 
@@ -139,7 +158,12 @@ def test_arf_complaint():
     found = recipients(report)["annoyed@isp.example"]
     assert found["status"] == "fail"
     details = found["details"]
-    assert (details["reason"], details["feedbacktype"], details["hardbounce"], details["action_to_take"]) == ("feedback", "abuse", False, "suppress")
+    assert (details["reason"], details["feedbacktype"], details["hardbounce"], details["action_to_take"]) == (
+        "feedback",
+        "abuse",
+        False,
+        "suppress",
+    )
     assert details["message_id"] == "<march-2@sender.example>"
     report_fields = check(report, "bounce.feedback")["details"]
     assert report_fields["feedback_type"] == "abuse"
@@ -189,16 +213,25 @@ def test_mta_prose_formats(name: str, fmt: str, address: str, reason: str, statu
     found = recipients(report)
     assert list(found) == [address]
     details = found[address]["details"]
-    assert (details["reason"], details["status"], details["replycode"], details["hardbounce"]) == (reason, status, replycode, hard)
+    assert (details["reason"], details["status"], details["replycode"], details["hardbounce"]) == (
+        reason,
+        status,
+        replycode,
+        hard,
+    )
 
 
 def test_prose_without_a_code_infers_one_and_says_so():
-    details = recipients(run_cli("bounce", fixture("prose-gmail-expired.eml"), "--format", "json").json())["far.away@unreachable.example"]["details"]
+    details = recipients(run_cli("bounce", fixture("prose-gmail-expired.eml"), "--format", "json").json())[
+        "far.away@unreachable.example"
+    ]["details"]
     assert (details["status"], details["status_inferred"]) == ("", "5.4.7")
 
 
 def test_sendmail_transcript_names_the_failed_command():
-    details = recipients(run_cli("bounce", fixture("prose-sendmail-relay.eml"), "--format", "json").json())["outsider@elsewhere.example"]["details"]
+    details = recipients(run_cli("bounce", fixture("prose-sendmail-relay.eml"), "--format", "json").json())[
+        "outsider@elsewhere.example"
+    ]["details"]
     assert details["command"] == "RCPT TO"
 
 
@@ -231,7 +264,10 @@ def test_garbage_fields_and_8bit_headers_are_read_not_fatal():
     found = recipients(report)
     assert list(found) == ["garbled@receiver.example"]
     # "Status: five.one.one" is no code; the reply's 5.1.1 stands in.
-    assert (found["garbled@receiver.example"]["details"]["status"], found["garbled@receiver.example"]["details"]["reason"]) == ("5.1.1", "userunknown")
+    assert (found["garbled@receiver.example"]["details"]["status"], found["garbled@receiver.example"]["details"]["reason"]) == (
+        "5.1.1",
+        "userunknown",
+    )
     assert "\x01" not in result.stdout
 
 
@@ -241,7 +277,12 @@ def test_line_mode():
     report = result.json()
     assert (report["target"], report["kind"], report["format"]) == ("line", "bounce", "line")
     details = recipients(report)["a@b.example"]["details"]
-    assert (details["status"], details["replycode"], details["reason"], details["hardbounce"]) == ("5.1.1", "550", "userunknown", True)
+    assert (details["status"], details["replycode"], details["reason"], details["hardbounce"]) == (
+        "5.1.1",
+        "550",
+        "userunknown",
+        True,
+    )
 
 
 def test_line_mode_soft_and_not_a_reply():
@@ -267,7 +308,7 @@ MBOX_NAMES = ["dsn-postfix-userunknown.eml", "arf-abuse.eml", "dsn-delay.eml", "
 
 
 def test_mbox_streams_one_line_per_message_and_survives_bad_ones(tmp_path: Path):
-    broken = b"From x Mon Mar  2 10:00:00 2026\n\x00\x01\x02binary junk\n\nFrom y Mon Mar  2 10:00:00 2026\nFrom: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\nContent-Type: multipart/report; boundary=\"never-closed\"\n\n--never-closed\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; cut@receiver.example\nAction: fail"
+    broken = b'From x Mon Mar  2 10:00:00 2026\n\x00\x01\x02binary junk\n\nFrom y Mon Mar  2 10:00:00 2026\nFrom: MAILER-DAEMON@x.example\nSubject: Undelivered Mail\nContent-Type: multipart/report; boundary="never-closed"\n\n--never-closed\nContent-Type: message/delivery-status\n\nFinal-Recipient: rfc822; cut@receiver.example\nAction: fail'
     mbox = _mbox(tmp_path, MBOX_NAMES, broken)
     result = run_cli("bounce", "--mbox", str(mbox), "--format", "jsonl")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -331,7 +372,12 @@ def test_maildir(tmp_path: Path):
 
 def test_huge_attachment_is_cut_at_max_size(tmp_path: Path):
     head = (BOUNCES / "dsn-postfix-userunknown.eml").read_bytes().replace(b"--B1--\n", b"")
-    big = head + b"--B1\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + (b"QUFB" * 19 + b"\n") * 40000 + b"--B1--\n"
+    big = (
+        head
+        + b"--B1\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+        + (b"QUFB" * 19 + b"\n") * 40000
+        + b"--B1--\n"
+    )
     path = tmp_path / "big.eml"
     path.write_bytes(big)
     result = run_cli("bounce", str(path), "--max-size", "1M", "--format", "json")
@@ -368,7 +414,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: bytes | None,
         (["--line", "  "], "--line needs the text of a reply"),
         (["--line", "550 x", fixture("dsn-delay.eml")], "--line reads one reply given on the command line"),
         (["--fail-on", "sometimes", fixture("dsn-delay.eml")], "Invalid value for '--fail-on'"),
-        (["--suppress-list", "/no/such/dir/s.txt", fixture("dsn-delay.eml")], "--suppress-list /no/such/dir/s.txt: no such directory"),
+        (
+            ["--suppress-list", "/no/such/dir/s.txt", fixture("dsn-delay.eml")],
+            "--suppress-list /no/such/dir/s.txt: no such directory",
+        ),
         ([], "give a FILE, '-' for stdin, --mbox FILE or --maildir DIR"),
     ],
 )

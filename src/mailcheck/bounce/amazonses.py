@@ -46,7 +46,7 @@ def read_notice(text: str) -> SesNotice | None:
     if not isinstance(document, dict):
         return None
     kind = str(document.get("notificationType") or document.get("eventType") or "").lower()
-    mail = document.get("mail") if isinstance(document.get("mail"), dict) else {}
+    mail = _dict(document.get("mail"))
     common = {"message_id": str(mail.get("messageId", "")), "source": str(mail.get("source", ""))}
     if kind == "bounce":
         return _bounce(_dict(document.get("bounce")), common)

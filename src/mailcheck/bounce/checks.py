@@ -137,9 +137,9 @@ def _feedback_check(label: str, analysis: Analysis) -> Check:
             fields[key] = value
     parts = [f"Feedback-Type {fields.get('feedback_type', '?')}"]
     for key, name in (("user_agent", "from"), ("source_ip", "about IP"), ("reported_domain", "domain")):
-        value = fields.get(key)
-        if value:
-            parts.append(f"{name} {', '.join(value) if isinstance(value, list) else value}")
+        found = fields.get(key)
+        if found:
+            parts.append(f"{name} {', '.join(found) if isinstance(found, list) else found}")
     return FEEDBACK.info(label, "; ".join(parts)[:300], details=fields)
 
 
@@ -202,7 +202,9 @@ _SOFT_FIX = {
 
 def _fix(r: Recipient) -> str | None:
     if r.reason == "feedback":
-        return f"Suppress {r.recipient}: they reported the message ({r.feedbacktype or 'a complaint'}); remove them from every list."
+        return (
+            f"Suppress {r.recipient}: they reported the message ({r.feedbacktype or 'a complaint'}); remove them from every list."
+        )
     if r.hardbounce:
         return f"Suppress {r.recipient}: the address does not exist or cannot receive mail ({r.reason}); do not send to it again."
     if r.reason in SENDER_SIDE:

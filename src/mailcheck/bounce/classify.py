@@ -34,7 +34,16 @@ Action = Literal["failed", "delayed", "delivered", "relayed", "expanded", ""]
 ToDo = Literal["suppress", "retry later", "fix the sender side", "none"]
 
 _SENDER_SIDE_REASONS = frozenset(
-    {"authfailure", "requireptr", "blocked", "badreputation", "spamdetected", "policyviolation", "securityerror", "failedstarttls"}
+    {
+        "authfailure",
+        "requireptr",
+        "blocked",
+        "badreputation",
+        "spamdetected",
+        "policyviolation",
+        "securityerror",
+        "failedstarttls",
+    }
 )
 
 
@@ -139,13 +148,17 @@ def analyze(data: bytes) -> Analysis:
         who = address_in(header(message, "From"))
         recipient = Recipient(recipient=who, reason="feedback", hardbounce=False, feedbacktype="opt-out")
         feedback: dict[str, object] = {"feedback-type": "opt-out", "user-agent": "Apple Mail"}
-        return Analysis("complaint", "apple-unsubscribe", (recipient,), original=original, feedback=feedback, subject=subject, defects=defects)
+        return Analysis(
+            "complaint", "apple-unsubscribe", (recipient,), original=original, feedback=feedback, subject=subject, defects=defects
+        )
 
     sign = _autoreply_sign(message, subject)
     if sign:
         replier = address_in(header(message, "From")) or address_in(header(message, "Reply-To"))
         recipient = Recipient(recipient=replier, reason="vacation", hardbounce=False)
-        return Analysis("autoreply", "rfc3834", (recipient,), original=original, autoreply_sign=sign, subject=subject, defects=defects)
+        return Analysis(
+            "autoreply", "rfc3834", (recipient,), original=original, autoreply_sign=sign, subject=subject, defects=defects
+        )
     return Analysis("not-bounce", "", original=original, subject=subject, defects=defects)
 
 
@@ -318,7 +331,9 @@ def _ses(notice: amazonses.SesNotice, original: Original, subject: str, defects:
             for r in notice.recipients
         )
         feedback: dict[str, object] = {"feedback-type": notice.recipients[0].feedbacktype}
-        return Analysis("complaint", "amazonses", recipients, original=original, feedback=feedback, subject=subject, defects=defects)
+        return Analysis(
+            "complaint", "amazonses", recipients, original=original, feedback=feedback, subject=subject, defects=defects
+        )
     found = []
     for r in notice.recipients:
         diagnostic = _clean(r.diagnostic)
@@ -367,10 +382,12 @@ def _complaint(report: Message, original: Original, subject: str, defects: int) 
             merged.setdefault(name, []).extend(values)
     feedback: dict[str, object] = {}
     for name in _ARF_FIELDS:
-        values = merged.get(name)
+        values = merged.get(name, [])
         if not values:
             continue
-        feedback[name] = values if name in ("original-rcpt-to", "reported-domain", "authentication-results", "reported-uri") else values[0]
+        feedback[name] = (
+            values if name in ("original-rcpt-to", "reported-domain", "authentication-results", "reported-uri") else values[0]
+        )
     feedback_type = str(feedback.get("feedback-type", "")).strip().lower()
     complained = [address_in(v) for v in merged.get("original-rcpt-to", [])]
     complained = [a for a in dict.fromkeys(complained) if a]
@@ -427,11 +444,7 @@ _BOUNCE_SUBJECT = re.compile(
 
 def _from_mailer(message: Message, subject: str) -> bool:
     sender = header(message, "From")
-    return bool(
-        _MAILER_FROM.search(sender)
-        or _BOUNCE_SUBJECT.search(subject)
-        or header(message, "X-Failed-Recipients")
-    )
+    return bool(_MAILER_FROM.search(sender) or _BOUNCE_SUBJECT.search(subject) or header(message, "X-Failed-Recipients"))
 
 
 def _report_type(message: Message) -> str:
@@ -461,7 +474,11 @@ def _block_text(block: Message) -> str:
 
 
 def _headers_text(message: Message) -> str:
-    return " ".join(f"{k}: {v}" for k, v in list(message.items())[:40] if k.lower() in ("received", "x-mailer", "x-ses-outgoing", "message-id"))
+    return " ".join(
+        f"{k}: {v}"
+        for k, v in list(message.items())[:40]
+        if k.lower() in ("received", "x-mailer", "x-ses-outgoing", "message-id")
+    )
 
 
 def _original(all_parts: list[Message]) -> Original:

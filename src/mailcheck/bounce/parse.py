@@ -74,6 +74,8 @@ def part_text(part: Message) -> str:
             # message/* parts hold messages: their text is the nested message as written.
             return "\n".join(nested.as_string() for nested in raw if isinstance(nested, Message))[:_MAX_TEXT_PART]
         return str(raw or "")[:_MAX_TEXT_PART]
+    if not isinstance(payload, bytes):
+        return str(payload)[:_MAX_TEXT_PART]
     payload = payload[:_MAX_TEXT_PART]
     charset = part.get_content_charset() or "utf-8"
     try:
@@ -182,7 +184,9 @@ def typed_value(value: str) -> str:
     return value.strip()
 
 
-_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
+_ADDRESS = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
 
 
 def address_in(text: str) -> str:

@@ -30,17 +30,84 @@ def _any(*phrases: str) -> re.Pattern[str]:
 
 
 FAMILIES: tuple[Family, ...] = (
-    Family("qmail", _any(r"this is the qmail-send program", r"\(#[45]\.\d+\.\d+\)", r"qmail-\w+"), _any(r"^--- below this line is a copy of the message", r"^--- enclosed are the original headers")),
-    Family("postfix", _any(r"this is the mail system at host", r"^the mail system\s*$", r"\(postfix\)", r"postfix program"), _any(r"^-+ ?(?:the )?(?:original|undelivered) message", r"^content-description: undelivered message")),
-    Family("exim", _any(r"this message was created automatically by mail delivery software", r"could not be delivered to one or more of its\s+recipients", r"^x-failed-recipients:", r"\bexim\b"), _any(r"^-+ this is a copy of the message", r"^-+ the header of the original message", r"^-+ original message")),
-    Family("sendmail", _any(r"-+ ?transcript of session follows ?-+", r"the original message was received at", r"^-+ the following addresses had permanent fatal errors"), _any(r"^-+ ?(?:original message|returned mail|unsent message) follows", r"^-+ below this line is a copy")),
-    Family("exchange", _any(r"microsoft exchange", r"your message did not reach some or all of the intended recipients", r"the following recipient\(s\) could not be reached", r"delivery has failed to these recipients or groups", r"diagnostic information for administrators", r"office ?365", r"outlook\.com"), _any(r"^original message headers:", r"^-+ ?original message")),
-    Family("googlegroups", _any(r"groups\.google\.com/support", r"^x-failed-recipients:.*@googlegroups\.com"), _any(r"^-+ ?original message ?-+"), "rejected"),
-    Family("gmail", _any(r"delivery to the following recipients? failed", r"mail delivery subsystem <mailer-daemon@(?:googlemail|google)\.com>", r"technical details of (?:permanent|temporary) failure", r"google tried to deliver", r"the email account that you tried to reach"), _any(r"^-+ ?original message ?-+", r"^-+ forwarded message")),
-    Family("yahoo", _any(r"sorry, we were unable to deliver your message to the following address", r"yahoo!? mail", r"mta\d*\.\w+\.yahoo\.com"), _any(r"^--- below this line is a copy of the message")),
+    Family(
+        "qmail",
+        _any(r"this is the qmail-send program", r"\(#[45]\.\d+\.\d+\)", r"qmail-\w+"),
+        _any(r"^--- below this line is a copy of the message", r"^--- enclosed are the original headers"),
+    ),
+    Family(
+        "postfix",
+        _any(r"this is the mail system at host", r"^the mail system\s*$", r"\(postfix\)", r"postfix program"),
+        _any(r"^-+ ?(?:the )?(?:original|undelivered) message", r"^content-description: undelivered message"),
+    ),
+    Family(
+        "exim",
+        _any(
+            r"this message was created automatically by mail delivery software",
+            r"could not be delivered to one or more of its\s+recipients",
+            r"^x-failed-recipients:",
+            r"\bexim\b",
+        ),
+        _any(r"^-+ this is a copy of the message", r"^-+ the header of the original message", r"^-+ original message"),
+    ),
+    Family(
+        "sendmail",
+        _any(
+            r"-+ ?transcript of session follows ?-+",
+            r"the original message was received at",
+            r"^-+ the following addresses had permanent fatal errors",
+        ),
+        _any(r"^-+ ?(?:original message|returned mail|unsent message) follows", r"^-+ below this line is a copy"),
+    ),
+    Family(
+        "exchange",
+        _any(
+            r"microsoft exchange",
+            r"your message did not reach some or all of the intended recipients",
+            r"the following recipient\(s\) could not be reached",
+            r"delivery has failed to these recipients or groups",
+            r"diagnostic information for administrators",
+            r"office ?365",
+            r"outlook\.com",
+        ),
+        _any(r"^original message headers:", r"^-+ ?original message"),
+    ),
+    Family(
+        "googlegroups",
+        _any(r"groups\.google\.com/support", r"^x-failed-recipients:.*@googlegroups\.com"),
+        _any(r"^-+ ?original message ?-+"),
+        "rejected",
+    ),
+    Family(
+        "gmail",
+        _any(
+            r"delivery to the following recipients? failed",
+            r"mail delivery subsystem <mailer-daemon@(?:googlemail|google)\.com>",
+            r"technical details of (?:permanent|temporary) failure",
+            r"google tried to deliver",
+            r"the email account that you tried to reach",
+        ),
+        _any(r"^-+ ?original message ?-+", r"^-+ forwarded message"),
+    ),
+    Family(
+        "yahoo",
+        _any(
+            r"sorry, we were unable to deliver your message to the following address", r"yahoo!? mail", r"mta\d*\.\w+\.yahoo\.com"
+        ),
+        _any(r"^--- below this line is a copy of the message"),
+    ),
     Family("amazonses", _any(r"amazonses\.com", r"amazon ses", r"x-ses-outgoing"), _any(r"^-+ ?original message")),
-    Family("courier", _any(r"courier mail server", r"this is a delivery status notification from"), _any(r"^-+ original message")),
-    Family("opensmtpd", _any(r"this is the mailer-daemon at", r"an error has occurred while attempting to deliver a message for the following list of recipients"), _any(r"^below is a copy of the original message")),
+    Family(
+        "courier", _any(r"courier mail server", r"this is a delivery status notification from"), _any(r"^-+ original message")
+    ),
+    Family(
+        "opensmtpd",
+        _any(
+            r"this is the mailer-daemon at",
+            r"an error has occurred while attempting to deliver a message for the following list of recipients",
+        ),
+        _any(r"^below is a copy of the original message"),
+    ),
     Family("domino", _any(r"lotus (?:notes|domino)", r"was not delivered to:"), _any(r"^-+ ?original message")),
 )
 
@@ -152,7 +219,10 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
 
 _TRANSCRIPT_COMMAND = re.compile(r"^\s*>>> (RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS)\b", re.I | re.M)
 _TRANSCRIPT_ERROR = re.compile(r"^\s*<<< [45]\d\d")
-_CONNECT_STAGE = re.compile(r"after (?:the )?initial connection|(?:greeting|banner|connect(?:ion)?) (?:was )?(?:rejected|refused)|in reply to (?:the )?(?:greeting|banner)", re.I)
+_CONNECT_STAGE = re.compile(
+    r"after (?:the )?initial connection|(?:greeting|banner|connect(?:ion)?) (?:was )?(?:rejected|refused)|in reply to (?:the )?(?:greeting|banner)",
+    re.I,
+)
 
 
 def smtp_command(text: str) -> str:
@@ -163,26 +233,28 @@ def smtp_command(text: str) -> str:
     sent = ""
     for line in text.split("\n"):
         # A sendmail transcript: the command sent last before the first error reply.
-        command = _TRANSCRIPT_COMMAND.match(line)
-        if command is not None:
-            sent = command.group(1).upper()
+        sending = _TRANSCRIPT_COMMAND.match(line)
+        if sending is not None:
+            sent = sending.group(1).upper()
         elif sent and _TRANSCRIPT_ERROR.match(line):
             # With PIPELINING the RCPT replies arrive after DATA was sent; a reply that
             # names the recipient ("<a@b>... User unknown") answers RCPT.
-            return "RCPT TO" if sent == "DATA" and re.search(r"<[^>\s]+@[^>\s]+>\.\.\.", line) else sent
+            return "RCPT TO" if sent == "DATA" and re.search(r"<[^>\s]+@[^>\s]+>", line) else sent
     if re.search(r"\bSMTP:RCPT\b|\[RCPT_TO\]|did not like our RCPT TO", text):
         return "RCPT TO"  # Exchange's, Yahoo's and DragonFly's own ways of naming it
-    match = re.search(r"in reply to (?:end of )?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|CONNECT)\b", text, re.I)
-    if match is None:
-        match = re.search(r"(?:after|response to|for|to)\s+(RCPT TO|MAIL FROM|DATA|HELO|EHLO|end of data|STARTTLS)\b", text, re.I)
-    if match is None:
+    said = re.search(r"in reply to (?:end of )?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|CONNECT)\b", text, re.I)
+    if said is None:
+        said = re.search(r"(?:after|response to|for|to)\s+(RCPT TO|MAIL FROM|DATA|HELO|EHLO|end of data|STARTTLS)\b", text, re.I)
+    if said is None:
         return ""
-    command = match.group(1).upper()
+    command = said.group(1).upper()
     return "DATA" if command == "END OF DATA" else command
 
 
 def remote_host(text: str) -> str:
-    match = re.search(r"(?:host|remote host|server)\s+([A-Za-z0-9.-]+\.[A-Za-z]{2,})(?:\s*\[[0-9a-fA-F.:]+\])?\s*(?:said|:)", text, re.I)
+    match = re.search(
+        r"(?:host|remote host|server)\s+([A-Za-z0-9.-]+\.[A-Za-z]{2,})(?:\s*\[[0-9a-fA-F.:]+\])?\s*(?:said|:)", text, re.I
+    )
     return match.group(1).lower() if match else ""
 
 

@@ -120,7 +120,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     )),
     ("blocked", _phrases(
         r"blacklist", r"black list", r"blocklist", r"block list", r"\bdnsbl\b", r"\brbl\b", r"spamhaus",
-        r"spamcop", r"barracuda(?:central)?", r"sorbs", r"(?:your|sending|the|client|remote) (?:ip|host|network|server)\b.{0,40}\b(?:is |has been |was )?(?:blocked|banned|denied|refused|listed|rejected)", r"client host rejected", r"invalid ip for sending",
+        r"spamcop", r"barracuda(?:central)?", r"sorbs", r"(?:your|sending|the|client|remote) (?:ip|host|network|server)\b.{0,40}\b(?:is |has been |was )?(?:blocked|banned|denied|refused|listed|rejected)", r"client host rejected", r"invalid ip for sending", r"use the smtp server of your isp", r"your (?:isp|provider)'?s? (?:smtp|mail) (?:server|relay|smarthost)",
+        r"my name was rejected", r"(?:helo|ehlo) (?:command |name )?(?:rejected|refused)", r"not accepting connections",
         r"(?:blocked|banned|refused|rejected|listed).{0,30}\b(?:ip|your (?:host|network|server|address|domain))\b",
         r"(?<!not )\blisted (?:at|on|in|by)\b", r"not allowed to send", r"connection refused",
         r"dynamic (?:ip|pool|address)", r"residential", r"dial-?up", r"\bpolicy block", r"banned sending ip",
@@ -222,7 +223,19 @@ def text_reason(text: str) -> str | None:
 # Text that names a cause precisely enough to outweigh even a specific status.
 _OVERRIDES = frozenset({"mailererror", "virusdetected", "notcompliantrfc", "requireptr"})
 # Reasons that already say why a connection was refused.
-_CONNECT_KEEP = frozenset({"requireptr", "badreputation", "toomanyconn", "speeding", "authfailure", "failedstarttls", "blocked", "expired", "networkerror"})
+_CONNECT_KEEP = frozenset(
+    {
+        "requireptr",
+        "badreputation",
+        "toomanyconn",
+        "speeding",
+        "authfailure",
+        "failedstarttls",
+        "blocked",
+        "expired",
+        "networkerror",
+    }
+)
 
 
 def classify_reason(status: str, diagnostic: str, *, action: str = "", command: str = "") -> str:

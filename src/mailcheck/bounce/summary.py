@@ -44,7 +44,11 @@ def summary_report(summary: Mapping[str, Any]) -> Report:
 def print_tables(console: Console, summary: Mapping[str, Any]) -> None:
     """The summary as a user reads it: three small tables and the suppress list."""
     console.print()
-    for title, key, label in (("Kinds", "kinds", "kind"), ("Reasons", "reasons", "reason"), ("Receiving domains", "domains", "domain")):
+    for title, key, label in (
+        ("Kinds", "kinds", "kind"),
+        ("Reasons", "reasons", "reason"),
+        ("Receiving domains", "domains", "domain"),
+    ):
         rows = summary[key]
         if not rows:
             continue

@@ -10,7 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from mailcheck.errors import BadInput
 from mailcheck.model import Report
@@ -171,7 +171,7 @@ def _checked_stdin(sources: Iterator[Source]) -> Iterator[Source]:
 
 def run_bounce(
     request: BounceRequest, network: NetworkOptions, on_report: Callable[[Report], None], keep: bool
-) -> tuple[RunOutcome[object], Tally]:
+) -> tuple[RunOutcome[Any], Tally]:
     """Check every message (or line); the summary report, with --summary, comes last."""
     from mailcheck.bounce.summary import summary_report
 
@@ -181,12 +181,13 @@ def run_bounce(
         tally.add(report)
         on_report(report)
 
+    outcome: RunOutcome[Any]
     if request.lines:
-        outcome: RunOutcome[object] = run_targets(LineCheck(), request.lines, network, scope=DnsScope.NONE, on_report=seen, keep=keep)  # type: ignore[arg-type]
+        outcome = run_targets(LineCheck(), request.lines, network, scope=DnsScope.NONE, on_report=seen, keep=keep)
     else:
         assert request.sources is not None
         sources = _checked_stdin(open_sources(request.sources))
-        outcome = run_targets(MessageCheck(), sources, network, scope=DnsScope.NONE, on_report=seen, keep=keep)  # type: ignore[arg-type]
+        outcome = run_targets(MessageCheck(), sources, network, scope=DnsScope.NONE, on_report=seen, keep=keep)
     if request.summary:
         summary = summary_report(tally.as_dict())
         on_report(summary)
