@@ -112,9 +112,27 @@ def speed(count: int) -> None:
             f"speed: {n:,} messages (mbox of {len(fixtures)} fixtures repeated) in {elapsed:.1f} s CPU: {rate:,.0f} messages/s, one core; peak RSS {peak:.0f} MB"
         )
         print(f"  kinds: {dict(kinds.most_common())}")
+        _cli(mbox, n)
         _flufl(mbox, rate)
     finally:
         Path(mbox).unlink()
+
+
+def _cli(mbox: str, count: int) -> None:
+    """The command as a user runs it: a fresh process streaming JSON Lines."""
+    import subprocess
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    command = [sys.executable, "-m", "mailcheck", "bounce", "--mbox", mbox, "--format", "jsonl"]
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(
+        f"  CLI `mailcheck bounce --mbox ... --format jsonl`: {count / cpu:,.0f} messages/s of CPU "
+        f"({count / wall:,.0f}/s wall), peak RSS {after.ru_maxrss / 1024:.0f} MB"
+    )
 
 
 def _flufl(mbox: str, ours: float) -> None:

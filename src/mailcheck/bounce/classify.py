@@ -122,10 +122,13 @@ def analyze(data: bytes) -> Analysis:
     status_part = next(
         (p for p, t in zip(all_parts, types) if t in ("message/delivery-status", "message/global-delivery-status")), None
     )
-    notice = body_text(message)
+    whole_text = body_text(message)
+    notice = whole_text
     signature = " ".join((header(message, "From"), subject, notice[:4000], _headers_text(message)))
     family = prose.family_of(signature)
     notice = prose.notice_part(notice, family)
+    if not original.to and not original.message_id:
+        original = _original_in_text(prose.copy_part(whole_text, family)) or original
     if status_part is None and _report_type(message) == "delivery-status":
         status_part = next((p for p in all_parts if "final-recipient:" in _leaf_text(p).lower()), None)
     if status_part is not None:
@@ -496,6 +499,23 @@ def _original(all_parts: list[Message]) -> Original:
                     subject=header(inner, "Subject"),
                 )
     return Original()
+
+
+def _original_in_text(text: str) -> Original | None:
+    """The original's headers when the notice pastes them into its text."""
+    if not text.strip():
+        return None
+    inner = read_message(text[:65536].lstrip(" \t\n").encode("utf-8", errors="replace"))
+    if not (inner.get("To") or inner.get("Message-ID")):
+        return None
+    return Original(
+        message_id=header(inner, "Message-ID"),
+        from_=header(inner, "From"),
+        to=header(inner, "To"),
+        list_id=header(inner, "List-Id"),
+        feedback_id=header(inner, "Feedback-ID"),
+        subject=header(inner, "Subject"),
+    )
 
 
 def _inner_message(part: Message) -> Message | None:

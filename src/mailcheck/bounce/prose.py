@@ -25,6 +25,11 @@ class Family:
     default_reason: str | None = None
 
 
+def _signs(*phrases: str) -> re.Pattern[str]:
+    """Lower-case phrases, matched against lower-cased text (faster than re.I)."""
+    return re.compile("|".join(phrases), re.M)
+
+
 def _any(*phrases: str) -> re.Pattern[str]:
     return re.compile("|".join(p.replace("^", "^[ \t]*", 1) if p.startswith("^") else p for p in phrases), re.I | re.M)
 
@@ -32,17 +37,17 @@ def _any(*phrases: str) -> re.Pattern[str]:
 FAMILIES: tuple[Family, ...] = (
     Family(
         "qmail",
-        _any(r"this is the qmail-send program", r"\(#[45]\.\d+\.\d+\)", r"qmail-\w+"),
+        _signs(r"this is the qmail-send program", r"\(#[45]\.\d+\.\d+\)", r"qmail-\w+"),
         _any(r"^--- below this line is a copy of the message", r"^--- enclosed are the original headers"),
     ),
     Family(
         "postfix",
-        _any(r"this is the mail system at host", r"^the mail system\s*$", r"\(postfix\)", r"postfix program"),
+        _signs(r"this is the mail system at host", r"^the mail system\s*$", r"\(postfix\)", r"postfix program"),
         _any(r"^-+ ?(?:the )?(?:original|undelivered) message", r"^content-description: undelivered message"),
     ),
     Family(
         "exim",
-        _any(
+        _signs(
             r"this message was created automatically by mail delivery software",
             r"could not be delivered to one or more of its\s+recipients",
             r"^x-failed-recipients:",
@@ -52,7 +57,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "sendmail",
-        _any(
+        _signs(
             r"-+ ?transcript of session follows ?-+",
             r"the original message was received at",
             r"^-+ the following addresses had permanent fatal errors",
@@ -61,7 +66,7 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "exchange",
-        _any(
+        _signs(
             r"microsoft exchange",
             r"your message did not reach some or all of the intended recipients",
             r"the following recipient\(s\) could not be reached",
@@ -74,13 +79,13 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "googlegroups",
-        _any(r"groups\.google\.com/support", r"^x-failed-recipients:.*@googlegroups\.com"),
+        _signs(r"groups\.google\.com/support", r"^x-failed-recipients:.*@googlegroups\.com"),
         _any(r"^-+ ?original message ?-+"),
         "rejected",
     ),
     Family(
         "gmail",
-        _any(
+        _signs(
             r"delivery to the following recipients? failed",
             r"mail delivery subsystem <mailer-daemon@(?:googlemail|google)\.com>",
             r"technical details of (?:permanent|temporary) failure",
@@ -91,24 +96,24 @@ FAMILIES: tuple[Family, ...] = (
     ),
     Family(
         "yahoo",
-        _any(
+        _signs(
             r"sorry, we were unable to deliver your message to the following address", r"yahoo!? mail", r"mta\d*\.\w+\.yahoo\.com"
         ),
         _any(r"^--- below this line is a copy of the message"),
     ),
-    Family("amazonses", _any(r"amazonses\.com", r"amazon ses", r"x-ses-outgoing"), _any(r"^-+ ?original message")),
+    Family("amazonses", _signs(r"amazonses\.com", r"amazon ses", r"x-ses-outgoing"), _any(r"^-+ ?original message")),
     Family(
-        "courier", _any(r"courier mail server", r"this is a delivery status notification from"), _any(r"^-+ original message")
+        "courier", _signs(r"courier mail server", r"this is a delivery status notification from"), _any(r"^-+ original message")
     ),
     Family(
         "opensmtpd",
-        _any(
+        _signs(
             r"this is the mailer-daemon at",
             r"an error has occurred while attempting to deliver a message for the following list of recipients",
         ),
         _any(r"^below is a copy of the original message"),
     ),
-    Family("domino", _any(r"lotus (?:notes|domino)", r"was not delivered to:"), _any(r"^-+ ?original message")),
+    Family("domino", _signs(r"lotus (?:notes|domino)", r"was not delivered to:"), _any(r"^-+ ?original message")),
 )
 
 # Where a returned copy begins whatever the MTA: no recipient is read past it.
@@ -160,8 +165,9 @@ def default_reason(family: str | None) -> str | None:
 
 
 def family_of(signature: str) -> str | None:
+    lowered = signature.lower()
     for family in FAMILIES:
-        if family.signs.search(signature):
+        if family.signs.search(lowered):
             return family.name
     return None
 
@@ -172,6 +178,17 @@ def looks_delayed(text: str) -> bool:
 
 def notice_part(text: str, family: str | None) -> str:
     """The notice up to where the returned copy starts."""
+    return text[: _copy_start(text, family)]
+
+
+def copy_part(text: str, family: str | None) -> str:
+    """The returned copy written into the text (after its marker line), '' if none."""
+    start = _copy_start(text, family)
+    rest = text[start:].split("\n", 1)
+    return rest[1].lstrip("\n") if start < len(text) and len(rest) == 2 else ""
+
+
+def _copy_start(text: str, family: str | None) -> int:
     patterns = [_ANY_COPY]
     patterns += [f.copy_starts for f in FAMILIES if f.name == family]
     end = len(text)
@@ -179,7 +196,7 @@ def notice_part(text: str, family: str | None) -> str:
         match = pattern.search(text)
         if match is not None:
             end = min(end, match.start())
-    return text[:end]
+    return end
 
 
 def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRecipient]:

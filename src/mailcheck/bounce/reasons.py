@@ -91,13 +91,15 @@ _GENERIC: dict[str, str] = {
 
 
 def _phrases(*words: str) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{w})" for w in words), re.I)
+    # Lower-case phrases matched against lower-cased text: re.I costs more than twice
+    # the time, and this table is the command's hottest loop.
+    return re.compile("|".join(f"(?:{w})" for w in words))
 
 
 # Step 2: the receivers' own words, most specific reasons first. Each entry is a
 # reason and the phrases MTAs and providers use for it.
 PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("mailererror", _phrases(r"mailer error", r"\bprogram\b.{0,30}(?:failed|error|unavailable)", r"command (?:died|failed)", r"procmail", r"\bpipe\b", r"\bunknown mailer\b", r"exited with", r"\bX-Unix", r"deferred: local mailer")),
+    ("mailererror", _phrases(r"mailer error", r"\bprogram\b.{0,30}(?:failed|error|unavailable)", r"command (?:died|failed)", r"procmail", r"\bpipe\b", r"\bunknown mailer\b", r"exited with", r"\bx-unix", r"deferred: local mailer")),
     ("virusdetected", _phrases(r"virus", r"malware", r"infected", r"worm detected", r"\bmalicious\b")),
     ("requireptr", _phrases(
         r"reverse (?:dns|lookup|hostname)", r"\bptr\b", r"no rdns", r"rdns", r"cannot find your hostname",
@@ -214,8 +216,9 @@ def status_reason(status: str) -> tuple[str | None, bool]:
 
 
 def text_reason(text: str) -> str | None:
+    lowered = text.lower()
     for reason, pattern in PHRASES:
-        if pattern.search(text):
+        if pattern.search(lowered):
             return reason
     return None
 
