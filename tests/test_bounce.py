@@ -443,3 +443,17 @@ def test_subprocess_stdin_and_jsonl(tmp_path: Path):
     validate_report(report)
     assert (report["target"], report["kind"], report["format"]) == ("stdin", "bounce", "exchange")
     assert recipients(report)["left.company@corp.example"]["details"]["reason"] == "userunknown"
+
+
+def test_control_characters_from_the_message_never_reach_the_terminal(tmp_path: Path):
+    path = tmp_path / "ctl.eml"
+    path.write_bytes(
+        b"From: MAILER-DAEMON@x.example\nSubject: Undelivered \x1b[31mred\x1b[0m\n"
+        b'Content-Type: multipart/report; report-type=feedback-report; boundary="Z"\n\n--Z\n'
+        b"Content-Type: message/feedback-report\n\nFeedback-Type: abuse\nUser-Agent: evil\x1b[2J agent\n"
+        b"Original-Rcpt-To: a@b.example\n\n--Z--\n"
+    )
+    result = run_cli("bounce", str(path), "--verbose", "--no-color")
+    assert "\x1b" not in result.stdout
+    assert "i bounce.feedback  Feedback-Type abuse; from evil [2J agent" in result.stdout
+    assert result.exit_code == 1

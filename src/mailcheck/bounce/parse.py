@@ -18,6 +18,8 @@ from email.message import Message
 # A part bigger than this is not read as text (an attachment, not a notice).
 _MAX_TEXT_PART = 512 * 1024
 _PARSER = email.parser.BytesParser(policy=email.policy.compat32)
+# Text from the network is shown to people: control characters never pass raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9-]*)[ \t]*:[ \t]*(.*)$")
 
 
@@ -42,7 +44,7 @@ def decode_text(raw: object) -> str:
             text = str(make_header(decode_header(text)))
         except Exception:  # noqa: BLE001  (a broken encoded-word stays as written)
             pass
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def content_type(part: Message) -> str:
@@ -157,8 +159,9 @@ def field_blocks(text: str) -> list[FieldBlock]:
             current, last = None, None
             continue
         if line[:1] in (" ", "\t") and current is not None and last is not None:
-            current.fields[last] += " " + line.strip()
-            current.all[last][-1] += " " + line.strip()
+            more = " ".join(_CONTROL.sub(" ", line).split())
+            current.fields[last] += " " + more
+            current.all[last][-1] += " " + more
             continue
         match = _FIELD.match(line)
         if match is None:
@@ -166,7 +169,7 @@ def field_blocks(text: str) -> list[FieldBlock]:
             continue
         if current is None:
             current = FieldBlock()
-        name, value = match.group(1).lower(), match.group(2).strip()
+        name, value = match.group(1).lower(), " ".join(_CONTROL.sub(" ", match.group(2)).split())
         current.fields.setdefault(name, value)
         current.all.setdefault(name, []).append(value)
         last = name
