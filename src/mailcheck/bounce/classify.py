@@ -27,7 +27,7 @@ from mailcheck.bounce.parse import (
     read_message,
     typed_value,
 )
-from mailcheck.bounce.reasons import classify_reason, find_replycode, find_status, is_hard
+from mailcheck.bounce.reasons import classify_reason, find_replycode, find_status, find_statuses, is_hard
 
 Kind = Literal["bounce", "delay", "delivered", "complaint", "autoreply", "not-bounce"]
 Action = Literal["failed", "delayed", "delivered", "relayed", "expanded", ""]
@@ -208,12 +208,15 @@ def _dsn(part: Message, notice: str) -> list[Recipient]:
 
 def _status_field(value: str, diagnostic: str) -> str:
     status = find_status(value)
-    in_text = find_status(diagnostic)
-    # A generic code (detail 0: 5.0.0, 5.1.0) beside a specific one of the same class in
-    # the reply: the reply says more (a Status: 5.0.0 with "550 5.1.1 user unknown").
-    if in_text and (not status or (status.endswith(".0") and in_text[0] == status[0] and not in_text.endswith(".0"))):
-        return in_text
-    return status
+    if status and not status.endswith(".0"):
+        return status
+    # A generic code (detail 0: 5.0.0, 5.1.0) beside a more specific one of the same
+    # class in the reply: the reply says more (Status: 5.0.0 with "550 5.1.1 user
+    # unknown"; SES's "5.1.0 - Unknown address error 550-'5.2.2 ... Mailbox Full'").
+    in_text = [code for code in find_statuses(diagnostic) if not status or code[0] == status[0]]
+    specific = next((code for code in in_text if not code.endswith(".0")), "")
+    broader = next((code for code in in_text if not code.endswith(".0.0")), "")
+    return specific or broader or status or find_status(diagnostic)
 
 
 # -- MTA prose ------------------------------------------------------------------------

@@ -53,6 +53,11 @@ def find_status(text: str) -> str:
     return found[0] if found else ""
 
 
+def find_statuses(text: str) -> list[str]:
+    """Every RFC 3463 code in ``text`` other than success ones, in order."""
+    return [m.group(0) for m in _STATUS.finditer(text) if m.group(1) != "2"]
+
+
 def find_replycode(text: str) -> str:
     for match in _REPLY.finditer(text):
         code = match.group(1)
