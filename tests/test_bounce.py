@@ -457,3 +457,20 @@ def test_control_characters_from_the_message_never_reach_the_terminal(tmp_path: 
     assert "\x1b" not in result.stdout
     assert "i bounce.feedback  Feedback-Type abuse; from evil [2J agent" in result.stdout
     assert result.exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "kind"),
+    [
+        ("421 4.4.2 lost connection with mx.receiver.example while sending RCPT TO", "networkerror", "delay"),
+        ("421 4.4.1 connect to mx.receiver.example: Connection timed out", "expired", "delay"),
+        ("550 5.7.1 Service unavailable; client host [192.0.2.77] blocked using zen.spamhaus.org", "blocked", "bounce"),
+        ("550 5.7.1 <x@y.example>: Recipient address rejected: Mailbox full", "mailboxfull", "bounce"),
+        ("250 2.0.0 Ok: queued as 12345", "delivered", "delivered"),
+    ],
+)
+def test_line_reasons(line: str, reason: str, kind: str):
+    report = run_cli("bounce", "--line", line, "--format", "json").json()
+    assert report["kind"] == kind
+    (found,) = recipients(report).values()
+    assert found["details"]["reason"] == reason

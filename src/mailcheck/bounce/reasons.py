@@ -246,6 +246,9 @@ _CONNECT_KEEP = frozenset(
 )
 
 
+_KEPT_TRYING = frozenset({"4.0", "4.1", "4.7"})
+
+
 def classify_reason(status: str, diagnostic: str, *, action: str = "", command: str = "") -> str:
     """The sisimai reason for one recipient's status and reply text."""
     if action in ("delivered", "relayed", "expanded") or status.startswith("2."):
@@ -260,9 +263,10 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
     if reason is None:
         reason = "expired" if action == "delayed" else "undefined"
     temporary = status.startswith("4") or (not status and action == "delayed")
-    if temporary and status[2:4] == "4." and reason in ("networkerror", "hostunknown", "undefined"):
-        # x.4.y is routing; a temporary one the message ended on (4.4.7, or the
-        # timeouts of 4.4.1 until the queue gave up) is an expiry.
+    if temporary and status[2:] in _KEPT_TRYING and reason in ("networkerror", "hostunknown", "undefined"):
+        # No answer (4.4.1), routing undefined (4.4.0) or delivery time expired (4.4.7):
+        # the queue kept trying until it gave up or is still trying, an expiry. A bad
+        # connection (4.4.2) or a loop (4.4.6) stays a network error.
         return "expired"
     if reason == "userunknown" and status and by_status != "userunknown" and command != "RCPT TO":
         # sisimai's reading: "user unknown" beside a status that is not a mailbox one
