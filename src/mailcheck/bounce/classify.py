@@ -15,7 +15,6 @@ from typing import Literal
 
 from mailcheck.bounce import amazonses, prose
 from mailcheck.bounce.parse import (
-    FieldBlock,
     address_in,
     addresses_in,
     body_text,
@@ -170,7 +169,6 @@ def analyze(data: bytes) -> Analysis:
 
 def _dsn(part: Message, notice: str) -> list[Recipient]:
     blocks = field_blocks(_leaf_text(part))
-    per_message = blocks[0] if blocks else FieldBlock()
     recipient_blocks = [b for b in blocks if b.get("final-recipient") or b.get("original-recipient")]
     prose_by_address = {r.address: r.text for r in prose.prose_recipients(notice, frozenset())}
     out: list[Recipient] = []
@@ -202,7 +200,6 @@ def _dsn(part: Message, notice: str) -> list[Recipient]:
                 context=told or notice,
             )
         )
-    del per_message
     return out
 
 
@@ -244,12 +241,9 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
     out: list[Recipient] = []
     for item in found:
         text = _clean(item.text)
-        status = find_status(text)
+        # A recipient listed without words of its own: the notice's code is its code.
+        status = find_status(text) if text else find_status(notice)
         context = text if (status or find_replycode(text) or len(text) > 20) else _clean(notice)
-        if not status and not text:
-            status_from_notice = find_status(notice)
-        else:
-            status_from_notice = ""
         action = "delayed" if delayed and not status.startswith("5") else "failed"
         out.append(
             _recipient(
@@ -260,7 +254,6 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
                 remote_mta=prose.remote_host(text),
                 command=prose.smtp_command(text) or (prose.smtp_command(notice) if len(found) == 1 else ""),
                 context=context,
-                inferred=status_from_notice,
                 fallback_reason=prose.default_reason(family),
             )
         )
