@@ -36,9 +36,7 @@ def test_every_declared_id_is_emitted_somewhere():
 
     # Specs declared beside their code are emitted through their own methods; the next
     # test holds them to that.
-    beside_code = {
-        spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))
-    }
+    beside_code = {spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))}
     assert [check_id for check_id in catalogue.catalogue() if not reached(check_id) and check_id not in beside_code] == []
 
 
