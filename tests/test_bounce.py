@@ -132,8 +132,8 @@ def test_sender_side_reasons_name_the_check_that_fixes_them(name: str, address: 
     ("address", "reason", "status", "replycode", "hard", "to_do"),
     [
         ("spam@receiver.example", "spamdetected", "5.7.1", "550", False, "fix the sender side"),
-        ("virus@receiver.example", "virusdetected", "5.7.1", "554", False, "retry later"),
-        ("big@receiver.example", "mesgtoobig", "5.3.4", "552", False, "retry later"),
+        ("virus@receiver.example", "virusdetected", "5.7.1", "554", False, "fix the sender side"),
+        ("big@receiver.example", "mesgtoobig", "5.3.4", "552", False, "fix the sender side"),
         ("policy@yahoo.example", "policyviolation", "5.7.9", "554", False, "fix the sender side"),
         ("moved@receiver.example", "hasmoved", "5.1.6", "550", True, "suppress"),
         ("busy@receiver.example", "toomanyconn", "4.7.0", "421", False, "retry later"),
@@ -474,3 +474,38 @@ def test_line_reasons(line: str, reason: str, kind: str):
     assert report["kind"] == kind
     (found,) = recipients(report).values()
     assert found["details"]["reason"] == reason
+
+
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "replycode", "command", "hard", "to_do"),
+    [
+        ("filter@receiver.example", "filtered", "5.7.1", "550", "DATA", False, "retry later"),
+        ("nosender@receiver.example", "rejected", "5.1.8", "553", "MAIL FROM", False, "retry later"),
+        ("tempfail@receiver.example", "systemerror", "4.3.0", "451", "RCPT TO", False, "retry later"),
+        ("nomail@nullmx.example", "notaccept", "5.1.10", "556", "RCPT TO", True, "suppress"),
+        ("reputation@receiver.example", "badreputation", "5.7.1", "550", "RCPT TO", False, "fix the sender side"),
+        ("rfc@gmail.example", "notcompliantrfc", "5.7.1", "550", "DATA", False, "fix the sender side"),
+        ("many@receiver.example", "toomanyconn", "4.5.3", "452", "RCPT TO", False, "retry later"),
+        ("rate@gmail.example", "speeding", "4.7.28", "421", "DATA", False, "fix the sender side"),
+        ("mime@receiver.example", "contenterror", "5.6.0", "554", "DATA", False, "fix the sender side"),
+        ("auth@receiver.example", "securityerror", "5.7.0", "530", "MAIL FROM", False, "fix the sender side"),
+        ("disk@receiver.example", "systemfull", "4.3.1", "452", "RCPT TO", False, "retry later"),
+        ("syntax@receiver.example", "syntaxerror", "5.5.2", "500", "RCPT TO", False, "retry later"),
+        ("local@sender.example", "mailererror", "", "", "", False, "retry later"),
+    ],
+)
+def test_postfix_prose_reason_families(
+    address: str, reason: str, status: str, replycode: str, command: str, hard: bool, to_do: str
+):
+    report = run_cli("bounce", fixture("prose-postfix-families.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "postfix")
+    found = recipients(report)
+    assert len(found) == 13
+    details = found[address]["details"]
+    assert (details["reason"], details["status"], details["replycode"], details["command"]) == (
+        reason,
+        status,
+        replycode,
+        command,
+    )
+    assert (details["hardbounce"], details["action_to_take"]) == (hard, to_do)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mailcheck.bounce.classify import Analysis, Recipient
-from mailcheck.bounce.reasons import SENDER_SIDE
+from mailcheck.bounce.reasons import SENDER_MESSAGE, SENDER_SIDE
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.model import Check, Obstacle, Report
 
@@ -190,12 +190,9 @@ _SOFT_FIX = {
     "networkerror": "A network or DNS failure on the way: retry later.",
     "suspend": "The mailbox is disabled or suspended: retry later; suppress if it stays so.",
     "toomanyconn": "Too many connections or recipients at once: send more slowly.",
-    "speeding": "Sent too fast for the receiver: lower the sending rate.",
     "exceedlimit": "A receiver limit was exceeded: send more slowly or split the message.",
-    "mesgtoobig": "The message is too big for the receiver: send it smaller.",
     "filtered": "The receiver's filter refused it: check the content and retry later.",
     "norelaying": "The server refused to relay for that domain: check the recipient's domain and its MX (mailcheck domain RECIPIENT-DOMAIN).",
-    "virusdetected": "The receiver found malware in the message: check what the message carries before sending again.",
     "rejected": "The receiver refused it (often the envelope sender): check MAIL FROM and the sending domain.",
 }
 
@@ -209,4 +206,6 @@ def _fix(r: Recipient) -> str | None:
         return f"Suppress {r.recipient}: the address does not exist or cannot receive mail ({r.reason}); do not send to it again."
     if r.reason in SENDER_SIDE:
         return f"Fix the sender side ({r.reason}): {SENDER_SIDE[r.reason]}."
+    if r.reason in SENDER_MESSAGE:
+        return f"Fix the sender side ({r.reason}): {SENDER_MESSAGE[r.reason]}."
     return _SOFT_FIX.get(r.reason, "Retry later; suppress the address only if it keeps failing.")

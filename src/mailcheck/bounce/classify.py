@@ -26,24 +26,20 @@ from mailcheck.bounce.parse import (
     read_message,
     typed_value,
 )
-from mailcheck.bounce.reasons import classify_reason, find_replycode, find_status, find_statuses, is_hard
+from mailcheck.bounce.reasons import (
+    SENDER_MESSAGE,
+    SENDER_SIDE,
+    classify_reason,
+    find_replycode,
+    find_status,
+    find_statuses,
+    is_hard,
+)
 
 Kind = Literal["bounce", "delay", "delivered", "complaint", "autoreply", "not-bounce"]
-Action = Literal["failed", "delayed", "delivered", "relayed", "expanded", ""]
 ToDo = Literal["suppress", "retry later", "fix the sender side", "none"]
 
-_SENDER_SIDE_REASONS = frozenset(
-    {
-        "authfailure",
-        "requireptr",
-        "blocked",
-        "badreputation",
-        "spamdetected",
-        "policyviolation",
-        "securityerror",
-        "failedstarttls",
-    }
-)
+_SENDER_SIDE_REASONS = frozenset(SENDER_SIDE) | frozenset(SENDER_MESSAGE)
 
 
 @dataclass(frozen=True)

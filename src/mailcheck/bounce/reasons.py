@@ -39,6 +39,15 @@ SENDER_SIDE: dict[str, str] = {
     "failedstarttls": "run `mailcheck probe RECIPIENT` and `mailcheck domain YOUR-DOMAIN`: STARTTLS and certificates (smtp.starttls, tls.*)",
 }
 
+# What the sender fixes in the message or the way it sends, not in its DNS.
+SENDER_MESSAGE: dict[str, str] = {
+    "notcompliantrfc": "the message breaks RFC 5322 (two From headers, no Message-ID, ...): fix how it is built, and check it with `mailcheck message SENT.eml`",
+    "contenterror": "the receiver could not take the message's content (MIME, encoding): fix how it is built",
+    "mesgtoobig": "the message is bigger than the receiver takes: send it smaller (link large files instead)",
+    "virusdetected": "the receiver found malware in the message: check what it carries before sending again",
+    "speeding": "sent faster than the receiver allows: lower the sending rate, then retry",
+}
+
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
 _REPLY = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
 
