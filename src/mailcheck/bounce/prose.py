@@ -131,10 +131,11 @@ _ANY_COPY = _any(
 # A recipient line: the address leads the line (maybe after a label, a reply code, or
 # inside <>), followed by nothing, a colon, "...", "on DATE" or the reply.
 _RECIPIENT_LINE = re.compile(
-    r"^\s*(?:(?:in:\s+)?(?:to|recipient|recipients|address|addresses|original-recipient|final-recipient|rcpt to|failed recipient)s?\s*:\s*)?"
+    r"^\s*(?:(?:in:\s+)?(?:recipient|recipients|address|addresses|original-recipient|final-recipient|rcpt to|failed recipient)s?\s*:\s*)?"
     r"(?P<code>[245]\d\d[ -](?:[245]\.\d+\.\d+\s+)?)?"
-    r"(?:\"[^\"]*\"\s*|[^<>@\s:]+\s+)?<?(?:mailto:)?(?P<address>[^\s<>()\"',;:@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"
-    r"(?P<rest>\s*(?:$|:.*|\.\.\..*|;.*|\s+on\s.*|\s*\(.*|\s*\[.*|\s+orcpt=.*|\s+-+.*|\s+[a-z ]*(?:failed|error|unknown|not|rejected|said).*))",
+    # A display name may lead the address, but "from a@b" or "by a@b" names the sender.
+    r"(?:\"[^\"]*\"\s*|(?!(?:from|by|sender)\s)[^<>@\s:]+\s+)?<?(?:mailto:)?(?P<address>[^\s<>()\"',;:@]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?"
+    r"(?P<rest>\s*(?:$|:.*|\.\.\..*|;.*|\s+on\s.*|\s*\(.*|\s*\[.*|\s+orcpt=.*|\s+-+.*|\s+[\w ,]*?(?:failed|error|unknown|invalid|not|rejected|said)\b.*))",
     re.I,
 )
 # A recipient named inside a sentence: "could not be delivered to: <a@b>", "There was an
