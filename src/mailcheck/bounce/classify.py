@@ -239,7 +239,9 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
         text = _clean(item.text)
         # A recipient listed without words of its own: the notice's code is its code.
         status = find_status(text) if text else find_status(notice)
-        context = text if (status or find_replycode(text) or len(text) > 20) else _clean(notice)
+        # The only recipient of a notice whose line carries no reply: the notice's
+        # words say why ("reject reason: Mailbox full" above "target address: a@b").
+        context = text if (status or find_replycode(text) or len(found) > 1) else _clean(notice)
         action = "delayed" if delayed and not status.startswith("5") else "failed"
         out.append(
             _recipient(

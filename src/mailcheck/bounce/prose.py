@@ -125,7 +125,7 @@ _ANY_COPY = _any(
     r"^-+ ?enclosed (?:are|is) the original",
     r"^content-type: message/rfc822",
     r"^(?:message headers|original message) follows",
-    r"^-+ ?bounced e-?mail",
+    r"^-* ?bounced e-?mail:?\s*$",
 )
 
 # A recipient line: the address leads the line (maybe after a label, a reply code, or
