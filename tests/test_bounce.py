@@ -222,10 +222,11 @@ def test_mta_prose_formats(name: str, fmt: str, address: str, reason: str, statu
 
 
 def test_prose_without_a_code_infers_one_and_says_so():
-    details = recipients(run_cli("bounce", fixture("prose-gmail-expired.eml"), "--format", "json").json())[
+    found = recipients(run_cli("bounce", fixture("prose-gmail-expired.eml"), "--format", "json").json())[
         "far.away@unreachable.example"
-    ]["details"]
-    assert (details["status"], details["status_inferred"]) == ("", "5.4.7")
+    ]
+    assert (found["details"]["status"], found["details"]["status_inferred"]) == ("", "5.4.7")
+    assert found["summary"].startswith("soft bounce: expired (5.4.7 inferred): ")
 
 
 def test_sendmail_transcript_names_the_failed_command():

@@ -169,7 +169,9 @@ def _recipient_check(analysis: Analysis, r: Recipient) -> Check:
         if value:
             details[key] = value
     subject = r.recipient or "(no address)"
-    code = " ".join(c for c in (r.replycode, r.status or r.status_inferred) if c)
+    # A code the message does not carry is shown as what it is: mailcheck's inference.
+    shown_status = r.status or (f"{r.status_inferred} inferred" if r.status_inferred else "")
+    code = " ".join(c for c in (r.replycode, shown_status) if c)
     said = f': "{r.diagnostic[:_CUT]}{"…" if len(r.diagnostic) > _CUT else ""}"' if r.diagnostic else ""
     if analysis.kind == "complaint":
         summary = f"complaint ({r.feedbacktype or 'unspecified'}) — {r.action_to_take}"
