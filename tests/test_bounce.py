@@ -329,7 +329,7 @@ def test_summary_and_suppress_list(tmp_path: Path):
     document = result.json()
     summary = document["reports"][-1]
     assert summary["target"] == "summary"
-    counts = summary["summary"]
+    counts = summary["bounce_summary"]
     assert counts["messages"] == 6
     assert counts["kinds"] == {"bounce": 3, "complaint": 1, "delay": 1, "not-bounce": 1}
     assert counts["reasons"] == {"userunknown": 1, "feedback": 1, "expired": 1, "mailboxfull": 2, "hostunknown": 1}

@@ -38,7 +38,7 @@ def summary_report(summary: Mapping[str, Any]) -> Report:
     suppress = summary["suppress"]
     line = f"{summary['messages']} messages: {counted}; {len(suppress)} address{'es' if len(suppress) != 1 else ''} to suppress"
     check = SUMMARY.info("summary", line, details=dict(summary))
-    return Report("bounce", "summary", (Obstacle("feedback", "Feedback", (check,)),), extra={"summary": dict(summary)})
+    return Report("bounce", "summary", (Obstacle("feedback", "Feedback", (check,)),), extra={"bounce_summary": dict(summary)})
 
 
 def print_tables(console: Console, summary: Mapping[str, Any]) -> None:
