@@ -50,6 +50,8 @@ SPEC_MODULES: tuple[str, ...] = (
     "mailcheck.reports.reading",
     "mailcheck.reports.judge",
     "mailcheck.reports.summary",
+    "mailcheck.bounce.checks",
+    "mailcheck.bounce.summary",
 )
 
 

@@ -46,6 +46,7 @@ def _root(
 def _register_commands() -> None:
     from mailcheck.cli import (
         blocklist,  # noqa: F401
+        bounce,  # noqa: F401
         check,  # noqa: F401
         domain,  # noqa: F401  (registers its command)
         explain,  # noqa: F401

@@ -153,12 +153,13 @@ class GlobalArguments:
 
 
 def with_global_options(
-    *, timeout: float | None = 5.0, timeout_help: str = "Limit for each network operation."
+    *, timeout: float | None = 5.0, timeout_help: str = "Limit for each network operation.", fail_on: Any = FailOnOption
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command the global options after its own, as Typer reads signatures.
 
     The command takes ``options: GlobalArguments``; ``timeout`` is its default --timeout
-    (None: the command finds one itself).
+    (None: the command finds one itself); ``fail_on`` replaces --fail-on's type for a
+    command that accepts more values (bounce: hard|soft|complaint), which it maps back.
     """
     timeout_option = Annotated[
         float if timeout is not None else Optional[float],
@@ -176,7 +177,7 @@ def with_global_options(
             ("quiet", Quiet, False),
             ("verbose", Verbose, False),
             ("output_file", OutputFile, None),
-            ("fail_on", FailOnOption, None),
+            ("fail_on", fail_on, None),
         )
     ]
 
