@@ -276,15 +276,18 @@ def _dkim_why(theirs: str, ours: str, reason: str, domain: str) -> str:
     return f"now dkim={ours} for d={domain} ({reason})"
 
 
-def our_header(ours: Ours, helo_mailfrom: str | None, from_domain: str | None) -> str:
+def our_header(ours: Ours, mail_from: str | None, from_domain: str | None) -> str:
     """The Authentication-Results field mailcheck would add, built with authres."""
     import authres
+    import authres.arc
+    import authres.dmarc
 
     results: list[Any] = []
     for domain, result, b, _ in ours.dkim:
-        results.append(authres.DKIMAuthenticationResult(result=result, header_d=domain, header_b=(b or "")[:8] or None))
+        properties = [authres.AuthenticationResultProperty("header", "b", b[:8])] if b else []
+        results.append(authres.DKIMAuthenticationResult(result=result, header_d=domain, properties=properties))
     if ours.spf is not None:
-        results.append(authres.SPFAuthenticationResult(result=ours.spf, smtp_mailfrom=helo_mailfrom))
-    results.append(authres.DMARCAuthenticationResult(result=ours.dmarc, header_from=from_domain))
-    results.append(authres.ARCAuthenticationResult(result=ours.arc))
+        results.append(authres.SPFAuthenticationResult(result=ours.spf, smtp_mailfrom=mail_from))
+    results.append(authres.dmarc.DMARCAuthenticationResult(result=ours.dmarc, header_from=from_domain))
+    results.append(authres.arc.ARCAuthenticationResult(result=ours.arc))
     return str(authres.AuthenticationResultsHeader(authserv_id="mailcheck", results=results))

@@ -46,7 +46,7 @@ class Facts:
     one_click: bool
     unsubscribe_any: bool  # a List-Unsubscribe of any kind (Yahoo accepts mailto)
     body_link: bool
-    smallest_key: int | None  # bits of the smallest key among passing RSA signatures
+    smallest_key: int | None  # bits of the smallest key among RSA signatures that verify
 
 
 Verdict = tuple[bool | None, str]  # (passed, what was seen); None: cannot tell
@@ -141,7 +141,7 @@ def _body_link(f: Facts) -> Verdict:
 
 def _key_size(f: Facts) -> Verdict:
     if f.smallest_key is None:
-        return (None, "no passing RSA signature") if not f.dkim_pass else (True, "ed25519 or no RSA key")
+        return (None, "no RSA signature that verifies") if not f.dkim_pass else (True, "no RSA key among the signatures (ed25519)")
     return f.smallest_key >= MIN_KEY_BITS, f"smallest DKIM key {f.smallest_key} bits"
 
 
@@ -200,7 +200,7 @@ def compliance_checks(facts: Facts, providers: tuple[Provider, ...]) -> list[Che
         summary = f"{seen}" if passed or passed is None else f"{seen}: {rule.provider.capitalize()} replies {rule.reply}"
         if passed is None:
             summary = f"cannot tell: {seen}"
-        fix = None if status.severity == 0 else f"{rule.verifies[:-1]} (see {rule.page})."
+        fix = None if status.severity == 0 else f"Make sure {rule.verifies.removeprefix('That ')}"
         refs = (rule.page,) if status.severity else ()
         checks.append(Check(f"compliance.{rule.provider}.{rule.name}", status, rule.provider, summary, details, fix, refs))
     return checks

@@ -177,7 +177,7 @@ def _verify_one(verifier: Any, index: int, header: tuple[bytes, bytes], answers:
     if computed != expected:
         return _with(base, "fail", "body hash mismatch: the body changed after signing", key=key)
     try:
-        valid = verifier.verify_sig_process(sig, list(base.signed_headers), header, dnsfunc_for(answers))
+        valid = verifier.verify_sig_process(sig, [h.encode() for h in base.signed_headers], header, dnsfunc_for(answers))
     except dkim.DKIMException as exc:
         return _with(base, "permerror", str(exc), key=key)
     if not valid:

@@ -232,7 +232,8 @@ def _kind(message: ParsedMessage, options: MessageOptions) -> tuple[Kind, str]:
 
 def _compliance_facts(format_checks: Sequence[Check], signatures: Sequence[dkim.SignatureResult], mfrom: spf.SpfOutcome | None, evaluation: dmarc.DmarcEvaluation, fcrdns: Check | None, facts: SmtpFacts, kind: Kind, unsub: listunsub.Unsubscribe | None, link: str | None) -> compliance.Facts:
     rfc5322 = [c for c in format_checks if c.id in ("message.from", "message.message-id", "message.headers") and c.status is Status.FAIL]
-    rsa_bits = [s.key.bits for s in signatures if s.passed and s.key and s.key.key_type == "rsa" and s.key.bits]
+    # Signatures that verify count, the ones set aside for their small key included.
+    rsa_bits = [s.key.bits for s in signatures if s.result in ("pass", "policy") and s.key and s.key.key_type == "rsa" and s.key.bits]
     fcrdns_ok = None if fcrdns is None or fcrdns.status is Status.ERROR else fcrdns.status is Status.PASS
     return compliance.Facts(
         spf_pass=mfrom is not None and mfrom.result == "pass",
