@@ -73,6 +73,7 @@ def _sign_with_times(data: bytes, domain: str, selector: str, key_name: str, alg
     from dkim.crypto import parse_pem_private_key
 
     signer = dkim.DKIM(data, signature_algorithm=algorithm.encode())
+    signer.hasher = dkim.HASH_ALGORITHMS[algorithm.encode()]
     policy = CanonicalizationPolicy.from_c_value(b"relaxed/simple")
     body_hash = base64.b64encode(dkim.HASH_ALGORITHMS[algorithm.encode()](policy.canonicalize_body(signer.body)).digest())
     fields = [

@@ -75,13 +75,13 @@ def smtp_facts(message: ParsedMessage, given: GivenFacts) -> SmtpFacts:
     if mail_from is None:
         return_path = message.first("return-path")
         if return_path is not None:
-            mail_from = Fact(return_path.strip() or "<>", "inferred", "Return-Path")
+            mail_from = Fact(return_path.strip().strip("<>").strip() or "<>", "inferred", "Return-Path")
     if ip is None and "client-ip" in spf_fields:
         ip = Fact(spf_fields["client-ip"], "inferred", "Received-SPF")
     if helo is None and "helo" in spf_fields:
         helo = Fact(spf_fields["helo"], "inferred", "Received-SPF")
     if mail_from is None and "envelope-from" in spf_fields:
-        mail_from = Fact(spf_fields["envelope-from"], "inferred", "Received-SPF")
+        mail_from = Fact(spf_fields["envelope-from"].strip("<>") or "<>", "inferred", "Received-SPF")
     return SmtpFacts(ip, helo, mail_from, hop, hops, trust)
 
 

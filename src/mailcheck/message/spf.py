@@ -149,21 +149,27 @@ def _is_ip(text: str) -> bool:
 # -- the message's checks ---------------------------------------------------------
 
 
-def unknown_ip(spec: CheckSpec, why: str) -> Check:
-    return spec.skip("(no IP)", f"not evaluated: {why}", details={"result": None}, fix=None)
+def unknown_ip(identity: Identity, why: str) -> Check:
+    details = {"result": None}
+    if identity == "mfrom":
+        return MFROM.skip("(no IP)", f"not evaluated: {why}", details=details)
+    return HELO.skip("(no IP)", f"not evaluated: {why}", details=details)
 
 
 def mfrom_check(outcome: SpfOutcome, facts_note: str) -> Check:
-    return _check(MFROM, outcome, facts_note, _STATUS[outcome.result])
+    status = _STATUS[outcome.result]
+    summary, subject, details = _described(outcome, facts_note)
+    return MFROM.result(status, subject, summary, details=details, fix=spf_fix(outcome) if status.severity else None)
 
 
 def helo_check(outcome: SpfOutcome, facts_note: str) -> Check:
     # A HELO without SPF is common and harmless; only a HELO that fails asks for work.
     status = {"pass": Status.PASS, "none": Status.INFO, "temperror": Status.ERROR}.get(outcome.result, Status.WARN)
-    return _check(HELO, outcome, facts_note, status)
+    summary, subject, details = _described(outcome, facts_note)
+    return HELO.result(status, subject, summary, details=details, fix=spf_fix(outcome) if status.severity else None)
 
 
-def _check(spec: CheckSpec, outcome: SpfOutcome, facts_note: str, status: Status) -> Check:
+def _described(outcome: SpfOutcome, facts_note: str) -> tuple[str, str, dict[str, object]]:
     matched = f", matched {outcome.mechanism}" if outcome.mechanism else ""
     explanation = f": {outcome.explanation}" if outcome.explanation else ""
     who = outcome.sender if outcome.identity == "mfrom" else outcome.helo
@@ -177,7 +183,7 @@ def _check(spec: CheckSpec, outcome: SpfOutcome, facts_note: str, status: Status
         "sender": outcome.sender,
         "helo": outcome.helo,
     }
-    return spec.result(status, who, summary, details=details, fix=spf_fix(outcome) if status.severity else None)
+    return summary, who, details
 
 
 def spf_fix(outcome: SpfOutcome) -> str | None:
