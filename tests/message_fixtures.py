@@ -53,7 +53,9 @@ def sign(
     expires: int | None = None,
 ) -> bytes:
     """``data`` with a DKIM-Signature on top; t= and x= as asked (dkimpy's sign() has no x=)."""
-    present = {line.split(b":", 1)[0].strip().lower().decode() for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n") if b":" in line}
+    present = {
+        line.split(b":", 1)[0].strip().lower().decode() for line in data.split(b"\r\n\r\n", 1)[0].split(b"\r\n") if b":" in line
+    }
     include = [h for h in (headers or SIGNED) if h in present or h == "from"]
     if timestamp is None and expires is None:
         signature = dkim.sign(
@@ -69,7 +71,16 @@ def sign(
     return _sign_with_times(data, domain, selector, key_name, algorithm, include, timestamp or int(time.time()), expires)
 
 
-def _sign_with_times(data: bytes, domain: str, selector: str, key_name: str, algorithm: str, include: list[str], timestamp: int, expires: int | None) -> bytes:
+def _sign_with_times(
+    data: bytes,
+    domain: str,
+    selector: str,
+    key_name: str,
+    algorithm: str,
+    include: list[str],
+    timestamp: int,
+    expires: int | None,
+) -> bytes:
     from dkim.crypto import parse_pem_private_key
 
     signer = dkim.DKIM(data, signature_algorithm=algorithm.encode())
@@ -87,11 +98,15 @@ def _sign_with_times(data: bytes, domain: str, selector: str, key_name: str, alg
     if expires is not None:
         fields.append((b"x", str(expires).encode()))
     fields += [(b"h", b" : ".join(h.encode() for h in include)), (b"bh", body_hash), (b"b", b"0" * 60)]
-    value = signer.gen_header(fields, tuple(h.encode() for h in include), policy, b"DKIM-Signature", parse_pem_private_key(key(key_name)))
+    value = signer.gen_header(
+        fields, tuple(h.encode() for h in include), policy, b"DKIM-Signature", parse_pem_private_key(key(key_name))
+    )
     return b"DKIM-Signature: " + value + data
 
 
-def received(by: str, from_host: str, ip: str, *, protocol: str = "ESMTPS", when: str = "Sun, 01 Mar 2026 12:00:05 +0000") -> bytes:
+def received(
+    by: str, from_host: str, ip: str, *, protocol: str = "ESMTPS", when: str = "Sun, 01 Mar 2026 12:00:05 +0000"
+) -> bytes:
     return f"Received: from {from_host} ({from_host} [{ip}])\r\n\tby {by} with {protocol} id 4f2a;\r\n\t{when}\r\n".encode()
 
 

@@ -64,7 +64,11 @@ def test_good_mail_passes_every_check(tmp_path):
     assert "header.d=sender.example;" in doc["authentication_results"]
     assert "spf=pass smtp.mailfrom=bounce@sender.example" in doc["authentication_results"]
     assert doc["verdict"]["summary"] == "authenticated and within every provider rule checked"
-    assert doc["kind"] == {"value": "transactional", "origin": "guessed", "why": "guessed: no List-Id, List-Unsubscribe or Precedence: bulk"}
+    assert doc["kind"] == {
+        "value": "transactional",
+        "origin": "guessed",
+        "why": "guessed: no List-Id, List-Unsubscribe or Precedence: bulk",
+    }
 
 
 def test_text_report_starts_with_the_verdict_and_what_to_fix(tmp_path):
@@ -79,7 +83,9 @@ def test_text_report_starts_with_the_verdict_and_what_to_fix(tmp_path):
 
 
 def test_given_facts_are_marked_given(tmp_path):
-    code, doc = check_message(tmp_path, sign(message()), "--ip", "127.0.0.25", "--helo", "mail.sender.example", "--mail-from", "b@sender.example")
+    code, doc = check_message(
+        tmp_path, sign(message()), "--ip", "127.0.0.25", "--helo", "mail.sender.example", "--mail-from", "b@sender.example"
+    )
     assert code == 0
     assert doc["smtp"]["ip"] == {"value": "127.0.0.25", "origin": "given", "header": None}
     assert "inferred" not in one(doc, "spf.mfrom")["summary"]
@@ -155,7 +161,11 @@ def test_two_signatures_each_verified_one_good(tmp_path):
     _, doc = check_message(tmp_path, data)
     good, broken = checks(doc, "dkim.signature")
     assert (good["subject"], good["details"]["result"], good["status"]) == ("#1 d=sender.example s=s2048", "pass", "pass")
-    assert (broken["subject"], broken["details"]["result"], broken["status"]) == ("#2 d=sender.example s=broken", "permerror", "warn")
+    assert (broken["subject"], broken["details"]["result"], broken["status"]) == (
+        "#2 d=sender.example s=broken",
+        "permerror",
+        "warn",
+    )
     assert "cannot be read" in broken["details"]["reason"] and broken["summary"].endswith("(another signature passes)")
     assert one(doc, "dmarc.evaluation")["details"]["result"] == "pass"
 
@@ -284,7 +294,11 @@ def test_no_sending_ip_skips_spf(tmp_path):
 
 
 def test_unaligned_provider_signature_fails_dmarc_with_p_none(tmp_path):
-    data = b"Return-Path: <b@bounces.esp.example>\r\n" + received("mx.receiver.test", "out.esp.example", "127.0.0.27") + sign(message(sender="hello@unaligned.example"), domain="esp.example", selector="s1")
+    data = (
+        b"Return-Path: <b@bounces.esp.example>\r\n"
+        + received("mx.receiver.test", "out.esp.example", "127.0.0.27")
+        + sign(message(sender="hello@unaligned.example"), domain="esp.example", selector="s1")
+    )
     _, doc = check_message(tmp_path, data)
     dmarc = one(doc, "dmarc.evaluation")
     assert (dmarc["status"], dmarc["details"]["result"], dmarc["details"]["disposition"]) == ("warn", "fail", "none")
@@ -369,8 +383,19 @@ def received_as(template: str, signed: bytes) -> bytes:
     ("template", "authserv_id", "quirks"),
     [
         (GMAIL, "mx.google.com", []),
-        (MICROSOFT, None, ["no authserv-id", "header.d=...;dmarc=pass action=none header.from=sender.example" if False else "dmarc=pass (read as pass)"][:1]),
-        (YAHOO, "atlas-production.v2.mail-mx.gq1.yahoo.com", ["dkim=dkim_pass (read as pass)", "dmarc=success(p=REJECT)", "dmarc=success (read as pass)"]),
+        (
+            MICROSOFT,
+            None,
+            [
+                "no authserv-id",
+                "header.d=...;dmarc=pass action=none header.from=sender.example" if False else "dmarc=pass (read as pass)",
+            ][:1],
+        ),
+        (
+            YAHOO,
+            "atlas-production.v2.mail-mx.gq1.yahoo.com",
+            ["dkim=dkim_pass (read as pass)", "dmarc=success(p=REJECT)", "dmarc=success (read as pass)"],
+        ),
         (FASTMAIL, "mx6.messagingengine.com", []),
     ],
     ids=["gmail", "microsoft365", "yahoo", "fastmail"],
@@ -392,7 +417,12 @@ def test_microsoft_header_without_authserv_id_reads_each_result(tmp_path):
     _, doc = check_message(tmp_path, received_as(MICROSOFT, sign(message())))
     header = checks(doc, "auth-results.header")[0]
     assert header["status"] == "info" and header["details"]["strict"] is False
-    assert [(r["method"], r["result"]) for r in header["details"]["results"]] == [("spf", "pass"), ("dkim", "pass"), ("dmarc", "pass"), ("compauth", "pass")]
+    assert [(r["method"], r["result"]) for r in header["details"]["results"]] == [
+        ("spf", "pass"),
+        ("dkim", "pass"),
+        ("dmarc", "pass"),
+        ("compauth", "pass"),
+    ]
     assert doc["smtp"]["trust"] == "the topmost Received from a public address" or doc["smtp"]["trusted_hop"] == 2
 
 
@@ -401,7 +431,9 @@ def test_disagreement_body_changed_after_delivery(tmp_path):
     _, doc = check_message(tmp_path, delivered.replace(b"is ready", b"was ready"))
     dkim = one(doc, "auth-results.compare") if False else {c["subject"]: c for c in checks(doc, "auth-results.compare")}["dkim"]
     assert dkim["status"] == "warn"
-    assert "mx.google.com saw dkim=pass, it fails now for d=sender.example: the body was changed after delivery" in dkim["summary"]
+    assert (
+        "mx.google.com saw dkim=pass, it fails now for d=sender.example: the body was changed after delivery" in dkim["summary"]
+    )
 
 
 def test_disagreement_receiver_used_the_helo_result(tmp_path):
@@ -420,8 +452,12 @@ def test_disagreement_receiver_used_the_helo_result(tmp_path):
 
 def test_received_path_tls_and_delays(tmp_path):
     data = (
-        received("mx.receiver.test", "relay.sender.example", "127.0.0.25", protocol="ESMTP", when="Sun, 01 Mar 2026 12:50:00 +0000")
-        + received("relay.sender.example", "app.sender.example", "10.0.0.5", protocol="ESMTPSA", when="Sun, 01 Mar 2026 12:00:00 +0000")
+        received(
+            "mx.receiver.test", "relay.sender.example", "127.0.0.25", protocol="ESMTP", when="Sun, 01 Mar 2026 12:50:00 +0000"
+        )
+        + received(
+            "relay.sender.example", "app.sender.example", "10.0.0.5", protocol="ESMTPSA", when="Sun, 01 Mar 2026 12:00:00 +0000"
+        )
         + sign(message())
     )
     _, doc = check_message(tmp_path, data)
@@ -443,7 +479,14 @@ def test_marketing_mail_with_one_click_passes_the_feedback_checks(tmp_path):
     data = TRACE + sign(message(extra=MARKETING, body=MARKETING_BODY))
     code, doc = check_message(tmp_path, data)
     assert doc["kind"]["value"] == "marketing" and doc["kind"]["why"] == "guessed from its List-Id field"
-    for check_id in ("list-unsubscribe.syntax", "list-unsubscribe.one-click", "list-unsubscribe.signed", "list-unsubscribe.mailto", "list-unsubscribe.body-link", "feedback-id.format"):
+    for check_id in (
+        "list-unsubscribe.syntax",
+        "list-unsubscribe.one-click",
+        "list-unsubscribe.signed",
+        "list-unsubscribe.mailto",
+        "list-unsubscribe.body-link",
+        "feedback-id.format",
+    ):
         assert one(doc, check_id)["status"] == "pass", one(doc, check_id)["summary"]
     assert one(doc, "list-unsubscribe.body-link")["details"]["link"] == "https://sender.example/u/42"
     assert one(doc, "feedback-id.format")["details"]["sender_id"] == "sendernews"
@@ -451,7 +494,9 @@ def test_marketing_mail_with_one_click_passes_the_feedback_checks(tmp_path):
 
 
 def test_unsubscribe_failures(tmp_path):
-    extra = "List-Unsubscribe: https://sender.example/u/42\r\nList-Unsubscribe-Post: List-Unsubscribe=OneClick\r\nFeedback-ID: x\r\n"
+    extra = (
+        "List-Unsubscribe: https://sender.example/u/42\r\nList-Unsubscribe-Post: List-Unsubscribe=OneClick\r\nFeedback-ID: x\r\n"
+    )
     _, doc = check_message(tmp_path, TRACE + sign(message(extra=extra), headers=["from", "to", "subject", "date"]), "--marketing")
     assert one(doc, "list-unsubscribe.syntax")["status"] == "fail"
     one_click = one(doc, "list-unsubscribe.one-click")
@@ -468,7 +513,9 @@ def test_post_header_must_be_exact(tmp_path):
     _, doc = check_message(tmp_path, TRACE + sign(message(extra=extra, body=MARKETING_BODY)))
     one_click = one(doc, "list-unsubscribe.one-click")
     assert one_click["status"] == "fail"
-    assert "List-Unsubscribe-Post is 'List-Unsubscribe=OneClick', not exactly 'List-Unsubscribe=One-Click'" in one_click["summary"]
+    assert (
+        "List-Unsubscribe-Post is 'List-Unsubscribe=OneClick', not exactly 'List-Unsubscribe=One-Click'" in one_click["summary"]
+    )
 
 
 def test_malformed_mailto(tmp_path):
@@ -480,28 +527,56 @@ def test_malformed_mailto(tmp_path):
 # -- the providers' rules -------------------------------------------------------------
 
 RULES = [
-    "gmail.spf-or-dkim", "gmail.ptr", "gmail.tls", "gmail.format", "gmail.spf-and-dkim", "gmail.dmarc-record",
-    "gmail.alignment", "gmail.one-click", "gmail.body-link", "gmail.dkim-key-size",
-    "yahoo.spf-or-dkim", "yahoo.ptr", "yahoo.format", "yahoo.spf-and-dkim", "yahoo.dmarc-pass", "yahoo.one-click",
-    "yahoo.body-link", "outlook.spf-and-dkim", "outlook.dmarc-record", "outlook.alignment",
+    "gmail.spf-or-dkim",
+    "gmail.ptr",
+    "gmail.tls",
+    "gmail.format",
+    "gmail.spf-and-dkim",
+    "gmail.dmarc-record",
+    "gmail.alignment",
+    "gmail.one-click",
+    "gmail.body-link",
+    "gmail.dkim-key-size",
+    "yahoo.spf-or-dkim",
+    "yahoo.ptr",
+    "yahoo.format",
+    "yahoo.spf-and-dkim",
+    "yahoo.dmarc-pass",
+    "yahoo.one-click",
+    "yahoo.body-link",
+    "outlook.spf-and-dkim",
+    "outlook.dmarc-record",
+    "outlook.alignment",
 ]
 
 
 def test_every_provider_rule_passes_on_good_marketing_mail(tmp_path):
     _, doc = check_message(tmp_path, TRACE + sign(message(extra=MARKETING, body=MARKETING_BODY)))
-    assert {c["id"].removeprefix("compliance."): c["status"] for c in doc["obstacles"][-1]["checks"]} == {rule: "pass" for rule in RULES}
+    assert {c["id"].removeprefix("compliance."): c["status"] for c in doc["obstacles"][-1]["checks"]} == {
+        rule: "pass" for rule in RULES
+    }
 
 
 def _unsigned_from_forwarder() -> bytes:
-    return b"Return-Path: <news@sender.example>\r\n" + received("mx.receiver.test", "mx.forwarder.example", "127.0.0.26") + message()
+    return (
+        b"Return-Path: <news@sender.example>\r\n" + received("mx.receiver.test", "mx.forwarder.example", "127.0.0.26") + message()
+    )
 
 
 def _no_ptr() -> bytes:
-    return b"Return-Path: <b@bounces.esp.example>\r\n" + received("mx.receiver.test", "out.esp.example", "127.0.0.27") + sign(message(), selector="s2048")
+    return (
+        b"Return-Path: <b@bounces.esp.example>\r\n"
+        + received("mx.receiver.test", "out.esp.example", "127.0.0.27")
+        + sign(message(), selector="s2048")
+    )
 
 
 def _plain() -> bytes:
-    return b"Return-Path: <bounce@sender.example>\r\n" + received("mx.receiver.test", "mail.sender.example", "127.0.0.25", protocol="ESMTP") + sign(message())
+    return (
+        b"Return-Path: <bounce@sender.example>\r\n"
+        + received("mx.receiver.test", "mail.sender.example", "127.0.0.25", protocol="ESMTP")
+        + sign(message())
+    )
 
 
 def _bad_format() -> bytes:
@@ -509,15 +584,25 @@ def _bad_format() -> bytes:
 
 
 def _spf_fails() -> bytes:
-    return b"Return-Path: <news@sender.example>\r\n" + received("mx.receiver.test", "mx.forwarder.example", "127.0.0.26") + sign(message())
+    return (
+        b"Return-Path: <news@sender.example>\r\n"
+        + received("mx.receiver.test", "mx.forwarder.example", "127.0.0.26")
+        + sign(message())
+    )
 
 
 def _no_dmarc() -> bytes:
-    return TRACE.replace(b"bounce@sender.example", b"bounce@nodmarc.example") + sign(message(sender="a@nodmarc.example"), domain="nodmarc.example")
+    return TRACE.replace(b"bounce@sender.example", b"bounce@nodmarc.example") + sign(
+        message(sender="a@nodmarc.example"), domain="nodmarc.example"
+    )
 
 
 def _unaligned() -> bytes:
-    return b"Return-Path: <b@bounces.esp.example>\r\n" + received("mx.receiver.test", "out.esp.example", "127.0.0.27") + sign(message(sender="hello@unaligned.example"), domain="esp.example", selector="s1")
+    return (
+        b"Return-Path: <b@bounces.esp.example>\r\n"
+        + received("mx.receiver.test", "out.esp.example", "127.0.0.27")
+        + sign(message(sender="hello@unaligned.example"), domain="esp.example", selector="s1")
+    )
 
 
 def _marketing_without_unsubscribe() -> bytes:
@@ -568,7 +653,11 @@ def test_each_provider_rule_fails_with_its_reply(tmp_path, rule):
 
 def test_provider_choice_limits_the_rules(tmp_path):
     _, doc = check_message(tmp_path, TRACE + sign(message()), "--provider", "outlook")
-    assert sorted(c["id"] for c in checks_with_prefix(doc, "compliance.")) == ["compliance.outlook.alignment", "compliance.outlook.dmarc-record", "compliance.outlook.spf-and-dkim"]
+    assert sorted(c["id"] for c in checks_with_prefix(doc, "compliance.")) == [
+        "compliance.outlook.alignment",
+        "compliance.outlook.dmarc-record",
+        "compliance.outlook.spf-and-dkim",
+    ]
 
 
 def checks_with_prefix(document: dict, prefix: str) -> list[dict]:
@@ -613,7 +702,9 @@ def test_duplicate_from_and_missing_message_id(tmp_path):
 
 def test_long_line_broken_mime_and_eight_bit_headers(tmp_path):
     body = "--b1\r\nContent-Type: text/plain\r\n\r\n" + "x" * 1200 + "\r\n"  # never closed
-    data = message(body=body).replace(b"Content-Type: text/plain; charset=utf-8", b'Content-Type: multipart/alternative; boundary="b1"')
+    data = message(body=body).replace(
+        b"Content-Type: text/plain; charset=utf-8", b'Content-Type: multipart/alternative; boundary="b1"'
+    )
     data = data.replace(b"Subject: Your March statement", "Subject: Réunion".encode())
     doc = run_raw(tmp_path, data, "--format", "json").json()
     line = one(doc, "message.line-length")
@@ -630,7 +721,9 @@ def test_a_huge_message_is_cut_at_the_cap(tmp_path):
         chunk = (b"A" * 76 + b"\r\n") * 13000
         for _ in range(100):
             stream.write(chunk)
-    result = run_cli("message", str(path), "--zone", str(ZONES), "--offline", "--no-reputation", "--max-size", "1M", "--format", "json")
+    result = run_cli(
+        "message", str(path), "--zone", str(ZONES), "--offline", "--no-reputation", "--max-size", "1M", "--format", "json"
+    )
     doc = result.json()
     size = one(doc, "message.size")
     assert size["status"] == "warn" and size["details"]["truncated"] is True
@@ -640,13 +733,31 @@ def test_a_huge_message_is_cut_at_the_cap(tmp_path):
 def test_an_mbox_with_one_broken_message_reports_it_and_goes_on(tmp_path):
     good = sign(message())
     mbox = tmp_path / "box.mbox"
-    mbox.write_bytes(b"From a@b Sun Mar  1 12:00:00 2026\n" + good + b"\n" + b"From a@b Sun Mar  1 12:00:00 2026\n" + b"\x00\x01\x02binary\n\n" + b"From a@b Sun Mar  1 12:00:00 2026\n" + good + b"\n")
+    mbox.write_bytes(
+        b"From a@b Sun Mar  1 12:00:00 2026\n"
+        + good
+        + b"\n"
+        + b"From a@b Sun Mar  1 12:00:00 2026\n"
+        + b"\x00\x01\x02binary\n\n"
+        + b"From a@b Sun Mar  1 12:00:00 2026\n"
+        + good
+        + b"\n"
+    )
     result = run_cli("message", "--mbox", str(mbox), "--zone", str(ZONES), "--offline", "--no-reputation", "--format", "jsonl")
     lines = [json.loads(line) for line in result.stdout.splitlines()]
-    assert [doc["target"] for doc in lines] == [f"{mbox}#1", f"{mbox}#2", f"{mbox}#3"] or sorted(d["target"] for d in lines) == [f"{mbox}#1", f"{mbox}#2", f"{mbox}#3"]
+    assert [doc["target"] for doc in lines] == [f"{mbox}#1", f"{mbox}#2", f"{mbox}#3"] or sorted(d["target"] for d in lines) == [
+        f"{mbox}#1",
+        f"{mbox}#2",
+        f"{mbox}#3",
+    ]
     by_target = {doc["target"]: doc for doc in lines}
-    assert by_target[f"{mbox}#2"]["status"] == "fail" and one(by_target[f"{mbox}#2"], "message.input")["details"]["reason"].startswith("the input is binary")
-    assert one(by_target[f"{mbox}#1"], "dkim.signature")["status"] == "pass" and one(by_target[f"{mbox}#3"], "dkim.signature")["status"] == "pass"
+    assert by_target[f"{mbox}#2"]["status"] == "fail" and one(by_target[f"{mbox}#2"], "message.input")["details"][
+        "reason"
+    ].startswith("the input is binary")
+    assert (
+        one(by_target[f"{mbox}#1"], "dkim.signature")["status"] == "pass"
+        and one(by_target[f"{mbox}#3"], "dkim.signature")["status"] == "pass"
+    )
     assert result.exit_code == 1
 
 

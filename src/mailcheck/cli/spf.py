@@ -13,9 +13,24 @@ from mailcheck.cli.options import GlobalArguments, with_global_options
 @app.command()
 @with_global_options()
 def spf(
-    ip: Annotated[Optional[str], typer.Option("--ip", metavar="ADDR", help="The client's IP address.", show_default=False)] = None,
-    mail_from: Annotated[Optional[str], typer.Option("--mail-from", metavar="ADDRESS|<>", help="MAIL FROM exactly as sent ('<>' for the null sender).", show_default=False)] = None,
-    helo: Annotated[Optional[str], typer.Option("--helo", metavar="NAME", help="HELO/EHLO name exactly as sent (a host name or [address literal]).", show_default=False)] = None,
+    ip: Annotated[
+        Optional[str], typer.Option("--ip", metavar="ADDR", help="The client's IP address.", show_default=False)
+    ] = None,
+    mail_from: Annotated[
+        Optional[str],
+        typer.Option(
+            "--mail-from", metavar="ADDRESS|<>", help="MAIL FROM exactly as sent ('<>' for the null sender).", show_default=False
+        ),
+    ] = None,
+    helo: Annotated[
+        Optional[str],
+        typer.Option(
+            "--helo",
+            metavar="NAME",
+            help="HELO/EHLO name exactly as sent (a host name or [address literal]).",
+            show_default=False,
+        ),
+    ] = None,
     *,
     options: GlobalArguments,
 ) -> int:

@@ -51,7 +51,15 @@ def run_message(
     concurrency: int = 20,
 ) -> RunOutcome[Source]:
     sources = open_sources(request.sources)
-    return run_targets(MessageChecker(request.options), sources, network, scope=DnsScope.RUN, on_report=on_report, keep=keep, concurrency=concurrency)
+    return run_targets(
+        MessageChecker(request.options),
+        sources,
+        network,
+        scope=DnsScope.RUN,
+        on_report=on_report,
+        keep=keep,
+        concurrency=concurrency,
+    )
 
 
 # -- validating what the CLI was given ---------------------------------------------
@@ -128,5 +136,7 @@ def message_request(
         trusted_hop=trusted_hop,
     )
     sealers = tuple(s.strip().lower().rstrip(".") for s in trusted_sealers if s.strip())
-    options = MessageOptions(given, parse_time(at) if at is not None else None, parse_providers(providers), kind, sealers, reputation)
+    options = MessageOptions(
+        given, parse_time(at) if at is not None else None, parse_providers(providers), kind, sealers, reputation
+    )
     return MessageRequest(sources, options)

@@ -4,6 +4,7 @@ and the mechanism that matched."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from mailcheck.checks.spf_tree import tree_lines, walk_spf
@@ -110,5 +111,7 @@ def _evaluation(outcome: SpfOutcome, tree: object) -> Check:
     )
 
 
-def run_spf(request: SpfRequest, network: NetworkOptions, on_report=None, keep: bool = True) -> RunOutcome[SpfRequest]:  # type: ignore[no-untyped-def]
+def run_spf(
+    request: SpfRequest, network: NetworkOptions, on_report: Callable[[Report], None] | None = None, keep: bool = True
+) -> RunOutcome[SpfRequest]:
     return run_targets(SpfChecker(), [request], network, scope=DnsScope.RUN, on_report=on_report, keep=keep)

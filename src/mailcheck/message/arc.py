@@ -88,7 +88,7 @@ def verify_chain(data: bytes, answers: dict[str, KeyAnswer], trusted: Sequence[s
                     bool(r.get("as-valid")),
                     bool(r.get("ams-valid")),
                     _text(r.get("cv")),
-                    " ".join(_text(r.get("aar-value")).split()) if r.get("aar-value") else "",
+                    " ".join((_text(r.get("aar-value")) or "").split()),
                 )
                 for r in results
             ),
@@ -115,7 +115,11 @@ def _text(value: Any) -> str | None:
 
 def chain_check(chain: ArcChain | None) -> Check:
     if chain is None:
-        return CHAIN.info("(none)", "no ARC headers: the message was not forwarded through an ARC sealer", details={"cv": "none", "instances": [], "sealer": None, "trusted": False})
+        return CHAIN.info(
+            "(none)",
+            "no ARC headers: the message was not forwarded through an ARC sealer",
+            details={"cv": "none", "instances": [], "sealer": None, "trusted": False},
+        )
     details = {
         "cv": chain.cv,
         "reason": chain.reason,
@@ -123,14 +127,30 @@ def chain_check(chain: ArcChain | None) -> Check:
         "trusted": chain.trusted,
         "vouches": chain.vouches,
         "instances": [
-            {"instance": i.instance, "sealer": i.sealer, "signer": i.signer, "seal_valid": i.seal_valid, "signature_valid": i.signature_valid, "cv": i.cv, "aar": i.aar}
+            {
+                "instance": i.instance,
+                "sealer": i.sealer,
+                "signer": i.signer,
+                "seal_valid": i.seal_valid,
+                "signature_valid": i.signature_valid,
+                "cv": i.cv,
+                "aar": i.aar,
+            }
             for i in chain.instances
         ],
-        "lines": [f"i={i.instance} {i.sealer}: seal {'valid' if i.seal_valid else 'INVALID'}, signature {'valid' if i.signature_valid else 'INVALID'}, cv={i.cv}; AAR {i.aar[:120]}" for i in chain.instances],
+        "lines": [
+            f"i={i.instance} {i.sealer}: seal {'valid' if i.seal_valid else 'INVALID'}, signature {'valid' if i.signature_valid else 'INVALID'}, cv={i.cv}; AAR {i.aar[:120]}"
+            for i in chain.instances
+        ],
     }
     trust = " (trusted sealer)" if chain.trusted else ""
     subject = chain.sealer or "(chain)"
     summary = f"arc={chain.cv}, {len(chain.instances)} instances, newest by {chain.sealer}{trust}: {chain.reason}"
     if chain.cv == "pass":
         return CHAIN.ok(subject, summary, details=details)
-    return CHAIN.warn(subject, summary, details=details, fix="The intermediary whose seal fails changed the message after sealing, or its key is not published; ask it to seal last.")
+    return CHAIN.warn(
+        subject,
+        summary,
+        details=details,
+        fix="The intermediary whose seal fails changed the message after sealing, or its key is not published; ask it to seal last.",
+    )

@@ -20,7 +20,14 @@ _METHOD = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*=\s*([A-Za-z0-9_-]+)(\([^)]*\))?")
 _PROPERTY = re.compile(r"\b([A-Za-z]+)\.([A-Za-z0-9_-]+)\s*=\s*(\"[^\"]*\"|[^\s;()]+)")
 _COMMENT = re.compile(r"\(([^()]*)\)")
 # Vendors' words for RFC 8601's.
-_ALIASES = {"dkim_pass": "pass", "success": "pass", "dkim_fail": "fail", "softpass": "pass", "hardfail": "fail", "bestguesspass": "none"}
+_ALIASES = {
+    "dkim_pass": "pass",
+    "success": "pass",
+    "dkim_fail": "fail",
+    "softpass": "pass",
+    "hardfail": "fail",
+    "bestguesspass": "none",
+}
 METHODS = ("spf", "dkim", "dmarc", "arc")
 
 HEADER = CheckSpec(
@@ -95,7 +102,7 @@ def read_field(name: str, value: str, index: int) -> AuthResults:
         segments = segments[1:]
     else:
         quirks.append("no authserv-id")
-    results = []
+    results: list[MethodResult] = []
     for segment in segments:
         match = _METHOD.match(segment)
         if match is None:
@@ -132,7 +139,9 @@ def _strictly_readable(text: str) -> bool:
 
 def _segments(text: str) -> list[str]:
     """Split at the ';' that are outside comments and quotes."""
-    parts, depth, quoted, current = [], 0, False, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth, quoted = 0, False
     for char in text:
         if char == '"':
             quoted = not quoted
@@ -167,7 +176,13 @@ def header_checks(fields: Sequence[AuthResults], ours: str) -> list[Check]:
         name = f"{f.field_name} #{f.index}" + (f" i={f.instance}" if f.instance else "")
         subject = f"{name} {f.authserv_id or '(no authserv-id)'}"
         shown = "; ".join(f"{r.method}={r.result}" for r in f.results) or "no results"
-        details = {"authserv_id": f.authserv_id, "strict": f.strict, "quirks": list(f.quirks), "results": [_result_dict(r) for r in f.results], "ours": ours}
+        details = {
+            "authserv_id": f.authserv_id,
+            "strict": f.strict,
+            "quirks": list(f.quirks),
+            "results": [_result_dict(r) for r in f.results],
+            "ours": ours,
+        }
         if f.quirks or not f.strict:
             quirks = ", ".join(f.quirks) or "not RFC 8601 syntax"
             checks.append(HEADER.info(subject, f"{shown} (read tolerantly: {quirks})", details=details))
@@ -217,18 +232,26 @@ def _compare(method: str, entries: list[MethodResult], ours: Ours, who: str) -> 
         mailfrom = [e for e in entries if "smtp.mailfrom" in e.properties]
         helo_only = not mailfrom and any("smtp.helo" in e.properties for e in entries)
         theirs = mailfrom[0] if mailfrom else entries[0]
-        details = {"receiver": theirs.result, "ours": ours.spf, "receiver_identity": theirs.properties}
+        details: dict[str, Any] = {"receiver": theirs.result, "ours": ours.spf, "receiver_identity": theirs.properties}
         if ours.spf is None:
             return True, f"{who} saw spf={theirs.result}; not evaluated here (no sending IP)", details, None
         if theirs.result == ours.spf:
             return True, f"{who} saw spf={theirs.result}, as now", details, None
         if helo_only:
             why = "the receiver used the HELO SPF result, not the MAIL FROM one"
-        elif ours.spf_domain and theirs.properties.get("smtp.mailfrom", "").rpartition("@")[2].lower() not in ("", ours.spf_domain):
+        elif ours.spf_domain and theirs.properties.get("smtp.mailfrom", "").rpartition("@")[2].lower() not in (
+            "",
+            ours.spf_domain,
+        ):
             why = f"the receiver checked smtp.mailfrom={theirs.properties['smtp.mailfrom']}, we checked {ours.spf_domain}"
         else:
             why = "the SPF record changed since delivery, or the sending IP differs from the one the receiver saw"
-        return False, f"{who} saw spf={theirs.result}, now spf={ours.spf}: {why}", details, "Give --ip, --helo and --mail-from as the receiver saw them to compare like with like."
+        return (
+            False,
+            f"{who} saw spf={theirs.result}, now spf={ours.spf}: {why}",
+            details,
+            "Give --ip, --helo and --mail-from as the receiver saw them to compare like with like.",
+        )
     if method == "dkim":
         details = {"receiver": [e.result for e in entries], "ours": [r for _, r, _, _ in ours.dkim]}
         differences = []
@@ -241,12 +264,21 @@ def _compare(method: str, entries: list[MethodResult], ours: Ours, who: str) -> 
                 differences.append(_dkim_why(entry.result, result, reason, domain))
         if not differences:
             return True, f"{who} saw {', '.join('dkim=' + e.result for e in entries)}, as now", details, None
-        return False, f"{who} saw dkim={entries[0].result}, {differences[0]}", details, "Find what rewrote the message between the receiver and this copy, or since delivery (see dkim.signature)."
+        return (
+            False,
+            f"{who} saw dkim={entries[0].result}, {differences[0]}",
+            details,
+            "Find what rewrote the message between the receiver and this copy, or since delivery (see dkim.signature).",
+        )
     word = ours.dmarc if method == "dmarc" else ours.arc
     details = {"receiver": theirs.result, "ours": word}
     if theirs.result == word:
         return True, f"{who} saw {method}={theirs.result}, as now", details, None
-    why = "it follows the DKIM and SPF differences above" if method == "dmarc" else "a seal was added or changed after the receiver verified the chain"
+    why = (
+        "it follows the DKIM and SPF differences above"
+        if method == "dmarc"
+        else "a seal was added or changed after the receiver verified the chain"
+    )
     return False, f"{who} saw {method}={theirs.result}, now {method}={word}: {why}", details, None
 
 

@@ -94,7 +94,10 @@ def _spf_and_dkim(f: Facts) -> Verdict:
 def _ptr(f: Facts) -> Verdict:
     if f.ptr_ok is None:
         return None, "no sending IP, or its reverse DNS could not be looked up"
-    return f.ptr_ok, "the sending IP has forward-confirmed reverse DNS" if f.ptr_ok else "the sending IP has no forward-confirmed reverse DNS"
+    return (
+        f.ptr_ok,
+        "the sending IP has forward-confirmed reverse DNS" if f.ptr_ok else "the sending IP has no forward-confirmed reverse DNS",
+    )
 
 
 def _tls(f: Facts) -> Verdict:
@@ -117,7 +120,9 @@ def _dmarc_pass(f: Facts) -> Verdict:
 
 def _alignment(f: Facts) -> Verdict:
     aligned = f.spf_aligned or f.dkim_aligned
-    return aligned, "From aligned with " + ("DKIM" if f.dkim_aligned else "SPF") if aligned else "From aligned with neither SPF nor DKIM"
+    return aligned, "From aligned with " + (
+        "DKIM" if f.dkim_aligned else "SPF"
+    ) if aligned else "From aligned with neither SPF nor DKIM"
 
 
 def _one_click(f: Facts) -> Verdict:
@@ -141,7 +146,9 @@ def _body_link(f: Facts) -> Verdict:
 
 def _key_size(f: Facts) -> Verdict:
     if f.smallest_key is None:
-        return (None, "no RSA signature that verifies") if not f.dkim_pass else (True, "no RSA key among the signatures (ed25519)")
+        return (
+            (None, "no RSA signature that verifies") if not f.dkim_pass else (True, "no RSA key among the signatures (ed25519)")
+        )
     return f.smallest_key >= MIN_KEY_BITS, f"smallest DKIM key {f.smallest_key} bits"
 
 
@@ -149,39 +156,281 @@ def _ex(bad: str, good: str, why: str) -> Example:
     return Example(bad, good, why)
 
 
-_AUTH_EX = _ex("no DKIM-Signature; SPF softfail for the sending IP", "DKIM-Signature: d=example.com ...; SPF pass", "Authenticate with at least one of the two, both for bulk mail.")
-_BOTH_EX = _ex("DKIM passes, SPF fails for the provider's IP", "DKIM passes and SPF includes the provider", "Bulk mail needs both SPF and DKIM to pass.")
-_PTR_EX = _ex("192.0.2.1 has no PTR record", "192.0.2.1 PTR mail.example.com, and mail.example.com A 192.0.2.1", "The reverse name resolves back to the address.")
-_TLS_EX = _ex("Received: ... with ESMTP", "Received: ... with ESMTPS (version=TLS1_3)", "The sending server starts TLS with the receiver.")
-_FORMAT_EX = _ex("two Subject fields, no Message-ID", "one of each single-instance field, a Message-ID", "RFC 5322 format: one From, a Message-ID, single-instance fields once.")
-_DMARC_EX = _ex("(no _dmarc.example.com record)", "_dmarc.example.com TXT \"v=DMARC1; p=none; rua=mailto:d@example.com\"", "Any DMARC record, p=none included, meets the rule.")
-_ALIGN_EX = _ex("From: news@example.com; DKIM d=esp.example", "From: news@example.com; DKIM d=example.com", "The DKIM (or SPF) domain matches the From domain.")
-_CLICK_EX = _ex("List-Unsubscribe: <mailto:u@example.com>", "List-Unsubscribe: <https://example.com/u/1>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click", "An https URI and the one-click POST header.")
-_LINK_EX = _ex("(no unsubscribe link in the footer)", "<a href=\"https://example.com/u/1\">Unsubscribe</a>", "A visible link in the body as well as the header.")
-_KEY_EX = _ex("s1._domainkey TXT \"v=DKIM1; p=(512-bit key)\"", "s1._domainkey TXT \"v=DKIM1; p=(2048-bit key)\"", "Keys of at least 1024 bits; 2048 is the norm.")
-_DMARC_PASS_EX = _ex("DMARC fails: DKIM d=esp.example, SPF for esp.example", "DMARC passes: DKIM d=example.com", "An aligned pass makes DMARC pass.")
+_AUTH_EX = _ex(
+    "no DKIM-Signature; SPF softfail for the sending IP",
+    "DKIM-Signature: d=example.com ...; SPF pass",
+    "Authenticate with at least one of the two, both for bulk mail.",
+)
+_BOTH_EX = _ex(
+    "DKIM passes, SPF fails for the provider's IP",
+    "DKIM passes and SPF includes the provider",
+    "Bulk mail needs both SPF and DKIM to pass.",
+)
+_PTR_EX = _ex(
+    "192.0.2.1 has no PTR record",
+    "192.0.2.1 PTR mail.example.com, and mail.example.com A 192.0.2.1",
+    "The reverse name resolves back to the address.",
+)
+_TLS_EX = _ex(
+    "Received: ... with ESMTP", "Received: ... with ESMTPS (version=TLS1_3)", "The sending server starts TLS with the receiver."
+)
+_FORMAT_EX = _ex(
+    "two Subject fields, no Message-ID",
+    "one of each single-instance field, a Message-ID",
+    "RFC 5322 format: one From, a Message-ID, single-instance fields once.",
+)
+_DMARC_EX = _ex(
+    "(no _dmarc.example.com record)",
+    '_dmarc.example.com TXT "v=DMARC1; p=none; rua=mailto:d@example.com"',
+    "Any DMARC record, p=none included, meets the rule.",
+)
+_ALIGN_EX = _ex(
+    "From: news@example.com; DKIM d=esp.example",
+    "From: news@example.com; DKIM d=example.com",
+    "The DKIM (or SPF) domain matches the From domain.",
+)
+_CLICK_EX = _ex(
+    "List-Unsubscribe: <mailto:u@example.com>",
+    "List-Unsubscribe: <https://example.com/u/1>\nList-Unsubscribe-Post: List-Unsubscribe=One-Click",
+    "An https URI and the one-click POST header.",
+)
+_LINK_EX = _ex(
+    "(no unsubscribe link in the footer)",
+    '<a href="https://example.com/u/1">Unsubscribe</a>',
+    "A visible link in the body as well as the header.",
+)
+_KEY_EX = _ex(
+    's1._domainkey TXT "v=DKIM1; p=(512-bit key)"',
+    's1._domainkey TXT "v=DKIM1; p=(2048-bit key)"',
+    "Keys of at least 1024 bits; 2048 is the norm.",
+)
+_DMARC_PASS_EX = _ex(
+    "DMARC fails: DKIM d=esp.example, SPF for esp.example",
+    "DMARC passes: DKIM d=example.com",
+    "An aligned pass makes DMARC pass.",
+)
 
 RULES: tuple[Rule, ...] = (
-    Rule("gmail", "spf-or-dkim", "Gmail: SPF or DKIM passes", "That SPF or DKIM passes for the message.", "all", "550 5.7.26 / 421 4.7.26 (unauthenticated)", GMAIL_PAGE, _spf_or_dkim, _AUTH_EX),
-    Rule("gmail", "ptr", "Gmail: sending IP has valid reverse DNS", "That the sending IP has a PTR record whose name resolves back to it.", "all", "550 5.7.25 / 451 4.7.23 (PTR)", GMAIL_PAGE, _ptr, _PTR_EX),
-    Rule("gmail", "tls", "Gmail: delivered over TLS", "That the hop into the receiver used TLS, as its Received field says.", "all", "550 5.7.29 / 421 4.7.29 (TLS)", GMAIL_PAGE, _tls, _TLS_EX),
-    Rule("gmail", "format", "Gmail: RFC 5322 format", "That the message has one From address, a Message-ID, and each single-instance field once.", "all", "550 5.7.1 (not RFC 5322 compliant)", GMAIL_PAGE, _format, _FORMAT_EX),
-    Rule("gmail", "spf-and-dkim", "Gmail bulk: SPF and DKIM pass", "That both SPF and DKIM pass for the message.", "bulk", "550 5.7.27 (SPF) / 421 4.7.30 (DKIM)", GMAIL_PAGE, _spf_and_dkim, _BOTH_EX),
-    Rule("gmail", "dmarc-record", "Gmail bulk: a DMARC record", "That the From domain publishes a DMARC record (p=none is enough).", "bulk", "421 4.7.40 (older pages: 4.7.31) / 550 5.7.40 (no DMARC)", GMAIL_PAGE, _dmarc_record, _DMARC_EX),
-    Rule("gmail", "alignment", "Gmail bulk: From aligned with SPF or DKIM", "That the From domain aligns with the SPF or the DKIM domain that passes.", "bulk", "421 4.7.32 (not aligned)", GMAIL_PAGE, _alignment, _ALIGN_EX),
-    Rule("gmail", "one-click", "Gmail bulk: one-click unsubscribe", "That marketing mail carries RFC 8058 one-click unsubscribe.", "bulk-marketing", "no fixed reply: the mail is filtered to spam", GMAIL_PAGE, _one_click, _CLICK_EX),
-    Rule("gmail", "body-link", "Gmail bulk: visible unsubscribe link", "That marketing mail has a visible unsubscribe link in its body.", "bulk-marketing", "no fixed reply: the mail is filtered to spam", GMAIL_PAGE, _body_link, _LINK_EX),
-    Rule("gmail", "dkim-key-size", "Gmail bulk: DKIM key of 1024 bits or more", "That the passing DKIM signatures use keys of at least 1024 bits.", "bulk", "421 4.7.30 / 550 5.7.30 (DKIM)", GMAIL_PAGE, _key_size, _KEY_EX),
-    Rule("yahoo", "spf-or-dkim", "Yahoo: SPF or DKIM passes", "That SPF or DKIM passes for the message.", "all", "550 5.7.9 (sender is unauthenticated)", YAHOO_PAGE, _spf_or_dkim, _AUTH_EX),
-    Rule("yahoo", "ptr", "Yahoo: valid forward and reverse DNS", "That the sending IP has a PTR record whose name resolves back to it.", "all", "421 4.7.0 [TSS04] (deferred)", YAHOO_PAGE, _ptr, _PTR_EX),
-    Rule("yahoo", "format", "Yahoo: RFC 5322 format", "That the message has one From address, a Message-ID, and each single-instance field once.", "all", "554 5.7.9 (not accepted for policy reasons)", YAHOO_PAGE, _format, _FORMAT_EX),
-    Rule("yahoo", "spf-and-dkim", "Yahoo bulk: SPF and DKIM pass", "That both SPF and DKIM pass for the message.", "bulk", "550 5.7.9 (sender is unauthenticated)", YAHOO_PAGE, _spf_and_dkim, _BOTH_EX),
-    Rule("yahoo", "dmarc-pass", "Yahoo bulk: DMARC passes", "That the From domain has a DMARC record (p=none or stricter) and the message passes it.", "bulk", "554 5.7.9 (not accepted for policy reasons)", YAHOO_PAGE, _dmarc_pass, _DMARC_PASS_EX),
-    Rule("yahoo", "one-click", "Yahoo bulk: easy unsubscribe", "That marketing mail carries List-Unsubscribe (one-click POST recommended, mailto accepted).", "bulk-marketing", "no fixed reply: the mail is filtered to spam", YAHOO_PAGE, _yahoo_unsubscribe, _CLICK_EX),
-    Rule("yahoo", "body-link", "Yahoo bulk: visible unsubscribe link", "That marketing mail has a visible unsubscribe link in its body.", "bulk-marketing", "no fixed reply: the mail is filtered to spam", YAHOO_PAGE, _body_link, _LINK_EX),
-    Rule("outlook", "spf-and-dkim", "Outlook.com: SPF and DKIM pass", "That both SPF and DKIM pass for the message.", "bulk", "550 5.7.515 (does not meet the required authentication level)", OUTLOOK_PAGE, _spf_and_dkim, _BOTH_EX),
-    Rule("outlook", "dmarc-record", "Outlook.com: a DMARC record", "That the From domain publishes a DMARC record of at least p=none.", "bulk", "550 5.7.515 (does not meet the required authentication level)", OUTLOOK_PAGE, _dmarc_record, _DMARC_EX),
-    Rule("outlook", "alignment", "Outlook.com: DMARC aligned with SPF or DKIM", "That the From domain aligns with the SPF or the DKIM domain that passes.", "bulk", "550 5.7.515; 550 5.7.509 when p=reject fails", OUTLOOK_PAGE, _alignment, _ALIGN_EX),
+    Rule(
+        "gmail",
+        "spf-or-dkim",
+        "Gmail: SPF or DKIM passes",
+        "That SPF or DKIM passes for the message.",
+        "all",
+        "550 5.7.26 / 421 4.7.26 (unauthenticated)",
+        GMAIL_PAGE,
+        _spf_or_dkim,
+        _AUTH_EX,
+    ),
+    Rule(
+        "gmail",
+        "ptr",
+        "Gmail: sending IP has valid reverse DNS",
+        "That the sending IP has a PTR record whose name resolves back to it.",
+        "all",
+        "550 5.7.25 / 451 4.7.23 (PTR)",
+        GMAIL_PAGE,
+        _ptr,
+        _PTR_EX,
+    ),
+    Rule(
+        "gmail",
+        "tls",
+        "Gmail: delivered over TLS",
+        "That the hop into the receiver used TLS, as its Received field says.",
+        "all",
+        "550 5.7.29 / 421 4.7.29 (TLS)",
+        GMAIL_PAGE,
+        _tls,
+        _TLS_EX,
+    ),
+    Rule(
+        "gmail",
+        "format",
+        "Gmail: RFC 5322 format",
+        "That the message has one From address, a Message-ID, and each single-instance field once.",
+        "all",
+        "550 5.7.1 (not RFC 5322 compliant)",
+        GMAIL_PAGE,
+        _format,
+        _FORMAT_EX,
+    ),
+    Rule(
+        "gmail",
+        "spf-and-dkim",
+        "Gmail bulk: SPF and DKIM pass",
+        "That both SPF and DKIM pass for the message.",
+        "bulk",
+        "550 5.7.27 (SPF) / 421 4.7.30 (DKIM)",
+        GMAIL_PAGE,
+        _spf_and_dkim,
+        _BOTH_EX,
+    ),
+    Rule(
+        "gmail",
+        "dmarc-record",
+        "Gmail bulk: a DMARC record",
+        "That the From domain publishes a DMARC record (p=none is enough).",
+        "bulk",
+        "421 4.7.40 (older pages: 4.7.31) / 550 5.7.40 (no DMARC)",
+        GMAIL_PAGE,
+        _dmarc_record,
+        _DMARC_EX,
+    ),
+    Rule(
+        "gmail",
+        "alignment",
+        "Gmail bulk: From aligned with SPF or DKIM",
+        "That the From domain aligns with the SPF or the DKIM domain that passes.",
+        "bulk",
+        "421 4.7.32 (not aligned)",
+        GMAIL_PAGE,
+        _alignment,
+        _ALIGN_EX,
+    ),
+    Rule(
+        "gmail",
+        "one-click",
+        "Gmail bulk: one-click unsubscribe",
+        "That marketing mail carries RFC 8058 one-click unsubscribe.",
+        "bulk-marketing",
+        "no fixed reply: the mail is filtered to spam",
+        GMAIL_PAGE,
+        _one_click,
+        _CLICK_EX,
+    ),
+    Rule(
+        "gmail",
+        "body-link",
+        "Gmail bulk: visible unsubscribe link",
+        "That marketing mail has a visible unsubscribe link in its body.",
+        "bulk-marketing",
+        "no fixed reply: the mail is filtered to spam",
+        GMAIL_PAGE,
+        _body_link,
+        _LINK_EX,
+    ),
+    Rule(
+        "gmail",
+        "dkim-key-size",
+        "Gmail bulk: DKIM key of 1024 bits or more",
+        "That the passing DKIM signatures use keys of at least 1024 bits.",
+        "bulk",
+        "421 4.7.30 / 550 5.7.30 (DKIM)",
+        GMAIL_PAGE,
+        _key_size,
+        _KEY_EX,
+    ),
+    Rule(
+        "yahoo",
+        "spf-or-dkim",
+        "Yahoo: SPF or DKIM passes",
+        "That SPF or DKIM passes for the message.",
+        "all",
+        "550 5.7.9 (sender is unauthenticated)",
+        YAHOO_PAGE,
+        _spf_or_dkim,
+        _AUTH_EX,
+    ),
+    Rule(
+        "yahoo",
+        "ptr",
+        "Yahoo: valid forward and reverse DNS",
+        "That the sending IP has a PTR record whose name resolves back to it.",
+        "all",
+        "421 4.7.0 [TSS04] (deferred)",
+        YAHOO_PAGE,
+        _ptr,
+        _PTR_EX,
+    ),
+    Rule(
+        "yahoo",
+        "format",
+        "Yahoo: RFC 5322 format",
+        "That the message has one From address, a Message-ID, and each single-instance field once.",
+        "all",
+        "554 5.7.9 (not accepted for policy reasons)",
+        YAHOO_PAGE,
+        _format,
+        _FORMAT_EX,
+    ),
+    Rule(
+        "yahoo",
+        "spf-and-dkim",
+        "Yahoo bulk: SPF and DKIM pass",
+        "That both SPF and DKIM pass for the message.",
+        "bulk",
+        "550 5.7.9 (sender is unauthenticated)",
+        YAHOO_PAGE,
+        _spf_and_dkim,
+        _BOTH_EX,
+    ),
+    Rule(
+        "yahoo",
+        "dmarc-pass",
+        "Yahoo bulk: DMARC passes",
+        "That the From domain has a DMARC record (p=none or stricter) and the message passes it.",
+        "bulk",
+        "554 5.7.9 (not accepted for policy reasons)",
+        YAHOO_PAGE,
+        _dmarc_pass,
+        _DMARC_PASS_EX,
+    ),
+    Rule(
+        "yahoo",
+        "one-click",
+        "Yahoo bulk: easy unsubscribe",
+        "That marketing mail carries List-Unsubscribe (one-click POST recommended, mailto accepted).",
+        "bulk-marketing",
+        "no fixed reply: the mail is filtered to spam",
+        YAHOO_PAGE,
+        _yahoo_unsubscribe,
+        _CLICK_EX,
+    ),
+    Rule(
+        "yahoo",
+        "body-link",
+        "Yahoo bulk: visible unsubscribe link",
+        "That marketing mail has a visible unsubscribe link in its body.",
+        "bulk-marketing",
+        "no fixed reply: the mail is filtered to spam",
+        YAHOO_PAGE,
+        _body_link,
+        _LINK_EX,
+    ),
+    Rule(
+        "outlook",
+        "spf-and-dkim",
+        "Outlook.com: SPF and DKIM pass",
+        "That both SPF and DKIM pass for the message.",
+        "bulk",
+        "550 5.7.515 (does not meet the required authentication level)",
+        OUTLOOK_PAGE,
+        _spf_and_dkim,
+        _BOTH_EX,
+    ),
+    Rule(
+        "outlook",
+        "dmarc-record",
+        "Outlook.com: a DMARC record",
+        "That the From domain publishes a DMARC record of at least p=none.",
+        "bulk",
+        "550 5.7.515 (does not meet the required authentication level)",
+        OUTLOOK_PAGE,
+        _dmarc_record,
+        _DMARC_EX,
+    ),
+    Rule(
+        "outlook",
+        "alignment",
+        "Outlook.com: DMARC aligned with SPF or DKIM",
+        "That the From domain aligns with the SPF or the DKIM domain that passes.",
+        "bulk",
+        "550 5.7.515; 550 5.7.509 when p=reject fails",
+        OUTLOOK_PAGE,
+        _alignment,
+        _ALIGN_EX,
+    ),
 )
 
 
@@ -196,7 +445,15 @@ def compliance_checks(facts: Facts, providers: tuple[Provider, ...]) -> list[Che
             continue
         passed, seen = rule.judge(facts)
         status = _status(rule, passed)
-        details = {"provider": rule.provider, "rule": rule.name, "applies_to": rule.applies, "passed": passed, "seen": seen, "reply": rule.reply, "page": rule.page}
+        details = {
+            "provider": rule.provider,
+            "rule": rule.name,
+            "applies_to": rule.applies,
+            "passed": passed,
+            "seen": seen,
+            "reply": rule.reply,
+            "page": rule.page,
+        }
         summary = f"{seen}" if passed or passed is None else f"{seen}: {rule.provider.capitalize()} replies {rule.reply}"
         if passed is None:
             summary = f"cannot tell: {seen}"

@@ -19,7 +19,7 @@ from typing import Any, Literal
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.message.keys import KeyAnswer, dnsfunc_for
 from mailcheck.message.parse import ParsedMessage
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 DkimResult = Literal["pass", "fail", "policy", "neutral", "temperror", "permerror"]
 MIN_RSA_BITS = 1024
@@ -120,7 +120,9 @@ def verify_signatures(data: bytes, answers: dict[str, KeyAnswer], at: float) -> 
     return [_verify_one(verifier, index, header, answers, at) for index, header in enumerate(headers)]
 
 
-def _verify_one(verifier: Any, index: int, header: tuple[bytes, bytes], answers: dict[str, KeyAnswer], at: float) -> SignatureResult:
+def _verify_one(
+    verifier: Any, index: int, header: tuple[bytes, bytes], answers: dict[str, KeyAnswer], at: float
+) -> SignatureResult:
     import dkim
     from dkim.canonicalization import CanonicalizationPolicy, InvalidCanonicalizationPolicyError
 
@@ -150,15 +152,30 @@ def _verify_one(verifier: Any, index: int, header: tuple[bytes, bytes], answers:
     hashed = body[:length] if length is not None else body
     computed = base64.b64encode(_HASHES[sig[b"a"]](hashed).digest()).decode()
     expected = re.sub(r"\s+", "", _text(sig[b"bh"]))
-    base = _replace(base, body_hash_expected=expected, body_hash_computed=computed, length=length, body_length=len(body), timestamp=timestamp, expires=expires)
+    base = _replace(
+        base,
+        body_hash_expected=expected,
+        body_hash_computed=computed,
+        length=length,
+        body_length=len(body),
+        timestamp=timestamp,
+        expires=expires,
+    )
     name = f"{base.selector}._domainkey.{base.domain}".lower()
     answer = answers.get(name)
     if answer is None or answer.problem == "unavailable":
-        return _with(base, "temperror", f"could not look up the key {name} TXT: {answer.reason if answer else 'not asked'}", key=KeyFacts(name))
+        return _with(
+            base,
+            "temperror",
+            f"could not look up the key {name} TXT: {answer.reason if answer else 'not asked'}",
+            key=KeyFacts(name),
+        )
     if answer.problem == "missing" or answer.text is None:
         return _with(base, "permerror", f"no key at {name} ({answer.reason or 'no TXT record'})", key=KeyFacts(name))
     if "\n" in answer.text:
-        return _with(base, "permerror", f"{answer.text.count(chr(10)) + 1} TXT records at {name}; the key is ambiguous", key=KeyFacts(name))
+        return _with(
+            base, "permerror", f"{answer.text.count(chr(10)) + 1} TXT records at {name}; the key is ambiguous", key=KeyFacts(name)
+        )
     key = _key_facts(name, answer.text)
     if key.revoked:
         return _with(base, "permerror", f"the key at {name} is revoked (empty p=)", key=key)
@@ -190,7 +207,9 @@ def _policy(base: SignatureResult, key: KeyFacts, at: float) -> SignatureResult:
     if base.algorithm == "rsa-sha1":
         return _with(base, "policy", "verifies, but rsa-sha1 must not be trusted (RFC 8301)", key=key)
     if key.key_type == "rsa" and key.bits is not None and key.bits < MIN_RSA_BITS:
-        return _with(base, "policy", f"verifies, but the key has {key.bits} bits; receivers ignore keys under {MIN_RSA_BITS}", key=key)
+        return _with(
+            base, "policy", f"verifies, but the key has {key.bits} bits; receivers ignore keys under {MIN_RSA_BITS}", key=key
+        )
     if base.expires is not None and base.expires < at - CLOCK_SLOP:
         return _with(base, "policy", f"verifies, but it expired (x={base.expires}) before {_iso(at)}", key=key)
     if base.timestamp is not None and base.timestamp > at + CLOCK_SLOP:
@@ -261,7 +280,14 @@ def _iso(at: float) -> str:
 
 def signature_checks(results: Sequence[SignatureResult], from_count: int) -> list[Check]:
     if not results:
-        return [SIGNATURE.warn("(none)", "the message has no DKIM signature", details={"result": "none"}, fix="Sign outgoing mail with DKIM (your provider's setting, or OpenDKIM/rspamd on your server) with d= your From domain.")]
+        return [
+            SIGNATURE.warn(
+                "(none)",
+                "the message has no DKIM signature",
+                details={"result": "none"},
+                fix="Sign outgoing mail with DKIM (your provider's setting, or OpenDKIM/rspamd on your server) with d= your From domain.",
+            )
+        ]
     any_pass = any(r.passed for r in results)
     return [_signature_check(r, any_pass, from_count) for r in results]
 
@@ -284,7 +310,16 @@ def _signature_check(result: SignatureResult, any_pass: bool, from_count: int) -
         "unsigned_bytes": result.unsigned_tail,
         "timestamp": result.timestamp,
         "expires": result.expires,
-        "key": None if result.key is None else {"name": result.key.name, "type": result.key.key_type, "bits": result.key.bits, "testing": result.key.testing, "hashes": list(result.key.hashes), "revoked": result.key.revoked},
+        "key": None
+        if result.key is None
+        else {
+            "name": result.key.name,
+            "type": result.key.key_type,
+            "bits": result.key.bits,
+            "testing": result.key.testing,
+            "hashes": list(result.key.hashes),
+            "revoked": result.key.revoked,
+        },
         "notes": list(result.notes),
         "lines": list(result.notes),
     }
@@ -311,7 +346,9 @@ def _fix(result: SignatureResult) -> str:
     if "body hash" in reason:
         return "Sign as the last step: anything that rewrites the body after signing (footers, link tracking, a mailing list) breaks it."
     if "b=" in reason:
-        return "A header field in h= changed after signing; sign after the last header rewrite, or stop the relay that rewrites it."
+        return (
+            "A header field in h= changed after signing; sign after the last header rewrite, or stop the relay that rewrites it."
+        )
     if "revoked" in reason:
         return f"Sign with a current key, or publish the key again at {result.key.name if result.key else 'the selector'}."
     if "rsa-sha1" in reason:

@@ -80,7 +80,13 @@ class Alignment:
     mode: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"method": self.method, "domain": self.identifier, "authenticated": self.authenticated, "aligned": self.aligned, "mode": self.mode}
+        return {
+            "method": self.method,
+            "domain": self.identifier,
+            "authenticated": self.authenticated,
+            "aligned": self.aligned,
+            "mode": self.mode,
+        }
 
 
 @dataclass(frozen=True)
@@ -185,13 +191,19 @@ def evaluate(
         alignments.append(Alignment("spf", spf.domain, spf.result == "pass", aligned(spf.domain, domain, spf_mode), spf_mode))
     for signature in signatures:
         if signature.domain:
-            alignments.append(Alignment("dkim", signature.domain, signature.passed, aligned(signature.domain, domain, dkim_mode), dkim_mode))
+            alignments.append(
+                Alignment("dkim", signature.domain, signature.passed, aligned(signature.domain, domain, dkim_mode), dkim_mode)
+            )
     if policy is None:
         if discovery.problem:
             return DmarcEvaluation(domain, "temperror", "none", discovery.problem, None, tuple(alignments))
-        return DmarcEvaluation(domain, "none", "none", f"no DMARC record for {domain}: receivers apply their own judgement", None, tuple(alignments))
+        return DmarcEvaluation(
+            domain, "none", "none", f"no DMARC record for {domain}: receivers apply their own judgement", None, tuple(alignments)
+        )
     passing = [a for a in alignments if a.authenticated and a.aligned]
-    generations = {g: _disposition(found, domain, bool(passing)) for g, found in discovery.found.items() if found is not None}
+    generations: dict[str, Any] = {
+        g: _disposition(found, domain, bool(passing)) for g, found in discovery.found.items() if found is not None
+    }
     disposition: Disposition = generations.get("rfc7489", generations.get("rfc9989", {})).get("disposition", "none")
     if passing:
         first = passing[0]
@@ -199,7 +211,16 @@ def evaluate(
         return DmarcEvaluation(domain, "pass", "none", reason, policy, tuple(alignments), generations)
     reason = _why_not(alignments, domain)
     if arc_vouches:
-        return DmarcEvaluation(domain, "fail", "none", reason + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)", policy, tuple(alignments), generations, arc_override=True)
+        return DmarcEvaluation(
+            domain,
+            "fail",
+            "none",
+            reason + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)",
+            policy,
+            tuple(alignments),
+            generations,
+            arc_override=True,
+        )
     return DmarcEvaluation(domain, "fail", disposition, reason, policy, tuple(alignments), generations)
 
 
@@ -246,7 +267,10 @@ def evaluation_check(evaluation: DmarcEvaluation) -> Check:
         "alignment": [a.to_dict() for a in evaluation.alignments],
         "generations": evaluation.generations,
         "arc_override": evaluation.arc_override,
-        "lines": [f"{a.method} {a.identifier}: {'pass' if a.authenticated else 'not pass'}, {'aligned' if a.aligned else 'not aligned'} ({a.mode})" for a in evaluation.alignments],
+        "lines": [
+            f"{a.method} {a.identifier}: {'pass' if a.authenticated else 'not pass'}, {'aligned' if a.aligned else 'not aligned'} ({a.mode})"
+            for a in evaluation.alignments
+        ],
     }
     summary = f"dmarc={evaluation.result}, disposition {evaluation.disposition}: {evaluation.reason}"
     if evaluation.result == "pass":
@@ -254,7 +278,11 @@ def evaluation_check(evaluation: DmarcEvaluation) -> Check:
     if evaluation.result == "temperror":
         return EVALUATION.error(subject, summary, details=details)
     if evaluation.result == "none":
-        fix = f"Publish _dmarc.{subject} TXT \"v=DMARC1; p=none; rua=mailto:dmarc@{subject}\" and align SPF or DKIM with From." if evaluation.from_domain else "Give the message one From address."
+        fix = (
+            f'Publish _dmarc.{subject} TXT "v=DMARC1; p=none; rua=mailto:dmarc@{subject}" and align SPF or DKIM with From.'
+            if evaluation.from_domain
+            else "Give the message one From address."
+        )
         return EVALUATION.warn(subject, summary, details=details, fix=fix)
     fix = f"Sign with DKIM as {subject} (d={subject} or a subdomain), or send with a MAIL FROM in {subject} that SPF authorizes."
     if evaluation.arc_override or evaluation.disposition == "none":

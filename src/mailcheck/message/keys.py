@@ -9,7 +9,7 @@ was fetched, so verifying never waits on DNS inside the thread.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
@@ -55,7 +55,7 @@ class KeyStore:
         return KeyAnswer(name, "".join(texts[:1]) if len(texts) == 1 else ("\n".join(texts) if texts else None))
 
 
-def dnsfunc_for(answers: dict[str, KeyAnswer]):  # type: ignore[no-untyped-def]
+def dnsfunc_for(answers: dict[str, KeyAnswer]) -> Callable[..., bytes | None]:
     """A dkimpy ``dnsfunc`` over keys already fetched: bytes of the TXT, or None."""
 
     def lookup(name: bytes | str, timeout: float = 5) -> bytes | None:

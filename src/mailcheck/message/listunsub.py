@@ -16,7 +16,10 @@ from mailcheck.model import Check
 
 ONE_CLICK_VALUE = "List-Unsubscribe=One-Click"
 _BRACKETED = re.compile(r"<([^<>]*)>")
-_WORDS = re.compile(r"unsubscribe|opt[\s-]?out|abmelden|d[ée]sinscri|desuscrib|darse de baja|afmelden|cancella|manage (your )?(preferences|subscription)", re.I)
+_WORDS = re.compile(
+    r"unsubscribe|opt[\s-]?out|abmelden|d[ée]sinscri|desuscrib|darse de baja|afmelden|cancella|manage (your )?(preferences|subscription)",
+    re.I,
+)
 _ANCHOR = re.compile(r"<a\b[^>]*?href\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.*?)</a\s*>", re.I | re.S)
 _TAGS = re.compile(r"<[^>]+>")
 _TEXT_URL = re.compile(r"https?://\S+", re.I)
@@ -77,7 +80,7 @@ BODY_LINK = CheckSpec(
     why="Gmail and Yahoo require a clearly visible unsubscribe link in the body of marketing mail, beside the header.",
     example=Example(
         bad="<p>You receive this because you signed up.</p>",
-        good="<p><a href=\"https://example.com/u/42\">Unsubscribe</a></p>",
+        good='<p><a href="https://example.com/u/42">Unsubscribe</a></p>',
         why="A link a reader can see and click.",
     ),
     refs=("https://support.google.com/a/answer/81126", "https://senders.yahooinc.com/best-practices/"),
@@ -133,7 +136,11 @@ def body_link(tree: Message) -> str | None:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        text = payload.decode(part.get_content_charset() or "utf-8", "replace") if _known(part.get_content_charset()) else payload.decode("utf-8", "replace")
+        text = (
+            payload.decode(part.get_content_charset() or "utf-8", "replace")
+            if _known(part.get_content_charset())
+            else payload.decode("utf-8", "replace")
+        )
         if kind == "text/html":
             for href, inner in _ANCHOR.findall(text):
                 if _WORDS.search(_TAGS.sub("", inner)) or _WORDS.search(href):
@@ -157,20 +164,42 @@ def _known(charset: str | None) -> bool:
     return True
 
 
-def unsubscribe_checks(unsub: Unsubscribe | None, signatures: Sequence[SignatureResult], link: str | None, marketing: bool) -> list[Check]:
+def unsubscribe_checks(
+    unsub: Unsubscribe | None, signatures: Sequence[SignatureResult], link: str | None, marketing: bool
+) -> list[Check]:
     subject = "List-Unsubscribe"
     kind = "marketing" if marketing else "transactional"
     if unsub is None:
-        details = {"present": False, "marketing": marketing}
+        details: dict[str, object] = {"present": False, "marketing": marketing}
         absent = f"no List-Unsubscribe header ({kind} mail)"
         checks = [
-            SYNTAX.warn(subject, absent, details=details, fix="Add List-Unsubscribe: <https://...>, <mailto:...> to every list message.") if marketing else SYNTAX.info(subject, absent, details=details),
-            ONE_CLICK.fail(subject, "no one-click unsubscribe on marketing mail", details={**details, "one_click": False}, fix="Add List-Unsubscribe: <https://...> and List-Unsubscribe-Post: List-Unsubscribe=One-Click, both DKIM-signed.") if marketing else ONE_CLICK.skip(subject, "transactional mail: one-click unsubscribe not required", details={**details, "one_click": False}),
+            SYNTAX.warn(
+                subject, absent, details=details, fix="Add List-Unsubscribe: <https://...>, <mailto:...> to every list message."
+            )
+            if marketing
+            else SYNTAX.info(subject, absent, details=details),
+            ONE_CLICK.fail(
+                subject,
+                "no one-click unsubscribe on marketing mail",
+                details={**details, "one_click": False},
+                fix="Add List-Unsubscribe: <https://...> and List-Unsubscribe-Post: List-Unsubscribe=One-Click, both DKIM-signed.",
+            )
+            if marketing
+            else ONE_CLICK.skip(
+                subject, "transactional mail: one-click unsubscribe not required", details={**details, "one_click": False}
+            ),
         ]
     else:
         details = {"present": True, "uris": list(unsub.uris), "post": unsub.post, "marketing": marketing}
         if unsub.malformed:
-            checks = [SYNTAX.fail(subject, f"List-Unsubscribe is not <uri>, <uri>: {', '.join(unsub.uris) or 'no URI in angle brackets'}", details=details, fix="Write each URI in angle brackets, separated by commas.")]
+            checks = [
+                SYNTAX.fail(
+                    subject,
+                    f"List-Unsubscribe is not <uri>, <uri>: {', '.join(unsub.uris) or 'no URI in angle brackets'}",
+                    details=details,
+                    fix="Write each URI in angle brackets, separated by commas.",
+                )
+            ]
         else:
             checks = [SYNTAX.ok(subject, f"{len(unsub.uris)} URIs: {', '.join(_scheme(u) for u in unsub.uris)}", details=details)]
         checks.append(_one_click(unsub, marketing, details))
@@ -184,7 +213,9 @@ def _one_click(unsub: Unsubscribe, marketing: bool, details: dict[str, object]) 
     subject = "List-Unsubscribe"
     details = {**details, "one_click": unsub.one_click}
     if unsub.one_click:
-        return ONE_CLICK.ok(subject, f"one-click: {unsub.https[0]} with List-Unsubscribe-Post: {ONE_CLICK_VALUE}", details=details)
+        return ONE_CLICK.ok(
+            subject, f"one-click: {unsub.https[0]} with List-Unsubscribe-Post: {ONE_CLICK_VALUE}", details=details
+        )
     if not unsub.https:
         why = "no https URI in List-Unsubscribe"
     elif unsub.post is None:
@@ -206,7 +237,14 @@ def _signed(unsub: Unsubscribe, signatures: Sequence[SignatureResult]) -> list[C
         return [SIGNED.ok(subject, f"{' and '.join(wanted)} signed by d={covering[0].domain}", details=details)]
     partly = [s for s in signatures if s.passed and any(s.covers(name) for name in wanted)]
     why = f"d={partly[0].domain} signs only some of them" if partly else "no passing DKIM signature lists them in h="
-    return [SIGNED.fail(subject, f"{' and '.join(wanted)} not signed: {why}", details=details, fix="Add list-unsubscribe and list-unsubscribe-post to the signed headers (h=) of your DKIM signer.")]
+    return [
+        SIGNED.fail(
+            subject,
+            f"{' and '.join(wanted)} not signed: {why}",
+            details=details,
+            fix="Add list-unsubscribe and list-unsubscribe-post to the signed headers (h=) of your DKIM signer.",
+        )
+    ]
 
 
 def _mailto(unsub: Unsubscribe) -> Check:
@@ -216,7 +254,12 @@ def _mailto(unsub: Unsubscribe) -> Check:
     uri = unsub.mailto[0]
     address = uri[len("mailto:") :].split("?", 1)[0]
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
-        return MAILTO.fail(subject, f"mailto: URI {uri!r} names no valid address", details={"mailto": uri}, fix="Write mailto:unsubscribe@your-domain (optionally ?subject=...).")
+        return MAILTO.fail(
+            subject,
+            f"mailto: URI {uri!r} names no valid address",
+            details={"mailto": uri},
+            fix="Write mailto:unsubscribe@your-domain (optionally ?subject=...).",
+        )
     return MAILTO.ok(subject, f"mailto: {address}", details={"mailto": uri, "address": address})
 
 
@@ -225,7 +268,12 @@ def _body_link(link: str | None, marketing: bool) -> Check:
     if link is not None:
         return BODY_LINK.ok(subject, f"visible unsubscribe link: {link[:100]}", details={"link": link})
     if marketing:
-        return BODY_LINK.fail(subject, "no visible unsubscribe link in the body of marketing mail", details={"link": None}, fix="Add a clearly labelled Unsubscribe link to the footer.")
+        return BODY_LINK.fail(
+            subject,
+            "no visible unsubscribe link in the body of marketing mail",
+            details={"link": None},
+            fix="Add a clearly labelled Unsubscribe link to the footer.",
+        )
     return BODY_LINK.info(subject, "no unsubscribe link in the body (transactional mail)", details={"link": None})
 
 
@@ -242,7 +290,17 @@ def feedback_id_check(value: str | None, signatures: Sequence[SignatureResult]) 
     signed = [s.domain for s in signatures if s.passed and s.covers("feedback-id")]
     details = {"present": True, "value": value, "fields": fields, "sender_id": sender_id, "signed_by": signed}
     if len(fields) > 4 or not _SENDER_ID.match(sender_id) or any(not f for f in fields):
-        return FEEDBACK_ID.warn(subject, f"Feedback-ID {value!r} is not a:b:c:SenderId (SenderId 5-15 characters)", details=details, fix="Write Feedback-ID: CampaignId:CustomerId:MailType:SenderId, SenderId your own 5-15 character id.")
+        return FEEDBACK_ID.warn(
+            subject,
+            f"Feedback-ID {value!r} is not a:b:c:SenderId (SenderId 5-15 characters)",
+            details=details,
+            fix="Write Feedback-ID: CampaignId:CustomerId:MailType:SenderId, SenderId your own 5-15 character id.",
+        )
     if not signed:
-        return FEEDBACK_ID.warn(subject, f"Feedback-ID {value} is not covered by a passing DKIM signature", details=details, fix="Add feedback-id to the signed headers (h=).")
+        return FEEDBACK_ID.warn(
+            subject,
+            f"Feedback-ID {value} is not covered by a passing DKIM signature",
+            details=details,
+            fix="Add feedback-id to the signed headers (h=).",
+        )
     return FEEDBACK_ID.ok(subject, f"Feedback-ID {value}, signed by d={signed[0]}", details=details)

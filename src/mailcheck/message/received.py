@@ -21,7 +21,20 @@ _TLS = re.compile(r"\b(TLSv?1[._]?[0-3]|TLS1_[0-3]|version=TLS[^\s,;)]*|using\s+
 _TLS_VERSION = re.compile(r"(TLSv?1[._]?[0-3]|TLS1_[0-3])", re.I)
 # Private networks, and localhost itself (only 127.0.0.1: the fixtures' senders live
 # elsewhere in 127.0.0.0/8, as every fixture host must be on loopback).
-_INTERNAL = [ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.1/32", "100.64.0.0/10", "169.254.0.0/16", "::1/128", "fc00::/7", "fe80::/10")]
+_INTERNAL = [
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "127.0.0.1/32",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "::1/128",
+        "fc00::/7",
+        "fe80::/10",
+    )
+]
 # Protocols a provider uses between its own machines, never from the internet.
 _INSIDE_PROTOCOLS = ("HTTP", "HTTPS", "LMTP", "LMTPS", "LOCAL", "MAPI")
 
@@ -63,7 +76,8 @@ def parse_received(index: int, value: str) -> Hop:
     if not clauses:
         clauses, date = text, ""
     from_match = _FROM.match(clauses)
-    from_part = clauses[: _BY.search(clauses).start()] if _BY.search(clauses) else clauses
+    by_clause = _BY.search(clauses)
+    from_part = clauses[: by_clause.start()] if by_clause else clauses
     ehlo = _EHLO.search(from_part)
     from_name = from_match.group(1) if from_match else None
     helo = ehlo.group(1) if ehlo else from_name
@@ -73,7 +87,7 @@ def parse_received(index: int, value: str) -> Hop:
     if helo and _valid_ip(helo.strip("[]")) and ehlo is None:
         # "from 192.0.2.1 (EHLO name)" is handled above; a bare literal stays the HELO.
         helo = from_name
-    by = _BY.search(clauses)
+    by = by_clause
     protocol = _WITH.search(clauses)
     proto = protocol.group(1).upper() if protocol else None
     tls_version = _TLS_VERSION.search(clauses)

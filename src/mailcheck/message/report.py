@@ -176,7 +176,9 @@ async def _fcrdns(resolver: Resolver, ip: str) -> Check:
     return await fcrdns_check(resolver, ip)
 
 
-def _verify(message: ParsedMessage, answers: dict[str, Any], at: float, trusted: Sequence[str]) -> tuple[list[dkim.SignatureResult], arc.ArcChain | None]:
+def _verify(
+    message: ParsedMessage, answers: dict[str, Any], at: float, trusted: Sequence[str]
+) -> tuple[list[dkim.SignatureResult], arc.ArcChain | None]:
     signatures = dkim.verify_signatures(message.data, answers, at)
     chain = arc.verify_chain(message.data, answers, trusted) if arc.has_arc(message) else None
     return signatures, chain
@@ -203,8 +205,18 @@ def _spf_check(outcome: spf.SpfOutcome | None, facts: SmtpFacts, ip: str | None,
     return spf.mfrom_check(outcome, note) if identity == "mfrom" else spf.helo_check(outcome, note)
 
 
-def _auth_results(message: ParsedMessage, options: MessageOptions, signatures: Sequence[dkim.SignatureResult], mfrom: spf.SpfOutcome | None, evaluation: dmarc.DmarcEvaluation, chain: arc.ArcChain | None, from_domain: str | None) -> tuple[list[Check], str]:
-    fields = [(h.name, h.value) for h in message.headers if h.name.lower() in ("authentication-results", "arc-authentication-results")]
+def _auth_results(
+    message: ParsedMessage,
+    options: MessageOptions,
+    signatures: Sequence[dkim.SignatureResult],
+    mfrom: spf.SpfOutcome | None,
+    evaluation: dmarc.DmarcEvaluation,
+    chain: arc.ArcChain | None,
+    from_domain: str | None,
+) -> tuple[list[Check], str]:
+    fields = [
+        (h.name, h.value) for h in message.headers if h.name.lower() in ("authentication-results", "arc-authentication-results")
+    ]
     parsed = auth_results.read_all(fields)
     ours = auth_results.Ours(
         spf=mfrom.result if mfrom else None,
@@ -230,10 +242,24 @@ def _kind(message: ParsedMessage, options: MessageOptions) -> tuple[Kind, str]:
     return "transactional", "guessed: no List-Id, List-Unsubscribe or Precedence: bulk"
 
 
-def _compliance_facts(format_checks: Sequence[Check], signatures: Sequence[dkim.SignatureResult], mfrom: spf.SpfOutcome | None, evaluation: dmarc.DmarcEvaluation, fcrdns: Check | None, facts: SmtpFacts, kind: Kind, unsub: listunsub.Unsubscribe | None, link: str | None) -> compliance.Facts:
-    rfc5322 = [c for c in format_checks if c.id in ("message.from", "message.message-id", "message.headers") and c.status is Status.FAIL]
+def _compliance_facts(
+    format_checks: Sequence[Check],
+    signatures: Sequence[dkim.SignatureResult],
+    mfrom: spf.SpfOutcome | None,
+    evaluation: dmarc.DmarcEvaluation,
+    fcrdns: Check | None,
+    facts: SmtpFacts,
+    kind: Kind,
+    unsub: listunsub.Unsubscribe | None,
+    link: str | None,
+) -> compliance.Facts:
+    rfc5322 = [
+        c for c in format_checks if c.id in ("message.from", "message.message-id", "message.headers") and c.status is Status.FAIL
+    ]
     # Signatures that verify count, the ones set aside for their small key included.
-    rsa_bits = [s.key.bits for s in signatures if s.result in ("pass", "policy") and s.key and s.key.key_type == "rsa" and s.key.bits]
+    rsa_bits = [
+        s.key.bits for s in signatures if s.result in ("pass", "policy") and s.key and s.key.key_type == "rsa" and s.key.bits
+    ]
     fcrdns_ok = None if fcrdns is None or fcrdns.status is Status.ERROR else fcrdns.status is Status.PASS
     return compliance.Facts(
         spf_pass=mfrom is not None and mfrom.result == "pass",

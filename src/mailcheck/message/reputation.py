@@ -13,7 +13,9 @@ from mailcheck.model import Check
 MAX_LINK_HOSTS = 20  # a newsletter may carry hundreds of links; their hosts are few
 
 
-async def reputation_checks(resolver: Resolver, lists: Sequence[BlockList], ip: str | None, link_hosts: Sequence[str]) -> list[Check]:
+async def reputation_checks(
+    resolver: Resolver, lists: Sequence[BlockList], ip: str | None, link_hosts: Sequence[str]
+) -> list[Check]:
     from mailcheck.blocklists.lookup import listing_check, look_up_all
     from mailcheck.blocklists.targets import Target
     from mailcheck.links.report import targets_for

@@ -15,7 +15,12 @@ SINGLE_INSTANCE = ("date", "from", "sender", "reply-to", "to", "cc", "bcc", "mes
 # Gmail clips a message's body in the web view past this size.
 GMAIL_CLIP = 102 * 1024
 _MSG_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
-_BOUNDARY_DEFECTS = ("StartBoundaryNotFoundDefect", "CloseBoundaryNotFoundDefect", "MultipartInvariantViolationDefect", "NoBoundaryInMultipartDefect")
+_BOUNDARY_DEFECTS = (
+    "StartBoundaryNotFoundDefect",
+    "CloseBoundaryNotFoundDefect",
+    "MultipartInvariantViolationDefect",
+    "NoBoundaryInMultipartDefect",
+)
 
 INPUT = CheckSpec(
     id="message.input",
@@ -141,7 +146,12 @@ def format_checks(message: ParsedMessage, subject: str) -> list[Check]:
 
 
 def not_a_message(subject: str, reason: str) -> Check:
-    return INPUT.fail(subject, f"not an email message: {reason}", details={"reason": reason}, fix="Give the message as saved from the mailbox (.eml, 'Show original' / 'View source'), headers included.")
+    return INPUT.fail(
+        subject,
+        f"not an email message: {reason}",
+        details={"reason": reason},
+        fix="Give the message as saved from the mailbox (.eml, 'Show original' / 'View source'), headers included.",
+    )
 
 
 def _from_check(message: ParsedMessage, subject: str) -> Check:
@@ -149,23 +159,45 @@ def _from_check(message: ParsedMessage, subject: str) -> Check:
     if not values:
         return FROM.fail(subject, "no From field", details={"count": 0}, fix="Add a From field with the sending address.")
     if len(values) > 1:
-        return FROM.fail(subject, f"{len(values)} From fields: {'; '.join(values)}", details={"count": len(values), "values": values}, fix="Keep exactly one From field.")
+        return FROM.fail(
+            subject,
+            f"{len(values)} From fields: {'; '.join(values)}",
+            details={"count": len(values), "values": values},
+            fix="Keep exactly one From field.",
+        )
     found = [addr for _, addr in addresses(values[0]) if addr]
     details = {"count": 1, "value": values[0], "addresses": found}
     if len(found) != 1:
-        return FROM.fail(subject, f"From names {len(found)} addresses ({values[0]}); DMARC needs exactly one", details=details, fix="Name one author address in From (use Reply-To for others).")
+        return FROM.fail(
+            subject,
+            f"From names {len(found)} addresses ({values[0]}); DMARC needs exactly one",
+            details=details,
+            fix="Name one author address in From (use Reply-To for others).",
+        )
     if "@" not in found[0]:
-        return FROM.fail(subject, f"From address {found[0]!r} has no domain", details=details, fix="Use a full address, local@domain.")
+        return FROM.fail(
+            subject, f"From address {found[0]!r} has no domain", details=details, fix="Use a full address, local@domain."
+        )
     return FROM.ok(subject, f"From: {found[0]}", details=details)
 
 
 def _message_id_check(message: ParsedMessage, subject: str) -> Check:
     values = message.all("message-id")
     if not values:
-        return MESSAGE_ID.fail(subject, "no Message-ID field (Gmail replies 550 5.7.1)", details={"count": 0}, fix="Let the sending server or library add Message-ID: <unique@your-host>.")
+        return MESSAGE_ID.fail(
+            subject,
+            "no Message-ID field (Gmail replies 550 5.7.1)",
+            details={"count": 0},
+            fix="Let the sending server or library add Message-ID: <unique@your-host>.",
+        )
     value = values[0].strip()
     if not _MSG_ID.match(value):
-        return MESSAGE_ID.fail(subject, f"Message-ID {value!r} is not <left@right>", details={"value": value}, fix="Generate Message-ID as <unique@your-host>.")
+        return MESSAGE_ID.fail(
+            subject,
+            f"Message-ID {value!r} is not <left@right>",
+            details={"value": value},
+            fix="Generate Message-ID as <unique@your-host>.",
+        )
     return MESSAGE_ID.ok(subject, f"Message-ID {value}", details={"value": value})
 
 
@@ -178,7 +210,12 @@ def _date_check(message: ParsedMessage, subject: str) -> Check:
     except (TypeError, ValueError, IndexError):
         when = None
     if when is None:
-        return DATE.fail(subject, f"Date {value!r} is not an RFC 5322 date", details={"value": value}, fix="Write Date as e.g. 'Sun, 01 Mar 2026 12:00:00 +0000'.")
+        return DATE.fail(
+            subject,
+            f"Date {value!r} is not an RFC 5322 date",
+            details={"value": value},
+            fix="Write Date as e.g. 'Sun, 01 Mar 2026 12:00:00 +0000'.",
+        )
     return DATE.ok(subject, f"Date {value}", details={"value": value, "iso": when.isoformat()})
 
 
@@ -190,16 +227,31 @@ def _headers_check(message: ParsedMessage, subject: str) -> Check:
     details = {"fields": len(message.headers), "repeated": doubled, "stray_lines": list(message.stray_lines)}
     if doubled:
         shown = ", ".join(f"{name} ×{n}" for name, n in doubled.items())
-        return HEADERS.fail(subject, f"single-instance fields repeated: {shown}", details=details, fix="Keep one of each; the sending code probably adds the field twice.")
+        return HEADERS.fail(
+            subject,
+            f"single-instance fields repeated: {shown}",
+            details=details,
+            fix="Keep one of each; the sending code probably adds the field twice.",
+        )
     if message.stray_lines:
-        return HEADERS.fail(subject, f"{len(message.stray_lines)} header lines are not fields, first {message.stray_lines[0]!r}", details=details, fix="Fold continuation lines with a leading space, or remove the stray lines.")
+        return HEADERS.fail(
+            subject,
+            f"{len(message.stray_lines)} header lines are not fields, first {message.stray_lines[0]!r}",
+            details=details,
+            fix="Fold continuation lines with a leading space, or remove the stray lines.",
+        )
     return HEADERS.ok(subject, f"{len(message.headers)} header fields, each single-instance one once", details=details)
 
 
 def _line_check(message: ParsedMessage, subject: str) -> Check:
     details = {"longest": message.longest_line, "limit": MAX_LINE, "lines": [f"line {n}" for n in message.long_lines]}
     if message.long_lines:
-        return LINE_LENGTH.fail(subject, f"{len(message.long_lines)} lines over {MAX_LINE} characters (longest {message.longest_line})", details=details, fix="Encode the part quoted-printable or base64, or fold long header fields.")
+        return LINE_LENGTH.fail(
+            subject,
+            f"{len(message.long_lines)} lines over {MAX_LINE} characters (longest {message.longest_line})",
+            details=details,
+            fix="Encode the part quoted-printable or base64, or fold long header fields.",
+        )
     return LINE_LENGTH.ok(subject, f"longest line {message.longest_line} characters", details=details)
 
 
@@ -210,20 +262,46 @@ def _encoding_check(message: ParsedMessage, subject: str) -> Check:
     declared = {part.get("content-transfer-encoding", "7bit").strip().lower() for part in message.tree.walk()}
     details = {"eight_bit_headers": eight_bit, "mime": is_mime, "eight_bit_body": body_8bit}
     if eight_bit:
-        return ENCODING.warn(subject, f"raw 8-bit bytes in {', '.join(eight_bit)}; only SMTPUTF8 receivers read them", details=details, fix="Encode non-ASCII header text as RFC 2047 encoded words (=?UTF-8?...?=).")
+        return ENCODING.warn(
+            subject,
+            f"raw 8-bit bytes in {', '.join(eight_bit)}; only SMTPUTF8 receivers read them",
+            details=details,
+            fix="Encode non-ASCII header text as RFC 2047 encoded words (=?UTF-8?...?=).",
+        )
     if body_8bit and (not is_mime or not declared & {"8bit", "binary"}):
         why = "without MIME" if not is_mime else "without Content-Transfer-Encoding: 8bit"
-        return ENCODING.warn(subject, f"8-bit bytes in the body {why}", details=details, fix="Declare MIME-Version: 1.0 and a charset, and encode the body quoted-printable or base64.")
+        return ENCODING.warn(
+            subject,
+            f"8-bit bytes in the body {why}",
+            details=details,
+            fix="Declare MIME-Version: 1.0 and a charset, and encode the body quoted-printable or base64.",
+        )
     return ENCODING.ok(subject, "headers are ASCII; the body's encoding is declared", details=details)
 
 
 def _size_check(message: ParsedMessage, subject: str) -> Check:
     html = max((_part_size(part) for part in message.tree.walk() if part.get_content_type() == "text/html"), default=0)
-    details = {"size": message.size, "read": len(message.data), "truncated": message.truncated, "html_size": html, "gmail_clip": GMAIL_CLIP}
+    details = {
+        "size": message.size,
+        "read": len(message.data),
+        "truncated": message.truncated,
+        "html_size": html,
+        "gmail_clip": GMAIL_CLIP,
+    }
     if message.truncated:
-        return SIZE.warn(subject, f"message of {message.size:,} bytes cut at {len(message.data):,} (--max-size): body checks see only the start", details=details, fix="Raise --max-size to verify the whole message.")
+        return SIZE.warn(
+            subject,
+            f"message of {message.size:,} bytes cut at {len(message.data):,} (--max-size): body checks see only the start",
+            details=details,
+            fix="Raise --max-size to verify the whole message.",
+        )
     if html > GMAIL_CLIP:
-        return SIZE.warn(subject, f"HTML part of {html // 1024} KB: Gmail clips it after 102 KB", details=details, fix="Shrink the HTML (link images, trim inline CSS) below 102 KB.")
+        return SIZE.warn(
+            subject,
+            f"HTML part of {html // 1024} KB: Gmail clips it after 102 KB",
+            details=details,
+            fix="Shrink the HTML (link images, trim inline CSS) below 102 KB.",
+        )
     return SIZE.ok(subject, f"{message.size:,} bytes", details=details)
 
 
@@ -238,9 +316,19 @@ def _mime_check(message: ParsedMessage, subject: str) -> Check:
     details = {"parts": len(parts), "defects": defects, "lines": parts if len(parts) > 1 else []}
     broken = [d for d in defects if d in _BOUNDARY_DEFECTS]
     if broken:
-        return MIME.fail(subject, f"broken MIME structure: {', '.join(dict.fromkeys(broken))}", details=details, fix="Check that the boundary in Content-Type matches the --boundary lines and that the last part ends with --boundary--.")
+        return MIME.fail(
+            subject,
+            f"broken MIME structure: {', '.join(dict.fromkeys(broken))}",
+            details=details,
+            fix="Check that the boundary in Content-Type matches the --boundary lines and that the last part ends with --boundary--.",
+        )
     if defects:
-        return MIME.warn(subject, f"MIME defects: {', '.join(dict.fromkeys(defects))}", details=details, fix="Generate the message with a MIME library rather than by hand.")
+        return MIME.warn(
+            subject,
+            f"MIME defects: {', '.join(dict.fromkeys(defects))}",
+            details=details,
+            fix="Generate the message with a MIME library rather than by hand.",
+        )
     return MIME.ok(subject, f"{len(parts)} MIME parts, {message.tree.get_content_type()}", details=details)
 
 
@@ -249,6 +337,8 @@ def _depth(root: Message, wanted: Message, depth: int = 0) -> int:
         return depth
     payload = root.get_payload() if root.is_multipart() else None
     for child in payload if isinstance(payload, list) else []:
+        if not isinstance(child, Message):
+            continue
         found = _depth(child, wanted, depth + 1)
         if found >= 0:
             return found

@@ -28,8 +28,8 @@ MFROM = CheckSpec(
     verifies="check_host() for the sending IP and the envelope sender (MAIL FROM, or postmaster@HELO for the null sender), with the result, the explanation and the mechanism that matched.",
     why="The MAIL FROM result is the SPF result DMARC uses; a fail or softfail there is the most common reason a message is not authenticated.",
     example=Example(
-        bad="example.com. TXT \"v=spf1 include:_spf.oldprovider.example -all\"  (mail sent from the new provider)",
-        good="example.com. TXT \"v=spf1 include:_spf.newprovider.example -all\"",
+        bad='example.com. TXT "v=spf1 include:_spf.oldprovider.example -all"  (mail sent from the new provider)',
+        good='example.com. TXT "v=spf1 include:_spf.newprovider.example -all"',
         why="The record must list the servers that really send as the domain.",
     ),
     refs=("RFC 7208 §2.4", "RFC 7208 §4"),
@@ -41,7 +41,7 @@ HELO = CheckSpec(
     why="Receivers check the HELO name too, and use it as the SPF identity for bounces (null sender); a HELO of gmail.com from your server fails.",
     example=Example(
         bad="EHLO localhost",
-        good="EHLO mail.example.com  (with mail.example.com. TXT \"v=spf1 a -all\")",
+        good='EHLO mail.example.com  (with mail.example.com. TXT "v=spf1 a -all")',
         why="A real host name with its own SPF record lets receivers verify the HELO identity.",
     ),
     refs=("RFC 7208 §2.3", "RFC 7208 §4.3"),
@@ -100,12 +100,28 @@ async def evaluate_mfrom(ip: str, mail_from: str, helo: str) -> SpfOutcome:
         # RFC 7208 §2.4: the null sender is checked as postmaster at the HELO name.
         domain = helo_domain(helo)
         if domain is None:
-            return SpfOutcome("mfrom", ip, None, f"postmaster@{helo}", helo, "none", f"null sender and HELO {helo!r} is not a domain name: no identity to check (RFC 7208 §2.4)")
+            return SpfOutcome(
+                "mfrom",
+                ip,
+                None,
+                f"postmaster@{helo}",
+                helo,
+                "none",
+                f"null sender and HELO {helo!r} is not a domain name: no identity to check (RFC 7208 §2.4)",
+            )
         return await _check_host("mfrom", ip, f"postmaster@{domain}", domain, helo)
     address = mail_from.strip().strip("<>")
     domain = sender_domain(address)
     if domain is None:
-        return SpfOutcome("mfrom", ip, None, address, helo, "none", f"MAIL FROM {address!r} has no valid domain: check_host() gives none (RFC 7208 §4.3)")
+        return SpfOutcome(
+            "mfrom",
+            ip,
+            None,
+            address,
+            helo,
+            "none",
+            f"MAIL FROM {address!r} has no valid domain: check_host() gives none (RFC 7208 §4.3)",
+        )
     local = address.rpartition("@")[0] or "postmaster"  # §4.3: no local-part is postmaster
     return await _check_host("mfrom", ip, f"{local}@{domain}", domain, helo)
 
@@ -113,8 +129,12 @@ async def evaluate_mfrom(ip: str, mail_from: str, helo: str) -> SpfOutcome:
 async def evaluate_helo(ip: str, helo: str) -> SpfOutcome:
     domain = helo_domain(helo)
     if domain is None:
-        kind = "an address literal" if helo.strip().startswith("[") or _is_ip(helo.strip()) else "not a fully qualified domain name"
-        return SpfOutcome("helo", ip, None, helo, helo, "none", f"HELO {helo!r} is {kind}: check_host() gives none (RFC 7208 §2.3)")
+        kind = (
+            "an address literal" if helo.strip().startswith("[") or _is_ip(helo.strip()) else "not a fully qualified domain name"
+        )
+        return SpfOutcome(
+            "helo", ip, None, helo, helo, "none", f"HELO {helo!r} is {kind}: check_host() gives none (RFC 7208 §2.3)"
+        )
     return await _check_host("helo", ip, f"postmaster@{domain}", domain, helo)
 
 
@@ -169,7 +189,7 @@ def helo_check(outcome: SpfOutcome, facts_note: str) -> Check:
     return HELO.result(status, subject, summary, details=details, fix=spf_fix(outcome) if status.severity else None)
 
 
-def _described(outcome: SpfOutcome, facts_note: str) -> tuple[str, str, dict[str, object]]:
+def _described(outcome: SpfOutcome, facts_note: str) -> tuple[str, str, dict[str, str | None]]:
     matched = f", matched {outcome.mechanism}" if outcome.mechanism else ""
     explanation = f": {outcome.explanation}" if outcome.explanation else ""
     who = outcome.sender if outcome.identity == "mfrom" else outcome.helo

@@ -58,11 +58,26 @@ def transport_checks(hops: Sequence[Hop], trusted: Hop | None) -> list[Check]:
         for h in ordered
     ]
     details = {
-        "hops": [{"index": h.index, "from": h.from_name, "helo": h.helo, "ip": h.ip, "by": h.by, "protocol": h.protocol, "tls": h.tls, "tls_version": h.tls_version, "date": h.when.isoformat() if h.when else None} for h in ordered],
+        "hops": [
+            {
+                "index": h.index,
+                "from": h.from_name,
+                "helo": h.helo,
+                "ip": h.ip,
+                "by": h.by,
+                "protocol": h.protocol,
+                "tls": h.tls,
+                "tls_version": h.tls_version,
+                "date": h.when.isoformat() if h.when else None,
+            }
+            for h in ordered
+        ],
         "trusted_hop": trusted.index if trusted else None,
         "lines": lines,
     }
-    checks = [PATH.info("path", f"{len(hops)} hops; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)]
+    checks = [
+        PATH.info("path", f"{len(hops)} hops; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)
+    ]
     checks.append(_tls_check(ordered, trusted))
     checks.append(_delay_check(ordered))
     return checks
@@ -75,10 +90,19 @@ def _hop_name(hop: Hop) -> str:
 def _tls_check(ordered: Sequence[Hop], trusted: Hop | None) -> Check:
     plain = [h for h in ordered if h.tls is False and not h.internal]
     unknown = [h for h in ordered if h.tls is None]
-    details = {"plain": [h.index for h in plain], "unknown": [h.index for h in unknown], "trusted_tls": trusted.tls if trusted else None}
+    details = {
+        "plain": [h.index for h in plain],
+        "unknown": [h.index for h in unknown],
+        "trusted_tls": trusted.tls if trusted else None,
+    }
     if plain:
         names = ", ".join(_hop_name(h) for h in plain)
-        return TLS.warn("hops", f"{len(plain)} hops without TLS: {names}", details=details, fix="Enable STARTTLS on the sending server (and the relays named).")
+        return TLS.warn(
+            "hops",
+            f"{len(plain)} hops without TLS: {names}",
+            details=details,
+            fix="Enable STARTTLS on the sending server (and the relays named).",
+        )
     with_tls = len([h for h in ordered if h.tls])
     return TLS.ok("hops", f"{with_tls} of {len(ordered)} hops record TLS; none records plain SMTP from outside", details=details)
 
@@ -90,13 +114,22 @@ def _delay_check(ordered: Sequence[Hop]) -> Check:
             steps.append((earlier, later, (later.when - earlier.when).total_seconds()))
     if not steps:
         return DELAY.info("hops", "no two consecutive Received fields carry dates", details={"delays": []})
-    details = {"delays": [{"from": a.index, "to": b.index, "seconds": round(s)} for a, b, s in steps], "total_seconds": round(sum(s for _, _, s in steps))}
+    total = sum(s for _, _, s in steps)
+    details = {
+        "delays": [{"from": a.index, "to": b.index, "seconds": round(s)} for a, b, s in steps],
+        "total_seconds": round(total),
+    }
     slowest = max(steps, key=lambda step: step[2])
     if slowest[2] > SLOW_HOP_SECONDS:
-        return DELAY.warn("hops", f"slowest hop #{slowest[0].index} -> #{slowest[1].index}: {_duration(slowest[2])} (queued or deferred)", details=details, fix=f"Look at the logs of {slowest[1].by or 'that server'} for deferrals (4xx replies, greylisting).")
+        return DELAY.warn(
+            "hops",
+            f"slowest hop #{slowest[0].index} -> #{slowest[1].index}: {_duration(slowest[2])} (queued or deferred)",
+            details=details,
+            fix=f"Look at the logs of {slowest[1].by or 'that server'} for deferrals (4xx replies, greylisting).",
+        )
     if any(s < -300 for _, _, s in steps):
         return DELAY.info("hops", "a later hop is dated before an earlier one: a server's clock is wrong", details=details)
-    return DELAY.ok("hops", f"{_duration(details['total_seconds'])} from first to last hop; slowest {_duration(slowest[2])}", details=details)
+    return DELAY.ok("hops", f"{_duration(total)} from first to last hop; slowest {_duration(slowest[2])}", details=details)
 
 
 def _duration(seconds: float) -> str:
