@@ -106,8 +106,15 @@ class PolicyCache:
 
     def __init__(self) -> None:
         self._found: dict[str, asyncio.Future[Discovery]] = {}
+        # Started at once (the run's first message): the list is needed at the end.
+        self._suffixes: asyncio.Future[Any] | None = asyncio.ensure_future(suffixes.loaded())
 
     async def discover(self, resolver: Resolver | None, domain: str) -> Discovery:
+        # The suffix list is parsed once, in one thread: messages arriving together
+        # would otherwise each start parsing it.
+        if self._suffixes is None:
+            self._suffixes = asyncio.ensure_future(suffixes.loaded())
+        await self._suffixes
         if domain not in self._found:
             self._found[domain] = asyncio.ensure_future(discover(resolver, domain))
         return await self._found[domain]
@@ -116,7 +123,6 @@ class PolicyCache:
 async def discover(resolver: Resolver | None, domain: str) -> Discovery:
     if resolver is None:
         return Discovery(domain, {"rfc7489": None, "rfc9989": None}, "no DNS in this run")
-    await suffixes.loaded()
     org = suffixes.registered_domain(domain)
     names = _walk_names(domain)
     wanted = list(dict.fromkeys([domain, org, *names]))
@@ -164,11 +170,17 @@ def _as(found: FoundPolicy | str | None, generation: Generation) -> FoundPolicy 
 # -- evaluation -------------------------------------------------------------------
 
 
-def aligned(identifier: str, from_domain: str, mode: str) -> bool:
+def aligned(identifier: str, from_domain: str, mode: str, organizational: dict[str, str] | None = None) -> bool:
+    """Whether ``identifier`` aligns with ``from_domain``; ``organizational`` caches the
+    registered domains already looked up (the suffix list is not cheap to ask)."""
     identifier, from_domain = identifier.lower().rstrip("."), from_domain.lower().rstrip(".")
     if mode == "strict":
         return identifier == from_domain
-    return suffixes.registered_domain(identifier) == suffixes.registered_domain(from_domain)
+    known = organizational if organizational is not None else {}
+    for name in (identifier, from_domain):
+        if name not in known:
+            known[name] = suffixes.registered_domain(name)
+    return known[identifier] == known[from_domain]
 
 
 def evaluate(
@@ -187,12 +199,17 @@ def evaluate(
     spf_mode = policy.mode_spf if policy else "relaxed"
     dkim_mode = policy.mode_dkim if policy else "relaxed"
     alignments: list[Alignment] = []
+    known: dict[str, str] = {}
     if spf is not None and spf.domain is not None:
-        alignments.append(Alignment("spf", spf.domain, spf.result == "pass", aligned(spf.domain, domain, spf_mode), spf_mode))
+        alignments.append(
+            Alignment("spf", spf.domain, spf.result == "pass", aligned(spf.domain, domain, spf_mode, known), spf_mode)
+        )
     for signature in signatures:
         if signature.domain:
             alignments.append(
-                Alignment("dkim", signature.domain, signature.passed, aligned(signature.domain, domain, dkim_mode), dkim_mode)
+                Alignment(
+                    "dkim", signature.domain, signature.passed, aligned(signature.domain, domain, dkim_mode, known), dkim_mode
+                )
             )
     if policy is None:
         if discovery.problem:

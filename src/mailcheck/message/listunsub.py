@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from email.message import Message
 from urllib.parse import urlsplit
 
 from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.message.body import TextPart
 from mailcheck.message.dkim import SignatureResult
 from mailcheck.message.parse import ParsedMessage
 from mailcheck.model import Check
@@ -127,41 +127,19 @@ def read_unsubscribe(message: ParsedMessage) -> Unsubscribe | None:
     return Unsubscribe(uris, bool(leftover) or not uris, message.first("list-unsubscribe-post"))
 
 
-def body_link(tree: Message) -> str | None:
+def body_link(parts: Sequence[TextPart]) -> str | None:
     """The first visible unsubscribe link of the body, None when there is none."""
-    for part in tree.walk():
-        kind = part.get_content_type()
-        if part.is_multipart() or kind not in ("text/html", "text/plain") or part.get_content_disposition() == "attachment":
-            continue
-        payload = part.get_payload(decode=True)
-        if not isinstance(payload, bytes):
-            continue
-        text = (
-            payload.decode(part.get_content_charset() or "utf-8", "replace")
-            if _known(part.get_content_charset())
-            else payload.decode("utf-8", "replace")
-        )
-        if kind == "text/html":
-            for href, inner in _ANCHOR.findall(text):
+    for part in parts:
+        if part.content_type == "text/html":
+            for href, inner in _ANCHOR.findall(part.text):
                 if _WORDS.search(_TAGS.sub("", inner)) or _WORDS.search(href):
-                    return href
+                    return str(href)
         else:
-            for line in text.splitlines():
-                if _WORDS.search(line) and _TEXT_URL.search(line):
-                    return _TEXT_URL.search(line).group(0)  # type: ignore[union-attr]
+            for line in part.text.splitlines():
+                url = _TEXT_URL.search(line)
+                if url and _WORDS.search(line):
+                    return url.group(0)
     return None
-
-
-def _known(charset: str | None) -> bool:
-    import codecs
-
-    if not charset:
-        return False
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        return False
-    return True
 
 
 def unsubscribe_checks(

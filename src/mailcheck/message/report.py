@@ -13,6 +13,7 @@ from typing import Any, Literal
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.resolver import Resolver
 from mailcheck.message import arc, auth_results, compliance, dkim, dmarc, listunsub, rfc5322, spf, transport
+from mailcheck.message.body import link_hosts, text_parts
 from mailcheck.message.facts import GivenFacts, SmtpFacts, smtp_facts
 from mailcheck.message.keys import KeyStore
 from mailcheck.message.parse import NotAMessage, ParsedMessage, addresses, domain_of, parse_message
@@ -62,7 +63,16 @@ class RunState:
         self.resolver = resolver
         self.keys = KeyStore(resolver)
         self.policies = dmarc.PolicyCache()
+        # check_host() depends only on (IP, sender, HELO): a mailbox repeats them often.
+        self._spf: dict[tuple[str, str, str, str], asyncio.Future[spf.SpfOutcome]] = {}
         self._lists: asyncio.Future[Any] | None = None
+
+    async def spf(self, identity: spf.Identity, ip: str, sender: str, helo: str) -> spf.SpfOutcome:
+        key = (identity, ip, sender.lower(), helo.lower())
+        if key not in self._spf:
+            evaluation = spf.evaluate_mfrom(ip, sender, helo) if identity == "mfrom" else spf.evaluate_helo(ip, helo)
+            self._spf[key] = asyncio.ensure_future(evaluation)
+        return await self._spf[key]
 
     async def blocklists(self) -> list[Any]:
         if self.resolver is None:
@@ -102,25 +112,23 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     key_names = dkim.key_names(tags) + arc.arc_key_names(message)
     ip = facts.ip.value if facts.ip else None
     resolver = state.resolver
-    answers, mfrom, helo, discovery, fcrdns, lists = await asyncio.gather(
+    parts = text_parts(message.tree)
+    # Everything that needs only what the message says starts now, together.
+    answers, mfrom, helo, discovery, fcrdns, listings = await asyncio.gather(
         state.keys.fetch(key_names),
-        _mfrom(facts),
-        spf.evaluate_helo(ip, facts.helo.value) if ip and facts.helo else _none(),
+        _mfrom(state, facts),
+        state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else _none(),
         state.policies.discover(resolver, from_domain) if from_domain else _none(),
         _fcrdns(resolver, ip) if ip and resolver else _none(),
-        state.blocklists() if options.reputation else _empty(),
+        _listings(state, ip, link_hosts(parts)) if options.reputation else _empty(),
     )
     signatures, chain = await asyncio.to_thread(_verify, message, answers, at, options.trusted_sealers)
     evaluation = dmarc.evaluate(discovery, mfrom, signatures, arc_vouches=chain is not None and chain.vouches)
     auth_checks, ours_header = _auth_results(message, options, signatures, mfrom, evaluation, chain, from_domain)
     kind, kind_why = _kind(message, options)
     unsub = listunsub.read_unsubscribe(message)
-    link = listunsub.body_link(message.tree)
-    reputation: list[Check] = []
-    if options.reputation and resolver is not None and lists:
-        from mailcheck.message.reputation import link_hosts_of, reputation_checks
-
-        reputation = await reputation_checks(resolver, lists, ip, link_hosts_of(message.data))
+    link = listunsub.body_link(parts)
+    reputation: list[Check] = list(listings)
     if fcrdns is not None:
         reputation.append(fcrdns)
     checks: list[Check] = [
@@ -163,11 +171,20 @@ async def _empty() -> list[Any]:
     return []
 
 
-async def _mfrom(facts: SmtpFacts) -> spf.SpfOutcome | None:
+async def _mfrom(state: RunState, facts: SmtpFacts) -> spf.SpfOutcome | None:
     if facts.ip is None or facts.mail_from is None:
         return None
     helo = facts.helo.value if facts.helo else ""
-    return await spf.evaluate_mfrom(facts.ip.value, facts.mail_from.value, helo)
+    return await state.spf("mfrom", facts.ip.value, facts.mail_from.value, helo)
+
+
+async def _listings(state: RunState, ip: str | None, hosts: Sequence[str]) -> list[Check]:
+    from mailcheck.message.reputation import reputation_checks
+
+    lists = await state.blocklists()
+    if state.resolver is None or not lists:
+        return []
+    return await reputation_checks(state.resolver, lists, ip, hosts)
 
 
 async def _fcrdns(resolver: Resolver, ip: str) -> Check:

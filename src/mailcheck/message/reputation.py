@@ -34,14 +34,3 @@ async def fcrdns_check(resolver: Resolver, ip: str) -> Check:
     check = await check_fcrdns(resolver, ip)
     # The same test as mx.ptr, filed under the sending IP as the domain report does.
     return dataclasses.replace(check, id="ip.fcrdns", subject=f"{ip} (sending IP)")
-
-
-def link_hosts_of(data: bytes) -> list[str]:
-    from mailcheck.links.extract import links_in_message
-    from mailcheck.links.report import link_hosts
-
-    hosts: list[str] = []
-    for link in links_in_message(data):
-        if link.url.lower().startswith(("http://", "https://")):
-            hosts.extend(link_hosts(link, None))
-    return list(dict.fromkeys(hosts))

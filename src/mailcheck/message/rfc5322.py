@@ -14,6 +14,7 @@ from mailcheck.model import Check
 SINGLE_INSTANCE = ("date", "from", "sender", "reply-to", "to", "cc", "bcc", "message-id", "in-reply-to", "references", "subject")
 # Gmail clips a message's body in the web view past this size.
 GMAIL_CLIP = 102 * 1024
+_EIGHT_BIT = re.compile(rb"[\x80-\xff]")
 _MSG_ID = re.compile(r"^<[^<>@\s]+@[^<>@\s]+>$")
 _BOUNDARY_DEFECTS = (
     "StartBoundaryNotFoundDefect",
@@ -256,9 +257,9 @@ def _line_check(message: ParsedMessage, subject: str) -> Check:
 
 
 def _encoding_check(message: ParsedMessage, subject: str) -> Check:
-    eight_bit = [h.name for h in message.headers if any(b > 0x7F for b in h.raw)]
+    eight_bit = [h.name for h in message.headers if _EIGHT_BIT.search(h.raw)]
     is_mime = message.first("mime-version") is not None
-    body_8bit = any(b > 0x7F for b in message.body)
+    body_8bit = _EIGHT_BIT.search(message.body) is not None
     declared = {part.get("content-transfer-encoding", "7bit").strip().lower() for part in message.tree.walk()}
     details = {"eight_bit_headers": eight_bit, "mime": is_mime, "eight_bit_body": body_8bit}
     if eight_bit:
