@@ -790,3 +790,14 @@ def test_stdin(tmp_path, monkeypatch):
     result = run_cli("message", "-", "--zone", str(ZONES), "--offline", "--no-reputation", "--format", "json")
     doc = result.json()
     assert doc["target"] == "stdin" and one(doc, "dkim.signature")["status"] == "pass"
+
+
+def test_from_domain_records_in_brief(tmp_path):
+    _, good = check_message(tmp_path, TRACE + sign(message()))
+    brief = one(good, "from-domain.records")
+    assert brief["status"] == "pass" and brief["subject"] == "sender.example"
+    assert {c["id"] for c in brief["details"]["checks"]} >= {"spf.record", "dmarc.policy"}
+    _, bad = check_message(tmp_path, message(sender="news@spf-toomany.example"))
+    brief = one(bad, "from-domain.records")
+    assert brief["status"] == "warn" and "spf.lookups fail" in brief["summary"]
+    assert brief["fix"] == "Run mailcheck domain spf-toomany.example for the whole report and fix what it names first."

@@ -53,6 +53,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "mailcheck.message.auth_results",
     "mailcheck.message.transport",
     "mailcheck.message.listunsub",
+    "mailcheck.message.domain_brief",
 )
 
 

@@ -39,7 +39,7 @@ class MessageChecker:
 
     async def check(self, target: Source, env: Env) -> Report:
         if self._state is None or self._state.resolver is not env.resolver:
-            self._state = RunState(env.resolver)
+            self._state = RunState(env.resolver, env.library, env.timeout)
         return await message_report(target, self._state, self.options)
 
 

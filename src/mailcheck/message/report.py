@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.message import arc, auth_results, compliance, dkim, dmarc, listunsub, rfc5322, spf, transport
 from mailcheck.message.body import link_hosts, text_parts
@@ -25,7 +26,7 @@ OBSTACLES = (
     ("format", "Format", ("message",)),
     ("authentication", "Authentication", ("dkim", "arc", "spf", "dmarc", "auth-results")),
     ("transport", "Transport", ("received",)),
-    ("reputation", "Reputation", ("blocklist", "ip")),
+    ("reputation", "Reputation", ("blocklist", "ip", "from-domain")),
     ("feedback", "Feedback", ("list-unsubscribe", "feedback-id")),
     ("compliance", "Compliance", ("compliance",)),
 )
@@ -59,8 +60,11 @@ class MessageOptions:
 class RunState:
     """What a run shares between its messages: keys, DMARC policies, usable lists."""
 
-    def __init__(self, resolver: Resolver | None) -> None:
+    def __init__(self, resolver: Resolver | None, library: LibraryResolver | None = None, timeout: float = 5.0) -> None:
         self.resolver = resolver
+        self.library = library
+        self.timeout = timeout
+        self._domains: dict[str, asyncio.Future[list[Check]]] = {}
         self.keys = KeyStore(resolver)
         self.policies = dmarc.PolicyCache()
         # check_host() depends only on (IP, sender, HELO): a mailbox repeats them often.
@@ -73,6 +77,16 @@ class RunState:
             evaluation = spf.evaluate_mfrom(ip, sender, helo) if identity == "mfrom" else spf.evaluate_helo(ip, helo)
             self._spf[key] = asyncio.ensure_future(evaluation)
         return await self._spf[key]
+
+    async def domain_brief(self, domain: str) -> Check | None:
+        from mailcheck.message.domain_brief import brief_check, domain_checks
+
+        if self.resolver is None:
+            return None
+        if domain not in self._domains:
+            self._domains[domain] = asyncio.ensure_future(domain_checks(self.resolver, self.library, self.timeout, domain))
+        checks = await self._domains[domain]
+        return brief_check(domain, checks) if checks else None
 
     async def blocklists(self) -> list[Any]:
         if self.resolver is None:
@@ -114,6 +128,7 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     resolver = state.resolver
     parts = text_parts(message.tree)
     # Everything that needs only what the message says starts now, together.
+    brief_task = asyncio.ensure_future(state.domain_brief(from_domain) if from_domain and options.reputation else _none())
     answers, mfrom, helo, discovery, fcrdns, listings = await asyncio.gather(
         state.keys.fetch(key_names),
         _mfrom(state, facts),
@@ -122,6 +137,7 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
         _fcrdns(resolver, ip) if ip and resolver else _none(),
         _listings(state, ip, link_hosts(parts)) if options.reputation else _empty(),
     )
+    brief = await brief_task
     signatures, chain = await asyncio.to_thread(_verify, message, answers, at, options.trusted_sealers)
     evaluation = dmarc.evaluate(discovery, mfrom, signatures, arc_vouches=chain is not None and chain.vouches)
     auth_checks, ours_header = _auth_results(message, options, signatures, mfrom, evaluation, chain, from_domain)
@@ -131,6 +147,8 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     reputation: list[Check] = list(listings)
     if fcrdns is not None:
         reputation.append(fcrdns)
+    if brief is not None:
+        reputation.append(brief)
     checks: list[Check] = [
         *format_checks,
         *dkim.signature_checks(signatures, len(message.all("from"))),
