@@ -256,6 +256,9 @@ def test_forwarded_message_fails_dmarc_without_trust(tmp_path):
     assert one(doc, "dkim.signature")["details"]["result"] == "fail"
     dmarc = one(doc, "dmarc.evaluation")
     assert (dmarc["status"], dmarc["details"]["disposition"], dmarc["details"]["arc_override"]) == ("fail", "reject", False)
+    assert dmarc["details"]["reason"].endswith(
+        "an ARC chain sealed by forwarder.example passes, which receivers that trust it honour (--trusted-arc-sealer forwarder.example)"
+    )
     assert code == 1
 
 
@@ -267,6 +270,8 @@ def test_forwarded_message_is_saved_by_a_trusted_arc_sealer(tmp_path):
     assert (dmarc["status"], dmarc["details"]["result"], dmarc["details"]["disposition"]) == ("warn", "fail", "none")
     assert dmarc["details"]["arc_override"] is True
     assert "a trusted ARC sealer vouches for it" in dmarc["summary"]
+    rule = one(doc, "compliance.gmail.spf-or-dkim")
+    assert rule["status"] == "pass" and rule["details"]["seen"].endswith("authenticated by the trusted ARC sealer's record")
 
 
 # -- SPF and DMARC ---------------------------------------------------------------------

@@ -47,6 +47,12 @@ class Facts:
     unsubscribe_any: bool  # a List-Unsubscribe of any kind (Yahoo accepts mailto)
     body_link: bool
     smallest_key: int | None  # bits of the smallest key among RSA signatures that verify
+    # A trusted ARC sealer recorded a pass before forwarding broke SPF and DKIM: the
+    # providers that trust it judge the message by that record (RFC 8617 §7.2).
+    arc_vouched: bool = False
+
+
+_VOUCHED = "SPF and DKIM broken by forwarding; authenticated by the trusted ARC sealer's record"
 
 
 Verdict = tuple[bool | None, str]  # (passed, what was seen); None: cannot tell
@@ -82,10 +88,14 @@ class Rule:
 
 
 def _spf_or_dkim(f: Facts) -> Verdict:
+    if f.arc_vouched and not (f.spf_pass or f.dkim_pass):
+        return True, _VOUCHED
     return f.spf_pass or f.dkim_pass, f"SPF {'pass' if f.spf_pass else 'not pass'}, DKIM {'pass' if f.dkim_pass else 'not pass'}"
 
 
 def _spf_and_dkim(f: Facts) -> Verdict:
+    if f.arc_vouched and not (f.spf_pass and f.dkim_pass):
+        return True, _VOUCHED
     if not f.spf_known and f.dkim_pass:
         return None, "DKIM passes; SPF unknown without a sending IP"
     return f.spf_pass and f.dkim_pass, f"SPF {'pass' if f.spf_pass else 'not pass'}, DKIM {'pass' if f.dkim_pass else 'not pass'}"
@@ -115,10 +125,14 @@ def _dmarc_record(f: Facts) -> Verdict:
 
 
 def _dmarc_pass(f: Facts) -> Verdict:
+    if f.arc_vouched and not f.dmarc_pass:
+        return True, _VOUCHED
     return f.dmarc_pass, "DMARC passes" if f.dmarc_pass else ("DMARC fails" if f.dmarc_record else "no DMARC record")
 
 
 def _alignment(f: Facts) -> Verdict:
+    if f.arc_vouched and not (f.spf_aligned or f.dkim_aligned):
+        return True, _VOUCHED
     aligned = f.spf_aligned or f.dkim_aligned
     return aligned, "From aligned with " + (
         "DKIM" if f.dkim_aligned else "SPF"

@@ -189,6 +189,7 @@ def evaluate(
     signatures: Sequence[SignatureResult],
     *,
     arc_vouches: bool = False,
+    untrusted_sealer: str | None = None,
 ) -> DmarcEvaluation:
     if discovery is None:
         return DmarcEvaluation(None, "none", "none", "the message has no single From domain to evaluate")
@@ -238,6 +239,9 @@ def evaluate(
             generations,
             arc_override=True,
         )
+    if untrusted_sealer:
+        # Gmail and Microsoft honour the ARC chains of forwarders they trust; say so.
+        reason += f"; an ARC chain sealed by {untrusted_sealer} passes, which receivers that trust it honour (--trusted-arc-sealer {untrusted_sealer})"
     return DmarcEvaluation(domain, "fail", disposition, reason, policy, tuple(alignments), generations)
 
 

@@ -139,7 +139,10 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     )
     brief = await brief_task
     signatures, chain = await asyncio.to_thread(_verify, message, answers, at, options.trusted_sealers)
-    evaluation = dmarc.evaluate(discovery, mfrom, signatures, arc_vouches=chain is not None and chain.vouches)
+    untrusted = chain.sealer if chain is not None and chain.cv == "pass" and not chain.trusted else None
+    evaluation = dmarc.evaluate(
+        discovery, mfrom, signatures, arc_vouches=chain is not None and chain.vouches, untrusted_sealer=untrusted
+    )
     auth_checks, ours_header = _auth_results(message, options, signatures, mfrom, evaluation, chain, from_domain)
     kind, kind_why = _kind(message, options)
     unsub = listunsub.read_unsubscribe(message)
@@ -314,6 +317,7 @@ def _compliance_facts(
         unsubscribe_any=unsub is not None and bool(unsub.uris),
         body_link=link is not None,
         smallest_key=min(rsa_bits) if rsa_bits else None,
+        arc_vouched=evaluation.arc_override,
     )
 
 
