@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.message.keys import KeyAnswer, dnsfunc_for
-from mailcheck.message.parse import ParsedMessage
+from mailcheck.message.parse import ParsedMessage, printable
 from mailcheck.model import Check
 
 DkimResult = Literal["pass", "fail", "policy", "neutral", "temperror", "permerror"]
@@ -250,7 +250,8 @@ def _key_facts(name: str, text: str) -> KeyFacts:
 
 
 def _with(base: SignatureResult, result: DkimResult, reason: str, **changes: Any) -> SignatureResult:
-    return _replace(base, result=result, reason=reason, **changes)
+    # Reasons quote tags and key records: the signer's text, made printable.
+    return _replace(base, result=result, reason=printable(reason), **changes)
 
 
 def _replace(base: SignatureResult, **changes: Any) -> SignatureResult:

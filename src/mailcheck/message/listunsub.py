@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.message.body import TextPart
 from mailcheck.message.dkim import SignatureResult
-from mailcheck.message.parse import ParsedMessage
+from mailcheck.message.parse import ParsedMessage, printable
 from mailcheck.model import Check
 
 ONE_CLICK_VALUE = "List-Unsubscribe=One-Click"
@@ -133,12 +133,12 @@ def body_link(parts: Sequence[TextPart]) -> str | None:
         if part.content_type == "text/html":
             for href, inner in _ANCHOR.findall(part.text):
                 if _WORDS.search(_TAGS.sub("", inner)) or _WORDS.search(href):
-                    return str(href)
+                    return printable(str(href))
         else:
             for line in part.text.splitlines():
                 url = _TEXT_URL.search(line)
                 if url and _WORDS.search(line):
-                    return url.group(0)
+                    return printable(url.group(0))
     return None
 
 

@@ -21,6 +21,16 @@ _FIELD_NAME = re.compile(rb"^[\x21-\x39\x3b-\x7e]+$")
 _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters written as escapes (\\x1b): header fields,
+    bodies and DNS answers are the sender's to fill, and a terminal obeys what it
+    prints raw."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
+
+
 class NotAMessage(ValueError):
     """The bytes are not an RFC 5322 message at all (binary, empty, only a body)."""
 
@@ -69,7 +79,7 @@ def parse_message(data: bytes, *, size: int | None = None) -> ParsedMessage:
         raise NotAMessage("the input is binary (NUL bytes where header fields should be)")
     headers, stray = _header_fields(head)
     if not headers:
-        first = head.split(b"\n", 1)[0][:60].decode("utf-8", "replace")
+        first = printable(head.split(b"\n", 1)[0][:60].decode("utf-8", "replace"))
         raise NotAMessage(f"no header fields: the first line {first!r} is not 'Name: value' (only a body?)")
     if len(stray) > len(headers):
         raise NotAMessage(f"not a message: {len(stray)} of {len(stray) + len(headers)} header lines are not 'Name: value'")
@@ -110,13 +120,13 @@ def _header_fields(head: bytes) -> tuple[list[Header], list[str]]:
         if colon and _FIELD_NAME.match(name.rstrip(b" \t")):
             fields.append([line])
         elif line.strip():
-            stray.append(line.rstrip(b"\r\n")[:80].decode("utf-8", "replace"))
+            stray.append(printable(line.rstrip(b"\r\n")[:80].decode("utf-8", "replace")))
     headers = []
     for lines in fields:
         raw = b"".join(lines)
         name, _, value = raw.partition(b":")
         unfolded = re.sub(rb"\r?\n([ \t])", rb"\1", value).strip()
-        headers.append(Header(name.rstrip(b" \t").decode("ascii"), unfolded.decode("utf-8", "replace"), raw))
+        headers.append(Header(name.rstrip(b" \t").decode("ascii"), printable(unfolded.decode("utf-8", "replace")), raw))
     return headers, stray
 
 

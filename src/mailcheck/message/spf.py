@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.message.parse import printable
 from mailcheck.model import Check, Status
 
 SpfResult = Literal["pass", "fail", "softfail", "neutral", "none", "permerror", "temperror"]
@@ -155,7 +156,8 @@ def _pyspf(identity: Identity, ip: str, sender: str, domain: str, helo: str) -> 
     except (spf.PermError, ValueError) as exc:
         return SpfOutcome(identity, ip, domain, sender, helo, "permerror", str(exc))
     word: SpfResult = result if result in _STATUS else "permerror"  # type: ignore[assignment]
-    return SpfOutcome(identity, ip, domain, sender, helo, word, explanation or "", query.mechanism)
+    # exp= explanations come from the sender's DNS.
+    return SpfOutcome(identity, ip, domain, sender, helo, word, printable(explanation or ""), query.mechanism)
 
 
 def _is_ip(text: str) -> bool:
