@@ -63,7 +63,7 @@ def test_good_mail_passes_every_check(tmp_path):
     assert doc["authentication_results"].startswith("Authentication-Results: mailcheck; dkim=pass header.b=")
     assert "header.d=sender.example;" in doc["authentication_results"]
     assert "spf=pass smtp.mailfrom=bounce@sender.example" in doc["authentication_results"]
-    assert doc["verdict"]["summary"] == "authenticated and within every provider rule checked"
+    assert doc["delivery"] == {"verdict": "authenticated and within every provider rule checked", "fix_first": None, "fix": None}
     assert doc["kind"] == {
         "value": "transactional",
         "origin": "guessed",

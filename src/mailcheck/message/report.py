@@ -179,7 +179,7 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
         "smtp": facts.to_dict(),
         "kind": {"value": kind, "origin": "given" if options.kind else "guessed", "why": kind_why},
         "authentication_results": ours_header,
-        "verdict": {"summary": verdict.summary, "fix_first": verdict.fix},
+        "delivery": {"verdict": verdict.summary, "fix_first": verdict.details.get("fix_first"), "fix": verdict.fix},
     }
     return Report("message", label, (Obstacle("verdict", "Verdict", (verdict,)), *obstacles), extra=extra)
 
