@@ -52,6 +52,17 @@ SPEC_MODULES: tuple[str, ...] = (
     "mailcheck.reports.summary",
     "mailcheck.bounce.checks",
     "mailcheck.bounce.summary",
+    "mailcheck.message.report",
+    "mailcheck.message.rfc5322",
+    "mailcheck.message.dkim",
+    "mailcheck.message.arc",
+    "mailcheck.message.spf",
+    "mailcheck.message.dmarc",
+    "mailcheck.message.auth_results",
+    "mailcheck.message.transport",
+    "mailcheck.message.listunsub",
+    "mailcheck.message.domain_brief",
+    "mailcheck.catalogue.compliance",
 )
 
 

@@ -51,8 +51,10 @@ def _register_commands() -> None:
         domain,  # noqa: F401  (registers its command)
         explain,  # noqa: F401
         links,  # noqa: F401
+        message,  # noqa: F401
         probe,  # noqa: F401
         report,  # noqa: F401
+        spf,  # noqa: F401
     )
 
 
