@@ -813,3 +813,12 @@ def test_control_characters_from_the_message_are_never_printed_raw(tmp_path):
     result = run_raw(tmp_path, data, "--no-color")
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "Message-ID <a\\x1b]0;title\\x07@b.example>" in result.stdout
+
+
+def test_links_of_an_html_body_are_looked_up_on_the_blocklists(tmp_path):
+    html = '<p>Read <a href="https://links-listed.example/offer">our offer</a> and <a href="https://sender.example/">us</a>.</p>\r\n'
+    data = message(body=html).replace(b"Content-Type: text/plain", b"Content-Type: text/html")
+    code, doc = check_message(tmp_path, TRACE + sign(data))
+    listed = [c for c in checks(doc, "blocklist.listing") if c["status"] == "fail"]
+    assert code == 1 and [c["details"]["target"] for c in listed] == ["links-listed.example"]
+    assert "links-listed.example is listed on Spamhaus DBL" in listed[0]["summary"]

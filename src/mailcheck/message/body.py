@@ -42,9 +42,10 @@ def link_hosts(parts: list[TextPart]) -> list[str]:
 
     links: list[Link] = []
     for part in parts:
-        links.extend(
-            links_in_html(part.text, part.where) if part.content_type == "text/html" else links_in_text(part.text, part.where)
-        )
+        if part.content_type == "text/html":
+            links_in_html(part.text, part.where, links.append)
+        else:
+            links.extend(links_in_text(part.text, part.where))
     hosts: dict[str, None] = {}
     for link in unique(links):
         if link.url.lower().startswith(("http://", "https://")):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from mailcheck.blocklists.catalogue import BlockList
@@ -30,7 +29,8 @@ async def reputation_checks(
 
 async def fcrdns_check(resolver: Resolver, ip: str) -> Check:
     from mailcheck.checks.mx import check_fcrdns
+    from mailcheck.checks.reputation import FCRDNS
 
     check = await check_fcrdns(resolver, ip)
     # The same test as mx.ptr, filed under the sending IP as the domain report does.
-    return dataclasses.replace(check, id="ip.fcrdns", subject=f"{ip} (sending IP)")
+    return FCRDNS.recast(check, subject=f"{ip} (sending IP)")
