@@ -40,7 +40,7 @@ class BlockList:
     bits: Mapping[int, str] = field(default_factory=dict)
     # Answers that mean the query was refused or malformed: never a listing.
     errors: Mapping[str, str] = field(default_factory=dict)
-    error_range: ipaddress.IPv4Network | None = None
+    error_range: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     error_fix: str = REFUSED_FIX
     default: bool = True  # queried unless --only names other lists
     ipv6: bool = False  # whether an IP list answers for IPv6 addresses

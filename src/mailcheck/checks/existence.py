@@ -90,6 +90,8 @@ def _soa_check(name: str, soa: Answer | DnsError) -> Check:
         return _unavailable("dns.soa", name, soa)
     if isinstance(soa, NoRecords):
         return DNS_SOA.info(name, f"{name} has no SOA of its own: it is a name inside its parent's zone")
+    if not isinstance(soa, Answer):
+        return _unavailable("dns.soa", name, soa)
     record = soa.rdata[0]
     mname = record.mname.to_text(omit_final_dot=True)
     rname = record.rname.to_text(omit_final_dot=True)
@@ -121,6 +123,8 @@ def _ns_check(name: str, ns: Answer | DnsError, *, zone_apex: bool) -> Check:
             fix="Add NS records at the zone apex naming the zone's authoritative servers.",
             refs=("RFC 1034 §4.2.1",),
         )
+    if not isinstance(ns, Answer):
+        return _unavailable("dns.ns", name, ns)
     hosts = sorted(r.target.to_text(omit_final_dot=True) for r in ns.rdata)
     status = Status.PASS if len(hosts) >= 2 else Status.WARN
     summary = f"{len(hosts)} nameserver{'s' if len(hosts) != 1 else ''}: {', '.join(hosts)}"

@@ -128,7 +128,7 @@ def redirect_checks(domain: str, root: SpfNode) -> list[Check]:
         REDIRECT.warn(
             domain,
             f"{node.record.modifier('redirect').text} in {node.domain} "  # type: ignore[union-attr]
-            f"is ignored because the record has {node.record.all.text}",  # type: ignore[union-attr]
+            f"is ignored because the record has {node.record.all.text}",
             fix="Remove either the redirect= or the all: a record with all never follows redirect=.",
             refs=("RFC 7208 §6.1",),
         )

@@ -9,6 +9,7 @@ an https: host that resolves).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
@@ -145,7 +146,8 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
     if uri.lower().startswith("mailto:"):
         address = uri[len("mailto:") :].split("!", 1)[0]
         host = address.rpartition("@")[2].lower().rstrip(".")
-        kind, lookups = "mail domain", (resolver.query(host, "MX"), resolver.addresses(host))
+        kind = "mail domain"
+        lookups: tuple[Awaitable[object], ...] = (resolver.query(host, "MX"), resolver.addresses(host))
     else:
         host = (urlsplit(uri).hostname or "").lower()
         kind, lookups = "host", (resolver.addresses(host),)

@@ -117,5 +117,5 @@ def bounce(
 
         print_tables(Console(no_color=not output.color, highlight=False, soft_wrap=True), tallies[0].as_dict())
     if own is not None and tallies:
-        return ExitCode.FAILED if tallies[0].matches(own) else ExitCode.OK  # type: ignore[arg-type]
+        return ExitCode.FAILED if tallies[0].matches(own) else ExitCode.OK
     return code

@@ -93,7 +93,7 @@ def parse_providers(text: str | None) -> tuple[Provider, ...]:
     unknown = [p for p in chosen if p not in PROVIDERS]
     if unknown or not chosen:
         raise BadInput(f"--provider {text!r}: choose from {', '.join(PROVIDERS)} (comma-separated) or all")
-    return tuple(p for p in PROVIDERS if p in chosen)  # type: ignore[misc]
+    return tuple(p for p in PROVIDERS if p in chosen)
 
 
 def parse_mail_from(text: str) -> str:

@@ -155,7 +155,7 @@ def _pyspf(identity: Identity, ip: str, sender: str, domain: str, helo: str) -> 
         return SpfOutcome(identity, ip, domain, sender, helo, "temperror", str(exc))
     except (spf.PermError, ValueError) as exc:
         return SpfOutcome(identity, ip, domain, sender, helo, "permerror", str(exc))
-    word: SpfResult = result if result in _STATUS else "permerror"  # type: ignore[assignment]
+    word: SpfResult = result if result in _STATUS else "permerror"
     # exp= explanations come from the sender's DNS.
     return SpfOutcome(identity, ip, domain, sender, helo, word, printable(explanation or ""), query.mechanism)
 

@@ -237,11 +237,11 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
     if kind in ("include", "exists"):
         if not rest.startswith(":") or len(rest) == 1:
             raise SpfSyntaxError(f"{kind} needs a domain, as in {kind}:_spf.example.com", term, position)
-        spec = rest[1:]
-        _check_domain_spec(spec, term, position)
-        return Mechanism(kind, qualifier, term, position, domain_spec=spec)
+        target = rest[1:]
+        _check_domain_spec(target, term, position)
+        return Mechanism(kind, qualifier, term, position, domain_spec=target)
+    spec: str | None = None
     if kind == "ptr":
-        spec = None
         if rest:
             if not rest.startswith(":") or len(rest) == 1:
                 raise SpfSyntaxError("ptr takes only a domain, as in ptr:example.com", term, position)
@@ -256,7 +256,6 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
         raise SpfSyntaxError("IPv4 prefix length above 32 in", term, position)
     if cidr6 is not None and int(cidr6) > 128:
         raise SpfSyntaxError("IPv6 prefix length above 128 in", term, position)
-    spec = None
     if spec_part:
         if not spec_part.startswith(":") or len(spec_part) == 1:
             raise SpfSyntaxError(f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position)
