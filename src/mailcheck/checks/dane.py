@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable
 
-from mailcheck.area_errors import lookup_failed
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsResults
@@ -61,7 +60,8 @@ DANE_MATCH = CheckSpec(
         "records are DNSSEC-authenticated and warns when not. With DANE-TA (2) records and "
         "no DANE-EE match it is info, since only the leaf is available to compare. A server "
         "that greets with anything but 220 or fails EHLO is an error (TLS could not be "
-        "checked); an unreachable address or --no-smtp is a skip."
+        "checked), and so is a host when no session could start because the MX hosts' "
+        "address lookups went unanswered; an unreachable address or --no-smtp is a skip."
     ),
     why=(
         "A DANE sender that finds no matching record refuses to deliver, so a key rolled "
@@ -90,7 +90,7 @@ async def check_dane(context: DomainContext, sessions: Awaitable[StartTlsResults
     hosts = route.hosts
     found = await asyncio.gather(*(_tlsa(context, host) for host in hosts))
     checks = [check for check, _ in found]
-    with_records = {host: (tlsa, authenticated) for host, (_, (tlsa, authenticated)) in zip(hosts, found) if tlsa}
+    with_records = {host: (tlsa, authenticated) for host, (_, (tlsa, authenticated)) in zip(hosts, found, strict=True) if tlsa}
     if not with_records:
         return checks
     match await sessions:
@@ -100,7 +100,16 @@ async def check_dane(context: DomainContext, sessions: Awaitable[StartTlsResults
                 for host in with_records
             )
         case MxUnknown(error):
-            checks.append(lookup_failed("dane", context.domain.ascii, error))
+            # No session could start, so no certificate was seen: could not tell, per host,
+            # and the TLSA findings above still stand.
+            checks.extend(
+                DANE_MATCH.error(
+                    host,
+                    f"certificate of {host} not matched against its TLSA records: "
+                    f"could not look up {error.name} {error.rdtype}: {error.reason}",
+                )
+                for host in with_records
+            )
         case Probed() as probed:
             for host, (tlsa, authenticated) in with_records.items():
                 checks.extend(_match(probe, tlsa, authenticated) for probe in probed.of_host(host))
