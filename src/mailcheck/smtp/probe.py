@@ -151,8 +151,8 @@ class Attempt:
         }
 
 
-def _catch_all_not_run(options_catch_all: bool) -> CatchAll:
-    if not options_catch_all:
+def _catch_all_not_run(enabled: bool) -> CatchAll:
+    if not enabled:
         return CatchAll("not run", reason="skipped with --no-catch-all")
     return CatchAll("not run", reason="no address was accepted")
 
