@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.checks.context import DomainOptions
 from mailcheck.dns.resolver import QueryRecord
@@ -16,6 +17,9 @@ from mailcheck.errors import BadInput
 from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.names import DomainName, parse_domain
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+
+if TYPE_CHECKING:
+    from mailcheck.run import Env
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,10 @@ class DomainRequest:
 def _selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
     labels = selector.split(".")
-    if not selector or any(not label or len(label) > 63 for label in labels) or not all(
-        ch.isalnum() or ch in "-_." for ch in selector
+    if (
+        not selector
+        or any(not label or len(label) > 63 for label in labels)
+        or not all(ch.isalnum() or ch in "-_." for ch in selector)
     ):
         raise BadInput(f"--dkim-selector {text!r} is not a valid selector")
     return selector
@@ -90,8 +96,10 @@ def _ca_file(path: str | None) -> str | None:
 
 def _bimi_selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
-    if not selector or any(not label or len(label) > 63 for label in selector.split(".")) or not all(
-        ch.isalnum() or ch in "-_." for ch in selector
+    if (
+        not selector
+        or any(not label or len(label) > 63 for label in selector.split("."))
+        or not all(ch.isalnum() or ch in "-_." for ch in selector)
     ):
         raise BadInput(f"--bimi-selector {text!r} is not a valid selector")
     return selector
@@ -108,14 +116,47 @@ def run_domain(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: ReportCallback | None = None,
+    keep_log: bool = True,
 ) -> tuple[list[Report], list[QueryRecord]]:
     """Check every domain of the request, ``concurrency`` at a time.
+
+    ``keep_log=False``: a bulk run does not keep its query log (only --verbose shows it).
 
     ``on_report`` is called with each report as it completes (completion order), so a
     bulk run can stream; the returned list keeps the request's order.
     """
+    if len(request.domains) > concurrency:
+        # A bulk run: a resolver a domain (memory stays flat), every core.
+        from mailcheck.run import DnsScope, run_targets
+        from mailcheck.workers import default_workers
+
+        outcome = run_targets(
+            DomainCheck(request.options),
+            request.domains,
+            network,
+            scope=DnsScope.TARGET,
+            concurrency=concurrency,
+            on_report=on_report,
+            workers=default_workers(len(request.domains), concurrency),
+            keep_log=keep_log,
+        )
+        return outcome.reports, outcome.log
     with serving_zones(network.zones) as zones:
         return asyncio.run(_run(request, network, zones, concurrency, on_report))
+
+
+@dataclass(frozen=True)
+class DomainCheck:
+    """``mailcheck domain`` as the run loop's TargetCheck."""
+
+    options: DomainOptions
+    command: str = "domain"
+
+    def label(self, target: DomainName) -> str:
+        return target.ascii
+
+    async def check(self, target: DomainName, env: Env) -> Report:
+        return await _guarded_report(target, env.resolver, env.library, self.options)
 
 
 async def _run(request, network, zones, concurrency, on_report):  # type: ignore[no-untyped-def]
