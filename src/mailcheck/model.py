@@ -192,11 +192,15 @@ def exit_code(reports: Iterable[Report], fail_on: Status | None = None) -> ExitC
     included, is at least that bad, else 0.
     """
     reports = list(reports)
+    worst_check = Status.worst(check.status for report in reports for check in report.checks)
+    return exit_code_of(Status.worst(report.outcome for report in reports), worst_check, fail_on)
+
+
+def exit_code_of(worst: Status, worst_check: Status, fail_on: Status | None = None) -> ExitCode:
+    """exit_code's rule from the worst outcome and the worst check alone (what a
+    bulk run keeps instead of its reports)."""
     if fail_on is not None:
-        checks = [check for report in reports for check in report.checks]
-        worst_check = Status.worst(check.status for check in checks)
         return ExitCode.FAILED if worst_check.severity >= fail_on.severity else ExitCode.OK
-    worst = Status.worst(report.outcome for report in reports)
     if worst is Status.FAIL:
         return ExitCode.FAILED
     if worst is Status.ERROR:

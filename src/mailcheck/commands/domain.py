@@ -116,11 +116,13 @@ def run_domain(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: ReportCallback | None = None,
+    keep: bool = True,
     keep_log: bool = True,
 ) -> tuple[list[Report], list[QueryRecord]]:
     """Check every domain of the request, ``concurrency`` at a time.
 
-    ``keep_log=False``: a bulk run does not keep its query log (only --verbose shows it).
+    A bulk run keeps no reports with ``keep=False`` (they were streamed) and no query log
+    with ``keep_log=False`` (only --verbose shows it).
 
     ``on_report`` is called with each report as it completes (completion order), so a
     bulk run can stream; the returned list keeps the request's order.
@@ -137,6 +139,7 @@ def run_domain(
             scope=DnsScope.TARGET,
             concurrency=concurrency,
             on_report=on_report,
+            keep=keep,
             workers=default_workers(len(request.domains), concurrency),
             keep_log=keep_log,
         )
