@@ -105,10 +105,12 @@ def check_domains(
     concurrency: int = 20,
     on_report: Callable[[Report], None] | None = None,
     keep: bool = True,
+    workers: int | None = None,
     **options: object,
 ) -> list[Report]:
     """``mailcheck domain --from-file``: the reports in the input's order (none with
-    ``keep=False``: then ``on_report`` sees each as it completes)."""
+    ``keep=False``: then ``on_report`` sees each as it completes). ``workers``: how many
+    processes (default: every core for a list longer than ``concurrency``)."""
     from mailcheck.commands.domain import run_domain
     from mailcheck.errors import BadInput
 
@@ -116,7 +118,7 @@ def check_domains(
         raise BadInput(f"concurrency must be at least 1, not {concurrency}")
     request = DomainSettings(**options).request(list(domains))  # type: ignore[arg-type]
     reports, _log = run_domain(
-        request, (network or Network()).options(), concurrency=concurrency, on_report=on_report, keep=keep, keep_log=False
+        request, (network or Network()).options(), concurrency=concurrency, on_report=on_report, keep=keep, keep_log=False, workers=workers
     )
     return reports
 

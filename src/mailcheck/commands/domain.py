@@ -118,11 +118,13 @@ def run_domain(
     on_report: ReportCallback | None = None,
     keep: bool = True,
     keep_log: bool = True,
+    workers: int | None = None,
 ) -> tuple[list[Report], list[QueryRecord]]:
     """Check every domain of the request, ``concurrency`` at a time.
 
     A bulk run keeps no reports with ``keep=False`` (they were streamed) and no query log
-    with ``keep_log=False`` (only --verbose shows it).
+    with ``keep_log=False`` (only --verbose shows it). ``workers``: processes of a bulk
+    run (default: every core, see mailcheck.workers).
 
     ``on_report`` is called with each report as it completes (completion order), so a
     bulk run can stream; the returned list keeps the request's order.
@@ -140,7 +142,7 @@ def run_domain(
             concurrency=concurrency,
             on_report=on_report,
             keep=keep,
-            workers=default_workers(len(request.domains), concurrency),
+            workers=default_workers(len(request.domains), concurrency) if workers is None else workers,
             keep_log=keep_log,
         )
         return outcome.reports, outcome.log
