@@ -132,7 +132,7 @@ async def _run(
     outcome: RunOutcome[T] = RunOutcome()
     started = time.perf_counter()
     # Running totals, not a list a target: a bulk run's memory must not grow with it.
-    spent = _Spent()
+    spent = _Spent(keep_log=keep_log)
     shared = SharedAnswers() if scope is DnsScope.TARGET else None
 
     @asynccontextmanager
@@ -147,7 +147,7 @@ async def _run(
             try:
                 yield Env(resolver, library, network.timeout)
             finally:
-                spent.add(resolver.stats(), resolver.log if keep_log else ())
+                spent.add(resolver.stats(), resolver.log)
 
     async def drive(run_env: Env | None) -> None:
         kept: dict[int, Report] = {}
@@ -193,6 +193,7 @@ async def _run(
 class _Spent:
     """The DNS figures of the targets done so far."""
 
+    keep_log: bool = True
     queries: int = 0
     max_in_flight: int = 0
     log: list[QueryRecord] = field(default_factory=list)
@@ -200,7 +201,8 @@ class _Spent:
     def add(self, stats: DnsStats, log: Iterable[QueryRecord]) -> None:
         self.queries += stats.queries
         self.max_in_flight = max(self.max_in_flight, stats.max_in_flight)
-        self.log.extend(log)
+        if self.keep_log:
+            self.log.extend(log)
 
 
 def _unnumbered(on_report: Callable[[Report], None] | None) -> Callable[[int, Report], None] | None:

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mailcheck.model import DnsStats, Report, Status
 
@@ -75,8 +75,6 @@ def run_in_workers(
     """``run_share(share, hand_over, in_flight)`` runs in each worker over its share
     of ``targets`` with its part of ``concurrency``; ``hand_over(position, report)``
     is how it returns a report."""
-    from mailcheck.run import RunOutcome
-
     if not fork_available():
         outcome: RunOutcome[T] = run_share(
             targets, lambda _position, report: on_report(report) if on_report else None, concurrency
@@ -99,42 +97,14 @@ def run_in_workers(
     feeder = threading.Thread(target=_feed, args=(targets, inbox, workers, stop, feed_error), daemon=True)
     feeder.start()
 
-    result: RunOutcome[T] = RunOutcome()
-    kept: dict[int, Report] = {}
-    queries = max_in_flight = 0
-    log: list[QueryRecord] = []
-    finished = 0
+    merge: _Merge[T] = _Merge(on_report, keep)
     try:
-        while finished < workers:
+        while merge.finished < workers:
             try:
-                message = outbox.get(timeout=_POLL_SECONDS)
+                merge.take(outbox.get(timeout=_POLL_SECONDS))
             except queue.Empty:
-                if feed_error:
-                    raise feed_error[0]
-                dead = [p for p in processes if p.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(f"a worker process ended with exit code {dead[0].exitcode}")
-                continue
-            kind = message[0]
-            if kind == "report":
-                _, position, report = message
-                result.count += 1
-                result.worst = Status.worst((result.worst, report.status))
-                if on_report is not None:
-                    on_report(report)
-                if keep:
-                    kept[position] = report
-            elif kind == "done":
-                _, stats, records = message
-                finished += 1
-                if stats is not None:
-                    queries += stats.queries
-                    max_in_flight = max(max_in_flight, stats.max_in_flight)
-                log.extend(records)
-            else:  # "failed": the loop itself broke in a worker (not one target)
-                raise RuntimeError(f"a worker process failed: {message[1]}")
-        if feed_error:
-            raise feed_error[0]
+                _raise_if_broken(feed_error, processes)
+        _raise_if_broken(feed_error, processes)
     finally:
         stop.set()
         for process in processes:
@@ -144,11 +114,58 @@ def run_in_workers(
             process.join(timeout=5)
         inbox.cancel_join_thread()
         outbox.cancel_join_thread()
-    result.dns = DnsStats(queries=queries, elapsed_ms=round((time.perf_counter() - started) * 1000), max_in_flight=max_in_flight)
-    result.log = log
-    # Each report carries the run's figures, as the text report prints them once.
-    result.reports = [dataclasses.replace(kept[i], dns=result.dns) for i in sorted(kept)]
-    return result
+    return merge.outcome(round((time.perf_counter() - started) * 1000))
+
+
+class _Merge(Generic[T]):
+    """The workers' messages folded into one run's outcome."""
+
+    def __init__(self, on_report: Callable[[Report], None] | None, keep: bool) -> None:
+        self.on_report = on_report
+        self.keep = keep
+        from mailcheck.run import RunOutcome
+
+        self.result: RunOutcome[T] = RunOutcome()
+        self.kept: dict[int, Report] = {}
+        self.queries = self.max_in_flight = self.finished = 0
+        self.log: list[QueryRecord] = []
+
+    def take(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "report":
+            _, position, report = message
+            self.result.count += 1
+            self.result.worst = Status.worst((self.result.worst, report.status))
+            if self.on_report is not None:
+                self.on_report(report)
+            if self.keep:
+                self.kept[position] = report
+        elif kind == "done":
+            _, stats, records = message
+            self.finished += 1
+            if stats is not None:
+                self.queries += stats.queries
+                self.max_in_flight = max(self.max_in_flight, stats.max_in_flight)
+            self.log.extend(records)
+        else:  # "failed": the loop itself broke in a worker (not one target)
+            raise RuntimeError(f"a worker process failed: {message[1]}")
+
+    def outcome(self, elapsed_ms: int) -> RunOutcome[T]:
+        result = self.result
+        result.dns = DnsStats(queries=self.queries, elapsed_ms=elapsed_ms, max_in_flight=self.max_in_flight)
+        result.log = self.log
+        # Each report carries the run's figures, as the text report prints them once.
+        result.reports = [dataclasses.replace(self.kept[i], dns=result.dns) for i in sorted(self.kept)]
+        return result
+
+
+def _raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
+    """Bad input met while reading the targets, or a worker that died (killed, out of memory)."""
+    if feed_error:
+        raise feed_error[0]
+    dead = [p for p in processes if p.exitcode not in (None, 0)]
+    if dead:
+        raise RuntimeError(f"a worker process ended with exit code {dead[0].exitcode}")
 
 
 def _feed(
