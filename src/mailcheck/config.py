@@ -51,9 +51,7 @@ class FieldRule:
     value: Any
 
     def describe(self) -> str:
-        symbol = {"equals": "=", "not": "!=", "max": "<=", "min": ">=", "in": "in", "contains": "contains", "matches": "matches"}[
-            self.op
-        ]
+        symbol = {"equals": "=", "not": "!=", "max": "<=", "min": ">=", "in": "in", "contains": "contains", "matches": "matches"}[self.op]
         return f"{self.field} {symbol} {self.value!r}" if isinstance(self.value, str) else f"{self.field} {symbol} {self.value}"
 
 
@@ -206,7 +204,7 @@ class _Reader:
         self.known_keys((), data, top)
         domains_table = self.table(("domains",), data.get("domains", {}))
         if not domains_table:
-            raise self.fail((), 'no [domains."NAME"] table: the config checks nothing')
+            raise self.fail((), "no [domains.\"NAME\"] table: the config checks nothing")
         timeout = data.get("timeout")
         if timeout is not None:
             timeout = self.number(("timeout",), timeout)
@@ -230,17 +228,7 @@ class _Reader:
             parse_domain(name)
         except BadInput as exc:
             raise self.fail(where, str(exc)) from None
-        keys = {
-            "dkim_selectors",
-            "sending_ips",
-            "probe",
-            "expect",
-            "accept_warnings",
-            "zones",
-            "nameservers",
-            "smtp",
-            "smtp_port",
-        }
+        keys = {"dkim_selectors", "sending_ips", "probe", "expect", "accept_warnings", "zones", "nameservers", "smtp", "smtp_port"}
         self.known_keys(where, table, keys)
         smtp = table.get("smtp")
         port = table.get("smtp_port")

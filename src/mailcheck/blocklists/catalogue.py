@@ -20,7 +20,8 @@ Kind = Literal["ip", "domain"]
 LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 SPAMHAUS_ERRORS = ipaddress.ip_network("127.255.255.0/24")
 OWN_RESOLVER_FIX = (
-    "Query from your own recursive resolver (not 8.8.8.8, 1.1.1.1 or your ISP's), or use a free Spamhaus DQS key with --dqs-key."
+    "Query from your own recursive resolver (not 8.8.8.8, 1.1.1.1 or your ISP's), "
+    "or use a free Spamhaus DQS key with --dqs-key."
 )
 REFUSED_FIX = "Query from your own recursive resolver (not a public one), or register for the list's data feed."
 
@@ -96,7 +97,8 @@ _SPAMHAUS_ERRORS = {
     "127.255.255.255": "Spamhaus refused the query: too many queries, over the free-use limit (127.255.255.255)",
 }
 _SPAMHAUS_TERMS = (
-    "Free for low-volume, non-commercial use through your own resolver; commercial or high-volume use needs a (free) DQS key."
+    "Free for low-volume, non-commercial use through your own resolver; "
+    "commercial or high-volume use needs a (free) DQS key."
 )
 
 ZEN = BlockList(

@@ -72,7 +72,9 @@ async def look_up(resolver: Resolver, target: Target, blocklist: BlockList) -> L
     return Lookup(target, blocklist, name, "listed", codes, meanings, reasons)
 
 
-async def look_up_all(resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]) -> list[Lookup]:
+async def look_up_all(
+    resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]
+) -> list[Lookup]:
     """Every target × list lookup that applies, started together, in (target, list) order."""
     if any(blocklist.registered_domain for blocklist in lists):
         await suffixes.loaded()
@@ -133,9 +135,7 @@ def listing_check(lookup: Lookup) -> Check:
         terms=blocklist.terms,
         lines=[f"reason: {text}" for text in lookup.reasons] or ["reason: the list published no TXT record"],
     )
-    delisting = (
-        f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"
-    )
+    delisting = f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"
     return Check(
         CHECK_ID,
         Status.FAIL,

@@ -43,7 +43,8 @@ SPECS = (
             "lookup. Without --offline every list is asked and this check does not appear."
         ),
         why=(
-            "A listing on a list that was not asked goes unnoticed: the report says which lists its pass verdicts do not cover."
+            "A listing on a list that was not asked goes unnoticed: the report says which lists "
+            "its pass verdicts do not cover."
         ),
         example=Example(
             bad="zen.spamhaus.org. SOA ?   (--offline, and no --zone file serves the zone)",

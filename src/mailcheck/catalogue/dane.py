@@ -49,12 +49,18 @@ SPECS = (
             "over before its TLSA record was updated stops the domain's mail."
         ),
         example=Example(
-            bad=("_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of last year's key)\n(mx.example.com now presents a new key)"),
+            bad=(
+                "_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of last year's key)\n"
+                "(mx.example.com now presents a new key)"
+            ),
             good=(
                 "_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of the current key)\n"
                 "_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of the next key)"
             ),
-            why=("The record for the key in use is published, and the next key's record goes in before the key changes."),
+            why=(
+                "The record for the key in use is published, and the next key's record goes in "
+                "before the key changes."
+            ),
         ),
         refs=("RFC 7672 §3.1", "RFC 7672 §2.2", "RFC 7671 §8"),
     ),

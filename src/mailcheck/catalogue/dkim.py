@@ -26,7 +26,10 @@ SPECS = (
                 'mail2024._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."   '
                 "(checked with --dkim-selector mail2024)"
             ),
-            why=("Read s= from the DKIM-Signature header of a message you sent and name that selector with --dkim-selector."),
+            why=(
+                "Read s= from the DKIM-Signature header of a message you sent and name that "
+                "selector with --dkim-selector."
+            ),
         ),
         refs=("RFC 6376 §3.1",),
     ),
@@ -44,7 +47,10 @@ SPECS = (
             "the customer editing DNS."
         ),
         example=Example(
-            bad=('selector1._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."   (a copy of the provider\'s key)'),
+            bad=(
+                'selector1._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."   '
+                "(a copy of the provider's key)"
+            ),
             good="selector1._domainkey.example.com. CNAME selector1-example-com._domainkey.esp.example.net.",
             why=(
                 "The CNAME follows the provider's key rotation; a copied TXT record keeps the old "

@@ -22,7 +22,8 @@ SPECS = (
             bad="44.2.0.192.in-addr.arpa.   (no PTR record for the sending IP 192.0.2.44)",
             good="44.2.0.192.in-addr.arpa.  3600 IN PTR out1.example.com.\nout1.example.com.         3600 IN A 192.0.2.44",
             why=(
-                "The owner of 192.0.2.44 (usually the hosting provider) publishes a PTR naming a host whose A record is that IP."
+                "The owner of 192.0.2.44 (usually the hosting provider) publishes a PTR naming a "
+                "host whose A record is that IP."
             ),
         ),
         refs=(

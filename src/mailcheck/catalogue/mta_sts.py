@@ -46,7 +46,8 @@ SPECS = (
                 "Location: https://www.example.com/mta-sts.txt"
             ),
             good=(
-                "HTTP/1.1 200 OK\nContent-Type: text/plain\n\nversion: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 604800"
+                "HTTP/1.1 200 OK\nContent-Type: text/plain\n\n"
+                "version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 604800"
             ),
             why="The policy is served at the well-known URL itself, as text/plain with status 200.",
         ),
@@ -89,10 +90,15 @@ SPECS = (
         ),
         example=Example(
             bad=(
-                "example.com. MX 10 mx1.example.com.\nexample.com. MX 20 backup.mail-host.example.\n(policy: mx: mx1.example.com)"
+                "example.com. MX 10 mx1.example.com.\n"
+                "example.com. MX 20 backup.mail-host.example.\n"
+                "(policy: mx: mx1.example.com)"
             ),
             good="(policy: mx: mx1.example.com\n         mx: backup.mail-host.example)",
-            why=("The policy lists every MX host, and a new id in the _mta-sts record makes senders fetch it again."),
+            why=(
+                "The policy lists every MX host, and a new id in the _mta-sts record makes "
+                "senders fetch it again."
+            ),
         ),
         refs=("RFC 8461 §4.1",),
     ),

@@ -42,7 +42,10 @@ SPECS = (
             "host also sends mail, some receivers score a name that disagrees with the PTR."
         ),
         example=Example(
-            bad=("10.2.0.192.in-addr.arpa. PTR host-10.hosting.example.\nS: 220 mx.example.com ESMTP"),
+            bad=(
+                "10.2.0.192.in-addr.arpa. PTR host-10.hosting.example.\n"
+                "S: 220 mx.example.com ESMTP"
+            ),
             good="10.2.0.192.in-addr.arpa. PTR mx.example.com.\nS: 220 mx.example.com ESMTP",
             why="The address's PTR now names the host the greeting names.",
         ),
@@ -67,7 +70,10 @@ SPECS = (
         ),
         example=Example(
             bad="S: 250-mx.example.com\nS: 250-PIPELINING\nS: 250 8BITMIME   (no STARTTLS)",
-            good=("S: 250-mx.example.com\nS: 250-STARTTLS\nS: 250 8BITMIME\nC: STARTTLS\nS: 220 2.0.0 Ready to start TLS"),
+            good=(
+                "S: 250-mx.example.com\nS: 250-STARTTLS\nS: 250 8BITMIME\n"
+                "C: STARTTLS\nS: 220 2.0.0 Ready to start TLS"
+            ),
             why="The server advertises STARTTLS in its EHLO reply and completes the handshake.",
         ),
         refs=("RFC 3207", "RFC 3207 §4", "RFC 8461 §4"),
@@ -90,7 +96,11 @@ SPECS = (
         ),
         example=Example(
             bad="C: EHLO gmail.com",
-            good=("C: EHLO probe.example.com\nprobe.example.com. A 192.0.2.25\n25.2.0.192.in-addr.arpa. PTR probe.example.com."),
+            good=(
+                "C: EHLO probe.example.com\n"
+                "probe.example.com. A 192.0.2.25\n"
+                "25.2.0.192.in-addr.arpa. PTR probe.example.com."
+            ),
             why="The probe gives its own name, which resolves to its address and matches its PTR.",
         ),
         refs=("RFC 5321 §4.1.1.1", "RFC 5321 §2.3.5"),
@@ -114,8 +124,14 @@ SPECS = (
         ),
         example=Example(
             bad="S: 554 5.7.1 mx.example.com Service unavailable; client [192.0.2.99] blocked",
-            good=("S: 220 mx.example.com ESMTP\n...\nC: RCPT TO:<alice@example.com>\nS: 250 2.1.5 OK"),
-            why=("Probing from a host with a clean address and proper DNS lets the session reach RCPT."),
+            good=(
+                "S: 220 mx.example.com ESMTP\n...\n"
+                "C: RCPT TO:<alice@example.com>\nS: 250 2.1.5 OK"
+            ),
+            why=(
+                "Probing from a host with a clean address and proper DNS lets the session reach "
+                "RCPT."
+            ),
         ),
         refs=("RFC 5321 §5.1",),
     ),

@@ -18,7 +18,10 @@ SPECS = (
             "no host at all."
         ),
         example=Example(
-            bad=('example.com. TXT "v=spf1 include:_spf.example.net -all"\nexample.com. TXT "v=spf1 ip4:192.0.2.10 -all"'),
+            bad=(
+                'example.com. TXT "v=spf1 include:_spf.example.net -all"\n'
+                'example.com. TXT "v=spf1 ip4:192.0.2.10 -all"'
+            ),
             good='example.com. TXT "v=spf1 ip4:192.0.2.10 include:_spf.example.net -all"',
             why="The two records are merged into one, with the terms of both and a single -all at the end.",
         ),
@@ -71,7 +74,9 @@ SPECS = (
                 'example.com. TXT "v=spf1 a mx include:_spf.example.net include:_spf.example.org -all"\n'
                 "   (each include costs 1 lookup plus 4 in the record it names: 12 in all)"
             ),
-            good=('example.com. TXT "v=spf1 ip4:192.0.2.0/28 ip4:192.0.2.128/25 include:_spf.example.net -all"'),
+            good=(
+                'example.com. TXT "v=spf1 ip4:192.0.2.0/28 ip4:192.0.2.128/25 include:_spf.example.net -all"'
+            ),
             why=(
                 "The a and mx terms and one provider's include are replaced by the address ranges "
                 "they stand for, leaving 5 lookups."
@@ -196,7 +201,8 @@ SPECS = (
                 '_spf.example.com. TXT "v=spf1 ip4:192.0.2.0/24 include:example.com -all"'
             ),
             good=(
-                'example.com. TXT "v=spf1 include:_spf.example.com -all"\n_spf.example.com. TXT "v=spf1 ip4:192.0.2.0/24 -all"'
+                'example.com. TXT "v=spf1 include:_spf.example.com -all"\n'
+                '_spf.example.com. TXT "v=spf1 ip4:192.0.2.0/24 -all"'
             ),
             why="_spf.example.com no longer includes example.com, so the chain ends instead of returning to its start.",
         ),

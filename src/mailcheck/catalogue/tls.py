@@ -64,7 +64,8 @@ SPECS = (
         example=Example(
             bad="mx.example.com [192.0.2.10]: CN=localhost, self-signed, expired 2025-01-31",
             good=(
-                "mx.example.com [192.0.2.10]: SAN mx.example.com, issued by a public CA, full chain sent, renewed automatically"
+                "mx.example.com [192.0.2.10]: SAN mx.example.com, issued by a public CA, "
+                "full chain sent, renewed automatically"
             ),
             why="The server presents a current certificate from a public CA that names mx.example.com.",
         ),

@@ -41,7 +41,8 @@ SPECS = (
         ),
         example=Example(
             bad=(
-                '_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=mailto:tls@reports.example.com"\nreports.example.com   (NXDOMAIN)'
+                '_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=mailto:tls@reports.example.com"\n'
+                "reports.example.com   (NXDOMAIN)"
             ),
             good='_smtp._tls.example.com. TXT "v=TLSRPTv1; rua=mailto:tlsrpt@example.com"',
             why="The reports go to an address at a domain that exists and receives mail.",

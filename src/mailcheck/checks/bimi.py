@@ -84,7 +84,7 @@ class Found:
         return self.name != self.own_name
 
     def at(self, what: str = "BIMI record") -> str:
-        """ "BIMI record at NAME", saying so when NAME is the organizational domain's."""
+        """"BIMI record at NAME", saying so when NAME is the organizational domain's."""
         if not self.inherited:
             return f"{what} at {self.name}"
         return f"no BIMI record at {self.own_name}; the organizational domain's {what.removeprefix('BIMI ')} at {self.name}"
@@ -114,17 +114,7 @@ async def check_bimi(context: DomainContext) -> list[Check]:
         ]
     if len(found.records) > 1:
         many = f"{len(found.records)} BIMI records"
-        return [
-            Check(
-                "bimi.record",
-                Status.FAIL,
-                domain,
-                f"{found.at(many)}; receivers ignore them all",
-                details={**details, "records": found.records},
-                fix=f"Keep one v=BIMI1 record at {found.name}.",
-                refs=(REF,),
-            )
-        ]
+        return [Check("bimi.record", Status.FAIL, domain, f"{found.at(many)}; receivers ignore them all", details={**details, "records": found.records}, fix=f"Keep one v=BIMI1 record at {found.name}.", refs=(REF,))]
     text = found.records[0]
     details["record"] = text
     try:
@@ -137,26 +127,15 @@ async def check_bimi(context: DomainContext) -> list[Check]:
                 domain,
                 f"{found.at()} is invalid: {exc} (record: {text})",
                 details=details,
-                fix='Write it as "v=BIMI1; l=https://HOST/logo.svg; a=https://HOST/vmc.pem".',
+                fix="Write it as \"v=BIMI1; l=https://HOST/logo.svg; a=https://HOST/vmc.pem\".",
                 refs=(REF,),
             )
         ]
     if record.declines:
-        return [
-            Check(
-                "bimi.record",
-                Status.INFO,
-                domain,
-                f"{found.at()} declines BIMI (empty l= and a=): {text}",
-                details=details,
-                refs=(REF,),
-            )
-        ]
+        return [Check("bimi.record", Status.INFO, domain, f"{found.at()} declines BIMI (empty l= and a=): {text}", details=details, refs=(REF,))]
     shown = f"{found.at()} applies: {text}" if found.inherited else f"{found.name}: {text}"
     checks = [
-        Check(
-            "bimi.record", Status.PASS, domain, shown, details={**details, "logo": record.logo, "vmc": record.vmc}, refs=(REF,)
-        ),
+        Check("bimi.record", Status.PASS, domain, shown, details={**details, "logo": record.logo, "vmc": record.vmc}, refs=(REF,)),
         gate,
     ]
     checks.extend(await asyncio.gather(_logo(context, record), _vmc(context, record.vmc)))
@@ -184,12 +163,7 @@ async def _find(context: DomainContext, domain: str, selector: str, org: str, te
     org_name = f"{selector}._bimi.{org}"
     org_texts = await _txt(context, org_name)
     if isinstance(org_texts, DnsUnavailable):
-        return Check(
-            "bimi.record",
-            Status.ERROR,
-            domain,
-            f"no BIMI record at {name}; could not look up the organizational domain's {org_name} TXT: {org_texts.reason}",
-        )
+        return Check("bimi.record", Status.ERROR, domain, f"no BIMI record at {name}; could not look up the organizational domain's {org_name} TXT: {org_texts.reason}")
     return Found(org_name, [t for t in org_texts if t.replace(" ", "").startswith("v=BIMI1")], name)
 
 
@@ -207,12 +181,7 @@ async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[s
     if not records and org != domain:
         inherited = await _txt(context, f"_dmarc.{org}")
         if isinstance(inherited, DnsUnavailable):
-            return Check(
-                "bimi.dmarc",
-                Status.ERROR,
-                domain,
-                f"could not read the organizational domain's DMARC record BIMI depends on: {inherited.reason}",
-            )
+            return Check("bimi.dmarc", Status.ERROR, domain, f"could not read the organizational domain's DMARC record BIMI depends on: {inherited.reason}")
         records = [t for t in inherited if DMARC_START.match(t)]
         policy_domain = org
     name = f"_dmarc.{policy_domain}"
@@ -242,14 +211,7 @@ async def _dmarc_gate(context: DomainContext, domain: str, org: str, own: list[s
             shown = f"{owner} at {name} has no valid p= ({'p=' + tags['p'] if 'p' in tags else 'no p= tag'})"
             tag = "p"
         elif value == "reject" or (value == "quarantine" and pct == "100"):
-            return Check(
-                "bimi.dmarc",
-                Status.PASS,
-                domain,
-                f"DMARC {setting} {source}: BIMI logos can be shown",
-                details=details,
-                refs=(REF_DMARC,),
-            )
+            return Check("bimi.dmarc", Status.PASS, domain, f"DMARC {setting} {source}: BIMI logos can be shown", details=details, refs=(REF_DMARC,))
         else:
             shown = f"DMARC is {setting} {source}"
     fix = (
@@ -282,15 +244,7 @@ async def _logo(context: DomainContext, record: BimiRecord) -> Check:
     fetched = await _get(context, url, MAX_LOGO_BYTES)
     if fetched.error is not None or fetched.status != 200:
         reason = fetched.error or f"HTTP {fetched.status}" + (f" redirect to {fetched.location}" if fetched.location else "")
-        return Check(
-            "bimi.logo",
-            Status.FAIL,
-            url,
-            f"BIMI logo {url} cannot be fetched: {reason}",
-            details={"url": url, "status": fetched.status},
-            fix="Serve the SVG logo over HTTPS with status 200.",
-            refs=(REF,),
-        )
+        return Check("bimi.logo", Status.FAIL, url, f"BIMI logo {url} cannot be fetched: {reason}", details={"url": url, "status": fetched.status}, fix="Serve the SVG logo over HTTPS with status 200.", refs=(REF,))
     from mailcheck import checkdmarc_import
 
     checkdmarc_import.prepare()
@@ -301,41 +255,16 @@ async def _logo(context: DomainContext, record: BimiRecord) -> Check:
     try:
         svg = get_svg_metadata(fetched.body)
     except ValueError as exc:
-        return Check(
-            "bimi.logo",
-            Status.FAIL,
-            url,
-            f"BIMI logo {url} is not an SVG image ({media_type or 'no Content-Type'}, {size} bytes): {exc}",
-            details={"url": url, "content_type": fetched.content_type},
-            fix="Publish the logo as an SVG Tiny PS file.",
-            refs=(REF,),
-        )
+        return Check("bimi.logo", Status.FAIL, url, f"BIMI logo {url} is not an SVG image ({media_type or 'no Content-Type'}, {size} bytes): {exc}", details={"url": url, "content_type": fetched.content_type}, fix="Publish the logo as an SVG Tiny PS file.", refs=(REF,))
     problems = check_svg_requirements(svg)
     if fetched.oversize:
         problems.append(f"the SVG exceeds {MAX_LOGO_BYTES} bytes")
     if media_type != "image/svg+xml":
         problems.append(f"served as {media_type or 'no Content-Type'}, not image/svg+xml")
-    details = {
-        "url": url,
-        "bytes": size,
-        "content_type": fetched.content_type,
-        "svg_version": svg.get("svg_version"),
-        "base_profile": svg.get("base_profile"),
-        "lines": problems,
-    }
+    details = {"url": url, "bytes": size, "content_type": fetched.content_type, "svg_version": svg.get("svg_version"), "base_profile": svg.get("base_profile"), "lines": problems}
     if problems:
-        return Check(
-            "bimi.logo",
-            Status.WARN,
-            url,
-            f"BIMI logo {url} is an SVG ({size} bytes) but not SVG Tiny PS as BIMI requires: {problems[0]}",
-            details=details,
-            fix="Convert the logo to SVG Tiny PS (version 1.2, baseProfile tiny-ps, a <title>, no x/y) under 32 KB.",
-            refs=(REF,),
-        )
-    return Check(
-        "bimi.logo", Status.PASS, url, f"BIMI logo {url} is an SVG Tiny PS image ({size} bytes)", details=details, refs=(REF,)
-    )
+        return Check("bimi.logo", Status.WARN, url, f"BIMI logo {url} is an SVG ({size} bytes) but not SVG Tiny PS as BIMI requires: {problems[0]}", details=details, fix="Convert the logo to SVG Tiny PS (version 1.2, baseProfile tiny-ps, a <title>, no x/y) under 32 KB.", refs=(REF,))
+    return Check("bimi.logo", Status.PASS, url, f"BIMI logo {url} is an SVG Tiny PS image ({size} bytes)", details=details, refs=(REF,))
 
 
 async def _vmc(context: DomainContext, url: str) -> Check:
@@ -351,34 +280,13 @@ async def _vmc(context: DomainContext, url: str) -> Check:
     fetched = await _get(context, url, MAX_VMC_BYTES)
     if fetched.error is not None or fetched.status != 200:
         reason = fetched.error or f"HTTP {fetched.status}"
-        return Check(
-            "bimi.vmc",
-            Status.FAIL,
-            url,
-            f"mark certificate {url} cannot be fetched: {reason}",
-            fix="Serve the VMC PEM file over HTTPS with status 200.",
-            refs=(REF,),
-        )
+        return Check("bimi.vmc", Status.FAIL, url, f"mark certificate {url} cannot be fetched: {reason}", fix="Serve the VMC PEM file over HTTPS with status 200.", refs=(REF,))
     count = fetched.body.count(b"-----BEGIN CERTIFICATE-----")
     if not count:
-        return Check(
-            "bimi.vmc",
-            Status.FAIL,
-            url,
-            f"mark certificate {url} holds no PEM certificate ({len(fetched.body)} bytes)",
-            fix="Serve the VMC as a PEM chain.",
-            refs=(REF,),
-        )
+        return Check("bimi.vmc", Status.FAIL, url, f"mark certificate {url} holds no PEM certificate ({len(fetched.body)} bytes)", fix="Serve the VMC as a PEM chain.", refs=(REF,))
     # Validating a VMC (its issuer, logotype extension and logo hash) needs the VMC
     # root store; we report its presence only.
-    return Check(
-        "bimi.vmc",
-        Status.PASS,
-        url,
-        f"mark certificate present at {url} ({count} PEM certificate(s); not validated)",
-        details={"url": url, "certificates": count},
-        refs=(REF,),
-    )
+    return Check("bimi.vmc", Status.PASS, url, f"mark certificate present at {url} ({count} PEM certificate(s); not validated)", details={"url": url, "certificates": count}, refs=(REF,))
 
 
 async def _get(context: DomainContext, url: str, limit: int):  # type: ignore[no-untyped-def]

@@ -42,9 +42,7 @@ async def check_dane(context: DomainContext, probes: Callable[[], Awaitable[list
     grouped = by_host(results)
     for host, (records, authenticated) in with_records.items():
         if results is None:
-            checks.append(
-                Check("dane.match", Status.SKIP, host, f"certificate of {host} not matched against its TLSA records: --no-smtp")
-            )
+            checks.append(Check("dane.match", Status.SKIP, host, f"certificate of {host} not matched against its TLSA records: --no-smtp"))
             continue
         for probe in grouped.get(host, ()):
             checks.append(_match(probe, records, authenticated))
@@ -56,9 +54,7 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
     try:
         answer = await context.resolver.query(name, "TLSA")
     except (NoSuchDomain, NoRecords):
-        return Check(
-            "dane.tlsa", Status.INFO, host, f"no TLSA records at {name}: {host} does not use DANE", details={"name": name}
-        ), ([], False)
+        return Check("dane.tlsa", Status.INFO, host, f"no TLSA records at {name}: {host} does not use DANE", details={"name": name}), ([], False)
     except DnsUnavailable as exc:
         # A DNSSEC-signed zone whose TLSA lookup fails makes DANE senders defer mail.
         return Check("dane.tlsa", Status.ERROR, host, f"could not look up {name} TLSA: {exc.reason}"), ([], False)
@@ -99,23 +95,14 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
             (records, True),
         )
     return (
-        Check(
-            "dane.tlsa",
-            Status.PASS,
-            host,
-            f"{len(records)} DNSSEC-authenticated TLSA record(s) at {name}: {shown}",
-            details=details,
-            refs=(RFC,),
-        ),
+        Check("dane.tlsa", Status.PASS, host, f"{len(records)} DNSSEC-authenticated TLSA record(s) at {name}: {shown}", details=details, refs=(RFC,)),
         (records, True),
     )
 
 
 def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
     if not probe.reachable:
-        return Check(
-            "dane.match", Status.SKIP, probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}"
-        )
+        return Check("dane.match", Status.SKIP, probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}")
     if probe.tls is None and probe.error is not None and not probe.starttls_offered:
         # The server refused the session before STARTTLS could be asked for: that says
         # nothing about its TLS, so no verdict (mta-sts.certificate does the same).

@@ -112,10 +112,14 @@ def _probe_report(domain: str, lookups: list[SelectorLookup], absent_parent: str
             id="dkim.selectors",
             status=Status.WARN,
             subject=domain,
-            summary=(f"no key found under common selectors ({len(probed)} probed); pass --dkim-selector"),
+            summary=(
+                f"no key found under common selectors ({len(probed)} probed); "
+                "pass --dkim-selector"
+            ),
             details=details,
             fix=(
-                "Find the selector in the DKIM-Signature header (s=) of a message you sent, and run again with --dkim-selector S."
+                "Find the selector in the DKIM-Signature header (s=) of a message you sent, "
+                "and run again with --dkim-selector S."
             ),
             refs=("RFC 6376 §3.1",),
         )
@@ -255,7 +259,8 @@ def _key_check(selector: str, name: str, record: str, key: DkimKey) -> Check:
             status=Status.WARN,
             subject=selector,
             summary=(
-                f"{summary}; verifiers need only handle RSA keys up to {MAX_RSA_BITS} bits, so some will fail the signature"
+                f"{summary}; verifiers need only handle RSA keys up to {MAX_RSA_BITS} bits, "
+                "so some will fail the signature"
             ),
             details=details,
             fix=f"Rotate to a {GOOD_RSA_BITS}-bit RSA key under a new selector (or {MAX_RSA_BITS} at most).",

@@ -81,10 +81,7 @@ async def check_dnssec(context: DomainContext) -> list[Check]:
     keys = sorted(dnskey.rdata, key=lambda k: (-(k.flags & 1), k.flags, k.to_text()))  # KSKs first
     from dns.dnssec import key_id
 
-    described = [
-        f"{'KSK' if k.flags & 1 else 'ZSK'} {key_id(k)} alg {k.algorithm.name if hasattr(k.algorithm, 'name') else k.algorithm}"
-        for k in keys
-    ]
+    described = [f"{'KSK' if k.flags & 1 else 'ZSK'} {key_id(k)} alg {k.algorithm.name if hasattr(k.algorithm, 'name') else k.algorithm}" for k in keys]
     checks = [
         Check(
             "dnssec.signed",
@@ -131,14 +128,7 @@ def _ds(domain: str, keys, ds) -> Check:  # type: ignore[no-untyped-def]
     details = {"ds": [r.to_text() for r in ds.rdata], "matched": [r.to_text() for r, _ in matched]}
     if matched:
         record, _ = matched[0]
-        return Check(
-            "dnssec.ds",
-            Status.PASS,
-            domain,
-            f"the parent's DS {record.key_tag} (digest type {record.digest_type}) matches a DNSKEY of {domain}: the chain of trust is intact",
-            details=details,
-            refs=(REF_DS,),
-        )
+        return Check("dnssec.ds", Status.PASS, domain, f"the parent's DS {record.key_tag} (digest type {record.digest_type}) matches a DNSKEY of {domain}: the chain of trust is intact", details=details, refs=(REF_DS,))
     return Check(
         "dnssec.ds",
         Status.FAIL,
@@ -166,13 +156,7 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
         if isinstance(response, DnsUnavailable):
             # The zone is known to be signed (its DNSKEY answered); one signed set that
             # did not come back is a side lookup, not the domain's DNSSEC verdict.
-            return Check(
-                "dnssec.signatures",
-                Status.ERROR,
-                domain,
-                f"could not fetch the signed {rdtype} of {domain}: {response.reason}",
-                side_fact=True,
-            )
+            return Check("dnssec.signatures", Status.ERROR, domain, f"could not fetch the signed {rdtype} of {domain}: {response.reason}", side_fact=True)
         if isinstance(response, (NoRecords, NoSuchDomain)):
             continue  # a domain without MX has nothing there to sign
         if isinstance(response, BaseException):
@@ -208,14 +192,7 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
             refs=(REF_SIG,),
         )
     if not verified:
-        return Check(
-            "dnssec.signatures",
-            Status.WARN,
-            domain,
-            f"no signed RRset of {domain} could be checked",
-            details=details,
-            refs=(REF_SIG,),
-        )
+        return Check("dnssec.signatures", Status.WARN, domain, f"no signed RRset of {domain} could be checked", details=details, refs=(REF_SIG,))
     soonest = min(expiries)
     days = (soonest - now).total_seconds() / 86400
     if days < EXPIRY_WARNING_DAYS:

@@ -115,3 +115,4 @@ def _unavailable(check_id: str, name: str, error: DnsError) -> Check:
         summary=f"could not tell: {error.name} {error.rdtype}: {error.reason}",
         details={"name": error.name, "type": error.rdtype, "reason": error.reason},
     )
+

@@ -83,7 +83,10 @@ async def _implicit_mx(resolver: Resolver, domain: str) -> list[Check]:
             id="mx.records",
             status=Status.WARN,
             subject=domain,
-            summary=(f"no MX records; senders fall back to {domain}'s own address ({', '.join(addresses)}) as an implicit MX"),
+            summary=(
+                f"no MX records; senders fall back to {domain}'s own address "
+                f"({', '.join(addresses)}) as an implicit MX"
+            ),
             details={"implicit_mx": addresses},
             fix=f"Publish MX records naming the hosts that receive mail for {domain}.",
             refs=("RFC 5321 §5.1",),
@@ -159,7 +162,9 @@ async def _check_host(resolver: Resolver, host: str) -> list[Check]:
                 refs=("RFC 5321 §5.1", "RFC 1035 §3.3.9"),
             )
         ]
-    answers = await asyncio.gather(settle(resolver.query(host, "A")), settle(resolver.query(host, "AAAA")))
+    answers = await asyncio.gather(
+        settle(resolver.query(host, "A")), settle(resolver.query(host, "AAAA"))
+    )
     addresses = [r.address for a in answers if not isinstance(a, DnsError) for r in a.rdata]
     if not addresses:
         return [_unresolvable(host, answers)]
@@ -272,3 +277,4 @@ def _normal(address: str) -> str:
 def _looks_like_ipv4(host: str) -> bool:
     parts = host.split(".")
     return len(parts) == 4 and all(p.isdigit() for p in parts)
+

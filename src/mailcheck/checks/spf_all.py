@@ -77,7 +77,9 @@ def all_check(domain: str, root: SpfNode) -> Check:
     return Check("spf.all", Status.PASS, domain, summary, details, refs=refs)
 
 
-def _catch_all_check(domain: str, catch_all: tuple[SpfNode, SpfNode], details: dict[str, Any], refs: tuple[str, ...]) -> Check:
+def _catch_all_check(
+    domain: str, catch_all: tuple[SpfNode, SpfNode], details: dict[str, Any], refs: tuple[str, ...]
+) -> Check:
     """spf.all when an include matches every host before any all is reached: only a pass
     include lets them all pass; -, ~ and ? make every unlisted host fail, soft-fail or get neutral."""
     include, opener = catch_all

@@ -35,16 +35,9 @@ def include_checks(root: SpfNode) -> list[Check]:
             seen.add(node.domain)
             ref = "RFC 7208 §5.2" if node.via == "include" else "RFC 7208 §6.1"
             if node.problem == UNAVAILABLE:
-                checks.append(
-                    Check(
-                        "spf.include",
-                        Status.ERROR,
-                        node.domain,
-                        f"could not tell whether {node.label} in {parent.domain} has an SPF record: {node.detail}",
-                        {"parent": parent.domain, "term": node.term},
-                        refs=(ref,),
-                    )
-                )
+                checks.append(Check("spf.include", Status.ERROR, node.domain,
+                                    f"could not tell whether {node.label} in {parent.domain} has an SPF record: {node.detail}",
+                                    {"parent": parent.domain, "term": node.term}, refs=(ref,)))
                 continue
             checks.append(
                 Check(

@@ -175,17 +175,11 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
     every = _void_lookups(root)
     voids = _counted(every, family)
     lines = [f"{v.term} in {v.domain}: {v.reason}" for v in voids]
-    details = {
-        "void_lookups": len(voids),
-        "limit": MAX_VOID_LOOKUPS,
-        "lines": lines,
-        "voids": [
-            {"term": v.term, "domain": v.domain, "target": v.target, "reason": v.reason, "family": v.family} for v in voids
-        ],
-        "family": family,
-        "family_assumed": assumed,
-        "by_family": {IPV4: len(_counted(every, IPV4)), IPV6: len(_counted(every, IPV6))},
-    }
+    details = {"void_lookups": len(voids), "limit": MAX_VOID_LOOKUPS, "lines": lines,
+               "voids": [{"term": v.term, "domain": v.domain, "target": v.target, "reason": v.reason,
+                          "family": v.family} for v in voids],
+               "family": family, "family_assumed": assumed,
+               "by_family": {IPV4: len(_counted(every, IPV4)), IPV6: len(_counted(every, IPV6))}}
     fix = "Remove the terms whose names no longer exist or have no records."
     count = f"{len(voids)} void lookup{'s' if len(voids) != 1 else ''}"
     family_note, other_note = _family_notes(every, family, assumed)
@@ -208,7 +202,8 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
             "spf.void-lookups",
             Status.ERROR,
             domain,
-            f"could not tell: {count} so far{family_note}, and {child.label} in {parent.domain} was not followed: {child.detail}",
+            f"could not tell: {count} so far{family_note}, and {child.label} in {parent.domain} "
+            f"was not followed: {child.detail}",
             details,
             refs=refs,
         )
@@ -234,9 +229,7 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
             "spf.void-lookups",
             Status.WARN,
             domain,
-            f"{count} of {MAX_VOID_LOOKUPS} allowed{family_note}: "
-            + "; ".join(lines)
-            + other_note
+            f"{count} of {MAX_VOID_LOOKUPS} allowed{family_note}: " + "; ".join(lines) + other_note
             + (f"; not counted: {not_counted}" if unfollowed else ""),
             details,
             fix=fix,
@@ -247,7 +240,8 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
             "spf.void-lookups",
             Status.WARN,
             domain,
-            f"no void lookups{family_note} in the parts of the tree that could be followed, but " + not_counted + other_note,
+            f"no void lookups{family_note} in the parts of the tree that could be followed, but "
+            + not_counted + other_note,
             details,
             fix=_unfollowed_fix(root),
             refs=refs,
@@ -257,8 +251,7 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
         Status.PASS,
         domain,
         f"no void lookups{family_note}: every a, mx and include target has records"
-        + (" for it" if family_note else "")
-        + other_note,
+        + (" for it" if family_note else "") + other_note,
         details,
         refs=refs,
     )

@@ -38,7 +38,8 @@ def record_check(domain: str, root: SpfNode) -> Check:
             "spf.record",
             Status.FAIL,
             domain,
-            f"{domain} has {len(records)} SPF records; receivers treat that as permerror: " + " | ".join(records),
+            f"{domain} has {len(records)} SPF records; receivers treat that as permerror: "
+            + " | ".join(records),
             {"records": records, "lines": records},
             fix="Merge them into one TXT record: one v=spf1, the union of the mechanisms, one all at the end.",
             refs=refs,
@@ -62,13 +63,8 @@ def syntax_check(domain: str, root: SpfNode) -> Check:
             summary + " (permerror)",
             {
                 "errors": [
-                    {
-                        "domain": node.domain,
-                        "term": error.term,
-                        "position": error.position,
-                        "reason": error.reason,
-                        "record": joined_txt(node.spf_txt[0]),
-                    }
+                    {"domain": node.domain, "term": error.term, "position": error.position,
+                     "reason": error.reason, "record": joined_txt(node.spf_txt[0])}
                     for node, error in broken
                 ],
                 "lines": lines,

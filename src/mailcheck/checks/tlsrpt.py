@@ -37,7 +37,7 @@ async def check_tlsrpt(context: DomainContext) -> list[Check]:
                 f"no TLS-RPT record at {name}: senders cannot tell you when TLS to your MX fails"
                 + ("; with MTA-STS published, those failures are mail you lose unseen" if uses_sts else ""),
                 details={"name": name, "txt": list(texts)},
-                fix=f'Publish {name} TXT "v=TLSRPTv1; rua=mailto:tlsrpt@{domain}".',
+                fix=f"Publish {name} TXT \"v=TLSRPTv1; rua=mailto:tlsrpt@{domain}\".",
                 refs=(RFC_RECORD, "RFC 8461 §6") if uses_sts else (RFC_RECORD,),
             )
         ]
@@ -72,7 +72,7 @@ async def check_tlsrpt(context: DomainContext) -> list[Check]:
                 domain,
                 f"TLS-RPT record at {name} is invalid: {exc} (record: {record})",
                 details={"name": name, "record": record},
-                fix='Write the record as "v=TLSRPTv1; rua=mailto:ADDRESS" (or rua=https://URL).',
+                fix="Write the record as \"v=TLSRPTv1; rua=mailto:ADDRESS\" (or rua=https://URL).",
                 refs=(RFC_RECORD,),
             )
         ]
@@ -106,7 +106,7 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
     from urllib.parse import urlsplit
 
     if uri.lower().startswith("mailto:"):
-        address = uri[len("mailto:") :].split("!", 1)[0]
+        address = uri[len("mailto:"):].split("!", 1)[0]
         host = address.rpartition("@")[2].lower().rstrip(".")
         kind, lookups = "mail domain", (resolver.query(host, "MX"), resolver.addresses(host))
     else:
@@ -118,17 +118,9 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
         if null is not None:
             return null
     if any(not isinstance(o, BaseException) for o in outcomes):
-        return Check(
-            "tlsrpt.rua", Status.PASS, uri, f"TLS reports go to {uri}; {kind} {host} resolves", details={"uri": uri, "host": host}
-        )
+        return Check("tlsrpt.rua", Status.PASS, uri, f"TLS reports go to {uri}; {kind} {host} resolves", details={"uri": uri, "host": host})
     if any(isinstance(o, DnsUnavailable) for o in outcomes):
-        return Check(
-            "tlsrpt.rua",
-            Status.ERROR,
-            uri,
-            f"could not tell whether {host} ({uri}) can receive TLS reports: DNS did not answer",
-            side_fact=True,
-        )
+        return Check("tlsrpt.rua", Status.ERROR, uri, f"could not tell whether {host} ({uri}) can receive TLS reports: DNS did not answer", side_fact=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException) and not isinstance(outcome, DnsError):
             raise outcome

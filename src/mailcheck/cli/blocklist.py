@@ -14,40 +14,19 @@ LISTS = "List choice"
 # Shared with ``mailcheck links``.
 CustomLists = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--list",
-        metavar="ip:ZONE|domain:ZONE",
-        help="Also ask this list (repeatable).",
-        rich_help_panel=LISTS,
-        show_default=False,
-    ),
+    typer.Option("--list", metavar="ip:ZONE|domain:ZONE", help="Also ask this list (repeatable).", rich_help_panel=LISTS, show_default=False),
 ]
 OnlyLists = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--only",
-        metavar="NAME",
-        help="Ask only these catalogue lists (repeatable): zen, spamcop, barracuda, dbl, uribl, surbl.",
-        rich_help_panel=LISTS,
-        show_default=False,
-    ),
+    typer.Option("--only", metavar="NAME", help="Ask only these catalogue lists (repeatable): zen, spamcop, barracuda, dbl, uribl, surbl.", rich_help_panel=LISTS, show_default=False),
 ]
 SkipLists = Annotated[
     Optional[list[str]],
-    typer.Option(
-        "--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False
-    ),
+    typer.Option("--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False),
 ]
 DqsKey = Annotated[
     Optional[str],
-    typer.Option(
-        "--dqs-key",
-        envvar="MAILCHECK_DQS_KEY",
-        metavar="KEY",
-        help="Ask Spamhaus through its Data Query Service with this key (KEY.zen.dq.spamhaus.net).",
-        rich_help_panel=LISTS,
-        show_default=False,
-    ),
+    typer.Option("--dqs-key", envvar="MAILCHECK_DQS_KEY", metavar="KEY", help="Ask Spamhaus through its Data Query Service with this key (KEY.zen.dq.spamhaus.net).", rich_help_panel=LISTS, show_default=False),
 ]
 
 
@@ -62,17 +41,11 @@ def list_choice(only, skip, custom, dqs_key):  # type: ignore[no-untyped-def]
 def blocklist(
     targets: Annotated[
         Optional[list[str]],
-        typer.Argument(
-            metavar="TARGET...",
-            help="IP addresses, domains, URLs (their host) or email addresses (their domain).",
-            show_default=False,
-        ),
+        typer.Argument(metavar="TARGET...", help="IP addresses, domains, URLs (their host) or email addresses (their domain).", show_default=False),
     ] = None,
     from_file: Annotated[
         Optional[str],
-        typer.Option(
-            "--from-file", metavar="FILE", help="Read targets from FILE, one a line ('-' for stdin).", show_default=False
-        ),
+        typer.Option("--from-file", metavar="FILE", help="Read targets from FILE, one a line ('-' for stdin).", show_default=False),
     ] = None,
     self_test: Annotated[
         bool,

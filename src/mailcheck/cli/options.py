@@ -93,7 +93,9 @@ FailOnOption = Annotated[
 ]
 NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.", rich_help_panel=GLOBAL)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict lines and what failed.", rich_help_panel=GLOBAL)]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Add details and the DNS query log.", rich_help_panel=GLOBAL)]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Add details and the DNS query log.", rich_help_panel=GLOBAL)
+]
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,9 @@ def with_global_options(
     """
     timeout_option = Annotated[
         float if timeout is not None else Optional[float],
-        typer.Option("--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None),
+        typer.Option(
+            "--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None
+        ),
     ]
     shared = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)

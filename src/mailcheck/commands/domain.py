@@ -64,10 +64,8 @@ class DomainRequest:
 def _selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
     labels = selector.split(".")
-    if (
-        not selector
-        or any(not label or len(label) > 63 for label in labels)
-        or not all(ch.isalnum() or ch in "-_." for ch in selector)
+    if not selector or any(not label or len(label) > 63 for label in labels) or not all(
+        ch.isalnum() or ch in "-_." for ch in selector
     ):
         raise BadInput(f"--dkim-selector {text!r} is not a valid selector")
     return selector
@@ -96,10 +94,8 @@ def _ca_file(path: str | None) -> str | None:
 
 def _bimi_selector(text: str) -> str:
     selector = text.strip().lower().rstrip(".")
-    if (
-        not selector
-        or any(not label or len(label) > 63 for label in selector.split("."))
-        or not all(ch.isalnum() or ch in "-_." for ch in selector)
+    if not selector or any(not label or len(label) > 63 for label in selector.split(".")) or not all(
+        ch.isalnum() or ch in "-_." for ch in selector
     ):
         raise BadInput(f"--bimi-selector {text!r} is not a valid selector")
     return selector

@@ -109,7 +109,6 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     trails: list = [None] * len(links)
     if client is not None:
         web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
-
         async def follow_one(url: str):  # type: ignore[no-untyped-def]
             async with limit:
                 return await follow(client, url, resolver.timeout)

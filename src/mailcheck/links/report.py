@@ -108,11 +108,7 @@ def link_check(
     if trail is not None and trail.error:
         parts.append(f"not followed to the end: {trail.error}")
     if listed:
-        parts.append(
-            "; ".join(
-                f"{lookup.target.value} is listed on {lookup.blocklist.name} ({', '.join(lookup.meanings)})" for lookup in listed
-            )
-        )
+        parts.append("; ".join(f"{lookup.target.value} is listed on {lookup.blocklist.name} ({', '.join(lookup.meanings)})" for lookup in listed))
     elif failed:
         parts.append(f"{len(failed)} lookup{'s' if len(failed) != 1 else ''} could not tell")
     elif found:
@@ -134,15 +130,7 @@ def link_check(
         "hosts": hosts,
         "shorteners": shorteners,
         "not_asked": unasked,
-        "listings": [
-            {
-                "host": lookup.target.value,
-                "list": lookup.blocklist.label,
-                "codes": list(lookup.codes),
-                "meanings": list(lookup.meanings),
-            }
-            for lookup in listed
-        ],
+        "listings": [{"host": lookup.target.value, "list": lookup.blocklist.label, "codes": list(lookup.codes), "meanings": list(lookup.meanings)} for lookup in listed],
     }
     lines = []
     if trail is not None:
@@ -152,10 +140,7 @@ def link_check(
             hops=[{"url": h.url, "method": h.method, "status": h.status, "location": h.location} for h in trail.hops],
             error=trail.error,
         )
-        lines = [
-            f"{h.method} {shown_url(h.url)} → {h.status}" + (f" → {shown_url(h.location)}" if h.location else "")
-            for h in trail.hops
-        ]
+        lines = [f"{h.method} {shown_url(h.url)} → {h.status}" + (f" → {shown_url(h.location)}" if h.location else "") for h in trail.hops]
     if lines:
         details["lines"] = lines
     fix = None

@@ -159,7 +159,9 @@ def parse_spf(text: str) -> SpfRecord:
             mechanisms.append(found)
             continue
         if found.name in ("redirect", "exp") and found.name in seen:
-            raise SpfSyntaxError(f"{found.name}= given a second time", term, position, "it may appear at most once (§6)")
+            raise SpfSyntaxError(
+                f"{found.name}= given a second time", term, position, "it may appear at most once (§6)"
+            )
         seen.setdefault(found.name, found)
         modifiers.append(found)
     return SpfRecord(text=text, mechanisms=tuple(mechanisms), modifiers=tuple(modifiers))
@@ -259,7 +261,9 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
     spec = None
     if spec_part:
         if not spec_part.startswith(":") or len(spec_part) == 1:
-            raise SpfSyntaxError(f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position)
+            raise SpfSyntaxError(
+                f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position
+            )
         spec = spec_part[1:]
         _check_domain_spec(spec, term, position)
     return Mechanism(

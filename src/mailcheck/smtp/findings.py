@@ -59,7 +59,7 @@ class Verdict:
 
 
 def reply_phrase(reply: Reply) -> str:
-    """ "550 5.1.1 mailbox unknown — 'User unknown'": code, class words, the server's text."""
+    """"550 5.1.1 mailbox unknown — 'User unknown'": code, class words, the server's text."""
     head = f"{reply.code} {reply.enhanced}" if reply.enhanced else str(reply.code)
     meaning = classify(reply)
     # Unclassified replies read better in the registry's words for their code.
@@ -204,13 +204,9 @@ def _unanswered(target: Target, probe: DomainProbe, options: ProbeOptions) -> Ve
         if last is not None and last.stopped_by is not None:
             summary = f"{name}: {reply_phrase(last.stopped_by)} ({last.endpoint.label}); no RCPT answer"
             meaning = classify(last.stopped_by)
-            details.update(
-                code=last.stopped_by.code,
-                enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
-                decoded=decode(last.stopped_by),
-                kind=meaning.kind.value,
-                lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"],
-            )
+            details.update(code=last.stopped_by.code, enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
+                           decoded=decode(last.stopped_by), kind=meaning.kind.value,
+                           lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"])
             if meaning.kind is Kind.STARTTLS_REQUIRED:
                 fix = "The server requires STARTTLS: run the probe without --no-tls."
         else:
@@ -228,22 +224,12 @@ def catch_all_check(target: Target, probe: DomainProbe) -> Check:
         details["reply"] = list(state.reply.lines)
         details["code"] = state.reply.code
     if state.state == "accepts all":
-        return Check(
-            "acceptance.catch-all",
-            Status.WARN,
-            subject,
-            f"accepts all: {shown} was accepted too ({state.reply.short() if state.reply else ''})",
-            details,
-            "Acceptance at RCPT proves nothing at this domain: verify addresses another way (double opt-in).",
-        )
+        return Check("acceptance.catch-all", Status.WARN, subject,
+                     f"accepts all: {shown} was accepted too ({state.reply.short() if state.reply else ''})", details,
+                     "Acceptance at RCPT proves nothing at this domain: verify addresses another way (double opt-in).")
     if state.state == "refuses unknown":
-        return Check(
-            "acceptance.catch-all",
-            Status.PASS,
-            subject,
-            f"refuses unknown: {shown} got {state.reply.short() if state.reply else ''}",
-            details,
-        )
+        return Check("acceptance.catch-all", Status.PASS, subject,
+                     f"refuses unknown: {shown} got {state.reply.short() if state.reply else ''}", details)
     if state.state == "inconclusive":
         return Check("acceptance.catch-all", Status.INFO, subject, f"inconclusive: {shown}: {state.reason}", details)
     reason = state.reason
@@ -280,9 +266,7 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
     else:
         # A host that failed matters less when another one answered.
         status = Status.WARN if reached else Status.ERROR
-    where = f"port {attempt.port}" + (
-        ", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}"
-    )
+    where = f"port {attempt.port}" + (", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}")
     lines: list[str] = []
     if attempt.banner is not None:
         lines.extend(f"banner: {attempt.banner.code} {line}" for line in attempt.banner.lines)
@@ -296,16 +280,8 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
         lines.extend(f"{t.ms:8.1f} ms {t.direction}: {t.text}" for t in attempt.transcript)
     details = attempt.to_dict()
     details["lines"] = lines
-    checks = [
-        Check(
-            "smtp.connection",
-            status,
-            label,
-            f"{attempt.outcome} ({where})",
-            details,
-            refs=("RFC 5321 §5.1",) if status is not Status.PASS else (),
-        )
-    ]
+    checks = [Check("smtp.connection", status, label, f"{attempt.outcome} ({where})", details,
+                    refs=("RFC 5321 §5.1",) if status is not Status.PASS else ())]
     if attempt.helo_ok:
         checks.extend(_tls_checks(attempt))
     return checks
@@ -315,60 +291,22 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
     label, host = attempt.endpoint.label, attempt.endpoint.host
     refs = ("RFC 3207", "RFC 7435")
     if attempt.starttls == "not offered":
-        return [
-            Check(
-                "tls.starttls",
-                Status.WARN,
-                label,
-                f"{host} does not offer STARTTLS: mail to it travels unencrypted",
-                fix=f"Enable STARTTLS on {host} with a certificate for its name.",
-                refs=refs,
-            )
-        ]
+        return [Check("tls.starttls", Status.WARN, label, f"{host} does not offer STARTTLS: mail to it travels unencrypted",
+                      fix=f"Enable STARTTLS on {host} with a certificate for its name.", refs=refs)]
     if attempt.starttls == "skipped":
         if attempt.plain_retry:
-            return [
-                Check(
-                    "tls.starttls",
-                    Status.WARN,
-                    label,
-                    f"{host} offers STARTTLS; retried in plain text after the failed TLS handshake",
-                    refs=refs,
-                )
-            ]
+            return [Check("tls.starttls", Status.WARN, label,
+                          f"{host} offers STARTTLS; retried in plain text after the failed TLS handshake", refs=refs)]
         return [Check("tls.starttls", Status.SKIP, label, f"{host} offers STARTTLS; not used (--no-tls)")]
     if attempt.starttls == "refused":
-        return [
-            Check(
-                "tls.starttls",
-                Status.WARN,
-                label,
-                f"{host} offers STARTTLS but refused it: {attempt.starttls_detail}",
-                fix=f"Fix the TLS set-up of {host}.",
-                refs=refs,
-            )
-        ]
+        return [Check("tls.starttls", Status.WARN, label, f"{host} offers STARTTLS but refused it: {attempt.starttls_detail}",
+                      fix=f"Fix the TLS set-up of {host}.", refs=refs)]
     if attempt.starttls == "failed" or attempt.tls is None:
-        return [
-            Check(
-                "tls.starttls",
-                Status.WARN,
-                label,
-                f"STARTTLS with {host} failed: {attempt.starttls_detail}",
-                fix=f"Fix the TLS set-up of {host}: senders that require TLS cannot deliver to it.",
-                refs=refs,
-            )
-        ]
+        return [Check("tls.starttls", Status.WARN, label, f"STARTTLS with {host} failed: {attempt.starttls_detail}",
+                      fix=f"Fix the TLS set-up of {host}: senders that require TLS cannot deliver to it.", refs=refs)]
     tls = attempt.tls
-    checks = [
-        Check(
-            "tls.starttls",
-            Status.PASS,
-            label,
-            f"STARTTLS: {tls.version}, {tls.cipher}",
-            {"version": tls.version, "cipher": tls.cipher},
-        )
-    ]
+    checks = [Check("tls.starttls", Status.PASS, label, f"STARTTLS: {tls.version}, {tls.cipher}",
+                    {"version": tls.version, "cipher": tls.cipher})]
     problems = []
     if not tls.trusted:
         problems.append(f"not trusted ({tls.trust_error})")
@@ -378,28 +316,15 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
         problems.append(f"expired on {tls.not_after:%Y-%m-%d} ({-tls.days_left()} days ago)")
     expiry = f"expires {tls.not_after:%Y-%m-%d} ({tls.days_left()} days)"
     sans = ", ".join(tls.sans) or "none"
-    lines = [
-        f"subject: {tls.subject}",
-        f"SANs: {sans}",
-        f"issuer: {tls.issuer}",
-        f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}",
-    ]
+    lines = [f"subject: {tls.subject}", f"SANs: {sans}", f"issuer: {tls.issuer}",
+             f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}"]
     if problems:
         if not tls.expired():
             problems.append(expiry)
         summary = f"certificate {tls.subject} (SANs: {sans}): " + "; ".join(problems) + "; the probe carried on over TLS"
-        checks.append(
-            Check(
-                "tls.certificate",
-                Status.WARN,
-                label,
-                summary,
-                {**tls.to_dict(), "lines": lines},
-                f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
-                "MTA-STS or DANE refuse this one.",
-                ("RFC 6125 §6", "RFC 8461 §4.2"),
-            )
-        )
+        checks.append(Check("tls.certificate", Status.WARN, label, summary, {**tls.to_dict(), "lines": lines},
+                            f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
+                            "MTA-STS or DANE refuse this one.", ("RFC 6125 §6", "RFC 8461 §4.2")))
     else:
         summary = f"certificate for {sans} issued by {tls.issuer}, {expiry}: trusted, matches {host}"
         checks.append(Check("tls.certificate", Status.PASS, label, summary, {**tls.to_dict(), "lines": lines}))

@@ -17,19 +17,7 @@ from mailcheck.model import Check, Status
 # Names that never exist in public DNS (RFC 6761, RFC 6762, RFC 8375) or are only
 # used inside networks; ".example" and ".test" are left out on purpose so that the
 # fixture world of the tests and demos can use a resolvable name.
-PRIVATE_SUFFIXES = (
-    "localhost",
-    "local",
-    "localdomain",
-    "lan",
-    "home",
-    "home.arpa",
-    "internal",
-    "intranet",
-    "corp",
-    "private",
-    "invalid",
-)
+PRIVATE_SUFFIXES = ("localhost", "local", "localdomain", "lan", "home", "home.arpa", "internal", "intranet", "corp", "private", "invalid")
 # Big mailbox providers' own names: a prober claiming them is lying.
 PROVIDER_NAMES = ("gmail.com", "google.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "aol.com")
 
@@ -47,19 +35,10 @@ async def check_helo(helo: str, resolver: Resolver) -> Check:
     fix = "Pass --helo with this host's public name: the name its reverse DNS (PTR) gives, which resolves back to its IP."
 
     def warn(reason: str) -> Check:
-        return Check(
-            "smtp.helo",
-            Status.WARN,
-            helo,
-            f"HELO name {helo} {reason}; fake HELO names get the prober's IP listed",
-            fix=fix,
-            refs=REFS,
-        )
+        return Check("smtp.helo", Status.WARN, helo, f"HELO name {helo} {reason}; fake HELO names get the prober's IP listed", fix=fix, refs=REFS)
 
     if name.startswith("[") and name.endswith("]"):
-        return Check(
-            "smtp.helo", Status.INFO, helo, f"HELO with the address literal {helo}; some receivers refuse literals", refs=REFS
-        )
+        return Check("smtp.helo", Status.INFO, helo, f"HELO with the address literal {helo}; some receivers refuse literals", refs=REFS)
     try:
         ipaddress.ip_address(name)
         return warn("is a bare IP address (a literal must be in brackets)")
