@@ -118,7 +118,13 @@ def check_domains(
         raise BadInput(f"concurrency must be at least 1, not {concurrency}")
     request = DomainSettings(**options).request(list(domains))  # type: ignore[arg-type]
     reports, _log = run_domain(
-        request, (network or Network()).options(), concurrency=concurrency, on_report=on_report, keep=keep, keep_log=False, workers=workers
+        request,
+        (network or Network()).options(),
+        concurrency=concurrency,
+        on_report=on_report,
+        keep=keep,
+        keep_log=False,
+        workers=workers,
     )
     return reports
 
