@@ -191,7 +191,25 @@ def _popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: An
     _real_popen_init(self, args, *rest, **kwargs)
 
 
+def _in_forked_child() -> None:
+    # A forked child (mailcheck's bulk worker processes) keeps the patched functions,
+    # but the recorders it holds die with it: its attempts go to the watching test's
+    # file, as a guarded child's do.
+    if log := os.environ.get(LOG_VARIABLE):
+        for recorder in (*_watches, _unwatched):
+            recorder.log_file = Path(log)
+
+
+def install_in_child() -> None:
+    """The guard in a child process started some other way than ``-m tests.netguard``
+    (a Dask worker's preload): attempts go to the watching test's file."""
+    install_loopback_guard()
+    if log := os.environ.get(LOG_VARIABLE):
+        _unwatched.log_file = Path(log)
+
+
 def install_loopback_guard() -> None:
+    os.register_at_fork(after_in_child=_in_forked_child)
     socket.socket.connect = _connect  # type: ignore[method-assign,assignment]
     socket.socket.connect_ex = _connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = _sendto  # type: ignore[method-assign,assignment]
@@ -247,9 +265,7 @@ def _main(argv: list[str]) -> None:
     """``python -m tests.netguard MODULE ARGS...``: run MODULE as ``python -m`` would, guarded."""
     if not argv:
         raise SystemExit("usage: python -m tests.netguard MODULE [ARGS...]")
-    install_loopback_guard()
-    if log := os.environ.get(LOG_VARIABLE):
-        _unwatched.log_file = Path(log)
+    install_in_child()
     sys.argv = argv
     runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
 

@@ -136,6 +136,8 @@ def test_concurrency_limits_domains_in_flight(tmp_path, monkeypatch):
             active -= 1
 
     monkeypatch.setattr(domain_report_module, "domain_report", counting)
+    # The count lives in this process: keep the run in it (test_workers covers the processes).
+    monkeypatch.setattr("mailcheck.workers.default_workers", lambda targets, concurrency: 1)
     names = ["good.example", "mx-ptr.example", "mx-dangling.example", "mx-null.example", "mx-cname.example"]
     listing = _write(tmp_path, "\n".join(names))
     result = run_cli("domain", *offline("--from-file", listing, "--no-smtp", "--format", "jsonl", "--concurrency", "2"))

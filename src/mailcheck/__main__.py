@@ -1,3 +1,3 @@
-from mailcheck.cli import main
+from mailcheck.launch import main
 
 main()

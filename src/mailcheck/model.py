@@ -9,7 +9,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from mailcheck.dns.resolver import QueryRecord
+
+T = TypeVar("T")
 
 
 class Status(str, enum.Enum):
@@ -192,11 +197,15 @@ def exit_code(reports: Iterable[Report], fail_on: Status | None = None) -> ExitC
     included, is at least that bad, else 0.
     """
     reports = list(reports)
+    worst_check = Status.worst(check.status for report in reports for check in report.checks)
+    return exit_code_of(Status.worst(report.outcome for report in reports), worst_check, fail_on)
+
+
+def exit_code_of(worst: Status, worst_check: Status, fail_on: Status | None = None) -> ExitCode:
+    """exit_code's rule from the worst outcome and the worst check alone (what a
+    bulk run keeps instead of its reports)."""
     if fail_on is not None:
-        checks = [check for report in reports for check in report.checks]
-        worst_check = Status.worst(check.status for check in checks)
         return ExitCode.FAILED if worst_check.severity >= fail_on.severity else ExitCode.OK
-    worst = Status.worst(report.outcome for report in reports)
     if worst is Status.FAIL:
         return ExitCode.FAILED
     if worst is Status.ERROR:
@@ -217,3 +226,15 @@ def group(checks: Iterable[Check], obstacles: Iterable[tuple[str, str, tuple[str
         if mine:
             grouped.append(Obstacle(obstacle_id, title, mine))
     return tuple(grouped)
+
+
+@dataclass
+class RunOutcome(Generic[T]):
+    """What a run leaves: the reports it kept (in input order), the worst status over
+    every report (kept or not) and how many there were, and the DNS figures."""
+
+    reports: list[Report] = field(default_factory=list)
+    worst: Status = Status.PASS
+    count: int = 0
+    dns: DnsStats | None = None
+    log: list[QueryRecord] = field(default_factory=list)

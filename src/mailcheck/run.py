@@ -19,13 +19,13 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import QueryRecord, Resolver
 from mailcheck.dns.shared_answers import SharedAnswers
-from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
+from mailcheck.model import DnsStats, Obstacle, Report, RunOutcome, Status
 from mailcheck.runtime import NetworkOptions, ZoneEndpoint, run_dns, serving_zones
 
 CRASH = CheckSpec(
@@ -81,18 +81,6 @@ class TargetCheck(Protocol[T_contra]):
     async def check(self, target: T_contra, env: Env) -> Report: ...
 
 
-@dataclass
-class RunOutcome(Generic[T]):
-    """What a run leaves: the reports it kept (in input order), the worst status over
-    every report (kept or not) and how many there were, and the DNS figures."""
-
-    reports: list[Report] = field(default_factory=list)
-    worst: Status = Status.PASS
-    count: int = 0
-    dns: DnsStats | None = None
-    log: list[QueryRecord] = field(default_factory=list)
-
-
 def run_targets(
     checker: TargetCheck[T],
     targets: Iterable[T],
@@ -102,16 +90,36 @@ def run_targets(
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: Callable[[Report], None] | None = None,
     keep: bool = True,
+    workers: int = 1,
+    keep_log: bool = True,
 ) -> RunOutcome[T]:
     """Check every target, at most ``concurrency`` at once.
 
     ``on_report`` sees each report as it completes (completion order); ``keep=False``
     keeps none of them (a streamed run whose output needs no whole document).
+    ``workers > 1`` (``DnsScope.TARGET`` only) spreads the targets over that many
+    processes, each running this loop with its part of ``concurrency`` (see
+    mailcheck.workers); ``keep_log=False`` drops the per-query log, which a long bulk
+    run would otherwise hold until its end.
     """
+    if workers > 1 and scope is DnsScope.TARGET:
+        from mailcheck.workers import run_in_workers
+
+        with serving_zones(network.zones) as zones:
+            return run_in_workers(
+                lambda share, hand_over, in_flight: asyncio.run(
+                    _run(checker, share, zones, network, scope, in_flight, hand_over, False, keep_log)
+                ),
+                targets,
+                workers,
+                on_report=on_report,
+                keep=keep,
+                concurrency=max(1, concurrency),
+            )
     if scope is DnsScope.NONE:
-        return asyncio.run(_run(checker, targets, None, network, scope, concurrency, on_report, keep))
+        return asyncio.run(_run(checker, targets, None, network, scope, concurrency, _unnumbered(on_report), keep, keep_log))
     with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(checker, targets, zones, network, scope, concurrency, on_report, keep))
+        return asyncio.run(_run(checker, targets, zones, network, scope, concurrency, _unnumbered(on_report), keep, keep_log))
 
 
 async def _run(
@@ -121,12 +129,15 @@ async def _run(
     network: NetworkOptions,
     scope: DnsScope,
     concurrency: int,
-    on_report: Callable[[Report], None] | None,
+    on_report: Callable[[int, Report], None] | None,
     keep: bool,
+    keep_log: bool = True,
 ) -> RunOutcome[T]:
+    """``on_report(n, report)``: the report of the n-th target pulled from ``targets``."""
     outcome: RunOutcome[T] = RunOutcome()
     started = time.perf_counter()
-    spent: list[tuple[DnsStats, list[QueryRecord]]] = []
+    # Running totals, not a list a target: a bulk run's memory must not grow with it.
+    spent = _Spent(keep_log=keep_log)
     shared = SharedAnswers() if scope is DnsScope.TARGET else None
 
     @asynccontextmanager
@@ -141,7 +152,7 @@ async def _run(
             try:
                 yield Env(resolver, library, network.timeout)
             finally:
-                spent.append((resolver.stats(), list(resolver.log)))
+                spent.add(resolver.stats(), resolver.log)
 
     async def drive(run_env: Env | None) -> None:
         kept: dict[int, Report] = {}
@@ -157,7 +168,7 @@ async def _run(
             outcome.count += 1
             outcome.worst = Status.worst((outcome.worst, report.status))
             if on_report is not None:
-                on_report(report)
+                on_report(index, report)
             if keep:
                 kept[index] = report
 
@@ -172,15 +183,37 @@ async def _run(
         await drive(None)
         if scope is DnsScope.TARGET:
             outcome.dns = DnsStats(
-                queries=sum(s.queries for s, _ in spent),
+                queries=spent.queries,
                 elapsed_ms=round((time.perf_counter() - started) * 1000),
-                max_in_flight=max((s.max_in_flight for s, _ in spent), default=0),
+                max_in_flight=spent.max_in_flight,
             )
-            outcome.log = [record for _, records in spent for record in records]
+            outcome.log = spent.log
     if outcome.dns is not None:
         # Each report carries the run's figures, as the text report prints them once.
         outcome.reports = [dataclasses.replace(r, dns=outcome.dns) for r in outcome.reports]
     return outcome
+
+
+@dataclass
+class _Spent:
+    """The DNS figures of the targets done so far."""
+
+    keep_log: bool = True
+    queries: int = 0
+    max_in_flight: int = 0
+    log: list[QueryRecord] = field(default_factory=list)
+
+    def add(self, stats: DnsStats, log: Iterable[QueryRecord]) -> None:
+        self.queries += stats.queries
+        self.max_in_flight = max(self.max_in_flight, stats.max_in_flight)
+        if self.keep_log:
+            self.log.extend(log)
+
+
+def _unnumbered(on_report: Callable[[Report], None] | None) -> Callable[[int, Report], None] | None:
+    if on_report is None:
+        return None
+    return lambda _number, report: on_report(report)
 
 
 async def _bounded(work: Callable[[int, T], Awaitable[None]], targets: Iterable[T], limit: int) -> None:

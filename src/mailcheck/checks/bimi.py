@@ -365,6 +365,9 @@ async def _logo(context: DomainContext, record: BimiRecord) -> Check:
             fix="Serve the SVG logo over HTTPS with status 200.",
             refs=(REF,),
         )
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     from checkdmarc.bimi import check_svg_requirements, get_svg_metadata
 
     size = len(fetched.body)

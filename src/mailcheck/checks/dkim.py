@@ -183,14 +183,26 @@ async def lookup_selector(resolver: Resolver, domain: str, selector: str) -> Sel
 async def check_dkim(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
     explicit = context.options.dkim_selectors
-    selectors = explicit or common_selector_names()
-    lookups = await asyncio.gather(*(lookup_selector(context.resolver, domain, s) for s in selectors))
     if explicit:
+        lookups = await asyncio.gather(*(lookup_selector(context.resolver, domain, s) for s in explicit))
         return [check for lookup in lookups for check in _selector_checks(lookup)]
+    # RFC 8020: NXDOMAIN for _domainkey.DOMAIN means nothing exists below it, so one
+    # query answers for all the common selectors of a domain without DKIM. (A named
+    # selector is always asked: a server that wrongly denies empty non-terminals must
+    # not turn a key the user knows about into a failure.)
+    parent = f"_domainkey.{domain}"
+    above = await settle(context.resolver.query(parent, "TXT"))
+    if isinstance(above, NoSuchDomain):
+        lookups = [
+            SelectorLookup(s, f"{s}._domainkey.{domain}", NoSuchDomain(f"{s}._domainkey.{domain}", "TXT", above.reason))
+            for s in common_selector_names()
+        ]
+        return _probe_report(domain, lookups, absent_parent=parent)
+    lookups = await asyncio.gather(*(lookup_selector(context.resolver, domain, s) for s in common_selector_names()))
     return _probe_report(domain, lookups)
 
 
-def _probe_report(domain: str, lookups: list[SelectorLookup]) -> list[Check]:
+def _probe_report(domain: str, lookups: list[SelectorLookup], absent_parent: str | None = None) -> list[Check]:
     found = [lookup for lookup in lookups if lookup.key_records]
     unknown = [lookup for lookup in lookups if isinstance(lookup.outcome, DnsUnavailable)]
     reasons = [lookup.outcome.reason for lookup in unknown if isinstance(lookup.outcome, DnsUnavailable)]
@@ -201,6 +213,8 @@ def _probe_report(domain: str, lookups: list[SelectorLookup]) -> list[Check]:
         "unanswered": [lookup.selector for lookup in unknown],
         "lines": [f"probed: {', '.join(probed)}"],
     }
+    if absent_parent is not None:
+        details["lines"].append(f"{absent_parent} does not exist (NXDOMAIN): no selector below it (RFC 8020)")
     if found:
         names = ", ".join(f"{lookup.selector} ({provider_of(lookup.selector)})" for lookup in found)
         summary_check = DKIM_SELECTORS.info(

@@ -212,6 +212,9 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
             ),
             False,
         )
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     from checkdmarc.mta_sts import MTASTSError, parse_mta_sts_record
 
     record = records[0]
@@ -308,6 +311,9 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
             f"MTA-STS policy {where} is larger than {MAX_POLICY_BYTES} bytes (64 KiB); senders may refuse it",
             "Keep the policy under 64 KiB: it only needs version, mode, mx and max_age lines.",
         )
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     from checkdmarc.mta_sts import MTASTSPolicySyntaxError, parse_mta_sts_policy
 
     text = fetched.body.decode("utf-8", "replace")
@@ -379,6 +385,9 @@ def _mode(domain: str, policy: Policy) -> Check:
 
 
 def _coverage(domain: str, policy: Policy, host: str) -> Check:
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     from checkdmarc.mta_sts import mx_in_mta_sts_patterns
 
     patterns = ", ".join(policy.mx) or "(none)"

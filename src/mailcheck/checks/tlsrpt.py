@@ -97,6 +97,9 @@ async def check_tlsrpt(context: DomainContext) -> list[Check]:
                 refs=("RFC 8460 §3",),
             )
         ]
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     from checkdmarc.smtp_tls_reporting import (
         SMTPTLSReportingError,
         parse_smtp_tls_reporting_record,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailcheck.cli.console import make_console
 from mailcheck.cli.options import OutputFormat, OutputOptions
@@ -17,7 +17,12 @@ from mailcheck.cli.output import ReportSink, output_path
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.model import ExitCode, Report
 
-Run = Callable[[Callable[[Report], None]], tuple[Sequence[Report], Sequence[QueryRecord]]]
+if TYPE_CHECKING:
+    from mailcheck.render.summary import Tally
+
+# run(on_report, keep): keep=False when the run need not keep its reports (they were
+# streamed, and the summary and the exit code come from the counts): memory stays flat.
+Run = Callable[[Callable[[Report], None], bool], tuple[Sequence[Report], Sequence[QueryRecord]]]
 
 
 def run_streaming(
@@ -28,35 +33,45 @@ def run_streaming(
     summary: bool,
     artifacts: Mapping[str, Any] | None = None,
 ) -> ExitCode:
-    """``run(on_report)`` does the work; ``summary`` adds the closing table.
+    """``run(on_report, keep)`` does the work; ``summary`` adds the closing table.
 
     The summary goes where the text report goes: after it on stdout for a text run,
     on stderr when stdout carries a machine-readable document.
     """
+    from mailcheck.cli.output import FAIL_ON_STATUS
     from mailcheck.cli.progress import progress_bar
+    from mailcheck.model import exit_code_of
+    from mailcheck.render.summary import Tally
 
+    tally = Tally()
     with ReportSink(output, artifacts=artifacts) as sink:
+        # Only JSON Lines to stdout alone needs no report after it is written.
+        keep = not sink.streams or output_path(output) is not None
         with progress_bar(total, enabled=summary and not output.quiet, color=output.color) as advance:
 
             def on_report(report: Report) -> None:
                 sink.add(report)
                 advance(report)
+                tally.add(report)
 
-            reports, log = run(on_report)
+            reports, log = run(on_report, keep)
         code = sink.finish(reports, log)
+        if not keep:
+            fail_on = None if output.fail_on is None else FAIL_ON_STATUS[output.fail_on]
+            code = exit_code_of(tally.worst_outcome, tally.worst_check, fail_on)
         if summary and not output.quiet:
-            _summary(sink, reports, output)
+            _summary(sink, tally, output)
     return code
 
 
-def _summary(sink: ReportSink, reports: Sequence[Report], output: OutputOptions) -> None:
+def _summary(sink: ReportSink, tally: Tally, output: OutputOptions) -> None:
     from mailcheck.render.summary import render_summary
 
     if output.format is OutputFormat.text or output_path(output) is not None:
-        sink.terminal(lambda console: render_summary(console, reports))
+        sink.terminal(lambda console: render_summary(console, tally))
         return
     try:
-        render_summary(make_console(sys.stderr, color=output.color), reports)
+        render_summary(make_console(sys.stderr, color=output.color), tally)
         sys.stderr.flush()
     except OSError:  # stderr is gone (2>&1 | head): the summary was only for a person
         pass

@@ -54,7 +54,7 @@ def check(
     artifacts = {d.name: Artifact(shown, d.line) for d in chosen}
     artifacts.update({address: Artifact(shown, d.line) for d in chosen for address in d.probe})
     return run_streaming(
-        lambda on_report: run_check(settings, chosen, overrides, concurrency=concurrency, on_report=on_report),
+        lambda on_report, _keep: run_check(settings, chosen, overrides, concurrency=concurrency, on_report=on_report),
         len(chosen),
         output,
         summary=len(chosen) > 1,

@@ -131,7 +131,9 @@ def domain(
         bimi_selector=bimi_selector,
     )
     return run_streaming(
-        lambda on_report: run_domain(request, network, concurrency=concurrency, on_report=on_report),
+        lambda on_report, keep: run_domain(
+            request, network, concurrency=concurrency, on_report=on_report, keep=keep, keep_log=output.verbose
+        ),
         len(request.domains),
         output,
         summary=from_file is not None,

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.checks.context import DomainOptions
 from mailcheck.dns.resolver import QueryRecord
@@ -17,6 +18,9 @@ from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.names import DomainName, parse_domain
 from mailcheck.run import CRASH
 from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+
+if TYPE_CHECKING:
+    from mailcheck.run import Env
 
 
 @dataclass(frozen=True)
@@ -113,14 +117,52 @@ def run_domain(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: ReportCallback | None = None,
+    keep: bool = True,
+    keep_log: bool = True,
+    workers: int | None = None,
 ) -> tuple[list[Report], list[QueryRecord]]:
     """Check every domain of the request, ``concurrency`` at a time.
+
+    A bulk run keeps no reports with ``keep=False`` (they were streamed) and no query log
+    with ``keep_log=False`` (only --verbose shows it). ``workers``: processes of a bulk
+    run (default: every core, see mailcheck.workers).
 
     ``on_report`` is called with each report as it completes (completion order), so a
     bulk run can stream; the returned list keeps the request's order.
     """
+    if len(request.domains) > concurrency:
+        # A bulk run: a resolver a domain (memory stays flat), every core.
+        from mailcheck.run import DnsScope, run_targets
+        from mailcheck.workers import default_workers
+
+        outcome = run_targets(
+            DomainCheck(request.options),
+            request.domains,
+            network,
+            scope=DnsScope.TARGET,
+            concurrency=concurrency,
+            on_report=on_report,
+            keep=keep,
+            workers=default_workers(len(request.domains), concurrency) if workers is None else workers,
+            keep_log=keep_log,
+        )
+        return outcome.reports, outcome.log
     with serving_zones(network.zones) as zones:
         return asyncio.run(_run(request, network, zones, concurrency, on_report))
+
+
+@dataclass(frozen=True)
+class DomainCheck:
+    """``mailcheck domain`` as the run loop's TargetCheck."""
+
+    options: DomainOptions
+    command: str = "domain"
+
+    def label(self, target: DomainName) -> str:
+        return target.ascii
+
+    async def check(self, target: DomainName, env: Env) -> Report:
+        return await _guarded_report(target, env.resolver, env.library, self.options)
 
 
 async def _run(request, network, zones, concurrency, on_report):  # type: ignore[no-untyped-def]

@@ -99,6 +99,9 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     parser and authorized through the run's resolver, concurrently; checkdmarc sees
     the record without them and so makes no lookup at all.
     """
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     import checkdmarc.dmarc as cd
 
     raw = record_tags(text)
@@ -193,6 +196,9 @@ def _p_problem(raw: dict[str, str]) -> str | None:
 
 
 def _valid_report_uri(uri: str) -> bool:
+    from mailcheck import checkdmarc_import
+
+    checkdmarc_import.prepare()
     import checkdmarc.dmarc as cd
 
     try:

@@ -4,7 +4,7 @@ checks that fail most often across them (what to fix first)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -25,22 +25,43 @@ class RunSummary:
     problems: list[tuple[str, int, int, int]]
 
 
-def summarise(reports: Sequence[Report], top: int = TOP) -> RunSummary:
-    by_status = Counter(report.status for report in reports)
-    tallies: dict[str, Counter[Status]] = {}
-    for report in reports:
+class Tally:
+    """The counts a summary needs, added to report by report: a bulk run keeps this,
+    not its reports, so its memory does not grow with the list."""
+
+    def __init__(self) -> None:
+        self.targets = 0
+        self.by_status: Counter[Status] = Counter()
+        self.by_check: dict[str, Counter[Status]] = {}
+        self.worst_outcome = Status.PASS  # what exit_code's rule reads
+        self.worst_check = Status.PASS  # what --fail-on reads
+
+    def add(self, report: Report) -> None:
+        self.targets += 1
+        self.by_status[report.status] += 1
+        self.worst_outcome = Status.worst((self.worst_outcome, report.outcome))
         for check in report.checks:
+            self.worst_check = Status.worst((self.worst_check, check.status))
             if check.status.severity > 0:
-                tallies.setdefault(check.id, Counter())[check.status] += 1
-    problems = sorted(
-        ((cid, t[Status.FAIL], t[Status.ERROR], t[Status.WARN]) for cid, t in tallies.items()),
-        key=lambda row: (-row[1], -row[2], -row[3], row[0]),
-    )
-    return RunSummary(len(reports), {s: by_status.get(s, 0) for s in Status}, problems[:top])
+                self.by_check.setdefault(check.id, Counter())[check.status] += 1
+
+    def summary(self, top: int = TOP) -> RunSummary:
+        problems = sorted(
+            ((cid, t[Status.FAIL], t[Status.ERROR], t[Status.WARN]) for cid, t in self.by_check.items()),
+            key=lambda row: (-row[1], -row[2], -row[3], row[0]),
+        )
+        return RunSummary(self.targets, {s: self.by_status.get(s, 0) for s in Status}, problems[:top])
 
 
-def render_summary(console: Console, reports: Sequence[Report]) -> None:
-    summary = summarise(reports)
+def summarise(reports: Iterable[Report], top: int = TOP) -> RunSummary:
+    tally = Tally()
+    for report in reports:
+        tally.add(report)
+    return tally.summary(top)
+
+
+def render_summary(console: Console, reports: Iterable[Report] | Tally) -> None:
+    summary = reports.summary() if isinstance(reports, Tally) else summarise(reports)
     statuses = Table(title=f"{summary.targets} targets checked", title_justify="left", box=None, pad_edge=False)
     statuses.add_column("status")
     statuses.add_column("targets", justify="right")

@@ -1,0 +1,219 @@
+"""A bulk run over every core: worker processes, each with its own event loop.
+
+One process's event loop spends its time on CPU (parsing answers, judging records),
+so a long list goes as fast as one core. Here ``workers`` processes each run the same
+run loop over a share of the input. They share nothing but the input and the output:
+this process reads the targets (a lazy iterable: a list of millions is never held)
+into a bounded queue, the workers pull from it as they have room, and send each report
+back with its place in the input. Reports reach ``on_report`` in completion order and
+the kept ones come back in input order, as from one process.
+
+The workers are forked, so the checker, the options and the imported modules are
+theirs without pickling; only the targets and the reports cross the pipes. Where fork
+is not available (Windows, and macOS where it is unsafe) the run stays in one process.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from mailcheck.model import DnsStats, Report, RunOutcome, Status
+
+if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
+
+    from mailcheck.dns.resolver import QueryRecord
+
+T = TypeVar("T")
+
+# How the parent hands a worker its share, and what a worker sends back.
+HandOver = Callable[[int, Report], None]
+# run_share(targets, hand_over, in_flight): one worker's loop over its share.
+RunShare = Callable[[Iterable[T], HandOver, int], "RunOutcome[T]"]
+
+# A worker that has not sent anything for this long is checked for being alive.
+_POLL_SECONDS = 0.5
+
+
+def fork_available() -> bool:
+    return sys.platform == "linux" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_workers(targets: int, concurrency: int) -> int:
+    """Every core for a bulk input (more targets than one loop has in flight), else
+    one; never more processes than targets in flight (``concurrency`` is the run's)."""
+    if targets <= concurrency or not fork_available():
+        return 1
+    return max(1, min(os.cpu_count() or 1, concurrency))
+
+
+def shares(total: int, workers: int) -> list[int]:
+    """``total`` places in flight split over ``workers`` as evenly as they go."""
+    base, extra = divmod(total, workers)
+    return [base + (1 if n < extra else 0) for n in range(workers)]
+
+
+def run_in_workers(
+    run_share: RunShare[T],
+    targets: Iterable[T],
+    workers: int,
+    *,
+    on_report: Callable[[Report], None] | None,
+    keep: bool,
+    concurrency: int,
+) -> RunOutcome[T]:
+    """``run_share(share, hand_over, in_flight)`` runs in each worker over its share
+    of ``targets`` with its part of ``concurrency``; ``hand_over(position, report)``
+    is how it returns a report."""
+    if not fork_available():
+        outcome: RunOutcome[T] = run_share(
+            targets, lambda _position, report: on_report(report) if on_report else None, concurrency
+        )
+        return outcome
+    context = multiprocessing.get_context("fork")
+    # Enough queued targets that no worker waits for input, few enough to stay flat.
+    workers = min(workers, concurrency)
+    inbox: Queue[tuple[int, T] | None] = context.Queue(maxsize=2 * concurrency + workers)
+    outbox: Queue[tuple[Any, ...]] = context.Queue()
+    processes = [
+        context.Process(target=_worker, args=(run_share, inbox, outbox, in_flight), daemon=True, name=f"mailcheck-worker-{n}")
+        for n, in_flight in enumerate(shares(concurrency, workers))
+    ]
+    started = time.perf_counter()
+    for process in processes:
+        process.start()
+    stop = threading.Event()
+    feed_error: list[BaseException] = []
+    feeder = threading.Thread(target=_feed, args=(targets, inbox, workers, stop, feed_error), daemon=True)
+    feeder.start()
+
+    merge: _Merge[T] = _Merge(on_report, keep)
+    try:
+        while merge.finished < workers:
+            try:
+                merge.take(outbox.get(timeout=_POLL_SECONDS))
+            except queue.Empty:
+                _raise_if_broken(feed_error, processes)
+        _raise_if_broken(feed_error, processes)
+    finally:
+        stop.set()
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        inbox.cancel_join_thread()
+        outbox.cancel_join_thread()
+    return merge.outcome(round((time.perf_counter() - started) * 1000))
+
+
+class _Merge(Generic[T]):
+    """The workers' messages folded into one run's outcome."""
+
+    def __init__(self, on_report: Callable[[Report], None] | None, keep: bool) -> None:
+        self.on_report = on_report
+        self.keep = keep
+    
+        self.result: RunOutcome[T] = RunOutcome()
+        self.kept: dict[int, Report] = {}
+        self.queries = self.max_in_flight = self.finished = 0
+        self.log: list[QueryRecord] = []
+
+    def take(self, message: tuple[Any, ...]) -> None:
+        kind = message[0]
+        if kind == "report":
+            _, position, report = message
+            self.result.count += 1
+            self.result.worst = Status.worst((self.result.worst, report.status))
+            if self.on_report is not None:
+                self.on_report(report)
+            if self.keep:
+                self.kept[position] = report
+        elif kind == "done":
+            _, stats, records = message
+            self.finished += 1
+            if stats is not None:
+                self.queries += stats.queries
+                self.max_in_flight = max(self.max_in_flight, stats.max_in_flight)
+            self.log.extend(records)
+        else:  # "failed": the loop itself broke in a worker (not one target)
+            raise RuntimeError(f"a worker process failed: {message[1]}")
+
+    def outcome(self, elapsed_ms: int) -> RunOutcome[T]:
+        result = self.result
+        result.dns = DnsStats(queries=self.queries, elapsed_ms=elapsed_ms, max_in_flight=self.max_in_flight)
+        result.log = self.log
+        # Each report carries the run's figures, as the text report prints them once.
+        result.reports = [dataclasses.replace(self.kept[i], dns=result.dns) for i in sorted(self.kept)]
+        return result
+
+
+def _raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
+    """Bad input met while reading the targets, or a worker that died (killed, out of memory)."""
+    if feed_error:
+        raise feed_error[0]
+    dead = [p for p in processes if p.exitcode not in (None, 0)]
+    if dead:
+        raise RuntimeError(f"a worker process ended with exit code {dead[0].exitcode}")
+
+
+def _feed(
+    targets: Iterable[T],
+    inbox: Queue[tuple[int, T] | None],
+    workers: int,
+    stop: threading.Event,
+    errors: list[BaseException],
+) -> None:
+    """Put the targets (with their places) in the bounded queue, then one end mark per worker."""
+    try:
+        for position, target in enumerate(targets):
+            while not _put(inbox, (position, target), stop):
+                if stop.is_set():
+                    return
+    except Exception as exc:  # noqa: BLE001  (bad input found mid-list: the parent raises it)
+        errors.append(exc)
+        return
+    for _ in range(workers):
+        while not _put(inbox, None, stop):
+            if stop.is_set():
+                return
+
+
+def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
+    try:
+        inbox.put(item, timeout=_POLL_SECONDS)
+    except queue.Full:
+        return stop.is_set()
+    return True
+
+
+def _worker(run_share: RunShare[T], inbox: Queue[tuple[int, T] | None], outbox: Queue[tuple[Any, ...]], in_flight: int) -> None:
+    # Ctrl-C is the parent's to handle: it ends the workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    places: dict[int, int] = {}  # the loop's own numbering -> place in the whole input
+
+    def share() -> Iterator[T]:
+        for number, item in enumerate(iter(inbox.get, None)):
+            position, target = item
+            places[number] = position
+            yield target
+
+    def hand_over(number: int, report: Report) -> None:
+        outbox.put(("report", places.pop(number), report))
+
+    try:
+        outcome = run_share(share(), hand_over, in_flight)
+        outbox.put(("done", outcome.dns, outcome.log))
+    except BaseException as exc:  # noqa: BLE001  (told to the parent, which ends the run)
+        outbox.put(("failed", f"{type(exc).__name__}: {exc}"))
+    outbox.close()
+    outbox.join_thread()
