@@ -14,10 +14,11 @@ from typing import Any
 from mailcheck.cli.console import make_console
 from mailcheck.cli.options import OutputFormat, OutputOptions
 from mailcheck.cli.output import ReportSink, output_path
-from mailcheck.dns.resolver import QueryRecord
 from mailcheck.model import ExitCode, Report
+from mailcheck.run import RunOutcome
 
-Run = Callable[[Callable[[Report], None]], tuple[Sequence[Report], Sequence[QueryRecord]]]
+# run(on_report) runs the loop, handing each report over as it completes.
+Run = Callable[[Callable[[Report], None]], RunOutcome[Any]]
 
 
 def run_streaming(
@@ -42,8 +43,9 @@ def run_streaming(
                 sink.add(report)
                 advance(report)
 
-            reports, log = run(on_report)
-        code = sink.finish(reports, log)
+            outcome = run(on_report)
+        reports = outcome.reports
+        code = sink.finish(reports, outcome.log)
         if summary and not output.quiet:
             _summary(sink, reports, output)
     return code

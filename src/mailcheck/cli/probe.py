@@ -57,5 +57,5 @@ def probe(
         timeout=network.timeout,
         verbose=output.verbose,
     )
-    reports, log = run_probe(request, network)
-    return emit(reports, output, log)
+    outcome = run_probe(request, network)
+    return emit(outcome.reports, output, outcome.log)

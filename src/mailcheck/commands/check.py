@@ -8,18 +8,18 @@ one resolver and cache); domains with their own get their own.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.commands.domain import DEFAULT_CONCURRENCY, DomainRequest, crash_report
+from mailcheck.commands.domain import DomainRequest
 from mailcheck.config import Config, DomainConfig
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
-from mailcheck.model import Report
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.model import Report, Status
+from mailcheck.run import DEFAULT_CONCURRENCY, DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def run_check(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: Callable[[Report], None] | None = None,
-) -> tuple[list[Report], list[QueryRecord]]:
+) -> RunOutcome[Planned]:
     from mailcheck.dns.nameservers import parse_nameserver
 
     groups: dict[tuple, list[Planned]] = {}
@@ -76,17 +76,16 @@ def run_check(
     reports: list[Report] = []
     log: list[QueryRecord] = []
     for (network,), planned in groups.items():
-        with serving_zones(network.zones) as zones:
-            domain_reports, queries = asyncio.run(_domain_reports(planned, network, zones, concurrency))
-        log.extend(queries)
+        outcome = run_targets(PlannedChecker(), planned, network, scope=DnsScope.RUN, concurrency=concurrency)
+        log.extend(outcome.log)
         probe_reports = _probes(config, [p.domain for p in planned], network)
-        for plan, report in zip(planned, domain_reports):
+        for plan, report in zip(planned, outcome.reports):
             probes = probe_reports.get(plan.domain.name, [])
             for final in _judged(config, plan.domain, report, probes):
                 reports.append(final)
                 if on_report is not None:
                     on_report(final)
-    return reports, log
+    return RunOutcome(reports, Status.worst(r.status for r in reports), len(reports), None, log)
 
 
 def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]:
@@ -101,24 +100,21 @@ def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]
         raise BadInput(f"{config.path}:{domain.line}: {domain.name}: {exc}") from None
 
 
-async def _domain_reports(planned: Sequence[Planned], network: NetworkOptions, zones, concurrency: int):  # type: ignore[no-untyped-def]
-    from mailcheck.domain_report import domain_report
+@dataclass(frozen=True)
+class PlannedChecker:
+    """Checks one domain of the config: a domain report per sending IP, merged."""
 
-    limit = asyncio.Semaphore(max(1, concurrency))
-    async with run_dns(network, zones) as (resolver, library):
+    command: str = "domain"
 
-        async def one(plan: Planned) -> Report:
-            async with limit:
-                try:
-                    variants = [await domain_report(r.domains[0], resolver, library, r.options) for r in plan.requests]
-                except Exception as exc:  # noqa: BLE001  (one domain's crash is its error report)
-                    return crash_report("domain", plan.domain.name, exc)
-            return _merge(variants)
+    def label(self, target: Planned) -> str:
+        return target.domain.name
 
-        reports = await asyncio.gather(*(one(plan) for plan in planned))
-    stats = resolver.stats()
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, list(resolver.log)
+    async def check(self, target: Planned, env: Env) -> Report:
+        from mailcheck.domain_report import domain_report
+
+        assert env.resolver is not None and env.library is not None  # DnsScope.RUN
+        variants = [await domain_report(r.domains[0], env.resolver, env.library, r.options) for r in target.requests]
+        return _merge(variants)
 
 
 def _merge(variants: Sequence[Report]) -> Report:
@@ -165,10 +161,9 @@ def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOpt
             )
         except BadInput as exc:
             raise BadInput(f"{config.path}: probe: {exc}") from None
-        reports, _log = run_probe(request, network)
         # run_probe keeps the order of its (de-duplicated) addresses.
         owners = {address.lower(): domain.name for domain, address in items}
-        for report in reports:
+        for report in run_probe(request, network).reports:
             owner = owners.get(report.target.lower(), items[0][0].name)
             by_domain.setdefault(owner, []).append(report)
     return by_domain

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import ipaddress
-import time
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from mailcheck.checks.context import DomainOptions
-from mailcheck.dns.resolver import QueryRecord
-from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.errors import BadInput
-from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
+from mailcheck.model import Report
 from mailcheck.names import DomainName, parse_domain
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.run import DEFAULT_CONCURRENCY, DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 
 @dataclass(frozen=True)
@@ -97,9 +93,21 @@ def _bimi_selector(text: str) -> str:
     return selector
 
 
-DEFAULT_CONCURRENCY = 20
+@dataclass(frozen=True)
+class DomainChecker:
+    """Checks one domain: its report over every area (each area guards its own crash)."""
 
-ReportCallback = Callable[[Report], None]
+    options: DomainOptions
+    command: str = "domain"
+
+    def label(self, target: DomainName) -> str:
+        return target.ascii
+
+    async def check(self, target: DomainName, env: Env) -> Report:
+        from mailcheck.domain_report import domain_report
+
+        assert env.resolver is not None and env.library is not None  # DnsScope.RUN or TARGET
+        return await domain_report(target, env.resolver, env.library, self.options)
 
 
 def run_domain(
@@ -107,110 +115,24 @@ def run_domain(
     network: NetworkOptions,
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
-    on_report: ReportCallback | None = None,
-) -> tuple[list[Report], list[QueryRecord]]:
+    on_report: Callable[[Report], None] | None = None,
+) -> RunOutcome[DomainName]:
     """Check every domain of the request, ``concurrency`` at a time.
 
-    ``on_report`` is called with each report as it completes (completion order), so a
-    bulk run can stream; the returned list keeps the request's order.
+    A few domains share one resolver: its cache serves every domain (shared includes,
+    blocklist zones). A bulk run gives each domain its own, dropped with its report, so
+    memory stays flat however long the list is; names many domains ask (their
+    providers' SPF includes) come from a bounded shared cache.
     """
-    with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(request, network, zones, concurrency, on_report))
-
-
-async def _run(request, network, zones, concurrency, on_report):  # type: ignore[no-untyped-def]
-    if len(request.domains) <= concurrency:
-        # One resolver for the run: its cache serves every domain (shared includes,
-        # blocklist zones), and its figures are the run's.
-        async with run_dns(network, zones) as (resolver, library):
-
-            @asynccontextmanager
-            async def shared():  # type: ignore[no-untyped-def]
-                yield resolver, library
-
-            reports = await domain_reports(request, shared, concurrency=concurrency, on_report=on_report)
-        stats, log = resolver.stats(), list(resolver.log)
-    else:
-        # A bulk run: each domain gets its own resolver, dropped with its report, so
-        # memory stays flat however long the list is (a run-wide cache would hold
-        # every answer of every domain until the end). Names many domains ask (their
-        # providers' SPF includes) come from a bounded shared cache. The figures are summed.
-        spent: list = []
-        shared = SharedAnswers()
-
-        @asynccontextmanager
-        async def own():  # type: ignore[no-untyped-def]
-            async with run_dns(network, zones, shared) as (resolver, library):
-                try:
-                    yield resolver, library
-                finally:
-                    spent.append((resolver.stats(), resolver.log))
-
-        started = time.perf_counter()
-        reports = await domain_reports(request, own, concurrency=concurrency, on_report=on_report)
-        stats = DnsStats(
-            queries=sum(s.queries for s, _ in spent),
-            elapsed_ms=round((time.perf_counter() - started) * 1000),
-            max_in_flight=max((s.max_in_flight for s, _ in spent), default=0),
-        )
-        log = [record for _, records in spent for record in records]
-    # Each report carries the run's figures, as the text report prints them once.
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, log
-
-
-DnsFactory = Callable[[], AbstractAsyncContextManager]
-
-
-async def domain_reports(
-    request: DomainRequest,
-    dns_for_domain: DnsFactory,
-    *,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    on_report: ReportCallback | None = None,
-) -> list[Report]:
-    """The request's reports, at most ``concurrency`` domains in flight at once.
-
-    ``dns_for_domain()`` gives the (resolver, library) a domain is checked with. The
-    limit is on domains, not queries (resolvers cap those): it bounds memory and open
-    sockets however long the list is.
-    """
-    limit = asyncio.Semaphore(max(1, concurrency))
-
-    async def one(name: DomainName) -> Report:
-        async with limit:
-            try:
-                async with dns_for_domain() as (resolver, library):
-                    report = await _guarded_report(name, resolver, library, request.options)
-            except Exception as exc:  # noqa: BLE001  (setting up the DNS failed: this domain's error)
-                report = crash_report("domain", name.ascii, exc, display_target=name.unicode)
-        if on_report is not None:
-            on_report(report)
-        return report
-
-    return list(await asyncio.gather(*(one(name) for name in request.domains)))
-
-
-async def _guarded_report(name: DomainName, resolver, library, options: DomainOptions) -> Report:  # type: ignore[no-untyped-def]
-    """domain_report turns a crash inside an area into an error check; this catches a
-    crash around the areas too, so one domain can never end a bulk run."""
-    from mailcheck.domain_report import domain_report
-
-    try:
-        return await domain_report(name, resolver, library, options)
-    except Exception as exc:  # noqa: BLE001  (reported as the domain's error check)
-        return crash_report("domain", name.ascii, exc, display_target=name.unicode)
-
-
-def crash_report(command: str, target: str, exc: BaseException, *, display_target: str | None = None) -> Report:
-    check = Check(
-        id="run.crash",
-        status=Status.ERROR,
-        subject=target,
-        summary=f"checking {target} crashed: {type(exc).__name__}: {exc}",
-        details={"exception": type(exc).__name__, "message": str(exc)},
+    scope = DnsScope.RUN if len(request.domains) <= concurrency else DnsScope.TARGET
+    return run_targets(
+        DomainChecker(request.options),
+        request.domains,
+        network,
+        scope=scope,
+        concurrency=concurrency,
+        on_report=on_report,
     )
-    return Report(command, target, (Obstacle("run", "Run", (check,)),), display_target=display_target)
 
 
 def read_domain_file(path: str) -> list[str]:
