@@ -387,7 +387,8 @@ def test_every_lookup_goes_to_the_loopback_zone_server():
         ["192.0.2.99", "2001:db8::99", "blocklist-spam.example"], None, ListChoice(), self_test=True
     )
     network = NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2)
-    reports, log = run_blocklist(request, network)
+    outcome = run_blocklist(request, network)
+    reports, log = outcome.reports, outcome.log
     assert len(log) >= 20
     assert {record.server.rsplit(":", 1)[0] for record in log} == {"127.0.0.1"}
     assert all(record.outcome in ("NOERROR", "NXDOMAIN", "NODATA") for record in log)

@@ -64,5 +64,5 @@ def blocklist(
 
     network, output = options.settings()
     request = BlocklistRequest.from_cli(targets or (), from_file, list_choice(only, skip, custom, dqs_key), self_test)
-    reports, log = run_blocklist(request, network)
-    return emit(reports, output, log)
+    outcome = run_blocklist(request, network)
+    return emit(outcome.reports, output, outcome.log)
