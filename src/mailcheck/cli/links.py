@@ -49,8 +49,8 @@ def links(
     network, output = options.settings()
     stdin = _read_stdin() if "-" in sources else None
     request = LinksRequest.from_cli(sources, list_choice(only, skip, custom, dqs_key), follow, ca_file, stdin)
-    reports, log = run_links(request, network)
-    return emit(reports, output, log)
+    outcome = run_links(request, network)
+    return emit(outcome.reports, output, outcome.log)
 
 
 def _read_stdin() -> bytes:

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.commands.blocklist import ListChoice
-from mailcheck.dns.resolver import QueryRecord, Resolver
+from mailcheck.dns.resolver import Resolver
 from mailcheck.errors import BadInput
-from mailcheck.model import Report
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.model import Check, Report
+from mailcheck.once import Once
+from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 if TYPE_CHECKING:
     from mailcheck.links.extract import Extraction, Link
+    from mailcheck.links.follow import Trail
 
 # Links followed at once: a message may carry hundreds, and each holds a connection.
 MAX_FOLLOWING = 8
@@ -57,38 +60,84 @@ class LinksRequest:
         return cls(tuple(sources), choice.lists(), follow, ca_file, stdin)
 
 
-def run_links(request: LinksRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
-    with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(request, network, zones))
+@dataclass(frozen=True)
+class UsableLists:
+    lists: tuple[BlockList, ...]
+    skipped: tuple[Check, ...]  # a skip for each list --offline puts out of reach
 
 
-async def _run(request: LinksRequest, network: NetworkOptions, zones):  # type: ignore[no-untyped-def]
-    async with run_dns(network, zones) as (resolver, _library):
-        reports = await links_reports(resolver, request)
-    stats = resolver.stats()
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, list(resolver.log)
+@dataclass
+class LinksChecker:
+    """Checks one source: its links, where they redirect (--follow), every host met on
+    the lists. Which lists this run can ask is decided once for all sources."""
+
+    request: LinksRequest
+    command: str = "links"
+    usable: Once[UsableLists] = field(default_factory=Once)
+    # Links followed at once over the whole run.
+    following: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_FOLLOWING))
+
+    def label(self, target: str) -> str:
+        return target
+
+    async def check(self, target: str, env: Env) -> Report:
+        resolver = env.resolver
+        assert resolver is not None  # DnsScope.RUN
+        usable = await self.usable.get(lambda: _usable_lists(resolver, self.request.lists))
+        extraction = await self._extract(target)
+        links = list(extraction.links)
+        trails: list[Trail | None] = [None] * len(links)
+        if self.request.follow:
+            trails = await self._follow(links, resolver)
+        return await _report(target, extraction, links, trails, resolver, self.request, usable)
+
+    async def _extract(self, source: str) -> Extraction:
+        from mailcheck.links.extract import Extraction, Link, links_in_file
+
+        if source == STDIN:
+            return _links_in_stdin(self.request.stdin or b"")
+        if _is_file(source):
+            return await asyncio.to_thread(links_in_file, source)
+        return Extraction((Link(source, "command line"),))
+
+    async def _follow(self, links: Sequence[Link], resolver: Resolver) -> list[Trail | None]:
+        from mailcheck.links.follow import follow, make_client
+
+        trails: list[Trail | None] = [None] * len(links)
+        web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
+        async with make_client(resolver, resolver.timeout, self.request.ca_file) as client:
+
+            async def follow_one(url: str) -> Trail:
+                async with self.following:
+                    return await follow(client, url, resolver.timeout)
+
+            followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
+        for i, trail in zip(web, followed):
+            trails[i] = trail
+        return trails
 
 
-async def links_reports(resolver: Resolver, request: LinksRequest) -> list[Report]:
+def run_links(request: LinksRequest, network: NetworkOptions) -> RunOutcome[str]:
+    return run_targets(LinksChecker(request), request.sources, network, scope=DnsScope.RUN)
+
+
+async def _usable_lists(resolver: Resolver, lists: Sequence[BlockList]) -> UsableLists:
     from mailcheck.blocklists.lookup import usable_lists
 
-    lists, skipped = await usable_lists(resolver, request.lists)
-    if request.follow:
-        from mailcheck.links.follow import make_client
-
-        limit = asyncio.Semaphore(MAX_FOLLOWING)
-        async with make_client(resolver, resolver.timeout, request.ca_file) as client:
-            return list(
-                await asyncio.gather(*(_report(s, resolver, request, lists, skipped, client, limit) for s in request.sources))
-            )
-    return list(await asyncio.gather(*(_report(s, resolver, request, lists, skipped) for s in request.sources)))
+    usable, skipped = await usable_lists(resolver, lists)
+    return UsableLists(tuple(usable), tuple(skipped))
 
 
-async def _report(source, resolver, request, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
-    from mailcheck.blocklists.lookup import look_up_all
-    from mailcheck.links.extract import Extraction, Link, links_in_file
-    from mailcheck.links.follow import follow
+async def _report(
+    source: str,
+    extraction: Extraction,
+    links: Sequence[Link],
+    trails: Sequence[Trail | None],
+    resolver: Resolver,
+    request: LinksRequest,
+    usable: UsableLists,
+) -> Report:
+    from mailcheck.blocklists.lookup import Lookup, look_up_all
     from mailcheck.links.report import (
         found_check,
         limits_check,
@@ -99,28 +148,11 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     )
     from mailcheck.model import group
 
-    if source == STDIN:
-        extraction = _links_in_stdin(request.stdin or b"")
-    elif _is_file(source):
-        extraction = await asyncio.to_thread(links_in_file, source)
-    else:
-        extraction = Extraction((Link(source, "command line"),))
-    links = list(extraction.links)
-    trails: list = [None] * len(links)
-    if client is not None:
-        web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
-        async def follow_one(url: str):  # type: ignore[no-untyped-def]
-            async with limit:
-                return await follow(client, url, resolver.timeout)
-
-        followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
-        for i, trail in zip(web, followed):
-            trails[i] = trail
     hosts = list(dict.fromkeys(h for link, trail in zip(links, trails) for h in link_hosts(link, trail)))
     targets = targets_for(hosts)
     unique_targets = list({t.value: t for t in targets.values()}.values())
-    lookups = await look_up_all(resolver, unique_targets, lists)
-    by_value: dict[str, list] = {}
+    lookups = await look_up_all(resolver, unique_targets, usable.lists)
+    by_value: dict[str, list[Lookup]] = {}
     for lookup in lookups:
         by_value.setdefault(lookup.target.value, []).append(lookup)
     checks = [found_check(source, links, hosts)]
@@ -128,7 +160,7 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     if limits is not None:
         checks.append(limits)
     checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
-    checks += listing_checks(lookups) + [c for c in skipped if links]
+    checks += listing_checks(lookups) + [c for c in usable.skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
 
 
