@@ -8,7 +8,6 @@ import itertools
 import pytest
 
 from mailcheck.errors import BadInput
-
 from mailcheck.model import Check, Obstacle, Report, Status
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
