@@ -100,7 +100,7 @@ def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]
         raise BadInput(f"{config.path}:{domain.line}: {domain.name}: {exc}") from None
 
 
-@dataclass(frozen=True)
+@dataclass
 class PlannedChecker:
     """Checks one domain of the config: a domain report per sending IP, merged."""
 

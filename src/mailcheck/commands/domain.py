@@ -93,7 +93,7 @@ def _bimi_selector(text: str) -> str:
     return selector
 
 
-@dataclass(frozen=True)
+@dataclass
 class DomainChecker:
     """Checks one domain: its report over every area (each area guards its own crash)."""
 
