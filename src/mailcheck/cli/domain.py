@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import GlobalArguments, with_global_options
+from mailcheck.cli.options import GlobalArguments, given, with_global_options
+from mailcheck.errors import BadInput
+
+if TYPE_CHECKING:
+    from mailcheck.checks.context import DomainOptions
 
 TRANSPORT = "Transport security"
 BULK = "Many domains"
@@ -67,8 +72,8 @@ def domain(
 ) -> int:
     """Check a sending domain: DNS, MX, SPF, DKIM, DMARC, transport security (STARTTLS, MTA-STS, TLS-RPT, DANE, DNSSEC, BIMI) and blocklists."""
     from mailcheck.cli.bulk import run_streaming
-    from mailcheck.commands.domain import DomainRequest, read_domain_file, run_domain
-    from mailcheck.errors import BadInput
+    from mailcheck.commands.domain import DomainRequest, run_domain
+    from mailcheck.names import parse_domain
 
     network, output = options.settings()
     if concurrency < 1:
@@ -76,17 +81,19 @@ def domain(
     names = list(domains or ()) + (read_domain_file(from_file) if from_file is not None else [])
     if not names:
         raise BadInput("Missing argument 'DOMAIN...': give at least one DOMAIN, or --from-file FILE")
-    request = DomainRequest.from_cli(
-        names,
-        dkim_selector or (),
-        ip,
-        helo,
-        mail_from,
-        smtp=not no_smtp,
-        port=port,
-        https_port=https_port,
-        ca_file=ca_file,
-        bimi_selector=bimi_selector,
+    request = DomainRequest(
+        tuple(parse_domain(text) for text in names),
+        domain_options(
+            dkim_selector or (),
+            ip,
+            helo,
+            mail_from,
+            smtp=not no_smtp,
+            port=port,
+            https_port=https_port,
+            ca_file=ca_file,
+            bimi_selector=bimi_selector,
+        ),
     )
     return run_streaming(
         lambda on_report: run_domain(request, network, concurrency=concurrency, on_report=on_report),
@@ -94,3 +101,53 @@ def domain(
         output,
         summary=from_file is not None,
     )
+
+
+def domain_options(
+    selectors: Sequence[str],
+    ip: str | None,
+    helo: str | None,
+    mail_from: str | None,
+    *,
+    smtp: bool,
+    port: int,
+    https_port: int,
+    ca_file: str | None,
+    bimi_selector: str,
+) -> DomainOptions:
+    """The flags' values, validated, each error naming its flag."""
+    from mailcheck.checks.context import DomainOptions
+    from mailcheck.values import ca_file as pem_file
+    from mailcheck.values import dns_selector, ip_address, tcp_port
+
+    sending_ip = given("--ip", ip_address, ip) if ip is not None else None
+    if (helo or mail_from) and sending_ip is None:
+        raise BadInput("--helo and --mail-from are used with --ip (SPF evaluation)")
+    return DomainOptions(
+        tuple(dict.fromkeys(given("--dkim-selector", dns_selector, s) for s in selectors)),
+        sending_ip,
+        helo,
+        mail_from,
+        smtp=smtp,
+        smtp_port=given("--port", tcp_port, port),
+        https_port=given("--https-port", tcp_port, https_port),
+        ca_file=given("--ca-file", pem_file, ca_file) if ca_file is not None else None,
+        bimi_selector=given("--bimi-selector", dns_selector, bimi_selector),
+    )
+
+
+def read_domain_file(path: str) -> list[str]:
+    """Domains from ``path`` (``-``: stdin); a line that is not a domain is bad input
+    naming its line number."""
+    from mailcheck.cli.list_file import read_list_file
+    from mailcheck.names import parse_domain
+
+    listed = read_list_file(path)
+    for entry in listed.entries:
+        try:
+            parse_domain(entry.text)
+        except BadInput as exc:
+            raise BadInput(f"--from-file {listed.where} line {entry.line}: {exc}") from None
+    if not listed.entries:
+        raise BadInput(f"--from-file {listed.where}: no domains (only blank lines and comments)")
+    return [entry.text for entry in listed.entries]

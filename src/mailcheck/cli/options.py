@@ -14,13 +14,25 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
 from mailcheck.errors import BadInput
+from mailcheck.values import BadValue
 
 GLOBAL = "Global options"
+
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+def given(flag: str, validate: Callable[[V], R], value: V) -> R:
+    """``value`` through a validator shared with config files; its message gets the flag's name."""
+    try:
+        return validate(value)
+    except BadValue as exc:
+        raise BadInput(f"{flag} {exc}") from None
 
 
 class OutputFormat(str, enum.Enum):

@@ -89,15 +89,19 @@ def run_check(
 
 
 def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]:
+    from mailcheck.checks.context import DomainOptions
+    from mailcheck.names import parse_domain
+
     smtp = config.smtp if domain.smtp is None else domain.smtp
     port = domain.smtp_port or config.smtp_port
     try:
-        return tuple(
-            DomainRequest.from_cli([domain.name], domain.dkim_selectors, ip, None, None, smtp=smtp, port=port)
-            for ip in (domain.sending_ips or (None,))
-        )
+        name = parse_domain(domain.name)
     except BadInput as exc:
-        raise BadInput(f"{config.path}:{domain.line}: {domain.name}: {exc}") from None
+        raise BadInput(f"{config.path}:{domain.line}: {exc}") from None
+    return tuple(
+        DomainRequest((name,), DomainOptions(domain.dkim_selectors, ip, smtp=smtp, smtp_port=port))
+        for ip in (domain.sending_ips or (None,))
+    )
 
 
 @dataclass
