@@ -1,4 +1,4 @@
-"""Validate and run ``mailcheck blocklist``: every target × list lookup at once."""
+"""Run ``mailcheck blocklist``: every target × list lookup at once."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 
 from mailcheck.blocklists.catalogue import BlockList, select_lists
 from mailcheck.blocklists.selftest import SelfTest
-from mailcheck.blocklists.targets import Target, parse_targets, read_target_file
+from mailcheck.blocklists.targets import Target
 from mailcheck.dns.resolver import Resolver
-from mailcheck.errors import BadInput
 from mailcheck.model import Check, Obstacle, Report
 from mailcheck.once import Once
 from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
@@ -36,21 +35,6 @@ class BlocklistRequest:
     targets: tuple[Target, ...]
     lists: tuple[BlockList, ...]
     self_test: bool = False
-
-    @classmethod
-    def from_cli(
-        cls,
-        targets: Sequence[str],
-        from_file: str | None,
-        choice: ListChoice,
-        self_test: bool,
-    ) -> BlocklistRequest:
-        texts = list(targets)
-        if from_file is not None:
-            texts.extend(read_target_file(from_file))
-        if not texts and not self_test:
-            raise BadInput("give at least one target (IP, domain, URL, email address), --from-file or --self-test")
-        return cls(parse_targets(texts), choice.lists(), self_test)
 
 
 @dataclass(frozen=True)

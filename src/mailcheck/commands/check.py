@@ -141,7 +141,9 @@ def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOpt
     wanted = [(d, address) for d in domains for address in d.probe]
     if not wanted:
         return {}
-    from mailcheck.commands.probe import ProbeRequest, run_probe
+    from mailcheck.commands.probe import ProbeRequest, parse_address, run_probe
+    from mailcheck.smtp.helo import default_helo
+    from mailcheck.smtp.probe import ProbeOptions
 
     by_domain: dict[str, list[Report]] = {}
     # Probes of one port share a run; a domain may ask for another SMTP port.
@@ -150,21 +152,11 @@ def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOpt
         ports.setdefault(domain.smtp_port or config.smtp_port, []).append((domain, address))
     for port, items in ports.items():
         try:
-            request = ProbeRequest.from_cli(
-                [address for _, address in items],
-                port=port,
-                helo=None,
-                mail_from=None,
-                tls=True,
-                ca_file=None,
-                catch_all=False,
-                ipv4=False,
-                ipv6=False,
-                retry_greylist=None,
-                timeout=network.timeout,
-            )
+            targets = tuple(dict.fromkeys(parse_address(address) for _, address in items))
         except BadInput as exc:
             raise BadInput(f"{config.path}: probe: {exc}") from None
+        options = ProbeOptions(helo=default_helo(), port=port, catch_all=False, timeout=network.timeout)
+        request = ProbeRequest(targets, options)
         # run_probe keeps the order of its (de-duplicated) addresses.
         owners = {address.lower(): domain.name for domain, address in items}
         for report in run_probe(request, network).reports:

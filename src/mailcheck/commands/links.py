@@ -1,4 +1,4 @@
-"""Validate and run ``mailcheck links``: extract, follow (optionally), look up every host."""
+"""Run ``mailcheck links``: extract, follow (optionally), look up every host."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.commands.blocklist import ListChoice
 from mailcheck.dns.resolver import Resolver
-from mailcheck.errors import BadInput
 from mailcheck.model import Check, Report
 from mailcheck.once import Once
 from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
@@ -34,30 +33,6 @@ class LinksRequest:
     follow: bool = False
     ca_file: str | None = None
     stdin: bytes | None = None  # what "-" stands for: a message or an HTML page
-
-    @classmethod
-    def from_cli(
-        cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None, stdin: bytes | None = None
-    ) -> LinksRequest:
-        from mailcheck.links.extract import MAX_URL_CHARS, shown_url
-        from mailcheck.links.report import is_web_url
-
-        if not sources:
-            raise BadInput("give at least one message file, HTML file or http(s) URL")
-        if sources.count(STDIN) > 1:
-            raise BadInput("'-' (stdin) can be given once")
-        for source in sources:
-            if source == STDIN or _is_file(source):
-                continue
-            if not is_web_url(source):
-                raise BadInput(f"{shown_url(source)!r} is neither a file nor an http(s) URL")
-            if len(source) > MAX_URL_CHARS:
-                raise BadInput(f"{shown_url(source)}: a URL of over {MAX_URL_CHARS:,} characters is not one a reader can follow")
-        if ca_file is not None and not Path(ca_file).is_file():
-            raise BadInput(f"--ca-file {ca_file}: no such file")
-        if ca_file is not None and not follow:
-            raise BadInput("--ca-file is used with --follow (it trusts a CA for the HTTPS requests)")
-        return cls(tuple(sources), choice.lists(), follow, ca_file, stdin)
 
 
 @dataclass(frozen=True)
@@ -96,7 +71,7 @@ class LinksChecker:
 
         if source == STDIN:
             return _links_in_stdin(self.request.stdin or b"")
-        if _is_file(source):
+        if is_file(source):
             return await asyncio.to_thread(links_in_file, source)
         return Extraction((Link(source, "command line"),))
 
@@ -164,7 +139,7 @@ async def _report(
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
 
 
-def _is_file(source: str) -> bool:
+def is_file(source: str) -> bool:
     # Path.is_file raises, rather than answers False, for a name too long for the system.
     try:
         return Path(source).is_file()

@@ -1,4 +1,4 @@
-"""Validate and run ``mailcheck probe``: would the recipient's server accept the mailbox?
+"""Run ``mailcheck probe``: would the recipient's server accept the mailbox?
 
 Addresses at the same domain share one walk over its MX hosts (and one SMTP session
 where the server allows it); different domains run concurrently, with at most one
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -36,7 +35,6 @@ PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("transport", "Transport", ("smtp", "tls")),
     ("acceptance", "Acceptance", ("acceptance",)),
 )
-MAX_RETRY_GREYLIST = 3600.0
 # The check that answers "would this address be accepted?": the exit code follows it.
 VERDICT_CHECK = "acceptance.verdict"
 
@@ -46,46 +44,6 @@ class ProbeRequest:
     targets: tuple[Target, ...]
     options: ProbeOptions
     verbose: bool = False
-
-    @classmethod
-    def from_cli(
-        cls,
-        addresses: Sequence[str],
-        *,
-        port: int,
-        helo: str | None,
-        mail_from: str | None,
-        tls: bool,
-        ca_file: str | None,
-        catch_all: bool,
-        ipv4: bool,
-        ipv6: bool,
-        retry_greylist: float | None,
-        timeout: float,
-        verbose: bool = False,
-    ) -> ProbeRequest:
-        targets = tuple(dict.fromkeys(parse_address(a) for a in addresses))
-        if not 1 <= port <= 65535:
-            raise BadInput(f"--port must be between 1 and 65535, not {port}")
-        if retry_greylist is not None and not (0 <= retry_greylist <= MAX_RETRY_GREYLIST and math.isfinite(retry_greylist)):
-            raise BadInput(f"--retry-greylist must be between 0 and {MAX_RETRY_GREYLIST:g} seconds, not {retry_greylist:g}")
-        if ca_file is not None:
-            _check_ca_file(ca_file)
-        families = frozenset({4, 6})
-        if ipv4 != ipv6:
-            families = frozenset({4} if ipv4 else {6})
-        options = ProbeOptions(
-            helo=_helo(helo),
-            mail_from=_sender(mail_from),
-            port=port,
-            tls=tls,
-            ca_file=ca_file,
-            catch_all=catch_all,
-            families=families,
-            timeout=timeout,
-            retry_greylist=retry_greylist,
-        )
-        return cls(targets, options, verbose)
 
 
 def parse_address(text: str) -> Target:
@@ -161,47 +119,12 @@ def _special_use_target(text: str, address: str, domain: DomainName) -> Target:
     )
 
 
-def _sender(text: str | None) -> str:
+def parse_sender(text: str | None) -> str:
     # The null reverse-path is what callout verification uses (Exim, Postfix
     # reject_unverified_recipient): it names nobody, so no bounce can ever go anywhere.
     if text is None or text.strip() in ("", "<>"):
         return ""
     return parse_address(text).smtp
-
-
-def _helo(text: str | None) -> str:
-    from mailcheck.smtp.helo import default_helo
-
-    if text is None:
-        return default_helo()
-    name = text.strip()
-    if name.startswith("[") and name.endswith("]"):
-        import ipaddress
-
-        literal = name[1:-1]
-        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
-        try:
-            ipaddress.ip_address(literal)
-        except ValueError:
-            raise BadInput(f"--helo {text!r} is not an address literal such as [192.0.2.1]") from None
-        return name
-    from mailcheck.names import parse_domain
-
-    try:
-        return parse_domain(name).ascii
-    except BadInput as exc:
-        raise BadInput(f"--helo: {exc}") from None
-
-
-def _check_ca_file(path: str) -> None:
-    import ssl
-
-    try:
-        ssl.create_default_context(cafile=path)
-    except FileNotFoundError:
-        raise BadInput(f"--ca-file {path}: no such file") from None
-    except (OSError, ssl.SSLError) as exc:
-        raise BadInput(f"--ca-file {path}: not a PEM file of CA certificates ({exc})") from None
 
 
 @dataclass
