@@ -14,12 +14,15 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional, TypeVar
 
 import typer
 
 from mailcheck.errors import BadInput
 from mailcheck.values import BadValue
+
+if TYPE_CHECKING:
+    from mailcheck.runtime import NetworkOptions
 
 GLOBAL = "Global options"
 
@@ -136,9 +139,9 @@ class GlobalArguments:
     output_file: str | None
     fail_on: FailOn | None
 
-    def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False):  # type: ignore[no-untyped-def]
-        """Validate them into (NetworkOptions, OutputOptions); ``offline`` and ``timeout``
-        stand in for the typed ones where a command decides them itself (check's config)."""
+    def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False) -> Settings:
+        """Validate them into the run's settings; ``offline`` and ``timeout`` stand in for
+        the typed ones where a command decides them itself (check's config)."""
         from mailcheck.dns.nameservers import parse_nameservers
         from mailcheck.runtime import NetworkOptions
 
@@ -163,7 +166,14 @@ class GlobalArguments:
             output_file=self.output_file,
             fail_on=self.fail_on,
         )
-        return network, output
+        return Settings(network, output)
+
+
+class Settings(NamedTuple):
+    """The global options, validated. A NamedTuple: ``network, output = settings()``."""
+
+    network: NetworkOptions
+    output: OutputOptions
 
 
 def with_global_options(
