@@ -18,13 +18,15 @@ from mailcheck.cli.completion import Shell
 from mailcheck.errors import BadInput
 from mailcheck.model import ExitCode
 
+HELP_OPTION_NAMES = ["-h", "--help"]
+
 app = typer.Typer(
     name="mailcheck",
     help="Diagnose why email does not reach the inbox: one pass/fail line per obstacle.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
 )
 
 
@@ -105,7 +107,10 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    from mailcheck.cli.placeholders import placeholders_as_words
+
     command = typer.main.get_command(app)
+    placeholders_as_words(command, HELP_OPTION_NAMES)
     completion.enable_if_asked()
     try:
         code = command.main(args=argv, prog_name="mailcheck", standalone_mode=False)

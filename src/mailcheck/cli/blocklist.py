@@ -41,7 +41,7 @@ def list_choice(
     return ListChoice(tuple(only or ()), tuple(skip or ()), tuple(custom or ()), dqs_key)
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck blocklist 192.0.2.1 example.com --self-test")
 @with_global_options()
 def blocklist(
     targets: Annotated[

@@ -18,7 +18,7 @@ TRANSPORT = "Transport security"
 BULK = "Many domains"
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck domain example.com --ip 192.0.2.1 --dkim-selector s1")
 @with_global_options()
 def domain(
     domains: Annotated[
@@ -53,11 +53,11 @@ def domain(
     ] = False,
     port: Annotated[
         int,
-        typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (testing and relays; default 25).", rich_help_panel=TRANSPORT),
+        typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (testing and relays).", rich_help_panel=TRANSPORT),
     ] = 25,
     https_port: Annotated[
         int,
-        typer.Option("--https-port", metavar="PORT", help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays; default 443).", rich_help_panel=TRANSPORT),
+        typer.Option("--https-port", metavar="PORT", help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays).", rich_help_panel=TRANSPORT),
     ] = 443,
     ca_file: Annotated[
         Optional[str],

@@ -22,7 +22,7 @@ from mailcheck.errors import BadInput
 STDIN = "-"
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck links message.eml --follow")
 @with_global_options()
 def links(
     sources: Annotated[

@@ -62,7 +62,7 @@ Nameservers = Annotated[
         "--nameserver",
         envvar="MAILCHECK_NAMESERVER",
         metavar="HOST[:PORT]",
-        help="Send every DNS query here (repeatable; [v6addr]:port for IPv6).",
+        help="Send every DNS query here (repeatable; \\[v6addr]:port for IPv6).",
         rich_help_panel=GLOBAL,
         show_default=False,
     ),
@@ -83,7 +83,13 @@ Offline = Annotated[
 ]
 Format = Annotated[
     OutputFormat,
-    typer.Option("--format", help="Report format.", rich_help_panel=GLOBAL, case_sensitive=False),
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="Report format: text, json, jsonl, junit, sarif or markdown (html: mailcheck report only).",
+        rich_help_panel=GLOBAL,
+        case_sensitive=False,
+    ),
 ]
 OutputFile = Annotated[
     Optional[str],
@@ -100,7 +106,8 @@ FailOnOption = Annotated[
     Optional[FailOn],
     typer.Option(
         "--fail-on",
-        help="Exit 1 when a check is this bad or worse (default: 1 on fail, 3 when only errors).",
+        metavar="LEVEL",
+        help="Exit 1 when a check is this bad or worse: warn, error or fail (default: 1 on fail, 3 when only errors).",
         rich_help_panel=GLOBAL,
         case_sensitive=False,
         show_default=False,

@@ -15,7 +15,7 @@ from mailcheck.errors import BadInput
 MAX_RETRY_GREYLIST = 3600.0
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck probe postmaster@example.com --no-catch-all")
 @with_global_options(timeout=10.0)
 def probe(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDRESS...", help="Email addresses to probe.", show_default=False)],
