@@ -313,7 +313,8 @@ class _Reader:
     def known_keys(self, where: Path_, table: Mapping[str, Any], known: set[str]) -> None:
         for key in table:
             if key not in known:
-                raise self.fail(where + (key,), f"unknown key (known here: {', '.join(sorted(known))})")
+                hint = values.did_you_mean(key, known)
+                raise self.fail(where + (key,), f"unknown key (known here: {', '.join(sorted(known))}){hint}")
 
     def table(self, where: Path_, value: Any, kind: str = "a table") -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -369,8 +370,14 @@ class _Reader:
         return tuple(out)
 
     def check_id(self, where: Path_, check_id: str) -> None:
+        from mailcheck.catalogue import find, suggestions
+
         if not CHECK_ID.match(check_id):
             raise self.fail(where, f"{check_id!r} is not a check id (dotted, like dmarc.policy)")
+        if find(check_id) is None:
+            close = suggestions(check_id)
+            hint = f"; did you mean {close[0]}?" if close else " (mailcheck explain --list shows every id)"
+            raise self.fail(where, f"no check is called {check_id!r}{hint}")
 
     def boolean(self, where: Path_, value: Any) -> bool:
         if not isinstance(value, bool):

@@ -7,8 +7,10 @@ names no flag and no config key: the caller says whose value it was, in its own 
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import ssl
+from collections.abc import Iterable
 
 
 class BadValue(ValueError):
@@ -50,3 +52,9 @@ def ca_file(path: str) -> str:
     except (OSError, ssl.SSLError) as exc:
         raise BadValue(f"{path}: not a PEM file of CA certificates ({exc.__class__.__name__})") from None
     return path
+
+
+def did_you_mean(given: str, words: Iterable[str]) -> str:
+    """'; did you mean X?' when ``given`` is close to one of ``words``, else ''."""
+    close = difflib.get_close_matches(given, list(words), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]}?" if close else ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from typer._click.exceptions import NoArgsIsHelpError
@@ -45,7 +45,7 @@ def _root(
         typer.Option("--version", "-V", help="Print the version and exit.", is_eager=True, callback=_print_version),
     ] = False,
     show_completion: Annotated[
-        Optional[Shell],
+        Shell | None,
         typer.Option(
             "--show-completion",
             metavar="SHELL",
@@ -56,7 +56,7 @@ def _root(
         ),
     ] = None,
     install_completion: Annotated[
-        Optional[Shell],
+        Shell | None,
         typer.Option(
             "--install-completion",
             metavar="SHELL",

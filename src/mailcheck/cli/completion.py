@@ -17,7 +17,7 @@ PROG = "mailcheck"
 COMPLETE_VAR = "_MAILCHECK_COMPLETE"
 
 
-class Shell(str, enum.Enum):
+class Shell(enum.StrEnum):
     bash = "bash"
     zsh = "zsh"
     fish = "fish"

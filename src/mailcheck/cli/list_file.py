@@ -31,10 +31,7 @@ class ListFile:
 
 def read_list_file(path: str, flag: str = "--from-file") -> ListFile:
     try:
-        if path == STDIN:
-            text = sys.stdin.read().removeprefix("\ufeff")
-        else:
-            text = Path(path).read_text(encoding="utf-8-sig")
+        text = sys.stdin.read().removeprefix("\ufeff") if path == STDIN else Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"{flag} {path}: {getattr(exc, 'strerror', None) or exc}") from None
     entries = []

@@ -8,13 +8,14 @@ it keeps what was given on the error's cause, and the valid words on the paramet
 
 from __future__ import annotations
 
-import difflib
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from typer._click.exceptions import BadParameter, NoSuchOption
 from typer.exceptions import TyperException
+
+from mailcheck.values import did_you_mean
 
 # What a number-typed option takes, in words.
 _KINDS: dict[Any, str] = {int: "a whole number", float: "a number"}
@@ -28,12 +29,6 @@ def usage_message(exc: TyperException) -> str:
     if isinstance(exc, NoSuchOption):
         return exc.message + did_you_mean(exc.option_name, exc.possibilities or ())
     return exc.format_message()
-
-
-def did_you_mean(given: str, words: Iterable[str]) -> str:
-    """'; did you mean X?' when ``given`` is close to one of ``words``, else ''."""
-    close = difflib.get_close_matches(given, list(words), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]}?" if close else ""
 
 
 def one_of(words: Sequence[str]) -> str:

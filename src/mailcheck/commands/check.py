@@ -79,7 +79,7 @@ def run_check(
         outcome = run_targets(PlannedChecker(), planned, network, scope=DnsScope.RUN, concurrency=concurrency)
         log.extend(outcome.log)
         probe_reports = _probes(config, [p.domain for p in planned], network)
-        for plan, report in zip(planned, outcome.reports):
+        for plan, report in zip(planned, outcome.reports, strict=True):
             probes = probe_reports.get(plan.domain.name, [])
             for final in _judged(config, plan.domain, report, probes):
                 reports.append(final)

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailcheck.blocklists.catalogue import BlockList
-from mailcheck.commands.blocklist import ListChoice
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Report
 from mailcheck.once import Once
@@ -87,7 +86,7 @@ class LinksChecker:
                     return await follow(client, url, resolver.timeout)
 
             followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
-        for i, trail in zip(web, followed):
+        for i, trail in zip(web, followed, strict=True):
             trails[i] = trail
         return trails
 
@@ -123,7 +122,7 @@ async def _report(
     )
     from mailcheck.model import group
 
-    hosts = list(dict.fromkeys(h for link, trail in zip(links, trails) for h in link_hosts(link, trail)))
+    hosts = list(dict.fromkeys(h for link, trail in zip(links, trails, strict=True) for h in link_hosts(link, trail)))
     targets = targets_for(hosts)
     unique_targets = list({t.value: t for t in targets.values()}.values())
     lookups = await look_up_all(resolver, unique_targets, usable.lists)
@@ -134,7 +133,7 @@ async def _report(
     limits = limits_check(source, extraction)
     if limits is not None:
         checks.append(limits)
-    checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
+    checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails, strict=True)]
     checks += listing_checks(lookups) + [c for c in usable.skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
 
