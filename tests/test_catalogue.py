@@ -22,7 +22,13 @@ REF = re.compile(r"^(RFC \d+( §[\d.]+)?(, [a-z ]+)?|https://\S+|docs/\S+\.md)$"
 def test_every_id_the_code_emits_is_declared():
     emitted = emitted_ids()
     assert emitted.untraceable == []
-    undeclared = {check_id: where for check_id, where in emitted.ids.items() if check_id not in catalogue.catalogue()}
+    declared = catalogue.catalogue()
+    # A wildcard emitter (f"compliance.{provider}.{rule}") is declared by the ids it stands for.
+    undeclared = {
+        check_id: where
+        for check_id, where in emitted.ids.items()
+        if check_id not in declared and not ("*" in check_id and any(fnmatch.fnmatchcase(d, check_id) for d in declared))
+    }
     assert undeclared == {}
 
 
@@ -96,7 +102,7 @@ def test_the_scanner_finds_each_way_an_id_is_built(tmp_path):
 
 @pytest.mark.parametrize("spec", list(catalogue.catalogue().values()), ids=lambda spec: spec.id)
 def test_each_declaration_is_complete(spec):
-    assert re.fullmatch(r"(\*|[a-z-]+)\.([a-z-]+|\*)", spec.id)
+    assert re.fullmatch(r"(\*|[a-z-]+)(\.[a-z0-9-]+)*\.([a-z0-9-]+|\*)", spec.id)
     assert 0 < len(spec.title) <= 60 and not spec.title.endswith(".")
     for text in (spec.verifies, spec.why, spec.example.why):
         assert len(text) >= 30 and text.rstrip().endswith((".", ")")), text

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mailcheck.errors import BadInput
 from mailcheck import values
+from mailcheck.errors import BadInput
 from mailcheck.model import Status
 
 CONFIG_NAME = "mailcheck.toml"
@@ -51,7 +51,9 @@ class FieldRule:
     value: Any
 
     def describe(self) -> str:
-        symbol = {"equals": "=", "not": "!=", "max": "<=", "min": ">=", "in": "in", "contains": "contains", "matches": "matches"}[self.op]
+        symbol = {"equals": "=", "not": "!=", "max": "<=", "min": ">=", "in": "in", "contains": "contains", "matches": "matches"}[
+            self.op
+        ]
         return f"{self.field} {symbol} {self.value!r}" if isinstance(self.value, str) else f"{self.field} {symbol} {self.value}"
 
 
@@ -204,7 +206,7 @@ class _Reader:
         self.known_keys((), data, top)
         domains_table = self.table(("domains",), data.get("domains", {}))
         if not domains_table:
-            raise self.fail((), "no [domains.\"NAME\"] table: the config checks nothing")
+            raise self.fail((), 'no [domains."NAME"] table: the config checks nothing')
         timeout = data.get("timeout")
         if timeout is not None:
             timeout = self.number(("timeout",), timeout)
@@ -228,7 +230,17 @@ class _Reader:
             parse_domain(name)
         except BadInput as exc:
             raise self.fail(where, str(exc)) from None
-        keys = {"dkim_selectors", "sending_ips", "probe", "expect", "accept_warnings", "zones", "nameservers", "smtp", "smtp_port"}
+        keys = {
+            "dkim_selectors",
+            "sending_ips",
+            "probe",
+            "expect",
+            "accept_warnings",
+            "zones",
+            "nameservers",
+            "smtp",
+            "smtp_port",
+        }
         self.known_keys(where, table, keys)
         smtp = table.get("smtp")
         port = table.get("smtp_port")

@@ -22,9 +22,7 @@ def accept_warnings(report: Report, accepted: Sequence[tuple[str, str]]) -> Repo
     reasons = dict(accepted)
     if not reasons:
         return report
-    obstacles = tuple(
-        Obstacle(o.id, o.title, tuple(_accept(c, reasons) for c in o.checks)) for o in report.obstacles
-    )
+    obstacles = tuple(Obstacle(o.id, o.title, tuple(_accept(c, reasons) for c in o.checks)) for o in report.obstacles)
     return _with_obstacles(report, obstacles)
 
 
@@ -43,9 +41,7 @@ def _accept(check: Check, reasons: dict[str, str]) -> Check:
     )
 
 
-def expectation_checks(
-    domain: DomainConfig, checks: Sequence[Check], target: str, where: str
-) -> list[Check]:
+def expectation_checks(domain: DomainConfig, checks: Sequence[Check], target: str, where: str) -> list[Check]:
     """One ``expect.<id>`` check per expectation, judged on ``checks`` (the domain's
     report and its probes, before accepted warnings are downgraded)."""
     return [_judge(expectation, checks, target, where) for expectation in domain.expect]

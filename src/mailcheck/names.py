@@ -47,14 +47,10 @@ def parse_domain(text: str) -> DomainName:
         raise BadInput(f"domain name {text!r} is not a valid name: {exc}") from None
     for label in ascii_labels:
         if len(label) > MAX_LABEL_LENGTH:
-            raise BadInput(
-                f"domain name {text!r} has a label of {len(label)} characters (at most {MAX_LABEL_LENGTH})"
-            )
+            raise BadInput(f"domain name {text!r} has a label of {len(label)} characters (at most {MAX_LABEL_LENGTH})")
     ascii_name = ".".join(ascii_labels)
     if len(ascii_name) > MAX_NAME_LENGTH:
-        raise BadInput(
-            f"domain name {text!r} is {len(ascii_name)} characters long (at most {MAX_NAME_LENGTH})"
-        )
+        raise BadInput(f"domain name {text!r} is {len(ascii_name)} characters long (at most {MAX_NAME_LENGTH})")
     if len(labels) < 2:
         raise BadInput(f"{text!r} is a single label; give a full domain name such as example.com")
     unicode_name = ".".join(_to_unicode(label) for label in ascii_labels)

@@ -21,12 +21,29 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import QueryRecord, Resolver
 from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.errors import BadInput
 from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.runtime import NetworkOptions, ZoneEndpoint, run_dns, serving_zones
+
+CRASH = CheckSpec(
+    id="run.crash",
+    title="A domain's whole run crashed",
+    verifies=(
+        "In a bulk run (--from-file), one domain whose run failed outright gets this error "
+        "check, carrying the exception's message, and the run goes on with the next domain."
+    ),
+    why="One broken domain must not cost a CI job the verdicts on the other thousand.",
+    example=Example(
+        bad="broken.example  run.crash  error  RuntimeError: ...",
+        good="broken.example  dns.exists  pass  ...",
+        why="Run `mailcheck domain` on that one domain to see the failure on its own.",
+    ),
+    refs=("https://github.com/mailcheck/mailcheck/issues",),
+)
 
 T = TypeVar("T")
 T_contra = TypeVar("T_contra", contravariant=True)
@@ -187,11 +204,9 @@ async def _bounded(work: Callable[[int, T], Awaitable[None]], targets: Iterable[
 
 def crash_report(command: str, target: str, exc: BaseException, *, display_target: str | None = None) -> Report:
     """A target whose check crashed: one error, so the rest of the run goes on."""
-    check = Check(
-        id="run.crash",
-        status=Status.ERROR,
-        subject=target,
-        summary=f"checking {target} crashed: {type(exc).__name__}: {exc}",
+    check = CRASH.error(
+        target,
+        f"checking {target} crashed: {type(exc).__name__}: {exc}",
         details={"exception": type(exc).__name__, "message": str(exc)},
     )
     return Report(command, target, (Obstacle("run", "Run", (check,)),), display_target=display_target)

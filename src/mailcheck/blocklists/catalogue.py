@@ -20,8 +20,7 @@ Kind = Literal["ip", "domain"]
 LOOPBACK_V4 = ipaddress.ip_network("127.0.0.0/8")
 SPAMHAUS_ERRORS = ipaddress.ip_network("127.255.255.0/24")
 OWN_RESOLVER_FIX = (
-    "Query from your own recursive resolver (not 8.8.8.8, 1.1.1.1 or your ISP's), "
-    "or use a free Spamhaus DQS key with --dqs-key."
+    "Query from your own recursive resolver (not 8.8.8.8, 1.1.1.1 or your ISP's), or use a free Spamhaus DQS key with --dqs-key."
 )
 REFUSED_FIX = "Query from your own recursive resolver (not a public one), or register for the list's data feed."
 
@@ -41,7 +40,7 @@ class BlockList:
     bits: Mapping[int, str] = field(default_factory=dict)
     # Answers that mean the query was refused or malformed: never a listing.
     errors: Mapping[str, str] = field(default_factory=dict)
-    error_range: ipaddress.IPv4Network | None = None
+    error_range: ipaddress.IPv4Network | ipaddress.IPv6Network | None = None
     error_fix: str = REFUSED_FIX
     default: bool = True  # queried unless --only names other lists
     ipv6: bool = False  # whether an IP list answers for IPv6 addresses
@@ -97,8 +96,7 @@ _SPAMHAUS_ERRORS = {
     "127.255.255.255": "Spamhaus refused the query: too many queries, over the free-use limit (127.255.255.255)",
 }
 _SPAMHAUS_TERMS = (
-    "Free for low-volume, non-commercial use through your own resolver; "
-    "commercial or high-volume use needs a (free) DQS key."
+    "Free for low-volume, non-commercial use through your own resolver; commercial or high-volume use needs a (free) DQS key."
 )
 
 ZEN = BlockList(

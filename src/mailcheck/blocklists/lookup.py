@@ -15,9 +15,59 @@ from typing import Literal
 from mailcheck import suffixes
 from mailcheck.blocklists.catalogue import LOOPBACK_V4, BlockList
 from mailcheck.blocklists.targets import Target, query_name
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver, settle
 from mailcheck.model import Check, Status
+
+LISTING = CheckSpec(
+    id="blocklist.listing",
+    title="Not listed on a DNS blocklist",
+    verifies=(
+        "Asks one list about one target, an IP address by its reversed octets (IPv6: nibbles) "
+        "under the list's zone or a domain by its name (its registered domain on URIBL and "
+        "SURBL): the targets of `mailcheck blocklist`, the domain, MX addresses and --ip of "
+        "`mailcheck domain`, the link hosts of `mailcheck links`. NXDOMAIN or no record is "
+        "pass; an A answer in 127.0.0.0/8 is fail, with the list's meaning for the code and its "
+        "TXT reason; a list's error code (such as Spamhaus 127.255.255.254, or 127.0.0.1 from "
+        "URIBL and SURBL), an answer outside 127.0.0.0/8 or no answer is error, never a "
+        "listing. Skip when no chosen list takes that kind of target (an IPv6 address and only "
+        "IPv4 lists, a domain and only IP lists). Error (no verdict) when every chosen list "
+        "that takes the target failed its --self-test and was left out; the summary names "
+        "those lists."
+    ),
+    why=(
+        "Receivers query these lists during the SMTP session and reject or junk mail from a "
+        "listed IP or carrying a listed domain. A refused query says nothing about the target, "
+        "which is why it is an error and not a pass."
+    ),
+    example=Example(
+        bad=(
+            "10.2.0.192.zen.example. A 127.0.0.2\n"
+            '10.2.0.192.zen.example. TXT "192.0.2.10 sent spam; see https://lists.example/lookup"'
+        ),
+        good="10.2.0.192.zen.example.   (NXDOMAIN: 192.0.2.10 is not listed)",
+        why="The cause of the listing was removed and delisting requested, so the list no longer answers for the address.",
+    ),
+    refs=("RFC 5782 §2.1", "RFC 5782 §2.2"),
+)
+
+LIST = CheckSpec(
+    id="blocklist.list",
+    title="A chosen blocklist cannot be asked offline",
+    verifies=(
+        "With --offline, mailcheck asks for the SOA of each chosen list's zone and skips (skip) "
+        "every list whose zone no --zone file serves, instead of reporting an error for each "
+        "lookup. Without --offline every list is asked and this check does not appear."
+    ),
+    why=("A listing on a list that was not asked goes unnoticed: the report says which lists its pass verdicts do not cover."),
+    example=Example(
+        bad="zen.spamhaus.org. SOA ?   (--offline, and no --zone file serves the zone)",
+        good="zen.spamhaus.org. SOA ns.zen.example. hostmaster.zen.example. 1 3600 600 86400 60   (from --zone)",
+        why="Give a --zone file for the list's zone, or leave the list out with --skip or --only.",
+    ),
+    refs=("RFC 5782 §2", "docs/reputation.md"),
+)
 
 # refused: the list's own error code; bad-answer: an answer outside 127.0.0.0/8.
 Outcome = Literal["listed", "clean", "refused", "bad-answer", "unavailable"]
@@ -72,9 +122,7 @@ async def look_up(resolver: Resolver, target: Target, blocklist: BlockList) -> L
     return Lookup(target, blocklist, name, "listed", codes, meanings, reasons)
 
 
-async def look_up_all(
-    resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]
-) -> list[Lookup]:
+async def look_up_all(resolver: Resolver, targets: Sequence[Target], lists: Sequence[BlockList]) -> list[Lookup]:
     """Every target × list lookup that applies, started together, in (target, list) order."""
     if any(blocklist.registered_domain for blocklist in lists):
         await suffixes.loaded()
@@ -110,7 +158,7 @@ def listing_check(lookup: Lookup) -> Check:
         "outcome": lookup.outcome,
     }
     if lookup.outcome == "clean":
-        return Check(CHECK_ID, Status.PASS, lookup.subject, f"{who} is not listed on {where}", details)
+        return LISTING.ok(lookup.subject, f"{who} is not listed on {where}", details=details)
     if lookup.outcome in UNANSWERED:
         details.update(codes=list(lookup.codes), reason=lookup.error)
         verb = {
@@ -118,12 +166,10 @@ def listing_check(lookup: Lookup) -> Check:
             "bad-answer": "gave an answer that is not a listing",
             "unavailable": "gave no answer",
         }[lookup.outcome]
-        return Check(
-            CHECK_ID,
-            Status.ERROR,
+        return LISTING.error(
             lookup.subject,
             f"{where} {verb} for {who}: {lookup.error}; this is not a listing",
-            details,
+            details=details,
             fix=lookup.fix,
             refs=("RFC 5782 §2.1",) if lookup.outcome != "unavailable" else (),
         )
@@ -135,13 +181,13 @@ def listing_check(lookup: Lookup) -> Check:
         terms=blocklist.terms,
         lines=[f"reason: {text}" for text in lookup.reasons] or ["reason: the list published no TXT record"],
     )
-    delisting = f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"
-    return Check(
-        CHECK_ID,
-        Status.FAIL,
+    delisting = (
+        f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"
+    )
+    return LISTING.fail(
         lookup.subject,
         f"{who} is listed on {where}: {'; '.join(lookup.meanings)} ({shown_codes})",
-        details,
+        details=details,
         fix=f"Read the list's reason above and remove the cause{delisting}.",
         refs=("RFC 5782 §2.1", "RFC 5782 §2.2"),
     )
@@ -160,9 +206,7 @@ async def usable_lists(resolver: Resolver, lists: Sequence[BlockList]) -> tuple[
     for blocklist, answer in zip(lists, answers):
         if isinstance(answer, DnsUnavailable):
             skipped.append(
-                Check(
-                    "blocklist.list",
-                    Status.SKIP,
+                LIST.skip(
                     blocklist.label,
                     f"{blocklist.name} was not asked: --offline is set and --zone does not serve {blocklist.label}",
                 )

@@ -14,8 +14,33 @@ from dataclasses import dataclass
 from mailcheck.blocklists.catalogue import BlockList
 from mailcheck.blocklists.lookup import Lookup, look_up
 from mailcheck.blocklists.targets import Target
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Status
+
+SELF_TEST = CheckSpec(
+    id="blocklist.self-test",
+    title="The blocklist answers its RFC 5782 test points",
+    verifies=(
+        "With --self-test, each list is asked about the test point it must list (127.0.0.2 on "
+        "IP lists, TEST on domain lists, or the list's own test domain such as dbltest.com) "
+        "and the one it must not (127.0.0.1, INVALID). Pass when it lists the first and not "
+        "the second; warn when it gets either wrong, and its answers are then left out of the "
+        "run; error when either query is refused, answered with an error code or an address "
+        "outside 127.0.0.0/8, or not answered, and such a list is still asked about the targets."
+    ),
+    why=(
+        "A list whose zone lapsed into a wildcard, or whose name is misspelt, lists everything "
+        "or nothing: false listings or false all-clears. RFC 5782 asks clients to test lists "
+        "and stop using those that fail."
+    ),
+    example=Example(
+        bad="2.0.0.127.bl.example. A 127.0.0.2\n1.0.0.127.bl.example. A 127.0.0.2   (a wildcard answers every name)",
+        good="2.0.0.127.bl.example. A 127.0.0.2\n1.0.0.127.bl.example.   (NXDOMAIN)",
+        why="The list answers for its test point only, so its listings can be trusted.",
+    ),
+    refs=("RFC 5782 §5",),
+)
 
 CHECK_ID = "blocklist.self-test"
 REFS = ("RFC 5782 §5",)
@@ -56,22 +81,18 @@ def self_test_check(test: SelfTest) -> Check:
     negative_shown = f"{negative.target.value} → {_shown(negative)}"
     for lookup in (positive, negative):
         if lookup.outcome in ("unavailable", "refused", "bad-answer"):
-            return Check(
-                CHECK_ID,
-                Status.ERROR,
+            return SELF_TEST.error(
                 blocklist.label,
                 f"{where} could not be tested: {lookup.target.value} {lookup.error}",
-                details,
+                details=details,
                 fix=lookup.fix,
                 refs=REFS,
             )
     if test.trustworthy:
-        return Check(
-            CHECK_ID,
-            Status.PASS,
+        return SELF_TEST.ok(
             blocklist.label,
             f"{where} answers its test points as RFC 5782 asks: {positive_shown}, {negative_shown}",
-            details,
+            details=details,
             refs=REFS,
         )
     faults = []
@@ -79,12 +100,10 @@ def self_test_check(test: SelfTest) -> Check:
         faults.append(f"it does not list its test point ({positive_shown})")
     if negative.outcome != "clean":
         faults.append(f"it lists what it must not ({negative_shown})")
-    return Check(
-        CHECK_ID,
-        Status.WARN,
+    return SELF_TEST.warn(
         blocklist.label,
         f"{where} misbehaves: {' and '.join(faults)}; its answers are left out of this run",
-        details,
+        details=details,
         fix=f"Do not rely on {blocklist.label}: check the zone name, or drop the list (--skip/--list).",
         refs=REFS,
     )

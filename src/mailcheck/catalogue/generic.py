@@ -56,19 +56,4 @@ SPECS = (
         ),
         refs=("https://github.com/mailcheck/mailcheck/issues",),
     ),
-    CheckSpec(
-        id="run.crash",
-        title="A domain's whole run crashed",
-        verifies=(
-            "In a bulk run (--from-file), one domain whose run failed outright gets this error "
-            "check, carrying the exception's message, and the run goes on with the next domain."
-        ),
-        why="One broken domain must not cost a CI job the verdicts on the other thousand.",
-        example=Example(
-            bad="broken.example  run.crash  error  RuntimeError: ...",
-            good="broken.example  dns.exists  pass  ...",
-            why="Run `mailcheck domain` on that one domain to see the failure on its own.",
-        ),
-        refs=("https://github.com/mailcheck/mailcheck/issues",),
-    ),
 )

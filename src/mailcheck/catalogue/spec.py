@@ -57,12 +57,14 @@ class CheckSpec:
         details: Mapping[str, Any] | None = None,
         fix: str | None = None,
         refs: tuple[str, ...] | None = None,
+        side_fact: bool = False,
     ) -> Check:
         """A finding of this check. ``refs`` defaults to the spec's own where the user
-        has something to act on (warn, error, fail), and to none otherwise."""
+        has something to act on (warn, error, fail), and to none otherwise;
+        ``side_fact`` marks a check about a side fact (model.Check.side_fact)."""
         if refs is None:
             refs = self.refs if status.severity > 0 else ()
-        return Check(self.id, status, subject, summary, dict(details or {}), fix, refs)
+        return Check(self.id, status, subject, summary, dict(details or {}), fix, refs, side_fact=side_fact)
 
     def recast(self, check: Check, **changes: Any) -> Check:
         """Another check's finding, told as this one (the FCrDNS of the sending IP is

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import is_null_mx, mx_records
 from mailcheck.checks.starttls import by_host
@@ -19,6 +20,62 @@ from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.transport.dane import Tlsa, matches
+
+DANE_TLSA = CheckSpec(
+    id="dane.tlsa",
+    title="TLSA records for each MX host",
+    verifies=(
+        "Looks up TLSA at _25._tcp.MXHOST for every MX host. Records authenticated by "
+        "DNSSEC (the resolver's AD bit) that include a DANE-TA (2) or DANE-EE (3) usage "
+        "pass; unauthenticated records warn, and so do records with only the PKIX usages "
+        "0 and 1. No records is info (the host does not use DANE); a failed lookup is an "
+        "error."
+    ),
+    why=(
+        "DANE lets senders authenticate the MX without public CAs or a policy fetch, but "
+        "only from DNSSEC-signed records: unsigned ones are ignored. In a signed zone, a "
+        "TLSA lookup that fails makes DANE senders defer the mail."
+    ),
+    example=Example(
+        bad=(
+            "_25._tcp.mx.example.com. 3600 IN TLSA 3 1 1 (SHA-256 of the key)\n(example.com is not signed: no DS at the parent)"
+        ),
+        good=(
+            "example.com. DS 2371 13 2 (digest of the zone's KSK)\n"
+            "_25._tcp.mx.example.com. 3600 IN TLSA 3 1 1 (SHA-256 of the key)"
+        ),
+        why="The zone is signed and its DS published, so resolvers authenticate the TLSA record.",
+    ),
+    refs=("RFC 7672 §3.1", "RFC 7672 §2.2", "RFC 7672 §3.1.3", "RFC 6698 §4"),
+)
+
+DANE_MATCH = CheckSpec(
+    id="dane.match",
+    title="The MX certificate matches its TLSA records",
+    verifies=(
+        "For each address of an MX host that has TLSA records, compares the leaf "
+        "certificate presented after STARTTLS with the DANE-EE (3) records, by selector and "
+        "matching type: a match passes; no match, STARTTLS not offered by a server that "
+        "greets with 220 and answers EHLO, or a TLS handshake that fails, fails when the "
+        "records are DNSSEC-authenticated and warns when not. With DANE-TA (2) records and "
+        "no DANE-EE match it is info, since only the leaf is available to compare. A server "
+        "that greets with anything but 220 or fails EHLO is an error (TLS could not be "
+        "checked); an unreachable address or --no-smtp is a skip."
+    ),
+    why=(
+        "A DANE sender that finds no matching record refuses to deliver, so a key rolled "
+        "over before its TLSA record was updated stops the domain's mail."
+    ),
+    example=Example(
+        bad=("_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of last year's key)\n(mx.example.com now presents a new key)"),
+        good=(
+            "_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of the current key)\n"
+            "_25._tcp.mx.example.com. TLSA 3 1 1 (SHA-256 of the next key)"
+        ),
+        why=("The record for the key in use is published, and the next key's record goes in before the key changes."),
+    ),
+    refs=("RFC 7672 §3.1", "RFC 7672 §2.2", "RFC 7671 §8"),
+)
 
 RFC = "RFC 7672 §3.1"
 
@@ -42,7 +99,7 @@ async def check_dane(context: DomainContext, probes: Callable[[], Awaitable[list
     grouped = by_host(results)
     for host, (records, authenticated) in with_records.items():
         if results is None:
-            checks.append(Check("dane.match", Status.SKIP, host, f"certificate of {host} not matched against its TLSA records: --no-smtp"))
+            checks.append(DANE_MATCH.skip(host, f"certificate of {host} not matched against its TLSA records: --no-smtp"))
             continue
         for probe in grouped.get(host, ()):
             checks.append(_match(probe, records, authenticated))
@@ -54,10 +111,10 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
     try:
         answer = await context.resolver.query(name, "TLSA")
     except (NoSuchDomain, NoRecords):
-        return Check("dane.tlsa", Status.INFO, host, f"no TLSA records at {name}: {host} does not use DANE", details={"name": name}), ([], False)
+        return DANE_TLSA.info(host, f"no TLSA records at {name}: {host} does not use DANE", details={"name": name}), ([], False)
     except DnsUnavailable as exc:
         # A DNSSEC-signed zone whose TLSA lookup fails makes DANE senders defer mail.
-        return Check("dane.tlsa", Status.ERROR, host, f"could not look up {name} TLSA: {exc.reason}"), ([], False)
+        return DANE_TLSA.error(host, f"could not look up {name} TLSA: {exc.reason}"), ([], False)
     # DNS returns a set in any order; show DANE-EE SPKI records first, as they are the norm.
     records = sorted(
         (Tlsa(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer.rdata),
@@ -69,9 +126,7 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
     shown = "; ".join(r.to_text()[:40] + ("…" if len(r.to_text()) > 40 else "") for r in records)
     if not answer.authenticated:
         return (
-            Check(
-                "dane.tlsa",
-                Status.WARN,
+            DANE_TLSA.warn(
                 host,
                 f"{len(records)} TLSA record(s) at {name} ({shown}), but the answer is not DNSSEC-authenticated "
                 "(no AD bit): DANE without DNSSEC is ignored by senders",
@@ -83,9 +138,7 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
         )
     if len(unusable) == len(records):
         return (
-            Check(
-                "dane.tlsa",
-                Status.WARN,
+            DANE_TLSA.warn(
                 host,
                 f"TLSA records at {name} use only PKIX usages (0/1), which SMTP senders treat as unusable ({shown})",
                 details=details,
@@ -95,14 +148,16 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
             (records, True),
         )
     return (
-        Check("dane.tlsa", Status.PASS, host, f"{len(records)} DNSSEC-authenticated TLSA record(s) at {name}: {shown}", details=details, refs=(RFC,)),
+        DANE_TLSA.ok(
+            host, f"{len(records)} DNSSEC-authenticated TLSA record(s) at {name}: {shown}", details=details, refs=(RFC,)
+        ),
         (records, True),
     )
 
 
 def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
     if not probe.reachable:
-        return Check("dane.match", Status.SKIP, probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}")
+        return DANE_MATCH.skip(probe.subject, f"certificate of {probe.label} not matched against TLSA: {probe.error}")
     if probe.tls is None and probe.error is not None and not probe.starttls_offered:
         # The server refused the session before STARTTLS could be asked for: that says
         # nothing about its TLS, so no verdict (mta-sts.certificate does the same).
@@ -111,16 +166,13 @@ def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
             why = f"it greets with {greeting} instead of 220"
         else:
             why = f"its EHLO failed ({probe.error})"
-        return Check(
-            "dane.match",
-            Status.ERROR,
+        return DANE_MATCH.error(
             probe.subject,
             f"certificate of {probe.label} not matched against TLSA: {why}, so TLS could not be checked",
             details={"banner": probe.banner, "code": probe.banner_code, "error": probe.error},
         )
     if probe.tls is None:
-        return Check(
-            "dane.match",
+        return DANE_MATCH.result(
             Status.FAIL if authenticated else Status.WARN,
             probe.subject,
             f"{probe.label} publishes TLSA records but TLS does not start ({probe.tls_error or 'STARTTLS not offered'}); DANE senders will not deliver",
@@ -138,26 +190,21 @@ def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
     }
     if matching:
         record = matching[0]
-        return Check(
-            "dane.match",
-            Status.PASS,
+        return DANE_MATCH.ok(
             probe.subject,
             f"certificate of {probe.label} matches TLSA {record.usage} {record.selector} {record.mtype} ({record.describe()})",
             details=details,
             refs=(RFC,),
         )
     if any(r.usage == 2 for r in records):
-        return Check(
-            "dane.match",
-            Status.INFO,
+        return DANE_MATCH.info(
             probe.subject,
             f"certificate of {probe.label} matches no DANE-EE record; its DANE-TA (2) records name an issuer, "
             "which this check cannot see (only the server's own certificate is available)",
             details=details,
             refs=(RFC,),
         )
-    return Check(
-        "dane.match",
+    return DANE_MATCH.result(
         Status.FAIL if authenticated else Status.WARN,
         probe.subject,
         f"certificate of {probe.label} matches none of its {len(records)} TLSA record(s)"

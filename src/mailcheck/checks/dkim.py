@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.dkim_selectors import common_selector_names, provider_of
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
@@ -19,6 +20,134 @@ from mailcheck.records.dkim import (
     DkimRecordError,
     looks_like_key_record,
     parse_key_record,
+)
+
+DKIM_SELECTORS = CheckSpec(
+    id="dkim.selectors",
+    title="DKIM keys found under common selectors",
+    verifies=(
+        "Without --dkim-selector, mailcheck asks for a key at each selector that common "
+        "providers use (google, selector1, s1, k1, ...) and lists the ones that hold a key "
+        "(info). It warns when none does, and gives an error when none does and some of the "
+        "lookups went unanswered; each key found is then checked as dkim.key."
+    ),
+    why=(
+        "DNS cannot list a domain's selectors, so a key under a selector the probe does not "
+        "guess stays invisible to it: the warning means no key was found, not that none "
+        "exists. Without a key receivers can verify, DMARC has only SPF to align on."
+    ),
+    example=Example(
+        bad=(
+            "google._domainkey.example.com, selector1._domainkey.example.com, ...   "
+            "(no key at any of them: the signer uses s=mail2024)"
+        ),
+        good=(
+            'mail2024._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."   (checked with --dkim-selector mail2024)'
+        ),
+        why=("Read s= from the DKIM-Signature header of a message you sent and name that selector with --dkim-selector."),
+    ),
+    refs=("RFC 6376 §3.1",),
+)
+
+DKIM_CNAME = CheckSpec(
+    id="dkim.cname",
+    title="DKIM key delegated by CNAME",
+    verifies=(
+        "Reports (info) that the selector's key name is an alias and names the CNAME target "
+        "the key was read from. It never warns or fails: the key at the target is judged by "
+        "dkim.key, which fails when the target has none."
+    ),
+    why=(
+        "Providers such as Microsoft 365, SendGrid and Mailchimp host the key in their own "
+        "zone and have customers publish a CNAME to it, so they can rotate the key without "
+        "the customer editing DNS."
+    ),
+    example=Example(
+        bad=('selector1._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."   (a copy of the provider\'s key)'),
+        good="selector1._domainkey.example.com. CNAME selector1-example-com._domainkey.esp.example.net.",
+        why=(
+            "The CNAME follows the provider's key rotation; a copied TXT record keeps the old "
+            "key, and signatures made with the new one stop verifying."
+        ),
+    ),
+    refs=("RFC 6376 §3.6.2.1", "RFC 1034 §3.6.2"),
+)
+
+DKIM_KEY = CheckSpec(
+    id="dkim.key",
+    title="DKIM public key is published and strong enough",
+    verifies=(
+        "Reads the key record at SELECTOR._domainkey.DOMAIN. Fails when a selector named with "
+        "--dkim-selector has none, when there is more than one, when it cannot be read (wrong "
+        "v=, no p=, unknown k=, s= not for email, an unreadable key) or when an RSA key is "
+        "under 1024 bits; warns for an RSA key of 1024 to 2047 bits, for one over 4096 bits "
+        "(verifiers need only handle 1024 to 4096, RFC 8301 §3.2) and for a revoked key "
+        "(empty p=); passes for RSA of 2048 to 4096 bits and for Ed25519 (noting that many "
+        "receivers verify only RSA); error when the lookup went unanswered."
+    ),
+    why=(
+        "Receivers verify each DKIM signature against this key: with no usable key, or an RSA "
+        "key under 1024 bits, the signature fails and DMARC rests on SPF alone, which breaks "
+        "when mail is forwarded. 1024-bit keys still verify but are weak; 2048 is the norm."
+    ),
+    example=Example(
+        bad='mail._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC..."   (1024-bit RSA)',
+        good='mail2._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA..."   (2048-bit RSA)',
+        why=(
+            "A 2048-bit key was published under a new selector and the signer switched to it, "
+            "so the old key can be retired without breaking mail still in transit."
+        ),
+    ),
+    refs=(
+        "RFC 6376 §3.6.1",
+        "RFC 6376 §3.6.2.2",
+        "RFC 8301 §3.2",
+        "RFC 6376 §3.3.3",
+        "RFC 8463",
+    ),
+)
+
+DKIM_TESTING = CheckSpec(
+    id="dkim.testing",
+    title="DKIM key not in testing mode",
+    verifies=(
+        "Warns when the key record's t= flags include y (testing mode). Keys without the flag "
+        "give no result, and revoked keys are not checked."
+    ),
+    why=(
+        "Verifiers must treat mail from a signer in testing mode like unsigned mail, so its "
+        "signatures earn the domain nothing. The flag is often left in place after setup."
+    ),
+    example=Example(
+        bad='mail._domainkey.example.com. TXT "v=DKIM1; t=y; k=rsa; p=MIIBIjANBgkqh..."',
+        good='mail._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."',
+        why="Removing t=y tells receivers that signatures made with the key are meant to count.",
+    ),
+    refs=("RFC 6376 §3.6.1",),
+)
+
+HASH = CheckSpec(
+    id="dkim.hash",
+    title="DKIM key allows SHA-256 signatures",
+    verifies=(
+        "Warns when the key record's h= tag lists hash algorithms and sha256 is not among "
+        "them, and says what that leaves: sha1 (h=sha1, alone or beside hashes DKIM does not "
+        "define), which RFC 8301 forbids, or only unknown hashes (such as h=sha512), which "
+        "verifiers ignore, so they cannot use the key at all. A record without h= (any hash) "
+        "or with sha256 in it gives no result; revoked keys are not checked."
+    ),
+    why=(
+        "RFC 8301 forbids rsa-sha1 for signing and verifying, so a key limited to SHA-1 can "
+        "back no signature a current receiver accepts, and DKIM fails for all mail signed "
+        "with it. DKIM defines only sha1 and sha256, and verifiers ignore any other name in "
+        "h=, so a key listing only such names verifies nothing."
+    ),
+    example=Example(
+        bad='mail._domainkey.example.com. TXT "v=DKIM1; h=sha1; k=rsa; p=MIIBIjANBgkqh..."',
+        good='mail._domainkey.example.com. TXT "v=DKIM1; k=rsa; p=MIIBIjANBgkqh..."',
+        why="Dropping h=sha1 lets the key verify rsa-sha256 signatures, which the signer must then use.",
+    ),
+    refs=("RFC 8301 §3.1", "RFC 6376 §3.6.1"),
 )
 
 REFS_KEY = ("RFC 6376 §3.6.1",)
@@ -74,38 +203,28 @@ def _probe_report(domain: str, lookups: list[SelectorLookup]) -> list[Check]:
     }
     if found:
         names = ", ".join(f"{lookup.selector} ({provider_of(lookup.selector)})" for lookup in found)
-        summary_check = Check(
-            id="dkim.selectors",
-            status=Status.INFO,
-            subject=domain,
-            summary=f"probed {len(probed)} common selectors; found {len(found)}: {names}"
+        summary_check = DKIM_SELECTORS.info(
+            domain,
+            f"probed {len(probed)} common selectors; found {len(found)}: {names}"
             + (f"; {len(unknown)} lookups unanswered ({reasons[0]})" if unknown else ""),
             details=details,
         )
     elif unknown:
-        summary_check = Check(
-            id="dkim.selectors",
-            status=Status.ERROR,
-            subject=domain,
-            summary=(
+        summary_check = DKIM_SELECTORS.error(
+            domain,
+            (
                 f"could not tell whether a DKIM key exists: {len(unknown)} of {len(probed)} "
                 f"selector lookups went unanswered ({reasons[0]})"
             ),
             details=details,
         )
     else:
-        summary_check = Check(
-            id="dkim.selectors",
-            status=Status.WARN,
-            subject=domain,
-            summary=(
-                f"no key found under common selectors ({len(probed)} probed); "
-                "pass --dkim-selector"
-            ),
+        summary_check = DKIM_SELECTORS.warn(
+            domain,
+            (f"no key found under common selectors ({len(probed)} probed); pass --dkim-selector"),
             details=details,
             fix=(
-                "Find the selector in the DKIM-Signature header (s=) of a message you sent, "
-                "and run again with --dkim-selector S."
+                "Find the selector in the DKIM-Signature header (s=) of a message you sent, and run again with --dkim-selector S."
             ),
             refs=("RFC 6376 §3.1",),
         )
@@ -117,11 +236,9 @@ def _selector_checks(lookup: SelectorLookup) -> list[Check]:
     selector, name, outcome = lookup.selector, lookup.name, lookup.outcome
     if isinstance(outcome, DnsUnavailable):
         return [
-            Check(
-                id="dkim.key",
-                status=Status.ERROR,
-                subject=selector,
-                summary=f"{selector}: could not look up {name} TXT: {outcome.reason}",
+            DKIM_KEY.error(
+                selector,
+                f"{selector}: could not look up {name} TXT: {outcome.reason}",
                 details={"name": name, "reason": outcome.reason},
             )
         ]
@@ -132,21 +249,17 @@ def _selector_checks(lookup: SelectorLookup) -> list[Check]:
     checks: list[Check] = []
     if outcome.via_cname:
         checks.append(
-            Check(
-                id="dkim.cname",
-                status=Status.INFO,
-                subject=selector,
-                summary=f"{selector}: key delegated by CNAME to {outcome.canonical_name}",
+            DKIM_CNAME.info(
+                selector,
+                f"{selector}: key delegated by CNAME to {outcome.canonical_name}",
                 details={"name": name, "target": outcome.canonical_name},
             )
         )
     if len(records) > 1:
         checks.append(
-            Check(
-                id="dkim.key",
-                status=Status.FAIL,
-                subject=selector,
-                summary=f"{selector}: {len(records)} key records at {name}; verifiers cannot tell which applies",
+            DKIM_KEY.fail(
+                selector,
+                f"{selector}: {len(records)} key records at {name}; verifiers cannot tell which applies",
                 details={"name": name, "records": records, "lines": records},
                 fix=f"Keep exactly one v=DKIM1 TXT record at {name}.",
                 refs=("RFC 6376 §3.6.2.2",),
@@ -158,11 +271,9 @@ def _selector_checks(lookup: SelectorLookup) -> list[Check]:
         key = parse_key_record(record, outcome.canonical_name)
     except DkimRecordError as exc:
         checks.append(
-            Check(
-                id="dkim.key",
-                status=Status.FAIL,
-                subject=selector,
-                summary=f"{selector}: unparsable key record at {name}: {exc}",
+            DKIM_KEY.fail(
+                selector,
+                f"{selector}: unparsable key record at {name}: {exc}",
                 details={"name": name, "record": record, "error": str(exc), "lines": [record]},
                 fix=f"Publish the key record your signer generated at {name}, as one TXT record (v=DKIM1; k=rsa; p=...).",
                 refs=REFS_KEY,
@@ -176,11 +287,9 @@ def _selector_checks(lookup: SelectorLookup) -> list[Check]:
 
 
 def _missing(selector: str, name: str, why: str) -> Check:
-    return Check(
-        id="dkim.key",
-        status=Status.FAIL,
-        subject=selector,
-        summary=f"{selector}: no DKIM key at {name} ({why})",
+    return DKIM_KEY.fail(
+        selector,
+        f"{selector}: no DKIM key at {name} ({why})",
         details={"name": name},
         fix=f"Publish the public key for selector {selector!r} as a TXT record at {name}, or check the selector.",
         refs=REFS_KEY,
@@ -198,72 +307,57 @@ def _key_check(selector: str, name: str, record: str, key: DkimKey) -> Check:
         "revoked": key.revoked,
     }
     if key.revoked:
-        return Check(
-            id="dkim.key",
-            status=Status.WARN,
-            subject=selector,
-            summary=f"{selector}: key revoked (empty p=)",
+        return DKIM_KEY.warn(
+            selector,
+            f"{selector}: key revoked (empty p=)",
             details=details,
             fix=f"If mail is still signed with selector {selector!r}, publish its key; otherwise sign with another selector.",
             refs=("RFC 6376 §3.6.1",),
         )
     tags = f"(k={key.key_type}, h={key.hash_text})"
     if key.key_type == "ed25519":
-        return Check(
-            id="dkim.key",
-            status=Status.PASS,
-            subject=selector,
-            summary=f"{selector}: Ed25519 {key.bits}-bit key {tags}",
+        return DKIM_KEY.ok(
+            selector,
+            f"{selector}: Ed25519 {key.bits}-bit key {tags}",
             details={**details, "lines": ["many receivers verify only RSA: sign with an RSA key as well (RFC 8463 §1)"]},
             refs=("RFC 8463",),
         )
     bits = key.bits or 0
     summary = f"{selector}: RSA {bits}-bit key {tags}"
     if bits < MIN_RSA_BITS:
-        return Check(
-            id="dkim.key",
-            status=Status.FAIL,
-            subject=selector,
-            summary=f"{summary}; verifiers reject RSA keys under {MIN_RSA_BITS} bits",
+        return DKIM_KEY.fail(
+            selector,
+            f"{summary}; verifiers reject RSA keys under {MIN_RSA_BITS} bits",
             details=details,
             fix=f"Generate a {GOOD_RSA_BITS}-bit RSA key, publish it under a new selector, and sign with it.",
             refs=REFS_STRENGTH,
         )
     if bits < GOOD_RSA_BITS:
-        return Check(
-            id="dkim.key",
-            status=Status.WARN,
-            subject=selector,
-            summary=f"{summary}; {GOOD_RSA_BITS} bits is the norm",
+        return DKIM_KEY.warn(
+            selector,
+            f"{summary}; {GOOD_RSA_BITS} bits is the norm",
             details=details,
             fix=f"Rotate to a {GOOD_RSA_BITS}-bit RSA key under a new selector.",
             refs=REFS_STRENGTH,
         )
     if bits > MAX_RSA_BITS:
-        return Check(
-            id="dkim.key",
-            status=Status.WARN,
-            subject=selector,
-            summary=(
-                f"{summary}; verifiers need only handle RSA keys up to {MAX_RSA_BITS} bits, "
-                "so some will fail the signature"
-            ),
+        return DKIM_KEY.warn(
+            selector,
+            (f"{summary}; verifiers need only handle RSA keys up to {MAX_RSA_BITS} bits, so some will fail the signature"),
             details=details,
             fix=f"Rotate to a {GOOD_RSA_BITS}-bit RSA key under a new selector (or {MAX_RSA_BITS} at most).",
             refs=REFS_STRENGTH,
         )
-    return Check(id="dkim.key", status=Status.PASS, subject=selector, summary=summary, details=details)
+    return DKIM_KEY.ok(selector, summary, details=details)
 
 
 def _flag_checks(selector: str, name: str, key: DkimKey) -> list[Check]:
     checks = []
     if key.testing:
         checks.append(
-            Check(
-                id="dkim.testing",
-                status=Status.WARN,
-                subject=selector,
-                summary=f"{selector}: key is in testing mode (t={':'.join(key.flags)}); receivers may ignore its signatures",
+            DKIM_TESTING.warn(
+                selector,
+                f"{selector}: key is in testing mode (t={':'.join(key.flags)}); receivers may ignore its signatures",
                 details={"name": name, "flags": list(key.flags)},
                 fix=f"Remove t=y from the record at {name} once signing works.",
                 refs=("RFC 6376 §3.6.1",),
@@ -282,11 +376,9 @@ def _hash_check(selector: str, name: str, key: DkimKey) -> Check:
     if "sha1" in key.hashes:
         # Verifiers ignore the algorithms they do not know (RFC 6376 §3.6.1): sha1 is left.
         leaves = ", of which DKIM defines only sha1" if unknown else ""
-        return Check(
-            id="dkim.hash",
-            status=Status.WARN,
-            subject=selector,
-            summary=(
+        return HASH.warn(
+            selector,
+            (
                 f"{selector}: key allows only h={key.hash_text}{leaves}; RFC 8301 forbids sha1, "
                 "so verifiers reject every signature made with this key"
             ),
@@ -294,11 +386,9 @@ def _hash_check(selector: str, name: str, key: DkimKey) -> Check:
             fix=fix,
             refs=("RFC 8301 §3.1",),
         )
-    return Check(
-        id="dkim.hash",
-        status=Status.WARN,
-        subject=selector,
-        summary=(
+    return HASH.warn(
+        selector,
+        (
             f"{selector}: key allows only h={key.hash_text}, "
             f"{'a hash' if len(unknown) == 1 else 'hashes'} DKIM does not define; "
             "verifiers cannot use the key at all"

@@ -11,11 +11,129 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import MxRecord, is_null_mx, mx_records
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.smtp.starttls_probe import MxProbe
+
+MTA_STS_RECORD = CheckSpec(
+    id="mta-sts.record",
+    title="The _mta-sts TXT record",
+    verifies=(
+        "Looks up TXT at _mta-sts.DOMAIN and keeps the records that start with v=STSv1. "
+        "Exactly one that parses (v=STSv1 and an id of 1-32 letters or digits) passes, or "
+        "warns when the parser notes a problem; two or more, or an invalid one, fail. None "
+        "is info and the other mta-sts checks are not run; a lookup that fails is an error."
+    ),
+    why=(
+        "Senders discover MTA-STS through this record, and its id tells them when to fetch "
+        "the policy again. Without it they use opportunistic TLS, which an attacker on the "
+        "path can strip."
+    ),
+    example=Example(
+        bad='_mta-sts.example.com. TXT "v=STSv1; id=2026-01-15"',
+        good='_mta-sts.example.com. TXT "v=STSv1; id=20260115"',
+        why="The id may contain only letters and digits, so the hyphens are gone.",
+    ),
+    refs=("RFC 8461 §3.1",),
+)
+
+MTA_STS_POLICY = CheckSpec(
+    id="mta-sts.policy",
+    title="The MTA-STS policy file is served and valid",
+    verifies=(
+        "Fetches https://mta-sts.DOMAIN/.well-known/mta-sts.txt (through mailcheck's own "
+        "resolver) and fails on an invalid certificate, a failed fetch, a redirect or any "
+        "status but 200, a Content-Type other than text/plain, a body over 64 KiB, or a "
+        "policy that does not parse (version, mode, mx, max_age). A valid policy passes, or "
+        "warns on the parser's warnings or a max_age under one day in enforce mode."
+    ),
+    why=(
+        "Senders use only a policy fetched exactly this way: with any of these faults they "
+        "ignore it, and the domain has no MTA-STS protection although it published the "
+        "record."
+    ),
+    example=Example(
+        bad=(
+            "GET https://mta-sts.example.com/.well-known/mta-sts.txt\n"
+            "HTTP/1.1 301 Moved Permanently\n"
+            "Location: https://www.example.com/mta-sts.txt"
+        ),
+        good=("HTTP/1.1 200 OK\nContent-Type: text/plain\n\nversion: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 604800"),
+        why="The policy is served at the well-known URL itself, as text/plain with status 200.",
+    ),
+    refs=("RFC 8461 §3.2", "RFC 8461 §3.3"),
+)
+
+MODE = CheckSpec(
+    id="mta-sts.mode",
+    title="The MTA-STS policy mode",
+    verifies=(
+        "Reports the mode of a valid policy: enforce passes, testing is info (senders "
+        "report TLS failures but still deliver without valid TLS), and none warns (the "
+        "policy is withdrawn)."
+    ),
+    why=(
+        "Only enforce mode stops senders from delivering over a downgraded or intercepted "
+        "connection; testing is the step before it, and none protects nothing."
+    ),
+    example=Example(
+        bad="version: STSv1\nmode: none\nmx: mx.example.com\nmax_age: 86400",
+        good="version: STSv1\nmode: enforce\nmx: mx.example.com\nmax_age: 604800",
+        why=(
+            "The policy is enforced (after a period in testing with clean TLS-RPT reports), "
+            "and a new id in the _mta-sts record makes senders fetch it again."
+        ),
+    ),
+    refs=("RFC 8461 §3.2", "RFC 8461 §8.3"),
+)
+
+MTA_STS_MX = CheckSpec(
+    id="mta-sts.mx",
+    title="Every MX host is covered by the policy",
+    verifies=(
+        "Matches each MX host name of the domain against the policy's mx patterns (a "
+        "leading *. stands for exactly one label). A covered host passes; an uncovered one "
+        "fails in enforce mode, warns in testing mode and is info in mode none. An MX "
+        "lookup that fails is an error."
+    ),
+    why=(
+        "A sender enforcing MTA-STS will not deliver to an MX host the policy does not "
+        "list, so an MX added without updating the policy loses mail."
+    ),
+    example=Example(
+        bad=("example.com. MX 10 mx1.example.com.\nexample.com. MX 20 backup.mail-host.example.\n(policy: mx: mx1.example.com)"),
+        good="(policy: mx: mx1.example.com\n         mx: backup.mail-host.example)",
+        why=("The policy lists every MX host, and a new id in the _mta-sts record makes senders fetch it again."),
+    ),
+    refs=("RFC 8461 §4.1",),
+)
+
+MTA_STS_CERTIFICATE = CheckSpec(
+    id="mta-sts.certificate",
+    title="MX certificates satisfy the MTA-STS policy",
+    verifies=(
+        "In enforce and testing mode, every MX address must offer STARTTLS and present a "
+        "certificate that chains to a trusted root and names the MX host: pass when it "
+        "does; otherwise fail in enforce mode and warn in testing mode. An MX address that "
+        "cannot be reached, an MX with no address, or --no-smtp is a skip; a failed lookup "
+        "of an MX's addresses (or of the MX records the sessions need) is an error naming "
+        "that lookup, as is a session that breaks off before STARTTLS."
+    ),
+    why=(
+        "Under an enforced policy this is the test senders apply to every delivery: an "
+        "expired, self-signed or wrongly named certificate means they do not deliver to "
+        "that MX at all."
+    ),
+    example=Example(
+        bad="mx.example.com [192.0.2.10]: certificate names only mail.hosting.example",
+        good="mx.example.com [192.0.2.10]: certificate names mx.example.com, issued by a public CA",
+        why="The MX presents a publicly trusted certificate for the name the policy lists.",
+    ),
+    refs=("RFC 8461 §4.2",),
+)
 
 POLICY_PATH = "/.well-known/mta-sts.txt"
 # RFC 8461 §3.3: senders may refuse policies larger than 64 KiB.
@@ -50,7 +168,7 @@ async def check_mta_sts(context: DomainContext, probes: Callable[[], Awaitable[l
     try:
         records = await mx_records(context.resolver, domain)
     except (NoSuchDomain, DnsUnavailable) as exc:
-        checks.append(Check("mta-sts.mx", Status.ERROR, domain, f"could not read the MX records of {domain}: {exc.reason}"))
+        checks.append(MTA_STS_MX.error(domain, f"could not read the MX records of {domain}: {exc.reason}"))
         return checks
     hosts = [] if is_null_mx(records) else _hosts(records)
     checks.extend(_coverage(domain, policy, host) for host in hosts)
@@ -80,14 +198,12 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
     except (NoSuchDomain, NoRecords):
         texts = []
     except DnsUnavailable as exc:
-        return Check("mta-sts.record", Status.ERROR, domain, f"could not look up {name} TXT: {exc.reason}"), False
+        return MTA_STS_RECORD.error(domain, f"could not look up {name} TXT: {exc.reason}"), False
     # RFC 8461 §3.1: TXT records at the name that do not start with v=STSv1 are ignored.
     records = [t for t in texts if t.startswith("v=STSv1")]
     if not records:
         return (
-            Check(
-                "mta-sts.record",
-                Status.INFO,
+            MTA_STS_RECORD.info(
                 domain,
                 f"no MTA-STS record at {name}: senders fall back to opportunistic TLS, which an attacker can strip",
                 details={"name": name, "txt": texts},
@@ -98,9 +214,7 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
         )
     if len(records) > 1:
         return (
-            Check(
-                "mta-sts.record",
-                Status.FAIL,
+            MTA_STS_RECORD.fail(
                 domain,
                 f"{len(records)} MTA-STS records at {name}; senders ignore them all: " + " | ".join(records),
                 details={"name": name, "records": records},
@@ -116,9 +230,7 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
         parsed = parse_mta_sts_record(record)
     except MTASTSError as exc:
         return (
-            Check(
-                "mta-sts.record",
-                Status.FAIL,
+            MTA_STS_RECORD.fail(
                 domain,
                 f"MTA-STS record at {name} is invalid: {exc} (record: {record})",
                 details={"name": name, "record": record},
@@ -129,8 +241,7 @@ async def _record(context: DomainContext, domain: str) -> tuple[Check, bool]:
         )
     warnings = list(parsed["warnings"])
     return (
-        Check(
-            "mta-sts.record",
+        MTA_STS_RECORD.result(
             Status.WARN if warnings else Status.PASS,
             domain,
             f"{name}: {record} (policy id {parsed['tags'].get('id')})" + (f"; {warnings[0]}" if warnings else ""),
@@ -162,7 +273,7 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
     details = {"url": url, "address": fetched.address, "port": port, "status": fetched.status}
 
     def fail(summary: str, fix: str, refs: tuple[str, ...] = (RFC_FETCH,)) -> tuple[list[Check], None]:
-        return [Check("mta-sts.policy", Status.FAIL, domain, summary, details=details, fix=fix, refs=refs)], None
+        return [MTA_STS_POLICY.fail(domain, summary, details=details, fix=fix, refs=refs)], None
 
     if fetched.error is not None:
         if fetched.certificate_error:
@@ -175,9 +286,7 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
             # The domain's own policy host timing out is "could not tell", as every
             # timeout of the domain's servers is (SMTP greeting, EHLO): not a bad policy.
             return [
-                Check(
-                    "mta-sts.policy",
-                    Status.ERROR,
+                MTA_STS_POLICY.error(
                     domain,
                     f"could not fetch the MTA-STS policy {where}: {fetched.error}; could not tell whether it is valid",
                     details=details,
@@ -235,8 +344,7 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
         summary += f"; {warnings[0]}"
     lines = [line for line in text.splitlines() if line.strip()]
     return [
-        Check(
-            "mta-sts.policy",
+        MTA_STS_POLICY.result(
             status,
             domain,
             summary,
@@ -256,26 +364,20 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
 
 def _mode(domain: str, policy: Policy) -> Check:
     if policy.mode == "enforce":
-        return Check(
-            "mta-sts.mode",
-            Status.PASS,
+        return MODE.ok(
             domain,
             "MTA-STS mode enforce: senders refuse to deliver without valid TLS to a listed MX",
             details={"mode": "enforce"},
         )
     if policy.mode == "testing":
-        return Check(
-            "mta-sts.mode",
-            Status.INFO,
+        return MODE.info(
             domain,
             "MTA-STS mode testing: senders report TLS failures (TLS-RPT) but still deliver without TLS",
             details={"mode": "testing"},
             fix="Switch to mode: enforce once TLS-RPT reports show no failures.",
             refs=(RFC_POLICY,),
         )
-    return Check(
-        "mta-sts.mode",
-        Status.WARN,
+    return MODE.warn(
         domain,
         "MTA-STS mode none: the policy is withdrawn and protects nothing",
         details={"mode": "none"},
@@ -293,20 +395,13 @@ def _coverage(domain: str, policy: Policy, host: str) -> Check:
     patterns = ", ".join(policy.mx) or "(none)"
     details = {"host": host, "patterns": list(policy.mx), "mode": policy.mode}
     if mx_in_mta_sts_patterns(host, list(policy.mx)):
-        return Check(
-            "mta-sts.mx",
-            Status.PASS,
-            host,
-            f"MX {host} is covered by the MTA-STS policy's mx patterns ({patterns})",
-            details=details,
-        )
+        return MTA_STS_MX.ok(host, f"MX {host} is covered by the MTA-STS policy's mx patterns ({patterns})", details=details)
     status = {"enforce": Status.FAIL, "testing": Status.WARN}.get(policy.mode, Status.INFO)
     consequence = {
         "enforce": "senders enforcing the policy will not deliver to it",
         "testing": "senders will report failures for it, and refuse it once the mode is enforce",
     }.get(policy.mode, "it does not matter while the mode is none")
-    return Check(
-        "mta-sts.mx",
+    return MTA_STS_MX.result(
         status,
         host,
         f"MX {host} is not covered by the MTA-STS policy's mx patterns ({patterns}): {consequence}",
@@ -325,11 +420,8 @@ async def _certificates(
 
     if probes is None:
         return [
-            Check(
-                "mta-sts.certificate",
-                Status.SKIP,
-                host,
-                f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)",
+            MTA_STS_CERTIFICATE.skip(
+                host, f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)"
             )
             for host in hosts
         ]
@@ -351,18 +443,11 @@ async def _no_address(context: DomainContext, host: str) -> Check:
         return _lookup_failed(host, exc)
     except (NoSuchDomain, NoRecords):
         pass
-    return Check(
-        "mta-sts.certificate",
-        Status.SKIP,
-        host,
-        f"certificate of {host} not checked against the MTA-STS policy: {host} has no address",
-    )
+    return MTA_STS_CERTIFICATE.skip(host, f"certificate of {host} not checked against the MTA-STS policy: {host} has no address")
 
 
 def _lookup_failed(host: str, exc: DnsUnavailable) -> Check:
-    return Check(
-        "mta-sts.certificate",
-        Status.ERROR,
+    return MTA_STS_CERTIFICATE.error(
         host,
         f"certificate of {host} not checked against the MTA-STS policy: could not look up {exc.name} {exc.rdtype}: {exc.reason}",
         details={"host": host, "name": exc.name, "type": exc.rdtype, "reason": exc.reason},
@@ -375,24 +460,17 @@ def _certificate(policy: Policy, probe: MxProbe) -> Check:
     failed = Status.FAIL if enforce else Status.WARN
     host = probe.host
     if not probe.reachable:
-        return Check(
-            "mta-sts.certificate",
-            Status.SKIP,
-            probe.subject,
-            f"certificate of {probe.label} not checked against the MTA-STS policy: {probe.error}",
+        return MTA_STS_CERTIFICATE.skip(
+            probe.subject, f"certificate of {probe.label} not checked against the MTA-STS policy: {probe.error}"
         )
     tls = probe.tls
     if tls is None:
         why = "does not offer STARTTLS" if not probe.starttls_offered else f"fails the TLS handshake ({probe.tls_error})"
         if probe.error is not None and not probe.starttls_offered:
-            return Check(
-                "mta-sts.certificate",
-                Status.ERROR,
-                probe.subject,
-                f"could not tell whether {probe.label} satisfies the MTA-STS policy: {probe.error}",
+            return MTA_STS_CERTIFICATE.error(
+                probe.subject, f"could not tell whether {probe.label} satisfies the MTA-STS policy: {probe.error}"
             )
-        return Check(
-            "mta-sts.certificate",
+        return MTA_STS_CERTIFICATE.result(
             failed,
             probe.subject,
             f"MX {probe.label} {why}; under MTA-STS mode {policy.mode} {consequence}",
@@ -407,8 +485,7 @@ def _certificate(policy: Policy, probe: MxProbe) -> Check:
         problems.append(f"its certificate does not name {host} (names: {', '.join(tls.sans) or tls.subject})")
     details = {"host": host, "mode": policy.mode, "trusted": tls.trusted, "hostname_match": tls.hostname_match}
     if problems:
-        return Check(
-            "mta-sts.certificate",
+        return MTA_STS_CERTIFICATE.result(
             failed,
             probe.subject,
             f"MX {probe.label}: {'; '.join(problems)}; under MTA-STS mode {policy.mode} {consequence}",
@@ -416,9 +493,7 @@ def _certificate(policy: Policy, probe: MxProbe) -> Check:
             fix=f"Give {host} a certificate for {host} from a public CA, with its full chain.",
             refs=(RFC_CERT,),
         )
-    return Check(
-        "mta-sts.certificate",
-        Status.PASS,
+    return MTA_STS_CERTIFICATE.ok(
         probe.subject,
         f"MX {probe.label} presents a valid certificate for {host}, as the MTA-STS policy requires",
         details=details,

@@ -5,9 +5,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.spf_tree import SpfNode
 from mailcheck.model import Check, Status
 from mailcheck.records.spf import Qualifier
+
+ALL = CheckSpec(
+    id="spf.all",
+    title="The record ends with -all or ~all",
+    verifies=(
+        "Looks at the all of the record that decides, following redirect= where it applies "
+        "(info only when the record it leads to is unusable). "
+        "Fails on +all (or a bare all) and on a pass include (include: or +include:) whose record "
+        "passes every host: it ends with +all, directly or through redirect=, or has such an include "
+        "itself. An include with -, ~ or ? that matches every host decides like -all, ~all or ?all. "
+        "Warns on ?all, on no all and no redirect=, and on terms written after all; passes on -all or ~all."
+    ),
+    why=(
+        "The all term decides what mail from unlisted hosts gets: -all or ~all marks it as "
+        "unauthenticated, ?all or no all gives neutral, which receivers treat like no SPF, and "
+        "+all lets every host on the internet pass SPF as the domain. Terms after all are never "
+        "evaluated, so the hosts they list do not pass."
+    ),
+    example=Example(
+        bad='example.com. TXT "v=spf1 ip4:192.0.2.0/24 +all"',
+        good='example.com. TXT "v=spf1 ip4:192.0.2.0/24 -all"',
+        why="With -all only the listed network passes; +all let any host pass.",
+    ),
+    refs=("RFC 7208 §5.1", "RFC 7208 §8"),
+)
 
 
 def all_check(domain: str, root: SpfNode) -> Check:
@@ -21,42 +47,30 @@ def all_check(domain: str, root: SpfNode) -> Check:
     if catch_all is not None:
         return _catch_all_check(domain, catch_all, details, refs)
     if final.record is None:
-        return Check(
-            "spf.all",
-            Status.INFO,
-            domain,
-            f"no final all: {final.label} has no usable SPF record ({final.detail})",
-            details,
-        )
+        return ALL.info(domain, f"no final all: {final.label} has no usable SPF record ({final.detail})", details=details)
     all_term = final.record.all
     if all_term is not None and all_term.qualifier is Qualifier.PASS:
-        return Check(
-            "spf.all",
-            Status.FAIL,
+        return ALL.fail(
             domain,
             f"the SPF record ends with {all_term.text}{via}: every host on the internet may send as {domain}",
-            details,
+            details=details,
             fix="Replace it with -all (or ~all while you make sure every sender is listed).",
             refs=refs,
         )
     if all_term is None:
-        return Check(
-            "spf.all",
-            Status.WARN,
+        return ALL.warn(
             domain,
             f"the SPF record{via} has no all and no redirect=: mail from unlisted hosts gets neutral, as if there were no SPF",
-            details,
+            details=details,
             fix="End the record with -all (or ~all) so that unlisted hosts fail SPF.",
             refs=refs,
         )
     if all_term.qualifier is Qualifier.NEUTRAL:
-        return Check(
-            "spf.all",
-            Status.WARN,
+        return ALL.warn(
             domain,
             f"the SPF record ends with {all_term.text}{via}: mail from unlisted hosts gets neutral, "
             "which receivers treat like no SPF",
-            details,
+            details=details,
             fix="End the record with -all (or ~all) so that unlisted hosts fail SPF.",
             refs=refs,
         )
@@ -64,52 +78,44 @@ def all_check(domain: str, root: SpfNode) -> Check:
     summary = f"the SPF record ends with {all_term.text}{via}: mail from unlisted hosts {meaning}"
     unreachable = [m.text for n in root.walk() if n.record for m in n.record.unreachable]
     if unreachable:
-        return Check(
-            "spf.all",
-            Status.WARN,
+        return ALL.warn(
             domain,
             f"{summary}, but {len(unreachable)} term{'s' if len(unreachable) != 1 else ''} after all "
             f"{'are' if len(unreachable) != 1 else 'is'} never evaluated: {' '.join(unreachable)}",
-            {**details, "unreachable": unreachable},
+            details={**details, "unreachable": unreachable},
             fix="Move all to the end of the record, or delete the terms after it.",
             refs=refs,
         )
-    return Check("spf.all", Status.PASS, domain, summary, details, refs=refs)
+    return ALL.ok(domain, summary, details=details, refs=refs)
 
 
-def _catch_all_check(
-    domain: str, catch_all: tuple[SpfNode, SpfNode], details: dict[str, Any], refs: tuple[str, ...]
-) -> Check:
+def _catch_all_check(domain: str, catch_all: tuple[SpfNode, SpfNode], details: dict[str, Any], refs: tuple[str, ...]) -> Check:
     """spf.all when an include matches every host before any all is reached: only a pass
     include lets them all pass; -, ~ and ? make every unlisted host fail, soft-fail or get neutral."""
     include, opener = catch_all
     details = {**details, "catch_all_include": include.term, "open_record": _redirect_chain(opener)[-1].domain}
     qualifier = _qualifier(include)
     if qualifier is Qualifier.PASS:
-        return Check(
-            "spf.all",
-            Status.FAIL,
+        return ALL.fail(
             domain,
             f"{opener.label} ends with {_open_record(opener)}: every host on the internet "
             f"matches that include and passes SPF for {domain}",
-            {**details, "open_includes": [opener.domain]},
+            details={**details, "open_includes": [opener.domain]},
             fix=f"Remove {opener.label}, or have {_owner(opener)} end it with -all.",
             refs=refs,
         )
     where = include.domain if opener is include else f"{opener.label} under it"
     matches = f"{include.label} matches every host, as {where} ends with {_open_record(opener)}"
     if qualifier is Qualifier.NEUTRAL:
-        return Check(
-            "spf.all",
-            Status.WARN,
+        return ALL.warn(
             domain,
             f"{matches}: mail from unlisted hosts gets neutral, which receivers treat like no SPF",
-            details,
+            details=details,
             fix=f"Remove {include.label}, or have the owner of {details['open_record']} end it with -all.",
             refs=refs,
         )
     meaning = "fails SPF" if qualifier is Qualifier.FAIL else "soft-fails SPF"
-    return Check("spf.all", Status.PASS, domain, f"{matches}: mail from unlisted hosts {meaning}", details, refs=refs)
+    return ALL.ok(domain, f"{matches}: mail from unlisted hosts {meaning}", details=details, refs=refs)
 
 
 def _owner(node: SpfNode) -> str:

@@ -6,8 +6,33 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.model import Check, Status
+
+EVALUATION = CheckSpec(
+    id="spf.evaluation",
+    title="The SPF verdict for the sending IP",
+    verifies=(
+        "Only with --ip: evaluates SPF the way a receiver does (pyspf's check_host()) for that "
+        "IP sending as --mail-from (default postmaster@DOMAIN) with --helo (default the domain). "
+        "pass passes; fail and permerror fail; softfail, neutral and none warn; temperror, or "
+        "input pyspf cannot evaluate, is an error."
+    ),
+    why=(
+        "This is the result the receiver records and DMARC uses: only pass counts toward SPF "
+        "alignment, so a sending IP that gets anything else relies on DKIM alone."
+    ),
+    example=Example(
+        bad=(
+            'example.com. TXT "v=spf1 include:_spf.example.net -all"\n'
+            "   (mail is sent from 192.0.2.25, which _spf.example.net does not list: fail)"
+        ),
+        good='example.com. TXT "v=spf1 ip4:192.0.2.25 include:_spf.example.net -all"',
+        why="Listing the sending IP turns the result for 192.0.2.25 from fail into pass.",
+    ),
+    refs=("RFC 7208 §2.6", "RFC 7208 §4"),
+)
 
 _EVALUATION_STATUS = {
     "pass": Status.PASS,
@@ -39,23 +64,20 @@ async def evaluate_ip(context: DomainContext, ip: str) -> Check:
     try:
         evaluation = await asyncio.to_thread(_check_host, ip, mail_from, helo)
     except Exception as exc:  # pyspf raises on inputs it cannot take (e.g. a malformed sender)
-        return Check(
-            "spf.evaluation",
-            Status.ERROR,
+        return EVALUATION.error(
             ip,
             f"could not evaluate SPF for {ip} sending as {mail_from}: {type(exc).__name__}: {exc}",
-            {"ip": ip, "mail_from": mail_from, "helo": helo},
+            details={"ip": ip, "mail_from": mail_from, "helo": helo},
         )
     status = _EVALUATION_STATUS.get(evaluation.result, Status.ERROR)
     matched = f", matched {evaluation.mechanism}" if evaluation.mechanism else ""
     explanation = f": {evaluation.explanation}" if evaluation.explanation else ""
     sender_domain = mail_from.rpartition("@")[2] if "@" in mail_from else helo
-    return Check(
-        "spf.evaluation",
+    return EVALUATION.result(
         status,
         ip,
         f"SPF {evaluation.result} for {ip} sending as {mail_from} (HELO {helo}){matched}{explanation}",
-        {
+        details={
             "ip": ip,
             "mail_from": mail_from,
             "helo": helo,

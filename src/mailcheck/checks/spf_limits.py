@@ -3,6 +3,7 @@ does for one evaluation — 10 lookups, 10 MX hosts per mx term, 2 names without
 
 from __future__ import annotations
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.spf_tree import (
     IPV4,
     IPV6,
@@ -20,6 +21,70 @@ from mailcheck.checks.spf_tree import (
     tree_lines,
 )
 from mailcheck.model import Check, Status
+
+LOOKUPS = CheckSpec(
+    id="spf.lookups",
+    title="At most 10 DNS lookups",
+    verifies=(
+        "Counts the DNS lookups a receiver needs for the whole tree: every include, a, mx, ptr "
+        "and exists up to the first all, and redirect= when no all overrides it, each time it is "
+        "reached (ip4, ip6, all and exp= cost none). Fails above 10, when an mx term names more "
+        "than 10 MX hosts, or when an include loop repeats lookups; warns when parts of the tree "
+        "depend on the sender (macros) and cannot be counted. Error when an include or redirect= "
+        "target's record could not be fetched (the count is then only a lower bound) or an mx "
+        "term's MX hosts could not be counted; an a term costs one lookup whatever its answer, so "
+        "an unanswered a lookup changes nothing here."
+    ),
+    why=(
+        "A receiver that reaches the limit stops with permerror, and SPF then fails for every "
+        "sender, legitimate or not. Each provider's include usually nests several lookups, so "
+        "the limit is easy to pass without noticing."
+    ),
+    example=Example(
+        bad=(
+            'example.com. TXT "v=spf1 a mx include:_spf.example.net include:_spf.example.org -all"\n'
+            "   (each include costs 1 lookup plus 4 in the record it names: 12 in all)"
+        ),
+        good=('example.com. TXT "v=spf1 ip4:192.0.2.0/28 ip4:192.0.2.128/25 include:_spf.example.net -all"'),
+        why=(
+            "The a and mx terms and one provider's include are replaced by the address ranges they stand for, leaving 5 lookups."
+        ),
+    ),
+    refs=("RFC 7208 §4.6.4",),
+)
+
+VOID_LOOKUPS = CheckSpec(
+    id="spf.void-lookups",
+    title="At most 2 void lookups",
+    verifies=(
+        "Counts the names in the tree that answer with no records: a and mx targets that do not "
+        "exist or have no address or MX records, and include targets that do not exist or have no "
+        "TXT record. Fails above 2 and warns at 1 or 2. For an a term a receiver asks only the "
+        "sending IP's family (A for IPv4, AAAA for IPv6), so a host with addresses of one family "
+        "is void for the other: the count follows --ip, and without --ip it is made for an IPv4 "
+        "sender, the family nearly all mail uses; where a host has one family only, the summary "
+        "names the family counted and the other family's count. Below the limit, an error when a "
+        "lookup that could hide a void one went unanswered (an a or mx target, or an include or "
+        "redirect= target's record), and a warning instead of a pass when part of the tree was "
+        "not followed (names built from the sender's macros, or a tree over 200 records). exists "
+        "targets are not probed."
+    ),
+    why=(
+        "Receivers that apply the RFC's limit give permerror after the second void lookup, so "
+        "a few stale names left in a record can make SPF fail for every sender. Even one "
+        "usually means a retired host or service is still listed."
+    ),
+    example=Example(
+        bad=(
+            'example.com. TXT "v=spf1 ip4:192.0.2.10 a:old-mail.example.com mx:shop.example.com '
+            'include:_spf.gone.example -all"\n'
+            "   (old-mail.example.com and _spf.gone.example no longer exist; shop.example.com has no MX)"
+        ),
+        good='example.com. TXT "v=spf1 ip4:192.0.2.10 -all"',
+        why="The three terms that point at names without records are removed.",
+    ),
+    refs=("RFC 7208 §4.6.4", "RFC 7208 §11.1"),
+)
 
 
 def lookups_check(domain: str, root: SpfNode) -> Check:
@@ -46,69 +111,57 @@ def lookups_check(domain: str, root: SpfNode) -> Check:
     if overflows:
         details["mx_overflows"] = [{"domain": n.domain, "term": t, "hosts": c} for n, t, c in overflows]
     if total > MAX_LOOKUPS:
-        return Check(
-            "spf.lookups",
-            Status.FAIL,
+        return LOOKUPS.fail(
             domain,
             f"SPF needs {at_least}{_lookups(total)}; receivers stop at {MAX_LOOKUPS} (permerror)",
-            details,
+            details=details,
             fix=fix,
             refs=refs,
         )
     if overflows:
         node, term, count = overflows[0]
-        return Check(
-            "spf.lookups",
-            Status.FAIL,
+        return LOOKUPS.fail(
             domain,
             f"{term} in {node.domain} has {count} MX hosts; receivers look up at most {MAX_MX_HOSTS} (permerror)",
-            details,
+            details=details,
             fix=f"Replace {term} with ip4:/ip6: ranges of the hosts that send, or with a: terms for a few of them.",
             refs=refs,
         )
     if loops:
-        return Check(
-            "spf.lookups",
-            Status.FAIL,
+        return LOOKUPS.fail(
             domain,
             f"SPF needs at least {_lookups(total)}, and its include loop repeats them until receivers "
             f"stop at {MAX_LOOKUPS} (permerror)",
-            details,
+            details=details,
             fix="Break the loop (see spf.loop).",
             refs=refs,
         )
     unreadable = [n for n in unknown if n.problem == UNAVAILABLE]
     if unreadable:
-        return Check(
-            "spf.lookups",
-            Status.ERROR,
+        return LOOKUPS.error(
             domain,
             f"could not tell: SPF needs at least {_lookups(total)} of {MAX_LOOKUPS}; {unreadable[0].detail}",
-            details,
+            details=details,
             refs=refs,
         )
     if uncounted_mx:
         mx = uncounted_mx[0]
-        return Check(
-            "spf.lookups",
-            Status.ERROR,
+        return LOOKUPS.error(
             domain,
             f"could not tell: SPF needs {at_least}{_lookups(total)} of {MAX_LOOKUPS}, but the MX hosts of "
             f"{mx.term} in {mx.domain} could not be counted ({mx.reason}); receivers look up at most {MAX_MX_HOSTS}",
-            details,
+            details=details,
             refs=refs,
         )
     if unknown:
-        return Check(
-            "spf.lookups",
-            Status.WARN,
+        return LOOKUPS.warn(
             domain,
             f"SPF needs at least {_lookups(total)} of {MAX_LOOKUPS}; {unknown[0].label} {unknown[0].detail}",
-            details,
+            details=details,
             fix="Make sure the includes chosen per sender stay within 10 lookups in total.",
             refs=refs,
         )
-    return Check("spf.lookups", Status.PASS, domain, f"SPF needs {_lookups(total)} of {MAX_LOOKUPS}", details, refs=refs)
+    return LOOKUPS.ok(domain, f"SPF needs {_lookups(total)} of {MAX_LOOKUPS}", details=details, refs=refs)
 
 
 def _lookups(count: int) -> str:
@@ -175,22 +228,26 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
     every = _void_lookups(root)
     voids = _counted(every, family)
     lines = [f"{v.term} in {v.domain}: {v.reason}" for v in voids]
-    details = {"void_lookups": len(voids), "limit": MAX_VOID_LOOKUPS, "lines": lines,
-               "voids": [{"term": v.term, "domain": v.domain, "target": v.target, "reason": v.reason,
-                          "family": v.family} for v in voids],
-               "family": family, "family_assumed": assumed,
-               "by_family": {IPV4: len(_counted(every, IPV4)), IPV6: len(_counted(every, IPV6))}}
+    details = {
+        "void_lookups": len(voids),
+        "limit": MAX_VOID_LOOKUPS,
+        "lines": lines,
+        "voids": [
+            {"term": v.term, "domain": v.domain, "target": v.target, "reason": v.reason, "family": v.family} for v in voids
+        ],
+        "family": family,
+        "family_assumed": assumed,
+        "by_family": {IPV4: len(_counted(every, IPV4)), IPV6: len(_counted(every, IPV6))},
+    }
     fix = "Remove the terms whose names no longer exist or have no records."
     count = f"{len(voids)} void lookup{'s' if len(voids) != 1 else ''}"
     family_note, other_note = _family_notes(every, family, assumed)
     if len(voids) > MAX_VOID_LOOKUPS:
-        return Check(
-            "spf.void-lookups",
-            Status.FAIL,
+        return VOID_LOOKUPS.fail(
             domain,
             f"SPF makes {count} (names with no records){family_note}; receivers stop at {MAX_VOID_LOOKUPS} "
             "(permerror): " + "; ".join(lines) + other_note,
-            details,
+            details=details,
             fix=fix,
             refs=refs,
         )
@@ -198,23 +255,18 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
     unreadable = [(node, child) for node in root.walk() for child in node.children if child.problem == UNAVAILABLE]
     if unreadable:
         parent, child = unreadable[0]
-        return Check(
-            "spf.void-lookups",
-            Status.ERROR,
+        return VOID_LOOKUPS.error(
             domain,
-            f"could not tell: {count} so far{family_note}, and {child.label} in {parent.domain} "
-            f"was not followed: {child.detail}",
-            details,
+            f"could not tell: {count} so far{family_note}, and {child.label} in {parent.domain} was not followed: {child.detail}",
+            details=details,
             refs=refs,
         )
     unanswered = [u for node in root.walk() for u in node.unanswered if u.family in (None, family)]
     if unanswered:
-        return Check(
-            "spf.void-lookups",
-            Status.ERROR,
+        return VOID_LOOKUPS.error(
             domain,
             f"could not tell: {count} so far{family_note}, and {unanswered[0]} could not be looked up",
-            details,
+            details=details,
             refs=refs,
         )
     # A record reached on many paths stops the walk on each of them: say it once.
@@ -225,33 +277,29 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
         more = len(unfollowed) - 1
         not_counted = unfollowed[0] + (f" (and {more} more part{'s' if more != 1 else ''} not followed)" if more else "")
     if voids:
-        return Check(
-            "spf.void-lookups",
-            Status.WARN,
+        return VOID_LOOKUPS.warn(
             domain,
-            f"{count} of {MAX_VOID_LOOKUPS} allowed{family_note}: " + "; ".join(lines) + other_note
+            f"{count} of {MAX_VOID_LOOKUPS} allowed{family_note}: "
+            + "; ".join(lines)
+            + other_note
             + (f"; not counted: {not_counted}" if unfollowed else ""),
-            details,
+            details=details,
             fix=fix,
             refs=refs,
         )
     if unfollowed:
-        return Check(
-            "spf.void-lookups",
-            Status.WARN,
+        return VOID_LOOKUPS.warn(
             domain,
-            f"no void lookups{family_note} in the parts of the tree that could be followed, but "
-            + not_counted + other_note,
-            details,
+            f"no void lookups{family_note} in the parts of the tree that could be followed, but " + not_counted + other_note,
+            details=details,
             fix=_unfollowed_fix(root),
             refs=refs,
         )
-    return Check(
-        "spf.void-lookups",
-        Status.PASS,
+    return VOID_LOOKUPS.ok(
         domain,
         f"no void lookups{family_note}: every a, mx and include target has records"
-        + (" for it" if family_note else "") + other_note,
-        details,
+        + (" for it" if family_note else "")
+        + other_note,
+        details=details,
         refs=refs,
     )

@@ -22,11 +22,128 @@ import datetime as dt
 from collections.abc import Awaitable, Callable, Sequence
 
 from mailcheck.area_errors import crashed, lookup_failed
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.checks.mx import is_null_mx, mx_records
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.smtp.starttls_probe import MxProbe
+
+CONNECT = CheckSpec(
+    id="smtp.connect",
+    title="Each MX address accepts an SMTP session",
+    verifies=(
+        "`mailcheck domain` connects to port 25 (or --port) of every address of every MX "
+        "host and reads the greeting: a 220 greeting passes, any other greeting warns, and "
+        "so does an address that cannot be reached while others answer. An address that "
+        "accepts the connection and never greets is an error (could not tell); one that "
+        "speaks something other than SMTP or hangs up is named so, and fails when no MX "
+        "gave a session. When every MX address refuses the connection, one fail says the "
+        "domain cannot receive mail; when none accepted it and one timed out, one error says "
+        "it could not tell (outbound port 25 is often blocked where mailcheck runs)."
+    ),
+    why=(
+        "Senders queue the mail when no MX accepts a session, and fall back to the other "
+        "MX hosts when one is down, which delays mail and moves load onto them. A greeting "
+        "other than 220 (such as 554) turns every sender away."
+    ),
+    example=Example(
+        bad="S: 554 5.3.2 mx2.example.com Service unavailable   (192.0.2.20:25)",
+        good="S: 220 mx2.example.com ESMTP ready   (192.0.2.20:25)",
+        why="The host greets with 220, so senders can go on to EHLO and STARTTLS.",
+    ),
+    refs=("RFC 5321 §4.3.2",),
+)
+
+BANNER = CheckSpec(
+    id="smtp.banner",
+    title="The MX greeting names the host its PTR names",
+    verifies=(
+        "Compares the first word of an MX address's 220 greeting with the PTR records of "
+        "that address. Always info: it reports a match, a mismatch, a missing PTR, or that "
+        "the PTR lookup failed, and never warns or fails."
+    ),
+    why=(
+        "The greeting is how the server introduces itself; a name that agrees with its "
+        "reverse DNS makes it easy to identify in senders' logs and bounces. Where the same "
+        "host also sends mail, some receivers score a name that disagrees with the PTR."
+    ),
+    example=Example(
+        bad=("10.2.0.192.in-addr.arpa. PTR host-10.hosting.example.\nS: 220 mx.example.com ESMTP"),
+        good="10.2.0.192.in-addr.arpa. PTR mx.example.com.\nS: 220 mx.example.com ESMTP",
+        why="The address's PTR now names the host the greeting names.",
+    ),
+    refs=("RFC 5321 §4.3.1",),
+)
+
+SMTP_STARTTLS = CheckSpec(
+    id="smtp.starttls",
+    title="Each MX offers STARTTLS and TLS starts",
+    verifies=(
+        "`mailcheck domain` sends EHLO to every MX address that greets with 220 and, when "
+        "STARTTLS is advertised, starts TLS 1.2 or newer. Pass when TLS starts, warn when "
+        "STARTTLS is not advertised, fail when it is advertised but refused or the handshake "
+        "fails (a server that speaks only TLS 1.1 or older is reported as tls.version "
+        "instead). Error when the session breaks off before STARTTLS, or when the MX lookup or "
+        "every MX host's address lookup could not be answered; skip with --no-smtp or when no "
+        "MX host has an address."
+    ),
+    why=(
+        "Without STARTTLS, mail to the domain crosses the network in clear text. Advertising "
+        "STARTTLS and then failing the handshake is worse: senders that require TLS cannot "
+        "deliver, and not all of them retry in plain text."
+    ),
+    example=Example(
+        bad="S: 250-mx.example.com\nS: 250-PIPELINING\nS: 250 8BITMIME   (no STARTTLS)",
+        good=("S: 250-mx.example.com\nS: 250-STARTTLS\nS: 250 8BITMIME\nC: STARTTLS\nS: 220 2.0.0 Ready to start TLS"),
+        why="The server advertises STARTTLS in its EHLO reply and completes the handshake.",
+    ),
+    refs=("RFC 3207", "RFC 3207 §4", "RFC 8461 §4"),
+)
+
+TLS_VERSION = CheckSpec(
+    id="tls.version",
+    title="The MX speaks TLS 1.2 or newer",
+    verifies=(
+        "`mailcheck domain` reads the TLS version each MX address negotiates after "
+        "STARTTLS: TLS 1.3 passes, and so does TLS 1.2 (with a hint to enable 1.3). A "
+        "server whose handshake fails at 1.2 and that completes one only with TLS 1.1 or "
+        "older, tried in a second session, fails."
+    ),
+    why=(
+        "TLS 1.0 and 1.1 are deprecated, and senders that require TLS 1.2 cannot encrypt to "
+        "such a server: they send in clear text or, if they insist on TLS, not at all."
+    ),
+    example=Example(
+        bad="C: STARTTLS\nS: 220 2.0.0 Ready to start TLS\n(handshake: the server offers TLSv1.1 at most)",
+        good="C: STARTTLS\nS: 220 2.0.0 Ready to start TLS\n(handshake: TLSv1.3, TLS_AES_256_GCM_SHA384)",
+        why="The server enables TLS 1.2 and 1.3 and disables 1.0 and 1.1.",
+    ),
+    refs=("RFC 8996", "RFC 9325 §3.1.1"),
+)
+
+TLS_CERTIFICATE = CheckSpec(
+    id="tls.certificate",
+    title="The MX certificate is trusted, current and for its name",
+    verifies=(
+        "Inspects the certificate an MX presents after STARTTLS (in `mailcheck domain` and "
+        "`mailcheck probe`): it must chain to a trusted root (system store plus --ca-file), "
+        "name the MX host, and not be expired. Any of these problems is a warning, never a "
+        "failure, and `mailcheck domain` also warns when fewer than 14 days are left; "
+        "otherwise it passes."
+    ),
+    why=(
+        "Senders doing opportunistic TLS deliver despite a bad certificate, but senders "
+        "that enforce MTA-STS or DANE refuse it; the stricter verdicts are "
+        "mta-sts.certificate and dane.match."
+    ),
+    example=Example(
+        bad="mx.example.com [192.0.2.10]: CN=localhost, self-signed, expired 2025-01-31",
+        good=("mx.example.com [192.0.2.10]: SAN mx.example.com, issued by a public CA, full chain sent, renewed automatically"),
+        why="The server presents a current certificate from a public CA that names mx.example.com.",
+    ),
+    refs=("RFC 8461 §4.2", "RFC 7672 §3.1", "RFC 6125 §6"),
+)
 
 EXPIRY_WARNING_DAYS = 14
 
@@ -123,17 +240,14 @@ async def _smtp_checks(context: DomainContext, probes: Callable[[], Awaitable[li
         results = await probes()
     except DnsUnavailable as exc:
         return [
-            Check(
-                "smtp.starttls",
-                Status.ERROR,
-                domain,
-                f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})",
+            SMTP_STARTTLS.error(
+                domain, f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})"
             )
         ]
     if results is None:
-        return [Check("smtp.starttls", Status.SKIP, domain, "STARTTLS on the MX hosts not checked: --no-smtp")]
+        return [SMTP_STARTTLS.skip(domain, "STARTTLS on the MX hosts not checked: --no-smtp")]
     if not results:
-        return [Check("smtp.starttls", Status.SKIP, domain, f"STARTTLS not checked: {domain} has no MX host with an address")]
+        return [SMTP_STARTTLS.skip(domain, f"STARTTLS not checked: {domain} has no MX host with an address")]
     if all(p.blocked for p in results):
         return [_no_connection(domain, results)]
     sessions = sum(1 for p in results if p.greeted)
@@ -156,9 +270,7 @@ def _no_connection(domain: str, results: Sequence[MxProbe]) -> Check:
     }
     hosts = ", ".join(dict.fromkeys(p.host for p in results))
     if all(p.connect_failure == "refused" for p in results):
-        return Check(
-            "smtp.connect",
-            Status.FAIL,
+        return CONNECT.fail(
             domain,
             f"no MX address accepts connections on port {port} ({len(results)} tried, each refused): "
             f"{domain} cannot receive mail; STARTTLS was not checked",
@@ -167,9 +279,7 @@ def _no_connection(domain: str, results: Sequence[MxProbe]) -> Check:
             f"if it does listen, a firewall between here and it refuses port {port}: check from another network.",
             refs=("RFC 5321 §5.1",),
         )
-    return Check(
-        "smtp.connect",
-        Status.ERROR,
+    return CONNECT.error(
         domain,
         f"no MX address answered on port {port} ({len(results)} tried; {results[0].error}): could not tell whether "
         f"{domain} can receive mail; outbound port {port} may be blocked from this network; STARTTLS was not checked",
@@ -183,8 +293,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
     if not probe.reachable:
         return [_no_session(context.domain.ascii, probe, other_sessions)]
     checks = [
-        Check(
-            "smtp.connect",
+        CONNECT.result(
             Status.PASS if probe.banner_code == 220 else Status.WARN,
             probe.subject,
             f"{where} greets: {probe.banner_code} {probe.banner}".rstrip()
@@ -208,9 +317,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
         return checks
     if not probe.starttls_offered:
         checks.append(
-            Check(
-                "smtp.starttls",
-                Status.WARN,
+            SMTP_STARTTLS.warn(
                 probe.subject,
                 f"{where} does not offer STARTTLS: mail to it travels in clear text",
                 fix=f"Enable STARTTLS on {probe.host} with a certificate for {probe.host}.",
@@ -221,9 +328,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
     if probe.tls is None and (probe.legacy_version or _obsolete_protocol(probe.tls_error)):
         spoken = probe.legacy_version or "TLS 1.1 or older"
         checks.append(
-            Check(
-                "tls.version",
-                Status.FAIL,
+            TLS_VERSION.fail(
                 probe.subject,
                 f"{where} offers STARTTLS but speaks only {spoken}, which is obsolete (RFC 8996); "
                 "senders requiring TLS 1.2 cannot encrypt to it",
@@ -235,9 +340,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
         return checks
     if probe.tls is None and probe.session_failure == "timeout":
         checks.append(
-            Check(
-                "smtp.starttls",
-                Status.ERROR,
+            SMTP_STARTTLS.error(
                 probe.subject,
                 f"{where} offers STARTTLS but stopped answering: {probe.tls_error}; could not tell whether TLS starts",
                 details={"error": probe.tls_error},
@@ -248,9 +351,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
         return checks
     if probe.tls is None:
         checks.append(
-            Check(
-                "smtp.starttls",
-                Status.FAIL,
+            SMTP_STARTTLS.fail(
                 probe.subject,
                 f"{where} offers STARTTLS but TLS does not start: {probe.tls_error}",
                 details={"error": probe.tls_error},
@@ -261,13 +362,7 @@ async def _probe_checks(context: DomainContext, probe: MxProbe, other_sessions: 
         return checks
     tls = probe.tls
     checks.append(
-        Check(
-            "smtp.starttls",
-            Status.PASS,
-            probe.subject,
-            f"{where} offers STARTTLS; TLS starts ({tls.version}, {tls.cipher})",
-            refs=("RFC 3207",),
-        )
+        SMTP_STARTTLS.ok(probe.subject, f"{where} offers STARTTLS; TLS starts ({tls.version}, {tls.cipher})", refs=("RFC 3207",))
     )
     checks.append(_version(probe))
     checks.append(_certificate(probe))
@@ -286,9 +381,7 @@ def _no_session(domain: str, probe: MxProbe, other_sessions: int) -> Check:
     }
     others = "; other MX addresses answered, so this one seems down" if other_sessions else ""
     if probe.session_failure == "silent":
-        return Check(
-            "smtp.connect",
-            Status.ERROR,
+        return CONNECT.error(
             probe.subject,
             f"{where} accepted the connection but never greeted ({probe.error}): could not tell whether it receives mail",
             details=details,
@@ -299,8 +392,7 @@ def _no_session(domain: str, probe: MxProbe, other_sessions: int) -> Check:
     if probe.session_failure in ("not-smtp", "hung-up"):
         what = "does not speak SMTP" if probe.session_failure == "not-smtp" else "closed it without greeting"
         alone = "" if other_sessions else f"; no MX address gave an SMTP session, so {domain} cannot receive mail"
-        return Check(
-            "smtp.connect",
+        return CONNECT.result(
             Status.WARN if other_sessions else Status.FAIL,
             probe.subject,
             f"{where} accepted the connection but {what}: {probe.error}{others}{alone}",
@@ -309,9 +401,7 @@ def _no_session(domain: str, probe: MxProbe, other_sessions: int) -> Check:
             "there, or point the MX at the host that runs it.",
             refs=("RFC 5321 §3.1",),
         )
-    return Check(
-        "smtp.connect",
-        Status.WARN,
+    return CONNECT.warn(
         probe.subject,
         f"no SMTP session with {where}: {probe.error}{others}",
         details=details,
@@ -322,25 +412,19 @@ def _no_session(domain: str, probe: MxProbe, other_sessions: int) -> Check:
 def _broken_session(probe: MxProbe, where: str) -> Check:
     """The session broke off after the greeting, before STARTTLS could be asked."""
     if probe.session_failure == "timeout":
-        return Check(
-            "smtp.starttls",
-            Status.ERROR,
+        return SMTP_STARTTLS.error(
             probe.subject,
             f"{where} stopped answering before STARTTLS: {probe.error}; could not tell whether it offers TLS",
             fix=f"{probe.host} greets and then lets EHLO time out: check its load and its DNS lookups of clients.",
         )
     if probe.session_failure in ("not-smtp", "hung-up"):
-        return Check(
-            "smtp.starttls",
-            Status.FAIL,
+        return SMTP_STARTTLS.fail(
             probe.subject,
             f"SMTP session with {where} broke off before STARTTLS: {probe.error}; senders cannot deliver through it",
             fix=f"Fix the SMTP service of {probe.host}: it greets, then fails EHLO.",
             refs=("RFC 5321 §4.1.1.1",),
         )
-    return Check(
-        "smtp.starttls",
-        Status.WARN,
+    return SMTP_STARTTLS.warn(
         probe.subject,
         f"{where} refused EHLO and HELO ({probe.error}), so STARTTLS was not checked",
         fix=f"{probe.host} should answer EHLO with 250 (RFC 5321 §4.1.1.1).",
@@ -356,25 +440,12 @@ async def _banner_vs_ptr(context: DomainContext, probe: MxProbe) -> Check:
     except (NoRecords, NoSuchDomain):
         ptr = []
     except DnsUnavailable as exc:
-        return Check(
-            "smtp.banner",
-            Status.INFO,
-            probe.subject,
-            f"banner names {name or '(nothing)'}; PTR of {probe.address} unknown: {exc.reason}",
-        )
+        return BANNER.info(probe.subject, f"banner names {name or '(nothing)'}; PTR of {probe.address} unknown: {exc.reason}")
     shown = ", ".join(ptr) or "no PTR"
     details = {"banner_host": name, "ptr": ptr}
     if name and name in ptr:
-        return Check(
-            "smtp.banner",
-            Status.INFO,
-            probe.subject,
-            f"banner host name {name} matches the PTR of {probe.address}",
-            details=details,
-        )
-    return Check(
-        "smtp.banner",
-        Status.INFO,
+        return BANNER.info(probe.subject, f"banner host name {name} matches the PTR of {probe.address}", details=details)
+    return BANNER.info(
         probe.subject,
         f"banner host name {name or '(none)'} differs from the PTR of {probe.address} ({shown}); some receivers score the mismatch",
         details=details,
@@ -393,18 +464,14 @@ def _obsolete_protocol(error: str | None) -> bool:
 def _version(probe: MxProbe) -> Check:
     version = probe.tls.version if probe.tls else ""
     if version == "TLSv1.3":
-        return Check("tls.version", Status.PASS, probe.subject, f"{probe.label} negotiates {version}")
+        return TLS_VERSION.ok(probe.subject, f"{probe.label} negotiates {version}")
     if version == "TLSv1.2":
-        return Check(
-            "tls.version",
-            Status.PASS,
+        return TLS_VERSION.ok(
             probe.subject,
             f"{probe.label} negotiates {version} (acceptable; TLS 1.3 is better)",
             fix=f"Enable TLS 1.3 on {probe.host}.",
         )
-    return Check(
-        "tls.version",
-        Status.FAIL,
+    return TLS_VERSION.fail(
         probe.subject,
         f"{probe.label} negotiates {version}, which is obsolete (RFC 8996) and refused by many senders",
         fix=f"Enable TLS 1.2 and 1.3 on {probe.host} and disable TLS 1.0/1.1.",
@@ -445,9 +512,7 @@ def _certificate(probe: MxProbe) -> Check:
     if not tls.hostname_match:
         problems.append(f"does not name {probe.host} (names: {names})")
     if problems:
-        return Check(
-            "tls.certificate",
-            Status.WARN,
+        return TLS_CERTIFICATE.warn(
             probe.subject,
             f"certificate of {probe.label} {'; '.join(problems)}; senders using MTA-STS or DANE refuse it, others deliver anyway",
             details=details,
@@ -455,17 +520,13 @@ def _certificate(probe: MxProbe) -> Check:
             refs=("RFC 8461 §4.2", "RFC 7672 §3.1"),
         )
     if days_left < EXPIRY_WARNING_DAYS:
-        return Check(
-            "tls.certificate",
-            Status.WARN,
+        return TLS_CERTIFICATE.warn(
             probe.subject,
             f"certificate of {probe.label} expires in {int(days_left)} days ({not_after:%Y-%m-%d})",
             details=details,
             fix=f"Renew the certificate of {probe.host}, and automate renewal.",
         )
-    return Check(
-        "tls.certificate",
-        Status.PASS,
+    return TLS_CERTIFICATE.ok(
         probe.subject,
         f"certificate of {probe.label} is valid for {probe.host}, issued by {tls.issuer}, expires {not_after:%Y-%m-%d} ({int(days_left)} days)",
         details=details,

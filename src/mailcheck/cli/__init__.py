@@ -73,12 +73,15 @@ def _root(
 def _register_commands() -> None:
     from mailcheck.cli import (
         blocklist,  # noqa: F401
+        bounce,  # noqa: F401
         check,  # noqa: F401
         domain,  # noqa: F401  (registers its command)
         explain,  # noqa: F401
         links,  # noqa: F401
+        message,  # noqa: F401
         probe,  # noqa: F401
         report,  # noqa: F401
+        spf,  # noqa: F401
     )
 
 

@@ -17,25 +17,44 @@ LISTS = "List choice"
 # Shared with ``mailcheck links``.
 CustomLists = Annotated[
     Optional[list[str]],
-    typer.Option("--list", metavar="ip:ZONE|domain:ZONE", help="Also ask this list (repeatable).", rich_help_panel=LISTS, show_default=False),
+    typer.Option(
+        "--list",
+        metavar="ip:ZONE|domain:ZONE",
+        help="Also ask this list (repeatable).",
+        rich_help_panel=LISTS,
+        show_default=False,
+    ),
 ]
 OnlyLists = Annotated[
     Optional[list[str]],
-    typer.Option("--only", metavar="NAME", help="Ask only these catalogue lists (repeatable): zen, spamcop, barracuda, dbl, uribl, surbl.", rich_help_panel=LISTS, show_default=False),
+    typer.Option(
+        "--only",
+        metavar="NAME",
+        help="Ask only these catalogue lists (repeatable): zen, spamcop, barracuda, dbl, uribl, surbl.",
+        rich_help_panel=LISTS,
+        show_default=False,
+    ),
 ]
 SkipLists = Annotated[
     Optional[list[str]],
-    typer.Option("--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False),
+    typer.Option(
+        "--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False
+    ),
 ]
 DqsKey = Annotated[
     Optional[str],
-    typer.Option("--dqs-key", envvar="MAILCHECK_DQS_KEY", metavar="KEY", help="Ask Spamhaus through its Data Query Service with this key (KEY.zen.dq.spamhaus.net).", rich_help_panel=LISTS, show_default=False),
+    typer.Option(
+        "--dqs-key",
+        envvar="MAILCHECK_DQS_KEY",
+        metavar="KEY",
+        help="Ask Spamhaus through its Data Query Service with this key (KEY.zen.dq.spamhaus.net).",
+        rich_help_panel=LISTS,
+        show_default=False,
+    ),
 ]
 
 
-def list_choice(
-    only: list[str] | None, skip: list[str] | None, custom: list[str] | None, dqs_key: str | None
-) -> ListChoice:
+def list_choice(only: list[str] | None, skip: list[str] | None, custom: list[str] | None, dqs_key: str | None) -> ListChoice:
     from mailcheck.commands.blocklist import ListChoice
 
     return ListChoice(tuple(only or ()), tuple(skip or ()), tuple(custom or ()), dqs_key)
@@ -46,11 +65,20 @@ def list_choice(
 def blocklist(
     targets: Annotated[
         Optional[list[str]],
-        typer.Argument(metavar="TARGET...", help="IP addresses, domains, URLs (their host) or email addresses (their domain).", show_default=False),
+        typer.Argument(
+            metavar="TARGET...",
+            help="IP addresses, domains, URLs (their host) or email addresses (their domain).",
+            show_default=False,
+        ),
     ] = None,
     from_file: Annotated[
         Optional[str],
-        typer.Option("--from-file", metavar="FILE", help="Read targets from FILE, one a line ('-' for stdin; # comments).", show_default=False),
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Read targets from FILE, one a line ('-' for stdin; # comments).",
+            show_default=False,
+        ),
     ] = None,
     self_test: Annotated[
         bool,
@@ -64,9 +92,9 @@ def blocklist(
     options: GlobalArguments,
 ) -> int:
     """Look up IPs, domains, URLs and email addresses on DNS blocklists."""
-    from mailcheck.cli.output import emit
     from mailcheck.blocklists.targets import parse_targets
     from mailcheck.cli.list_file import read_list_file
+    from mailcheck.cli.output import emit
     from mailcheck.commands.blocklist import BlocklistRequest, run_blocklist
     from mailcheck.errors import BadInput
 

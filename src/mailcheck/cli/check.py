@@ -19,11 +19,15 @@ def check(
     ] = None,
     config: Annotated[
         Optional[str],
-        typer.Option("--config", "-c", metavar="FILE", help="The config (default: ./mailcheck.toml, else \\[tool.mailcheck] in ./pyproject.toml).", show_default=False),
+        typer.Option(
+            "--config",
+            "-c",
+            metavar="FILE",
+            help="The config (default: ./mailcheck.toml, else \\[tool.mailcheck] in ./pyproject.toml).",
+            show_default=False,
+        ),
     ] = None,
-    concurrency: Annotated[
-        int, typer.Option("--concurrency", metavar="N", help="Check at most N domains at once.")
-    ] = 20,
+    concurrency: Annotated[int, typer.Option("--concurrency", metavar="N", help="Check at most N domains at once.")] = 20,
     *,
     options: GlobalArguments,
 ) -> int:

@@ -26,7 +26,13 @@ def domain(
     ] = None,
     from_file: Annotated[
         Optional[str],
-        typer.Option("--from-file", metavar="FILE", help="Also check the domains in FILE, one a line ('-' for stdin; # comments).", rich_help_panel=BULK, show_default=False),
+        typer.Option(
+            "--from-file",
+            metavar="FILE",
+            help="Also check the domains in FILE, one a line ('-' for stdin; # comments).",
+            rich_help_panel=BULK,
+            show_default=False,
+        ),
     ] = None,
     concurrency: Annotated[
         int,
@@ -34,22 +40,42 @@ def domain(
     ] = 20,
     dkim_selector: Annotated[
         Optional[list[str]],
-        typer.Option("--dkim-selector", "-s", metavar="S", help="DKIM selector to check (repeatable); default: common provider selectors.", show_default=False),
+        typer.Option(
+            "--dkim-selector",
+            "-s",
+            metavar="S",
+            help="DKIM selector to check (repeatable); default: common provider selectors.",
+            show_default=False,
+        ),
     ] = None,
     ip: Annotated[
         Optional[str],
-        typer.Option("--ip", metavar="ADDR", help="The sending IP: evaluate SPF for it, look it up on blocklists, check its reverse DNS (FCrDNS).", show_default=False),
+        typer.Option(
+            "--ip",
+            metavar="ADDR",
+            help="The sending IP: evaluate SPF for it, look it up on blocklists, check its reverse DNS (FCrDNS).",
+            show_default=False,
+        ),
     ] = None,
     helo: Annotated[
         Optional[str], typer.Option("--helo", metavar="NAME", help="HELO name for SPF evaluation with --ip.", show_default=False)
     ] = None,
     mail_from: Annotated[
         Optional[str],
-        typer.Option("--mail-from", metavar="ADDRESS", help="Envelope sender for SPF evaluation with --ip (default postmaster@DOMAIN).", show_default=False),
+        typer.Option(
+            "--mail-from",
+            metavar="ADDRESS",
+            help="Envelope sender for SPF evaluation with --ip (default postmaster@DOMAIN).",
+            show_default=False,
+        ),
     ] = None,
     no_smtp: Annotated[
         bool,
-        typer.Option("--no-smtp", help="Do not connect to the MX hosts (STARTTLS, certificates, DANE and MTA-STS certificate checks).", rich_help_panel=TRANSPORT),
+        typer.Option(
+            "--no-smtp",
+            help="Do not connect to the MX hosts (STARTTLS, certificates, DANE and MTA-STS certificate checks).",
+            rich_help_panel=TRANSPORT,
+        ),
     ] = False,
     port: Annotated[
         int,
@@ -57,11 +83,22 @@ def domain(
     ] = 25,
     https_port: Annotated[
         int,
-        typer.Option("--https-port", metavar="PORT", help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays).", rich_help_panel=TRANSPORT),
+        typer.Option(
+            "--https-port",
+            metavar="PORT",
+            help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays).",
+            rich_help_panel=TRANSPORT,
+        ),
     ] = 443,
     ca_file: Annotated[
         Optional[str],
-        typer.Option("--ca-file", metavar="PEM", help="Extra trusted CA certificates for HTTPS and SMTP TLS (testing, private CAs).", rich_help_panel=TRANSPORT, show_default=False),
+        typer.Option(
+            "--ca-file",
+            metavar="PEM",
+            help="Extra trusted CA certificates for HTTPS and SMTP TLS (testing, private CAs).",
+            rich_help_panel=TRANSPORT,
+            show_default=False,
+        ),
     ] = None,
     bimi_selector: Annotated[
         str,

@@ -26,7 +26,9 @@ def explain(
     list_all: Annotated[bool, typer.Option("--list", help="List every check mailcheck can report.")] = False,
     output_format: Annotated[
         ExplainFormat,
-        typer.Option("--format", help="text, json, or markdown (--list --format markdown is docs/checks.md).", case_sensitive=False),
+        typer.Option(
+            "--format", help="text, json, or markdown (--list --format markdown is docs/checks.md).", case_sensitive=False
+        ),
     ] = ExplainFormat.text,
 ) -> None:
     """What a check verifies, why it matters, a bad record and its fix, and references."""

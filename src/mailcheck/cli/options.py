@@ -115,9 +115,7 @@ FailOnOption = Annotated[
 ]
 NoColor = Annotated[bool, typer.Option("--no-color", help="Plain text, no colour.", rich_help_panel=GLOBAL)]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only the verdict lines and what failed.", rich_help_panel=GLOBAL)]
-Verbose = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Add details and the DNS query log.", rich_help_panel=GLOBAL)
-]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Add details and the DNS query log.", rich_help_panel=GLOBAL)]
 
 
 @dataclass(frozen=True)
@@ -184,18 +182,17 @@ class Settings(NamedTuple):
 
 
 def with_global_options(
-    *, timeout: float | None = 5.0, timeout_help: str = "Limit for each network operation."
+    *, timeout: float | None = 5.0, timeout_help: str = "Limit for each network operation.", fail_on: Any = FailOnOption
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command the global options after its own, as Typer reads signatures.
 
     The command takes ``options: GlobalArguments``; ``timeout`` is its default --timeout
-    (None: the command finds one itself).
+    (None: the command finds one itself); ``fail_on`` replaces --fail-on's type for a
+    command that accepts more values (bounce: hard|soft|complaint), which it maps back.
     """
     timeout_option = Annotated[
         float if timeout is not None else Optional[float],
-        typer.Option(
-            "--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None
-        ),
+        typer.Option("--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None),
     ]
     shared = [
         inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
@@ -209,7 +206,7 @@ def with_global_options(
             ("quiet", Quiet, False),
             ("verbose", Verbose, False),
             ("output_file", OutputFile, None),
-            ("fail_on", FailOnOption, None),
+            ("fail_on", fail_on, None),
         )
     ]
 

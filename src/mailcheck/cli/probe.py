@@ -22,23 +22,37 @@ def probe(
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (for tests and relays).")] = 25,
     helo: Annotated[
         Optional[str],
-        typer.Option("--helo", metavar="NAME", help="Name to say EHLO with (default: this host's FQDN); use a real public name.", show_default=False),
+        typer.Option(
+            "--helo",
+            metavar="NAME",
+            help="Name to say EHLO with (default: this host's FQDN); use a real public name.",
+            show_default=False,
+        ),
     ] = None,
     mail_from: Annotated[
         Optional[str],
-        typer.Option("--mail-from", metavar="ADDRESS", help="Envelope sender (default: the null reverse-path <>).", show_default=False),
+        typer.Option(
+            "--mail-from", metavar="ADDRESS", help="Envelope sender (default: the null reverse-path <>).", show_default=False
+        ),
     ] = None,
     no_tls: Annotated[bool, typer.Option("--no-tls", help="Do not use STARTTLS even when offered.")] = False,
     ca_file: Annotated[
         Optional[str],
         typer.Option("--ca-file", metavar="PEM", help="Extra CA certificates to trust for STARTTLS.", show_default=False),
     ] = None,
-    no_catch_all: Annotated[bool, typer.Option("--no-catch-all", help="Skip the catch-all test (RCPT to a random address).")] = False,
+    no_catch_all: Annotated[
+        bool, typer.Option("--no-catch-all", help="Skip the catch-all test (RCPT to a random address).")
+    ] = False,
     ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="Connect over IPv4 only.")] = False,
     ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="Connect over IPv6 only.")] = False,
     retry_greylist: Annotated[
         Optional[float],
-        typer.Option("--retry-greylist", metavar="SECONDS", help="On a 4xx at RCPT, wait this long once and retry the same MX address.", show_default=False),
+        typer.Option(
+            "--retry-greylist",
+            metavar="SECONDS",
+            help="On a 4xx at RCPT, wait this long once and retry the same MX address.",
+            show_default=False,
+        ),
     ] = None,
     *,
     options: GlobalArguments,

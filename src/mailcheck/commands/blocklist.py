@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from mailcheck.blocklists.catalogue import BlockList, select_lists
+from mailcheck.blocklists.lookup import LISTING
 from mailcheck.blocklists.selftest import SelfTest
 from mailcheck.blocklists.targets import Target
 from mailcheck.dns.resolver import Resolver
@@ -122,17 +123,11 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
     """Why no list was asked about ``target``: none takes its kind (skip), or every one that
     does failed its --self-test (error: no verdict), or is not served under --offline."""
     from mailcheck.blocklists.targets import answers_for, kind_words
-    from mailcheck.model import Status
 
     applicable = [b for b in chosen if answers_for(target, b)]
     if not applicable:
         kind = "IPv6" if target.is_ipv6 else target.kind
-        return Check(
-            "blocklist.listing",
-            Status.SKIP,
-            target.value,
-            f"no chosen list answers for {kind} targets such as {target.value}",
-        )
+        return LISTING.skip(target.value, f"no chosen list answers for {kind} targets such as {target.value}")
     dropped_zones = {b.zone for b in dropped}
     failed = [b for b in applicable if b.zone in dropped_zones]
     offline = [b for b in applicable if b.zone not in dropped_zones]  # skipped: --offline, not served
@@ -143,13 +138,11 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
         "not_served": [b.label for b in offline],
     }
     if not failed:
-        return Check(
-            "blocklist.listing",
-            Status.SKIP,
+        return LISTING.skip(
             target.value,
             f"no list was asked about {target.value}: the chosen lists for {kind_words(target)} "
             f"({_names(offline)}) are not served by --zone and --offline is set",
-            details,
+            details=details,
         )
     if offline:
         why = (
@@ -158,12 +151,10 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
         )
     else:
         why = f"every chosen list for {kind_words(target)} failed its self-test ({_names(failed)})"
-    return Check(
-        "blocklist.listing",
-        Status.ERROR,
+    return LISTING.error(
         target.value,
         f"no list was asked about {target.value}: {why}; no verdict",
-        details,
+        details=details,
         fix=(
             "A list that fails its self-test lists everything or nothing: check the zone names, "
             "or choose lists that pass (--only, --skip, --list)."

@@ -117,7 +117,7 @@ def _parse_message(source: str, data: bytes) -> EmailMessage:
         raise BadInput(too_deep) from None
     if _mime_depth(message) > MAX_MIME_DEPTH:
         raise BadInput(too_deep)
-    return message  # type: ignore[return-value]  # policy.default makes EmailMessage
+    return message  # policy.default makes EmailMessage
 
 
 def _mime_depth(message: EmailMessage) -> int:

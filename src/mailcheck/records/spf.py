@@ -159,9 +159,7 @@ def parse_spf(text: str) -> SpfRecord:
             mechanisms.append(found)
             continue
         if found.name in ("redirect", "exp") and found.name in seen:
-            raise SpfSyntaxError(
-                f"{found.name}= given a second time", term, position, "it may appear at most once (§6)"
-            )
+            raise SpfSyntaxError(f"{found.name}= given a second time", term, position, "it may appear at most once (§6)")
         seen.setdefault(found.name, found)
         modifiers.append(found)
     return SpfRecord(text=text, mechanisms=tuple(mechanisms), modifiers=tuple(modifiers))
@@ -239,11 +237,11 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
     if kind in ("include", "exists"):
         if not rest.startswith(":") or len(rest) == 1:
             raise SpfSyntaxError(f"{kind} needs a domain, as in {kind}:_spf.example.com", term, position)
-        spec = rest[1:]
-        _check_domain_spec(spec, term, position)
-        return Mechanism(kind, qualifier, term, position, domain_spec=spec)
+        target = rest[1:]
+        _check_domain_spec(target, term, position)
+        return Mechanism(kind, qualifier, term, position, domain_spec=target)
+    spec: str | None = None
     if kind == "ptr":
-        spec = None
         if rest:
             if not rest.startswith(":") or len(rest) == 1:
                 raise SpfSyntaxError("ptr takes only a domain, as in ptr:example.com", term, position)
@@ -258,12 +256,9 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
         raise SpfSyntaxError("IPv4 prefix length above 32 in", term, position)
     if cidr6 is not None and int(cidr6) > 128:
         raise SpfSyntaxError("IPv6 prefix length above 128 in", term, position)
-    spec = None
     if spec_part:
         if not spec_part.startswith(":") or len(spec_part) == 1:
-            raise SpfSyntaxError(
-                f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position
-            )
+            raise SpfSyntaxError(f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position)
         spec = spec_part[1:]
         _check_domain_spec(spec, term, position)
     return Mechanism(

@@ -78,7 +78,10 @@ def render_html(summary: Report, problems: Sequence[Report] = ()) -> str:
         ]
     if problems:
         rows = [(p.target, c.id, c.status.value, c.summary) for p in problems for c in p.checks if c.status.severity > 0]
-        parts += ["<h2>Documents unreadable or read with repairs</h2>", _table("problems", ("Document", "Check", "Status", "Why"), rows)]
+        parts += [
+            "<h2>Documents unreadable or read with repairs</h2>",
+            _table("problems", ("Document", "Check", "Status", "Why"), rows),
+        ]
     parts.append("</body></html>\n")
     return "\n".join(parts)
 

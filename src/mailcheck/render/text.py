@@ -99,7 +99,11 @@ def render_unmade(console: Console, report: Report) -> None:
     console.print(f"  [{style}]{len(unmade)} {noun} could not be made:[/{style}]", highlight=False)
     for check in unmade:
         subject = f" [{check.subject}]" if check.subject and check.subject != report.target else ""
-        console.print(f"    [{style}]{symbol}[/{style}] {escape(check.id + subject)}: {escape(check.summary)}", soft_wrap=True, highlight=False)
+        console.print(
+            f"    [{style}]{symbol}[/{style}] {escape(check.id + subject)}: {escape(check.summary)}",
+            soft_wrap=True,
+            highlight=False,
+        )
 
 
 def _render_check(console: Console, check: Check, target: str, *, verbose: bool) -> None:

@@ -297,12 +297,9 @@ def classify(reply: Reply) -> Classification:
     if subject_detail == (2, 2) or (reply.code == 452 and subject_detail is None and "full" in lowered):
         return Classification(Kind.MAILBOX_FULL, "mailbox full", "the mailbox is over its quota")
     if subject_detail == (2, 1):
-        return Classification(
-            Kind.MAILBOX_DISABLED, "mailbox disabled", "the mailbox exists but is disabled and accepts no mail"
-        )
+        return Classification(Kind.MAILBOX_DISABLED, "mailbox disabled", "the mailbox exists but is disabled and accepts no mail")
     if reply.code in (450, 451) and (
-        _GREYLIST_WORDS.search(reply.text)
-        or (_LATER_WORDS.search(reply.text) and (enhanced is None or enhanced.subject != 7))
+        _GREYLIST_WORDS.search(reply.text) or (_LATER_WORDS.search(reply.text) and (enhanced is None or enhanced.subject != 7))
     ):
         return Classification(
             Kind.GREYLISTED,
@@ -314,8 +311,7 @@ def classify(reply: Reply) -> Classification:
             return Classification(
                 Kind.RATE_LIMITED,
                 "rate limited or temporarily blocked",
-                "the server is throttling or temporarily blocking the sending IP or sender; "
-                "this says nothing about the address",
+                "the server is throttling or temporarily blocking the sending IP or sender; this says nothing about the address",
             )
         return Classification(
             Kind.POLICY_BLOCK,

@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.checks.starttls import TLS_CERTIFICATE
 from mailcheck.model import Check, Status
 from mailcheck.smtp import providers
 from mailcheck.smtp.codes import (
@@ -34,6 +36,149 @@ from mailcheck.smtp.codes import (
     retry_hint,
 )
 from mailcheck.smtp.probe import Attempt, DomainProbe, ProbeOptions, RcptAnswer, Target
+
+CONNECTION = CheckSpec(
+    id="smtp.connection",
+    title="How each probe session with an MX ended",
+    verifies=(
+        "`mailcheck probe` reports one check per MX address it tried, with the banner, the "
+        "ESMTP extensions and (with --verbose) the timed transcript. Pass when RCPT got an "
+        "answer for the address in that session; any other ending (connection refused or "
+        "timed out, a banner other than 220, a refusal at EHLO or MAIL, a 3xx at RCPT, a "
+        "broken session, or a session that sent no RCPT for the address because the server "
+        "lacks the SMTPUTF8 an internationalized address needs) says what stopped it, and "
+        "warns when another MX answered for the address or is an error when none did."
+    ),
+    why=(
+        "It shows where and why a probe was turned away: a refused connection or a 554 "
+        "banner is a fact about the MX or about the prober's address, not about the mailbox, "
+        "and explains an 'unknown' verdict."
+    ),
+    example=Example(
+        bad="S: 554 5.7.1 mx.example.com Service unavailable; client [192.0.2.99] blocked",
+        good=("S: 220 mx.example.com ESMTP\n...\nC: RCPT TO:<alice@example.com>\nS: 250 2.1.5 OK"),
+        why=("Probing from a host with a clean address and proper DNS lets the session reach RCPT."),
+    ),
+    refs=("RFC 5321 §5.1",),
+)
+
+TLS_STARTTLS = CheckSpec(
+    id="tls.starttls",
+    title="STARTTLS in the probe's session",
+    verifies=(
+        "`mailcheck probe` reports, for each session that got past EHLO, what became of "
+        "STARTTLS: pass when TLS 1.2 or newer was negotiated (version and cipher shown); "
+        "warn when the server does not advertise STARTTLS, refuses the command, or the "
+        "handshake fails. After a failed handshake the probe retries the address in plain "
+        "text, as an opportunistic sender does, and that retry warns too; --no-tls gives a "
+        "skip."
+    ),
+    why=(
+        "Without TLS the session, and the mail of real senders, travels in clear text. A "
+        "broken handshake makes senders that require TLS give up and the others fall back "
+        "to plain text."
+    ),
+    example=Example(
+        bad="C: STARTTLS\nS: 454 4.7.0 TLS not available due to temporary reason",
+        good="C: STARTTLS\nS: 220 2.0.0 Ready to start TLS   (TLSv1.3 negotiated)",
+        why="The server has a usable certificate and key, so it accepts STARTTLS and TLS starts.",
+    ),
+    refs=("RFC 3207", "RFC 7435"),
+)
+
+VERDICT = CheckSpec(
+    id="acceptance.verdict",
+    title="The address is accepted at RCPT TO",
+    verifies=(
+        "`mailcheck probe` walks the domain's MX hosts in preference order through EHLO, "
+        "STARTTLS when offered, MAIL FROM and RCPT TO, never sending DATA, and judges the RCPT "
+        "reply. A 2xx is pass (deliverable), or warn (risky) when the catch-all test shows the "
+        "server accepts any address; a 4xx is warn (deferred); a 5xx that refuses the address, "
+        "a domain that does not exist, a null MX or no host to deliver to is fail "
+        "(undeliverable). A 5.7.x refusal at RCPT is error (unknown): it refuses the sender "
+        "(its IP, HELO name or reputation), not the mailbox, and so does a STARTTLS-required "
+        "refusal. A 3xx at RCPT is a protocol error, no answer: the probe moves on to the "
+        "next MX host as after any failure of one host, and the verdict is error (unknown) "
+        "when no other host answers. No RCPT answer from any host (timeouts, port 25 "
+        "blocked, DNS failure, a refusal before RCPT, no SMTPUTF8 for an internationalized "
+        "address) is error (unknown) too."
+    ),
+    why=(
+        "Mail to a mailbox that does not exist bounces, and a high bounce rate costs the "
+        "sender reputation with receivers. The RCPT reply is the server's own statement about "
+        "the address, short of sending a message."
+    ),
+    example=Example(
+        bad="C: RCPT TO:<old.name@example.com>\nS: 550 5.1.1 <old.name@example.com>: Recipient address rejected: User unknown",
+        good="C: RCPT TO:<jane@example.com>\nS: 250 2.1.5 Ok",
+        why="The server knows the second mailbox; the first one should be removed from the list.",
+    ),
+    refs=(
+        "RFC 5321 §4.2",
+        "RFC 5321 §4.2.1",
+        "RFC 5321 §4.3.2",
+        "RFC 3463",
+        "RFC 3207",
+        "RFC 5321 §4.5.4.1",
+        "RFC 6647",
+        "RFC 5321 §5.1",
+        "RFC 7505 §3",
+    ),
+)
+
+CATCH_ALL = CheckSpec(
+    id="acceptance.catch-all",
+    title="The server refuses unknown addresses",
+    verifies=(
+        "After the first probed address of a domain is accepted, mailcheck starts a new "
+        "transaction and asks RCPT TO for a random address (mailcheck-<16 hex digits>@domain). "
+        "Accepted is warn (accepts all), a 5xx is pass (refuses unknown), a 4xx or a failed "
+        "MAIL FROM or session is info (inconclusive), and skip when the test did not run "
+        "because no address was accepted or --no-catch-all was given."
+    ),
+    why=(
+        "A catch-all server accepts every address at RCPT and bounces or drops mail to unknown "
+        "ones later, so its 250 proves nothing about the mailbox. A catch-all result turns an "
+        "accepted address's verdict from deliverable into risky."
+    ),
+    example=Example(
+        bad="C: RCPT TO:<mailcheck-3f0c9a1b2d4e5f60@example.com>\nS: 250 2.1.5 Ok",
+        good="C: RCPT TO:<mailcheck-3f0c9a1b2d4e5f60@example.com>\nS: 550 5.1.1 User unknown",
+        why="The server checks recipients against its directory at RCPT instead of accepting any name.",
+    ),
+    refs=("RFC 5321 §3.3",),
+)
+
+PROVIDER = CheckSpec(
+    id="acceptance.provider",
+    title="The provider's acceptance at RCPT proves little",
+    verifies=(
+        "Appears when an MX host belongs to Yahoo (*.yahoodns.net) or Microsoft 365 "
+        "(*.mail.protection.outlook.com, *.olc.protection.outlook.com), whose 250 at RCPT does "
+        "not show that the mailbox exists. Warn when the verdict is deliverable or risky, info "
+        "for the other verdicts; other providers get no such check."
+    ),
+    why=(
+        "Yahoo accepts every recipient at RCPT and bounces unknown ones after DATA; Microsoft "
+        "365 accepts any recipient unless the tenant turned on Directory-Based Edge Blocking. A "
+        "probe that stops before DATA cannot tell a real mailbox from a bounce to come."
+    ),
+    example=Example(
+        bad=(
+            "example.com. MX 0 example-com.mail.protection.outlook.com.\n"
+            "C: RCPT TO:<nobody@example.com>\nS: 250 2.1.5 Recipient OK   (Directory-Based Edge Blocking off)"
+        ),
+        good="C: RCPT TO:<nobody@example.com>\nS: 550 5.4.1 Recipient address rejected: Access denied   (Directory-Based Edge Blocking on)",
+        why=(
+            "With edge blocking on, the tenant refuses unknown recipients at RCPT; mailcheck cannot "
+            "see the setting, so it keeps the caveat on accepted addresses."
+        ),
+    ),
+    refs=(
+        "https://senders.yahooinc.com/smtp-error-codes",
+        "https://learn.microsoft.com/exchange/mail-flow-best-practices/use-directory-based-edge-blocking",
+    ),
+)
 
 DELIVERABLE = "deliverable"
 RISKY = "risky"
@@ -59,7 +204,7 @@ class Verdict:
 
 
 def reply_phrase(reply: Reply) -> str:
-    """"550 5.1.1 mailbox unknown — 'User unknown'": code, class words, the server's text."""
+    """ "550 5.1.1 mailbox unknown — 'User unknown'": code, class words, the server's text."""
     head = f"{reply.code} {reply.enhanced}" if reply.enhanced else str(reply.code)
     meaning = classify(reply)
     # Unclassified replies read better in the registry's words for their code.
@@ -151,7 +296,7 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
         summary = f"{name}: {reply_phrase(reply)} {where}"
         fix = _refusal_fix(meaning.kind)
     details["verdict"] = name
-    check = Check("acceptance.verdict", VERDICT_STATUS[name], target.display, summary, details, fix, refs)
+    check = VERDICT.result(VERDICT_STATUS[name], target.display, summary, details=details, fix=fix, refs=refs)
     return Verdict(name, check)
 
 
@@ -204,15 +349,19 @@ def _unanswered(target: Target, probe: DomainProbe, options: ProbeOptions) -> Ve
         if last is not None and last.stopped_by is not None:
             summary = f"{name}: {reply_phrase(last.stopped_by)} ({last.endpoint.label}); no RCPT answer"
             meaning = classify(last.stopped_by)
-            details.update(code=last.stopped_by.code, enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
-                           decoded=decode(last.stopped_by), kind=meaning.kind.value,
-                           lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"])
+            details.update(
+                code=last.stopped_by.code,
+                enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
+                decoded=decode(last.stopped_by),
+                kind=meaning.kind.value,
+                lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"],
+            )
             if meaning.kind is Kind.STARTTLS_REQUIRED:
                 fix = "The server requires STARTTLS: run the probe without --no-tls."
         else:
             summary = f"{name}: {problem}"
     details["verdict"] = name
-    return Verdict(name, Check("acceptance.verdict", VERDICT_STATUS[name], target.display, summary, details, fix, refs))
+    return Verdict(name, VERDICT.result(VERDICT_STATUS[name], target.display, summary, details=details, fix=fix, refs=refs))
 
 
 def catch_all_check(target: Target, probe: DomainProbe) -> Check:
@@ -224,19 +373,23 @@ def catch_all_check(target: Target, probe: DomainProbe) -> Check:
         details["reply"] = list(state.reply.lines)
         details["code"] = state.reply.code
     if state.state == "accepts all":
-        return Check("acceptance.catch-all", Status.WARN, subject,
-                     f"accepts all: {shown} was accepted too ({state.reply.short() if state.reply else ''})", details,
-                     "Acceptance at RCPT proves nothing at this domain: verify addresses another way (double opt-in).")
+        return CATCH_ALL.warn(
+            subject,
+            f"accepts all: {shown} was accepted too ({state.reply.short() if state.reply else ''})",
+            details=details,
+            fix="Acceptance at RCPT proves nothing at this domain: verify addresses another way (double opt-in).",
+        )
     if state.state == "refuses unknown":
-        return Check("acceptance.catch-all", Status.PASS, subject,
-                     f"refuses unknown: {shown} got {state.reply.short() if state.reply else ''}", details)
+        return CATCH_ALL.ok(
+            subject, f"refuses unknown: {shown} got {state.reply.short() if state.reply else ''}", details=details
+        )
     if state.state == "inconclusive":
-        return Check("acceptance.catch-all", Status.INFO, subject, f"inconclusive: {shown}: {state.reason}", details)
+        return CATCH_ALL.info(subject, f"inconclusive: {shown}: {state.reason}", details=details)
     reason = state.reason
     answer = probe.answers.get(target.smtp) or probe.protocol_errors.get(target.smtp)
     if answer is not None and not answer.reply.is_positive and state.reason == "no address was accepted":
         reason = "the address was not accepted"
-    return Check("acceptance.catch-all", Status.SKIP, subject, f"not run: {reason}", details)
+    return CATCH_ALL.skip(subject, f"not run: {reason}", details=details)
 
 
 def provider_check(target: Target, probe: DomainProbe, verdict_name: str) -> Check | None:
@@ -245,14 +398,13 @@ def provider_check(target: Target, probe: DomainProbe, verdict_name: str) -> Che
     if caveat is None:
         return None
     doubtful = verdict_name in (DELIVERABLE, RISKY)
-    return Check(
-        "acceptance.provider",
+    return PROVIDER.result(
         Status.WARN if doubtful else Status.INFO,
         target.domain,
         f"{caveat.provider}: {caveat.text}",
-        {"provider": caveat.provider, "source": caveat.source, "verdict_trusted": not doubtful},
-        "Confirm the address another way (a real message with DSN, or double opt-in)." if doubtful else None,
-        (caveat.source,),
+        details={"provider": caveat.provider, "source": caveat.source, "verdict_trusted": not doubtful},
+        fix="Confirm the address another way (a real message with DSN, or double opt-in)." if doubtful else None,
+        refs=(caveat.source,),
     )
 
 
@@ -266,7 +418,9 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
     else:
         # A host that failed matters less when another one answered.
         status = Status.WARN if reached else Status.ERROR
-    where = f"port {attempt.port}" + (", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}")
+    where = f"port {attempt.port}" + (
+        ", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}"
+    )
     lines: list[str] = []
     if attempt.banner is not None:
         lines.extend(f"banner: {attempt.banner.code} {line}" for line in attempt.banner.lines)
@@ -280,8 +434,15 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
         lines.extend(f"{t.ms:8.1f} ms {t.direction}: {t.text}" for t in attempt.transcript)
     details = attempt.to_dict()
     details["lines"] = lines
-    checks = [Check("smtp.connection", status, label, f"{attempt.outcome} ({where})", details,
-                    refs=("RFC 5321 §5.1",) if status is not Status.PASS else ())]
+    checks = [
+        CONNECTION.result(
+            status,
+            label,
+            f"{attempt.outcome} ({where})",
+            details=details,
+            refs=("RFC 5321 §5.1",) if status is not Status.PASS else (),
+        )
+    ]
     if attempt.helo_ok:
         checks.extend(_tls_checks(attempt))
     return checks
@@ -291,22 +452,44 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
     label, host = attempt.endpoint.label, attempt.endpoint.host
     refs = ("RFC 3207", "RFC 7435")
     if attempt.starttls == "not offered":
-        return [Check("tls.starttls", Status.WARN, label, f"{host} does not offer STARTTLS: mail to it travels unencrypted",
-                      fix=f"Enable STARTTLS on {host} with a certificate for its name.", refs=refs)]
+        return [
+            TLS_STARTTLS.warn(
+                label,
+                f"{host} does not offer STARTTLS: mail to it travels unencrypted",
+                fix=f"Enable STARTTLS on {host} with a certificate for its name.",
+                refs=refs,
+            )
+        ]
     if attempt.starttls == "skipped":
         if attempt.plain_retry:
-            return [Check("tls.starttls", Status.WARN, label,
-                          f"{host} offers STARTTLS; retried in plain text after the failed TLS handshake", refs=refs)]
-        return [Check("tls.starttls", Status.SKIP, label, f"{host} offers STARTTLS; not used (--no-tls)")]
+            return [
+                TLS_STARTTLS.warn(
+                    label, f"{host} offers STARTTLS; retried in plain text after the failed TLS handshake", refs=refs
+                )
+            ]
+        return [TLS_STARTTLS.skip(label, f"{host} offers STARTTLS; not used (--no-tls)")]
     if attempt.starttls == "refused":
-        return [Check("tls.starttls", Status.WARN, label, f"{host} offers STARTTLS but refused it: {attempt.starttls_detail}",
-                      fix=f"Fix the TLS set-up of {host}.", refs=refs)]
+        return [
+            TLS_STARTTLS.warn(
+                label,
+                f"{host} offers STARTTLS but refused it: {attempt.starttls_detail}",
+                fix=f"Fix the TLS set-up of {host}.",
+                refs=refs,
+            )
+        ]
     if attempt.starttls == "failed" or attempt.tls is None:
-        return [Check("tls.starttls", Status.WARN, label, f"STARTTLS with {host} failed: {attempt.starttls_detail}",
-                      fix=f"Fix the TLS set-up of {host}: senders that require TLS cannot deliver to it.", refs=refs)]
+        return [
+            TLS_STARTTLS.warn(
+                label,
+                f"STARTTLS with {host} failed: {attempt.starttls_detail}",
+                fix=f"Fix the TLS set-up of {host}: senders that require TLS cannot deliver to it.",
+                refs=refs,
+            )
+        ]
     tls = attempt.tls
-    checks = [Check("tls.starttls", Status.PASS, label, f"STARTTLS: {tls.version}, {tls.cipher}",
-                    {"version": tls.version, "cipher": tls.cipher})]
+    checks = [
+        TLS_STARTTLS.ok(label, f"STARTTLS: {tls.version}, {tls.cipher}", details={"version": tls.version, "cipher": tls.cipher})
+    ]
     problems = []
     if not tls.trusted:
         problems.append(f"not trusted ({tls.trust_error})")
@@ -316,16 +499,27 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
         problems.append(f"expired on {tls.not_after:%Y-%m-%d} ({-tls.days_left()} days ago)")
     expiry = f"expires {tls.not_after:%Y-%m-%d} ({tls.days_left()} days)"
     sans = ", ".join(tls.sans) or "none"
-    lines = [f"subject: {tls.subject}", f"SANs: {sans}", f"issuer: {tls.issuer}",
-             f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}"]
+    lines = [
+        f"subject: {tls.subject}",
+        f"SANs: {sans}",
+        f"issuer: {tls.issuer}",
+        f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}",
+    ]
     if problems:
         if not tls.expired():
             problems.append(expiry)
         summary = f"certificate {tls.subject} (SANs: {sans}): " + "; ".join(problems) + "; the probe carried on over TLS"
-        checks.append(Check("tls.certificate", Status.WARN, label, summary, {**tls.to_dict(), "lines": lines},
-                            f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
-                            "MTA-STS or DANE refuse this one.", ("RFC 6125 §6", "RFC 8461 §4.2")))
+        checks.append(
+            TLS_CERTIFICATE.warn(
+                label,
+                summary,
+                details={**tls.to_dict(), "lines": lines},
+                fix=f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
+                "MTA-STS or DANE refuse this one.",
+                refs=("RFC 6125 §6", "RFC 8461 §4.2"),
+            )
+        )
     else:
         summary = f"certificate for {sans} issued by {tls.issuer}, {expiry}: trusted, matches {host}"
-        checks.append(Check("tls.certificate", Status.PASS, label, summary, {**tls.to_dict(), "lines": lines}))
+        checks.append(TLS_CERTIFICATE.ok(label, summary, details={**tls.to_dict(), "lines": lines}))
     return checks

@@ -10,14 +10,51 @@ from __future__ import annotations
 import ipaddress
 import socket
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Status
 
+SMTP_HELO = CheckSpec(
+    id="smtp.helo",
+    title="The probe's HELO name is a real public name",
+    verifies=(
+        "`mailcheck probe` checks the name it says EHLO with (--helo, else the host's fully "
+        "qualified name): pass when it resolves in DNS; warn when it is a bare IP address, "
+        "has no dot, is under a private suffix (.local, .lan, .internal, ...), belongs to a "
+        "big mailbox provider (gmail.com, outlook.com, ...), or does not resolve. A "
+        "bracketed address literal, or a lookup that fails, is info; the check does not test "
+        "that the name points back to the prober's own address."
+    ),
+    why=(
+        "Receivers compare the HELO name with DNS, and a made-up or borrowed name is a "
+        "common spam trait: it gets the probing address refused or listed, and the probe's "
+        "answers then describe the prober rather than the mailbox."
+    ),
+    example=Example(
+        bad="C: EHLO gmail.com",
+        good=("C: EHLO probe.example.com\nprobe.example.com. A 192.0.2.25\n25.2.0.192.in-addr.arpa. PTR probe.example.com."),
+        why="The probe gives its own name, which resolves to its address and matches its PTR.",
+    ),
+    refs=("RFC 5321 §4.1.1.1", "RFC 5321 §2.3.5"),
+)
+
 # Names that never exist in public DNS (RFC 6761, RFC 6762, RFC 8375) or are only
 # used inside networks; ".example" and ".test" are left out on purpose so that the
 # fixture world of the tests and demos can use a resolvable name.
-PRIVATE_SUFFIXES = ("localhost", "local", "localdomain", "lan", "home", "home.arpa", "internal", "intranet", "corp", "private", "invalid")
+PRIVATE_SUFFIXES = (
+    "localhost",
+    "local",
+    "localdomain",
+    "lan",
+    "home",
+    "home.arpa",
+    "internal",
+    "intranet",
+    "corp",
+    "private",
+    "invalid",
+)
 # Big mailbox providers' own names: a prober claiming them is lying.
 PROVIDER_NAMES = ("gmail.com", "google.com", "outlook.com", "hotmail.com", "yahoo.com", "icloud.com", "aol.com")
 
@@ -35,10 +72,10 @@ async def check_helo(helo: str, resolver: Resolver) -> Check:
     fix = "Pass --helo with this host's public name: the name its reverse DNS (PTR) gives, which resolves back to its IP."
 
     def warn(reason: str) -> Check:
-        return Check("smtp.helo", Status.WARN, helo, f"HELO name {helo} {reason}; fake HELO names get the prober's IP listed", fix=fix, refs=REFS)
+        return SMTP_HELO.warn(helo, f"HELO name {helo} {reason}; fake HELO names get the prober's IP listed", fix=fix, refs=REFS)
 
     if name.startswith("[") and name.endswith("]"):
-        return Check("smtp.helo", Status.INFO, helo, f"HELO with the address literal {helo}; some receivers refuse literals", refs=REFS)
+        return SMTP_HELO.info(helo, f"HELO with the address literal {helo}; some receivers refuse literals", refs=REFS)
     try:
         ipaddress.ip_address(name)
         return warn("is a bare IP address (a literal must be in brackets)")
@@ -56,12 +93,5 @@ async def check_helo(helo: str, resolver: Resolver) -> Check:
     except (NoSuchDomain, NoRecords):
         return warn("does not resolve in DNS")
     except DnsUnavailable as exc:
-        return Check("smtp.helo", Status.INFO, helo, f"could not check HELO name {helo} in DNS: {exc.reason}")
-    return Check(
-        "smtp.helo",
-        Status.PASS,
-        helo,
-        f"HELO name {helo} resolves to {', '.join(addresses)}",
-        details={"addresses": addresses},
-        refs=REFS,
-    )
+        return SMTP_HELO.info(helo, f"could not check HELO name {helo} in DNS: {exc.reason}")
+    return SMTP_HELO.ok(helo, f"HELO name {helo} resolves to {', '.join(addresses)}", details={"addresses": addresses}, refs=REFS)

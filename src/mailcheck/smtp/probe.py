@@ -254,9 +254,7 @@ def _family(address: str) -> int:
 # -- talking to the hosts ----------------------------------------------------------
 
 
-async def _walk(
-    result: DomainProbe, targets: list[Target], options: ProbeOptions, host_locks: dict[str, asyncio.Lock]
-) -> None:
+async def _walk(result: DomainProbe, targets: list[Target], options: ProbeOptions, host_locks: dict[str, asyncio.Lock]) -> None:
     pending = list(targets)
     started = time.perf_counter()
     for endpoint in result.endpoints:

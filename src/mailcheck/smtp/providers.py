@@ -82,8 +82,10 @@ def reply_hint(provider: str | None, reply: Reply) -> ProviderHint | None:
             "block list; ask for delisting at https://sender.office.com",
             _SOURCES[MICROSOFT],
         )
-    if provider == GOOGLE and enhanced.subject == 7 and (
-        (enhanced.klass == 4 and enhanced.detail >= 20) or (enhanced.klass == 5 and 20 <= enhanced.detail <= 32)
+    if (
+        provider == GOOGLE
+        and enhanced.subject == 7
+        and ((enhanced.klass == 4 and enhanced.detail >= 20) or (enhanced.klass == 5 and 20 <= enhanced.detail <= 32))
     ):
         return ProviderHint(
             GOOGLE,

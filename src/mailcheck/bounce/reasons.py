@@ -1,0 +1,299 @@
+"""Why a recipient bounced: the RFC 3463 status and the reply text → sisimai's reason.
+
+The vocabulary is sisimai's (reference.md, "Bounces and feedback"), so results line up
+with the tools many senders already use. The order of judgement:
+
+1. a status whose meaning is specific (5.1.1 mailbox unknown, 5.2.2 full, the
+   providers' own 5.7.2x authentication codes) names the reason;
+2. otherwise the reply text is read against phrase tables, most specific first (a
+   "550 5.7.1 ... listed at Spamhaus" is a block, not a policy refusal);
+3. otherwise a generic status class decides (5.7.x security, 4.4.7 expired, ...).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+Reason = Literal[
+    "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit", "expired",
+    "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
+    "mesgtoobig", "networkerror", "norelaying", "notaccept", "notcompliantrfc", "onhold",
+    "policyviolation", "rejected", "requireptr", "securityerror", "spamdetected", "speeding",
+    "suppressed", "suspend", "syntaxerror", "systemerror", "systemfull", "toomanyconn", "undefined",
+    "userunknown", "vacation", "virusdetected",
+]  # fmt: skip
+
+# The address itself is bad: retrying cannot help (notaccept only when permanent).
+HARD_REASONS: frozenset[str] = frozenset({"userunknown", "hasmoved", "hostunknown"})
+
+# What the sender can fix on its own side; the value names the mailcheck command/check.
+SENDER_SIDE: dict[str, str] = {
+    "authfailure": "run `mailcheck domain YOUR-DOMAIN`: SPF, DKIM and DMARC must pass and align (spf.*, dkim.*, dmarc.*)",
+    "requireptr": "run `mailcheck domain YOUR-DOMAIN --ip SENDING-IP`: the sending IP needs forward-confirmed reverse DNS (ip.fcrdns)",
+    "blocked": "run `mailcheck blocklist SENDING-IP` and `mailcheck domain YOUR-DOMAIN --ip SENDING-IP` (blocklist.*, ip.fcrdns); then ask the receiver to delist",
+    "badreputation": "run `mailcheck blocklist SENDING-IP YOUR-DOMAIN`; slow down and send only to engaged recipients until the reputation recovers",
+    "spamdetected": "run `mailcheck message SENT.eml` and `mailcheck links SENT.eml`: authentication, links on blocklists, content",
+    "policyviolation": "run `mailcheck domain YOUR-DOMAIN` and `mailcheck message SENT.eml`: the receiver's bulk-sender rules (authentication, one-click unsubscribe, format)",
+    "securityerror": "run `mailcheck domain YOUR-DOMAIN`: SPF, DKIM and DMARC (spf.*, dkim.*, dmarc.*) and TLS (smtp.starttls)",
+    "failedstarttls": "run `mailcheck probe RECIPIENT` and `mailcheck domain YOUR-DOMAIN`: STARTTLS and certificates (smtp.starttls, tls.*)",
+}
+
+# What the sender fixes in the message or the way it sends, not in its DNS.
+SENDER_MESSAGE: dict[str, str] = {
+    "notcompliantrfc": "the message breaks RFC 5322 (two From headers, no Message-ID, ...): fix how it is built, and check it with `mailcheck message SENT.eml`",
+    "contenterror": "the receiver could not take the message's content (MIME, encoding): fix how it is built",
+    "mesgtoobig": "the message is bigger than the receiver takes: send it smaller (link large files instead)",
+    "virusdetected": "the receiver found malware in the message: check what it carries before sending again",
+    "speeding": "sent faster than the receiver allows: lower the sending rate, then retry",
+}
+
+_STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
+_REPLY = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
+
+
+def find_status(text: str) -> str:
+    """The first RFC 3463 code in ``text`` ('' if none). Codes of class 2 count only
+    when nothing else is there, so a quoted "250 2.0.0 Ok" does not hide a failure."""
+    found = [m.group(0) for m in _STATUS.finditer(text)]
+    for code in found:
+        if not code.startswith("2"):
+            return code
+    return found[0] if found else ""
+
+
+def find_statuses(text: str) -> list[str]:
+    """Every RFC 3463 code in ``text`` other than success ones, in order."""
+    return [m.group(0) for m in _STATUS.finditer(text) if m.group(1) != "2"]
+
+
+def find_replycode(text: str) -> str:
+    for match in _REPLY.finditer(text):
+        code = match.group(1)
+        if code[0] in "45" or code in ("250", "251", "252"):
+            return code
+    return ""
+
+
+# Codes whose meaning is specific enough to decide alone (step 1).
+_SPECIFIC: dict[str, str] = {
+    "1.1": "userunknown", "1.4": "userunknown",
+    "1.5": "userunknown", "1.6": "hasmoved", "1.7": "rejected", "1.8": "rejected", "1.10": "notaccept",
+    "2.2": "mailboxfull", "2.3": "exceedlimit", "2.4": "systemerror",
+    "3.1": "systemfull", "3.4": "mesgtoobig", "3.5": "systemerror",
+    "4.3": "systemerror", "4.6": "networkerror",
+    "5.3": "toomanyconn", "6.1": "contenterror",
+    "7.4": "securityerror", "7.5": "securityerror", "7.6": "securityerror", "7.7": "securityerror",
+    "7.8": "securityerror", "7.9": "policyviolation", "7.10": "failedstarttls", "7.11": "failedstarttls",
+    "7.13": "suspend", "7.14": "securityerror",
+    "7.23": "requireptr", "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure",
+    "7.27": "authfailure", "7.28": "speeding", "7.29": "failedstarttls", "7.30": "authfailure",
+    "7.31": "authfailure", "7.32": "authfailure", "7.40": "authfailure", "7.509": "authfailure",
+    "7.515": "authfailure", "7.650": "badreputation", "7.651": "badreputation",
+}  # fmt: skip
+# Microsoft's 5.7.606–5.7.649: the sending IP is blocked.
+_BLOCKED_RANGE = range(606, 650)
+
+# Codes that only name a class (step 3), used when no phrase matched.
+_GENERIC: dict[str, str] = {
+    "1.0": "userunknown", "1.2": "hostunknown", "1.3": "userunknown", "4.4": "hostunknown", "4.7": "expired", "6.0": "contenterror", "2.0": "filtered", "2.1": "suspend", "3.0": "systemerror", "3.2": "systemerror",
+    "3.3": "systemerror", "4.0": "networkerror", "4.1": "networkerror", "4.2": "networkerror",
+    "4.5": "networkerror", "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.4": "syntaxerror",
+    "5.5": "syntaxerror", "6.2": "contenterror", "6.3": "contenterror", "6.5": "contenterror",
+    "7.0": "securityerror", "7.1": "rejected", "7.2": "rejected", "7.3": "securityerror",
+}  # fmt: skip
+
+
+def _phrases(*words: str) -> re.Pattern[str]:
+    # Lower-case phrases matched against lower-cased text: re.I costs more than twice
+    # the time, and this table is the command's hottest loop.
+    return re.compile("|".join(f"(?:{w})" for w in words))
+
+
+# Step 2: the receivers' own words, most specific reasons first. Each entry is a
+# reason and the phrases MTAs and providers use for it.
+PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("mailererror", _phrases(r"mailer error", r"\bprogram\b.{0,30}(?:failed|error|unavailable)", r"command (?:died|failed)", r"procmail", r"\bpipe\b", r"\bunknown mailer\b", r"exited with", r"\bx-unix", r"deferred: local mailer")),
+    ("virusdetected", _phrases(r"virus", r"malware", r"infected", r"worm detected", r"\bmalicious\b")),
+    ("requireptr", _phrases(
+        r"reverse (?:dns|lookup|hostname)", r"\bptr\b", r"no rdns", r"rdns", r"cannot find your hostname",
+        r"client host rejected: cannot find", r"not have (?:a )?reverse", r"ip name (?:lookup|possibly) forged",
+        r"without reverse", r"resolve your (?:address|hostname)", r"hostname does not resolve",
+        r"fcrdns", r"unresolvable sender", r"forward[- ]confirmed",
+    )),
+    ("failedstarttls", _phrases(r"starttls", r"must issue a starttls", r"requires? (?:a )?(?:secure|tls|encrypted) connection", r"tls (?:is )?required", r"encryption required")),
+    ("securityerror", _phrases(r"security (?:policy|reasons|violation)", r"authentication required", r"unauthenticated senders", r"smtp authentication", r"delivery not authorized", r"not authenticated", r"not authorized", r"unauthorized", r"certificate", r"encrypt", r"access (?:not )?(?:permitted|allowed)")),
+    ("authfailure", _phrases(
+        r"\bspf\b.{0,40}(?:fail|check|reject|invalid|not pass)", r"(?:fail|failed|does not pass)\b.{0,30}\bspf\b",
+        r"\bdkim\b.{0,40}(?:fail|invalid|signature)", r"\bdmarc\b", r"bad spf", r"unauthenticated (?:e-?mail|message)s? from",
+        r"authentication (?:check|level|requirement)",
+        r"sender policy framework", r"domainkeys", r"does not meet the required authentication",
+        r"spoof", r"sender (?:address|domain) (?:is )?forged",
+    )),
+    ("badreputation", _phrases(
+        r"reputation", r"poor reputation", r"\brp-00\d", r"\bsc-00\d", r"\bdy-00\d",
+        r"sending ip .{0,40}(?:low|poor)", r"temporarily deferred due to unexpected volume",
+    )),
+    ("blocked", _phrases(
+        r"blacklist", r"black list", r"blocklist", r"block list", r"\bdnsbl\b", r"\brbl\b", r"spamhaus",
+        r"spamcop", r"barracuda(?:central)?", r"sorbs", r"(?:your|sending|the|client|remote) (?:ip|host|network|server)\b.{0,40}\b(?:is |has been |was )?(?:blocked|banned|denied|refused|listed|rejected)", r"client host rejected", r"invalid ip for sending", r"use the smtp server of your isp", r"your (?:isp|provider)'?s? (?:smtp|mail) (?:server|relay|smarthost)",
+        r"my name was rejected", r"(?:helo|ehlo) (?:command |name )?(?:rejected|refused)", r"not accepting connections",
+        r"(?:blocked|banned|refused|rejected|listed).{0,30}\b(?:ip|your (?:host|network|server|address|domain))\b",
+        r"(?<!not )\blisted (?:at|on|in|by)\b", r"not allowed to send", r"connection refused",
+        r"dynamic (?:ip|pool|address)", r"residential", r"dial-?up", r"\bpolicy block", r"banned sending ip",
+        r"your access to this mail system has been rejected", r"rejected due to .{0,20}reputation",
+        r"\bbl\d{3}\b", r"refused to talk", r"connections? (?:not )?(?:accepted|allowed) from",
+        r"\b5\.7\.6[0-4]\d\b", r"ip .{0,20}(?:not|isn't) allowed", r"service unavailable; client host",
+    )),
+    ("notcompliantrfc", _phrases(r"rfc ?5322", r"not rfc[- ]?\d* ?compliant", r"multiple addresses in from", r"multiple (?:from|date|to|subject|message-id) headers", r"missing (?:a |the )?(?:valid )?(?:from|date|message-id) header", r"formatting guidelines", r"header (?:is )?(?:malformed|missing|invalid)")),
+    ("spamdetected", _phrases(
+        r"\bspam\b(?! sent to)", r"junk mail", r"\bubs?e\b", r"unsolicited", r"bulk mail", r"spam-?like",
+        r"content (?:filter|rejected|scan)", r"classified as", r"scored? (?:too high|as)", r"suspicious",
+        r"message (?:looks|seems|appears) (?:like|to be)", r"high probability", r"spam score",
+    )),
+    ("policyviolation", _phrases(
+        r"policy (?:reason|violation)", r"violat(?:es|ion) (?:of )?(?:our|the)? ?(?:policy|policies|terms)",
+        r"not accepted for policy reasons", r"prohibited", r"denied by policy", r"\bviolation\b", r"content presents a potential", r"message (?:content )?(?:rejected|refused) (?:due to|by) (?:local )?policy",
+        r"content policy", r"acceptable use", r"message not allowed",
+    )),
+    ("mesgtoobig", _phrases(r"message (?:size|length) exceeds", r"(?:message|mail) (?:is )?too (?:big|large|long)", r"exceeds (?:the )?(?:maximum|size) ?(?:message )?(?:size|limit)", r"size limit", r"message size", r"too much mail data", r"file too large")),
+    ("exceedlimit", _phrases(r"exceeds? (?:the )?(?:local )?(?:message|recipient|sending) (?:limit|quota)", r"too many recipients", r"daily (?:sending )?(?:limit|quota)", r"limit exceeded", r"exceeded .{0,20}limit")),
+    ("systemfull", _phrases(r"system (?:is )?full", r"insufficient disk space", r"insufficient system (?:storage|resources)", r"out of memory", r"disk full", r"no space left")),
+    ("mailboxfull", _phrases(
+        r"mailbox (?:is )?full", r"mailbox exceeds", r"mail ?box (?:has )?exceeded", r"quota (?:exceeded|full)", r"over ?quota", r"(?:exceeded|exceeds|reached) .{0,30}quota",
+        r"(?:storage|disk) (?:space|quota)", r"insufficient space", r"mailbox (?:is )?over", r"too many messages",
+        r"user is over", r"account is full", r"out of storage", r"is full", r"not enough (?:space|storage)",
+        r"inbox is full", r"quota", r"mailfolder is full", r"full mailbox",
+    )),
+    ("suspend", _phrases(
+        r"(?:account|mailbox|user|address) (?:has been |is |was )?(?:disabled|suspended|inactive|deactivated|locked|frozen|expired|closed|blocked)",
+        r"suspended", r"inactive (?:account|user|mailbox)", r"not (?:active|activated)", r"deactivated", r"account disabled",
+        r"mailbox (?:currently )?disabled", r"has been disabled",
+    )),
+    ("hasmoved", _phrases(r"has moved", r"no longer (?:valid|available|at|with|here|in use)", r"address (?:has )?changed", r"user has moved", r"moved to")),
+    ("notaccept", _phrases(r"does not accept (?:any )?(?:e-?)?mail", r"null mx", r"indicated no smtp service", r"doesn't receive email", r"not accepting network messages", r"no mx record", r"couldn't find a mail exchanger", r"not accepting (?:any )?(?:mail|messages)", r"no mail (?:is )?accepted", r"mail (?:is )?not accepted")),
+    ("hostunknown", _phrases(
+        r"host (?:or domain name )?(?:not found|unknown)", r"unknown (?:host|domain)", r"domain (?:not found|does not exist|name not found|is not valid|unknown)",
+        r"no such (?:host|domain)", r"name service error", r"no (?:valid )?mx", r"unrouteable (?:mail )?domain", r"unroutable",
+        r"could not be resolved", r"nxdomain", r"unrouteable address", r"domain is not reachable", r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+\.[a-z]{2,} does not exist", r"dns (?:error|lookup failed)", r"host not found", r"nonexistent domain",
+        r"all relevant mx records point to non-existent hosts", r"domain (?:name )?(?:has no|without) (?:any )?(?:mx|address)",
+        r"recipient domain .{0,20}(?:invalid|not)", r"bad destination system address", r"bad destination (?:mailbox address|host)", r"mail for .* loops back",
+        r"host .* not found", r"does not accept mail",
+    )),
+    ("userunknown", _phrases(
+        r"user (?:unknown|not found|does not exist|doesn'?t exist|not exist|name is not recognized|invalid)", r"unknown (?:user|recipient|mailbox|local[- ]part|address|alias)",
+        r"no such (?:user|mailbox|recipient|address|account|local user|person)", r"(?:mailbox|recipient|address|account|addressee|user|alias)\b.{0,30}\b(?<!system )(?:does not exist|doesn'?t exist|not exist|unknown|not found|unavailable|invalid|not valid|is not a valid|disabled or discontinued)",
+        r"invalid (?:recipient|mailbox|address|user)", r"recipient (?:address )?rejected(?=\s*(?:$|[.(;<-]))", r"not a (?:valid|known) (?:user|mailbox|recipient)",
+        r"undeliverable address", r"address unknown", r"address rejected(?=\s*(?:$|[.(;<-]))", r"account (?:does not exist|not found|unavailable)",
+        r"no mailbox", r"mailbox not found", r"user not local", r"not our customer", r"dosn'?t have a .* account",
+        r"unknown or illegal alias", r"bad recipient", r"does not like recipient", r"couldn'?t find any host named",
+        r"no account by that name", r"this user doesn'?t have", r"the email account that you tried to reach does not exist",
+        r"recipient not found", r"no valid recipients",
+        r"not listed in", r"verify (?:the )?recipient", r"address does not exist", r"is not a valid mailbox",
+        r"mailbox unavailable", r"requested action not taken: mailbox", r"rejected: user", r"user is unknown",
+        r"recipient unknown", r"nosuchuser", r"5\.1\.1", r"no one by that name",
+    )),
+    ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
+    ("toomanyconn", _phrases(r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
+    ("speeding", _phrases(r"rate limit", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
+    ("networkerror", _phrases(
+        r"network (?:error|unreachable)", r"connection (?:timed out|refused|reset|lost|dropped)", r"no route to host",
+        r"could not connect", r"unable to connect", r"temporary (?:dns |lookup )?failure", r"lost connection", r"dns (?:failure|problem)",
+        r"host (?:is )?(?:unreachable|down)", r"(?:wasn't|was not|unable to|could not) (?:able to )?establish", r"host name lookup failure", r"dns error", r"loop(?:s)? back to myself", r"mail loop", r"hop count exceeded", r"too many hops", r"routing loop",
+    )),
+    ("expired", _phrases(
+        r"(?:delivery|message) (?:time ?out|timed out|expired)", r"retry (?:time|timeout) (?:not reached|exceeded)", r"giving up",
+        r"could not be delivered (?:for|within)", r"has not been delivered (?:for|within)", r"too long", r"queue (?:lifetime|time) expired",
+        r"deferred for", r"(?:hours|days) .{0,40}(?:undeliver|no success|delivery)", r"expired", r"time(?:d)? out",
+        r"retry limit", r"was not delivered within", r"exceeded .{0,20}max(?:imum)? (?:time|age)", r"did not accept our requests to connect",
+    )),
+    ("syntaxerror", _phrases(r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence", r"invalid domain name", r"line too long", r"command not (?:implemented|recognized)")),
+    ("contenterror", _phrases(r"content (?:error|type)", r"message (?:contains|has) (?:invalid|bad)", r"8-?bit", r"invalid (?:mime|content)", r"attachment")),
+    ("filtered", _phrases(r"filtered", r"(?:by|due to) (?:a |the )?(?:recipient'?s? )?filter", r"rejected by (?:the )?recipient", r"does not want", r"message rejected", r"refused by", r"declined", r"blocked by (?:the )?(?:recipient|user)", r"content rejected")),
+    ("onhold", _phrases(r"on hold", r"held for")),
+    ("systemerror", _phrases(r"system error", r"internal (?:server )?error", r"service (?:currently )?unavailable", r"write error", r"server error", r"local error", r"mail system (?:error|problem)", r"resources temporarily unavailable", r"temporary local problem", r"configuration error", r"too many recipients in", r"misconfigured")),
+    ("rejected", _phrases(r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed)", r"rejected", r"refused", r"denied", r"not accepted", r"may not have permission to post", r"domain of sender address", r"bad sender", r"envelope blocked", r"mail from .* (?:rejected|refused)")),
+)  # fmt: skip
+
+
+def status_reason(status: str) -> tuple[str | None, bool]:
+    """(reason, specific) for an RFC 3463 code: specific codes decide alone."""
+    parts = status.split(".")
+    if len(parts) != 3:
+        return None, False
+    tail = f"{parts[1]}.{parts[2]}"
+    if parts[1] == "7" and parts[2].isdigit() and int(parts[2]) in _BLOCKED_RANGE:
+        return "blocked", True
+    if tail in _SPECIFIC:
+        return _SPECIFIC[tail], True
+    return _GENERIC.get(tail), False
+
+
+def text_reason(text: str) -> str | None:
+    lowered = text.lower()
+    for reason, pattern in PHRASES:
+        if pattern.search(lowered):
+            return reason
+    return None
+
+
+# Text that names a cause precisely enough to outweigh even a specific status.
+_OVERRIDES = frozenset({"mailererror", "virusdetected", "notcompliantrfc", "requireptr"})
+# Reasons that already say why a connection was refused.
+_CONNECT_KEEP = frozenset(
+    {
+        "requireptr",
+        "badreputation",
+        "toomanyconn",
+        "speeding",
+        "authfailure",
+        "failedstarttls",
+        "blocked",
+        "expired",
+        "networkerror",
+    }
+)
+
+
+_KEPT_TRYING = frozenset({"4.0", "4.1", "4.7"})
+
+
+def classify_reason(status: str, diagnostic: str, *, action: str = "", command: str = "") -> str:
+    """The sisimai reason for one recipient's status and reply text."""
+    if action in ("delivered", "relayed", "expanded") or status.startswith("2."):
+        return "delivered"
+    by_status, specific = status_reason(status)
+    by_text = text_reason(diagnostic) if diagnostic else None
+    if specific and by_status is not None:
+        # A specific status decides, unless the text names a cause more precisely.
+        reason: str | None = by_text if by_text in _OVERRIDES else by_status
+    else:
+        reason = by_text or by_status
+    if reason is None:
+        reason = "expired" if action == "delayed" else "undefined"
+    temporary = status.startswith("4") or (not status and action == "delayed")
+    if temporary and status[2:] in _KEPT_TRYING and reason in ("networkerror", "hostunknown", "undefined"):
+        # No answer (4.4.1), routing undefined (4.4.0) or delivery time expired (4.4.7):
+        # the queue kept trying until it gave up or is still trying, an expiry. A bad
+        # connection (4.4.2) or a loop (4.4.6) stays a network error.
+        return "expired"
+    if reason == "userunknown" and status and by_status != "userunknown" and command != "RCPT TO":
+        # sisimai's reading: "user unknown" beside a status that is not a mailbox one
+        # (x.1.1), and not in reply to RCPT, is a filter's refusal of the content.
+        return "filtered"
+    if command == "CONNECT" and reason not in _CONNECT_KEEP:
+        # Refused before any command: the connecting host itself is refused.
+        return "blocked"
+    if reason == "hostunknown" and temporary:
+        # A name that did not resolve this time (SERVFAIL, a timeout) is a network
+        # problem, not a domain that does not exist.
+        return "networkerror"
+    return reason
+
+
+def is_hard(reason: str, status: str, replycode: str) -> bool:
+    if reason in HARD_REASONS:
+        return True
+    if reason == "notaccept":
+        return status.startswith("5") or replycode.startswith("5") or not (status or replycode)
+    return False

@@ -1,0 +1,142 @@
+"""Validate and run ``mailcheck message``: every source checked through the run loop,
+reports streamed as each message completes."""
+
+from __future__ import annotations
+
+import datetime
+import ipaddress
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from mailcheck.errors import BadInput
+from mailcheck.message.compliance import PROVIDERS, Provider
+from mailcheck.message.facts import GivenFacts
+from mailcheck.message.report import Kind, MessageOptions, RunState, message_report
+from mailcheck.model import Report
+from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
+from mailcheck.sources import Source, SourceSpec, open_sources
+
+
+@dataclass(frozen=True)
+class MessageRequest:
+    sources: SourceSpec
+    options: MessageOptions
+
+
+class MessageChecker:
+    """The run loop's TargetCheck for messages; one RunState per resolver, so keys and
+    policies are fetched once per run."""
+
+    command = "message"
+
+    def __init__(self, options: MessageOptions) -> None:
+        self.options = options
+        self._state: RunState | None = None
+
+    def label(self, target: Source) -> str:
+        return target.label
+
+    async def check(self, target: Source, env: Env) -> Report:
+        if self._state is None or self._state.resolver is not env.resolver:
+            self._state = RunState(env.resolver, env.library, env.timeout)
+        return await message_report(target, self._state, self.options)
+
+
+def run_message(
+    request: MessageRequest,
+    network: NetworkOptions,
+    on_report: Callable[[Report], None] | None = None,
+    keep: bool = True,
+    concurrency: int = 20,
+) -> RunOutcome[Source]:
+    sources = open_sources(request.sources)
+    return run_targets(
+        MessageChecker(request.options),
+        sources,
+        network,
+        scope=DnsScope.RUN,
+        on_report=on_report,
+        keep=keep,
+        concurrency=concurrency,
+    )
+
+
+# -- validating what the CLI was given ---------------------------------------------
+
+
+def parse_ip(text: str, option: str = "--ip") -> str:
+    try:
+        return str(ipaddress.ip_address(text.strip().strip("[]")))
+    except ValueError:
+        raise BadInput(f"{option} {text!r} is not an IPv4 or IPv6 address") from None
+
+
+def parse_time(text: str) -> float:
+    """ISO 8601 (with a zone, or UTC when it has none) or Unix seconds."""
+    value = text.strip()
+    if value.replace(".", "", 1).isdigit():
+        return float(value)
+    try:
+        when = datetime.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise BadInput(f"--at {text!r}: expected ISO 8601 (2026-03-01T12:00:00Z) or Unix seconds") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return when.timestamp()
+
+
+def parse_providers(text: str | None) -> tuple[Provider, ...]:
+    if text is None or text.strip().lower() == "all":
+        return PROVIDERS
+    chosen = [p.strip().lower() for p in text.split(",") if p.strip()]
+    unknown = [p for p in chosen if p not in PROVIDERS]
+    if unknown or not chosen:
+        raise BadInput(f"--provider {text!r}: choose from {', '.join(PROVIDERS)} (comma-separated) or all")
+    return tuple(p for p in PROVIDERS if p in chosen)
+
+
+def parse_mail_from(text: str) -> str:
+    value = text.strip()
+    if value in ("", "<>"):
+        return "<>"
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        raise BadInput(f"--mail-from {text!r}: an address has no spaces or control characters")
+    return value.strip("<>") if value.startswith("<") and value.endswith(">") else value
+
+
+def parse_helo(text: str) -> str:
+    value = text.strip()
+    if not value or any(c.isspace() or ord(c) < 32 for c in value):
+        raise BadInput(f"--helo {text!r}: a HELO name is one word (a host name or an address literal)")
+    return value
+
+
+def message_request(
+    sources: SourceSpec,
+    *,
+    ip: str | None,
+    helo: str | None,
+    mail_from: str | None,
+    authserv_id: str | None,
+    trusted_hop: int | None,
+    at: str | None,
+    providers: str | None,
+    kind: Kind | None,
+    trusted_sealers: Sequence[str],
+    reputation: bool,
+) -> MessageRequest:
+    if trusted_hop is not None and trusted_hop < 1:
+        raise BadInput(f"--trusted-hop counts Received fields from the top, from 1; not {trusted_hop}")
+    given = GivenFacts(
+        ip=parse_ip(ip) if ip is not None else None,
+        helo=parse_helo(helo) if helo is not None else None,
+        mail_from=parse_mail_from(mail_from) if mail_from is not None else None,
+        authserv_id=authserv_id.strip().lower() if authserv_id else None,
+        trusted_hop=trusted_hop,
+    )
+    sealers = tuple(s.strip().lower().rstrip(".") for s in trusted_sealers if s.strip())
+    options = MessageOptions(
+        given, parse_time(at) if at is not None else None, parse_providers(providers), kind, sealers, reputation
+    )
+    return MessageRequest(sources, options)

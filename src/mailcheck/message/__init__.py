@@ -1,0 +1,1 @@
+"""``mailcheck message``: one real message verified as a receiver would verify it."""
