@@ -61,7 +61,7 @@ def test_the_completion_script_completes_commands_and_choices(monkeypatch):
 
 # -- help -------------------------------------------------------------------------------
 
-COMMANDS = ["domain", "probe", "blocklist", "links", "check", "report", "explain"]
+COMMANDS = ["domain", "probe", "blocklist", "links", "check", "report", "explain", "bounce", "message", "spf"]
 
 
 def _help(monkeypatch: pytest.MonkeyPatch, *args: str) -> str:
