@@ -187,12 +187,13 @@ def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_facto
 
     from mailcheck.checks.context import DomainContext, DomainOptions
     from mailcheck.checks.mta_sts import check_mta_sts
+    from mailcheck.checks.mx_sessions import MxUnknown, StartTlsResults
     from mailcheck.dns.errors import DnsUnavailable
     from mailcheck.dns.library import LibraryResolver
     from mailcheck.names import parse_domain
 
-    async def probes():  # type: ignore[no-untyped-def]
-        raise DnsUnavailable("transport-wrongmx.example", "MX", "no answer within 2s from 127.0.0.1:53")
+    async def sessions() -> StartTlsResults:
+        return MxUnknown(DnsUnavailable("transport-wrongmx.example", "MX", "no answer within 2s from 127.0.0.1:53"))
 
     async def run():  # type: ignore[no-untyped-def]
         resolver = resolver_factory()
@@ -200,7 +201,7 @@ def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_facto
         context = DomainContext(
             parse_domain("transport-wrongmx.example"), resolver, LibraryResolver(resolver, asyncio.get_running_loop()), options, 2.0
         )
-        return await check_mta_sts(context, probes)
+        return await check_mta_sts(context, sessions())
 
     certificates = [c for c in asyncio.run(run()) if c.id == "mta-sts.certificate"]
     assert [(c.subject, c.status.value) for c in certificates] == [

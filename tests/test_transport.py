@@ -307,6 +307,44 @@ def test_dane_records_match_and_mismatch(world):
     )
 
 
+def test_dane_keeps_its_tlsa_findings_when_no_session_could_start(resolver_factory):
+    # Every MX host's address lookup unanswered: the sessions never start. Driven
+    # directly, as the run's cache answers the hosts' addresses for the sessions.
+    import asyncio
+
+    from mailcheck.checks.context import DomainContext, DomainOptions
+    from mailcheck.checks.dane import check_dane
+    from mailcheck.checks.mx_sessions import MxUnknown, StartTlsResults
+    from mailcheck.dns.errors import DnsUnavailable
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.names import parse_domain
+
+    async def sessions() -> StartTlsResults:
+        return MxUnknown(DnsUnavailable("refuses.transport-danestart.example", "A", "no answer within 2s from 127.0.0.1:53"))
+
+    async def checks() -> list:  # type: ignore[type-arg]
+        resolver = resolver_factory()
+        context = DomainContext(
+            parse_domain("transport-danestart.example"),
+            resolver,
+            LibraryResolver(resolver, asyncio.get_running_loop()),
+            DomainOptions(),
+            2.0,
+        )
+        return await check_dane(context, sessions())
+
+    found = asyncio.run(checks())
+    hosts = ["refuses.transport-danestart.example", "noehlo.transport-danestart.example", "plain.transport-danestart.example"]
+    assert [(c.id, c.subject, c.status) for c in found] == [
+        *(("dane.tlsa", host, Status.WARN) for host in hosts),
+        *(("dane.match", host, Status.ERROR) for host in hosts),
+    ]
+    assert found[-1].summary == (
+        "certificate of plain.transport-danestart.example not matched against its TLSA records: "
+        "could not look up refuses.transport-danestart.example A: no answer within 2s from 127.0.0.1:53"
+    )
+
+
 def test_dane_mismatch_under_dnssec_fails():
     from mailcheck.checks.dane import _match
     from mailcheck.smtp.starttls_probe import MxProbe

@@ -10,14 +10,14 @@ zone server, being authoritative and not validating, never sets it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.mx import is_null_mx, mx_records
-from mailcheck.checks.starttls import by_host
+from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsResults
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.mxhosts import MxHosts, mx_route
 from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.transport.dane import Tlsa, matches
 
@@ -60,7 +60,8 @@ DANE_MATCH = CheckSpec(
         "records are DNSSEC-authenticated and warns when not. With DANE-TA (2) records and "
         "no DANE-EE match it is info, since only the leaf is available to compare. A server "
         "that greets with anything but 220 or fails EHLO is an error (TLS could not be "
-        "checked); an unreachable address or --no-smtp is a skip."
+        "checked), and so is a host when no session could start because the MX hosts' "
+        "address lookups went unanswered; an unreachable address or --no-smtp is a skip."
     ),
     why=(
         "A DANE sender that finds no matching record refuses to deliver, so a key rolled "
@@ -80,29 +81,38 @@ DANE_MATCH = CheckSpec(
 RFC = "RFC 7672 §3.1"
 
 
-async def check_dane(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
+async def check_dane(context: DomainContext, sessions: Awaitable[StartTlsResults]) -> list[Check]:
     # TLSA records hang off the MX host names, so a host whose address lookup fails
     # still has its TLSA looked at.
-    try:
-        records = await mx_records(context.resolver, context.domain.ascii)
-    except (NoSuchDomain, DnsUnavailable):
-        return []  # the mx and smtp checks say the MX lookup failed
-    if not records or is_null_mx(records):
-        return []
-    hosts = list(dict.fromkeys(record.host for record in records))
+    route = await mx_route(context.resolver, context.domain.ascii)
+    if not isinstance(route, MxHosts):
+        return []  # the mx and smtp checks say why there is no MX host
+    hosts = route.hosts
     found = await asyncio.gather(*(_tlsa(context, host) for host in hosts))
     checks = [check for check, _ in found]
-    with_records = {host: (records, authenticated) for host, (_, (records, authenticated)) in zip(hosts, found) if records}
+    with_records = {host: (tlsa, authenticated) for host, (_, (tlsa, authenticated)) in zip(hosts, found, strict=True) if tlsa}
     if not with_records:
         return checks
-    results = await probes()
-    grouped = by_host(results)
-    for host, (records, authenticated) in with_records.items():
-        if results is None:
-            checks.append(DANE_MATCH.skip(host, f"certificate of {host} not matched against its TLSA records: --no-smtp"))
-            continue
-        for probe in grouped.get(host, ()):
-            checks.append(_match(probe, records, authenticated))
+    match await sessions:
+        case NotProbed():
+            checks.extend(
+                DANE_MATCH.skip(host, f"certificate of {host} not matched against its TLSA records: --no-smtp")
+                for host in with_records
+            )
+        case MxUnknown(error):
+            # No session could start, so no certificate was seen: could not tell, per host,
+            # and the TLSA findings above still stand.
+            checks.extend(
+                DANE_MATCH.error(
+                    host,
+                    f"certificate of {host} not matched against its TLSA records: "
+                    f"could not look up {error.name} {error.rdtype}: {error.reason}",
+                )
+                for host in with_records
+            )
+        case Probed() as probed:
+            for host, (tlsa, authenticated) in with_records.items():
+                checks.extend(_match(probe, tlsa, authenticated) for probe in probed.of_host(host))
     return checks
 
 

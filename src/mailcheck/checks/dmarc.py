@@ -22,6 +22,7 @@ from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
 from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.model import Check, Status
+from mailcheck.mxhosts import MxHosts, MxLookupFailed, NoDomain, NoMx, NullMx, host_addresses, mx_route
 from mailcheck.records.dmarc import (
     DMARC_START,
     NoPolicyError,
@@ -975,24 +976,25 @@ async def _no_lookup() -> None:
 
 async def _undeliverable(resolver: Resolver, domain: str) -> str | DnsUnavailable | None:
     """Why mail to ``domain`` has nowhere to go (RFC 5321 §5.1, RFC 7505), None when it has."""
-    from mailcheck.checks.mx import is_null_mx, mx_records
-
-    records = await settle(mx_records(resolver, domain))
-    if isinstance(records, DnsUnavailable):
-        return records
-    if isinstance(records, DnsError):
-        return f"{domain} does not exist"
-    if is_null_mx(records):
-        return f"{domain} publishes a null MX (RFC 7505): it accepts no mail"
-    hosts = list(dict.fromkeys(r.host for r in records)) or [domain]  # no MX: the domain itself
-    outcomes = await asyncio.gather(*(settle(resolver.addresses(host)) for host in hosts))
+    match await mx_route(resolver, domain):
+        case MxLookupFailed(error):
+            return error
+        case NoDomain():
+            return f"{domain} does not exist"
+        case NullMx():
+            return f"{domain} publishes a null MX (RFC 7505): it accepts no mail"
+        case MxHosts() as route:
+            hosts, implicit = list(route.hosts), False
+        case NoMx():
+            hosts, implicit = [domain], True  # no MX: the domain itself
+    outcomes = [outcome for _, outcome in await host_addresses(resolver, hosts)]
     if any(isinstance(outcome, list) for outcome in outcomes):
         return None
     for outcome in outcomes:
         if isinstance(outcome, DnsUnavailable):
             return outcome
     what = ["does not exist" if isinstance(outcome, NoSuchDomain) else "has no address" for outcome in outcomes]
-    if not records:
+    if implicit:
         return f"{domain} has no MX and no address"
     if len(hosts) == 1:
         return f"the only MX host of {domain}, {hosts[0]}, {what[0]}"

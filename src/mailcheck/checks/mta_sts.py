@@ -8,14 +8,15 @@ ours (mailcheck.transport.https).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.mx import MxRecord, is_null_mx, mx_records
+from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsResults
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.mxhosts import MxHosts, MxLookupFailed, NoDomain, mx_route
 from mailcheck.smtp.starttls_probe import MxProbe
 
 MTA_STS_RECORD = CheckSpec(
@@ -152,9 +153,9 @@ class Policy:
     mx: tuple[str, ...]
 
 
-async def check_mta_sts(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
-    """``probes``: awaits the STARTTLS results of the MX hosts (None when SMTP is off);
-    the record and policy are fetched while those sessions run."""
+async def check_mta_sts(context: DomainContext, sessions: Awaitable[StartTlsResults]) -> list[Check]:
+    """``sessions``: the STARTTLS results of the MX hosts, still running while the
+    record and policy are fetched."""
     domain = context.domain.ascii
     record_check, found = await _record(context, domain)
     checks = [record_check]
@@ -165,27 +166,15 @@ async def check_mta_sts(context: DomainContext, probes: Callable[[], Awaitable[l
     if policy is None:
         return checks
     checks.append(_mode(domain, policy))
-    try:
-        records = await mx_records(context.resolver, domain)
-    except (NoSuchDomain, DnsUnavailable) as exc:
-        checks.append(MTA_STS_MX.error(domain, f"could not read the MX records of {domain}: {exc.reason}"))
+    route = await mx_route(context.resolver, domain)
+    if isinstance(route, NoDomain | MxLookupFailed):
+        checks.append(MTA_STS_MX.error(domain, f"could not read the MX records of {domain}: {route.error.reason}"))
         return checks
-    hosts = [] if is_null_mx(records) else _hosts(records)
+    hosts = route.hosts if isinstance(route, MxHosts) else ()
     checks.extend(_coverage(domain, policy, host) for host in hosts)
     if policy.mode != "none" and hosts:
-        try:
-            results = await probes()
-        except DnsUnavailable as exc:
-            # The sessions never started: no certificate was seen, and "no address"
-            # would blame the hosts for a lookup that did not answer.
-            checks.extend(_lookup_failed(host, exc) for host in hosts)
-            return checks
-        checks.extend(await _certificates(context, policy, hosts, results))
+        checks.extend(await _certificates(context, policy, hosts, await sessions))
     return checks
-
-
-def _hosts(records: list[MxRecord]) -> list[str]:
-    return list(dict.fromkeys(r.host for r in records))
 
 
 # -- the _mta-sts TXT record ------------------------------------------------------
@@ -411,27 +400,29 @@ def _coverage(domain: str, policy: Policy, host: str) -> Check:
     )
 
 
-async def _certificates(
-    context: DomainContext, policy: Policy, hosts: Sequence[str], probes: Sequence[MxProbe] | None
-) -> list[Check]:
+async def _certificates(context: DomainContext, policy: Policy, hosts: Sequence[str], sessions: StartTlsResults) -> list[Check]:
     """RFC 8461 §4.2: under the policy, each MX must offer STARTTLS with a certificate
     that chains to a trusted root and names the MX host."""
-    from mailcheck.checks.starttls import by_host
-
-    if probes is None:
-        return [
-            MTA_STS_CERTIFICATE.skip(
-                host, f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)"
-            )
-            for host in hosts
-        ]
-    grouped = by_host(probes)
-    checks = []
-    for host in hosts:
-        if not grouped.get(host):
-            checks.append(await _no_address(context, host))
-        checks.extend(_certificate(policy, probe) for probe in grouped.get(host, ()))
-    return checks
+    match sessions:
+        case NotProbed():
+            return [
+                MTA_STS_CERTIFICATE.skip(
+                    host, f"certificate of {host} not checked against the MTA-STS policy: SMTP checks are off (--no-smtp)"
+                )
+                for host in hosts
+            ]
+        case MxUnknown(error):
+            # The sessions never started: no certificate was seen, and "no address"
+            # would blame the hosts for a lookup that did not answer.
+            return [_lookup_failed(host, error) for host in hosts]
+        case Probed() as probed:
+            checks = []
+            for host in hosts:
+                probes = probed.of_host(host)
+                if not probes:
+                    checks.append(await _no_address(context, host))
+                checks.extend(_certificate(policy, probe) for probe in probes)
+            return checks
 
 
 async def _no_address(context: DomainContext, host: str) -> Check:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from dataclasses import dataclass
+from collections.abc import Sequence
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
-from mailcheck.dns.resolver import Resolver, is_ip_address, settle
+from mailcheck.dns.resolver import Answer, Resolver, is_ip_address, settle
 from mailcheck.model import Check, Status
+from mailcheck.mxhosts import MxHosts, MxLookupFailed, MxRecord, NoDomain, NoMx, NullMx, mx_route
 
 RECORDS = CheckSpec(
     id="mx.records",
@@ -108,36 +109,23 @@ MX_PTR = CheckSpec(
 )
 
 
-@dataclass(frozen=True)
-class MxRecord:
-    preference: int
-    host: str  # no trailing dot; "" for the null MX's "."
-
-
-async def mx_records(resolver: Resolver, domain: str) -> list[MxRecord]:
-    """The domain's MX records in preference order (ties by name); [] when it has none."""
-    try:
-        answer = await resolver.query(domain, "MX")
-    except NoRecords:
-        return []
-    records = [MxRecord(r.preference, r.exchange.to_text(omit_final_dot=True).lower()) for r in answer.rdata]
-    return sorted(records, key=lambda r: (r.preference, r.host))
-
-
-def is_null_mx(records: list[MxRecord]) -> bool:
-    return any(r.host in ("", ".") for r in records)
-
-
 async def check_mx(context: DomainContext) -> list[Check]:
     domain = context.domain.ascii
-    try:
-        records = await mx_records(context.resolver, domain)
-    except NoSuchDomain:
-        return [RECORDS.fail(domain, f"{domain} does not exist (NXDOMAIN)")]
-    if not records:
-        return await _implicit_mx(context.resolver, domain)
-    if is_null_mx(records):
-        return [_null_mx(domain, records)]
+    match await mx_route(context.resolver, domain):
+        case NoDomain():
+            return [RECORDS.fail(domain, f"{domain} does not exist (NXDOMAIN)")]
+        case MxLookupFailed(error):
+            raise error  # the area's guard says the lookup failed
+        case NoMx():
+            return await _implicit_mx(context.resolver, domain)
+        case NullMx(records):
+            return [_null_mx(domain, list(records))]
+        case MxHosts() as route:
+            return await _mx_hosts(context.resolver, domain, route)
+
+
+async def _mx_hosts(resolver: Resolver, domain: str, route: MxHosts) -> list[Check]:
+    records = route.records
     summary_hosts = ", ".join(f"{r.preference} {r.host}" for r in records)
     checks = [
         RECORDS.ok(
@@ -147,8 +135,7 @@ async def check_mx(context: DomainContext) -> list[Check]:
             refs=("RFC 5321 §5.1",),
         )
     ]
-    unique_hosts = list(dict.fromkeys(r.host for r in records))
-    per_host = await asyncio.gather(*(_check_host(context.resolver, host) for host in unique_hosts))
+    per_host = await asyncio.gather(*(_check_host(resolver, host) for host in route.hosts))
     for host_checks in per_host:
         checks.extend(host_checks)
     return checks
@@ -260,7 +247,7 @@ async def _check_host(resolver: Resolver, host: str) -> list[Check]:
     return checks
 
 
-def _unresolvable(host: str, answers: list) -> Check:  # type: ignore[type-arg]
+def _unresolvable(host: str, answers: Sequence[Answer | DnsError]) -> Check:
     unavailable = next((a for a in answers if isinstance(a, DnsUnavailable)), None)
     if unavailable is not None:
         return MX_HOST.error(host, f"could not resolve {host}: {unavailable.reason}")

@@ -15,10 +15,11 @@ from mailcheck.blocklists.lookup import listing_checks, look_up_all, usable_list
 from mailcheck.blocklists.targets import Target
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.mx import check_fcrdns, is_null_mx, mx_records
+from mailcheck.checks.mx import check_fcrdns
 from mailcheck.dns.errors import DnsError
-from mailcheck.dns.resolver import Resolver, is_ip_address, settle
+from mailcheck.dns.resolver import Resolver, is_ip_address
 from mailcheck.model import Check
+from mailcheck.mxhosts import MxHosts, host_addresses, mx_route
 
 FCRDNS = CheckSpec(
     id="ip.fcrdns",
@@ -71,13 +72,12 @@ async def check_reputation(context: DomainContext) -> list[Check]:
 
 async def _mx_addresses(resolver: Resolver, domain: str) -> list[Target]:
     """Every address of every MX host; the routing checks report hosts that do not resolve."""
-    records = await settle(mx_records(resolver, domain))
-    if isinstance(records, DnsError) or is_null_mx(records):
+    route = await mx_route(resolver, domain)
+    if not isinstance(route, MxHosts):
         return []
-    hosts = list(dict.fromkeys(r.host for r in records if not is_ip_address(r.host)))
-    answers = await asyncio.gather(*(settle(resolver.addresses(host)) for host in hosts))
+    hosts = [host for host in route.hosts if not is_ip_address(host)]
     targets: dict[str, Target] = {}
-    for host, addresses in zip(hosts, answers):
+    for host, addresses in await host_addresses(resolver, hosts):
         if isinstance(addresses, DnsError):
             continue
         for address in addresses:

@@ -14,10 +14,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
-from mailcheck.dns.resolver import Resolver, settle
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.records.spf import (
     SpfRecord,
     SpfSyntaxError,
@@ -48,8 +48,11 @@ MISSING = (NXDOMAIN, NO_TXT, NO_SPF)
 
 # The address families a receiver asks about: for an a term it asks only the family of
 # the connection (§5.3), so whether the term is void depends on who sends.
-IPV4 = "IPv4"
-IPV6 = "IPv6"
+Family = Literal["IPv4", "IPv6"]
+IPV4: Family = "IPv4"
+IPV6: Family = "IPv6"
+# How a record sends a receiver on to another one.
+Via = Literal["include", "redirect"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class VoidLookup:
     domain: str  # the record the term is in
     target: str
     reason: str
-    family: str | None = None  # void only for a sender of this family; None: for every sender
+    family: Family | None = None  # void only for a sender of this family; None: for every sender
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,11 @@ class UnansweredLookup:
     """An a or mx target whose lookup got no answer (timeout, SERVFAIL, refused)."""
 
     term: str
-    kind: str  # "a" or "mx"
+    kind: Literal["a", "mx"]
     domain: str  # the record the term is in
     target: str
     reason: str
-    family: str | None = None  # for an a term, the one family left unanswered; None: both
+    family: Family | None = None  # for an a term, the one family left unanswered; None: both
 
     def __str__(self) -> str:
         return f"{self.term} ({self.reason})"
@@ -81,7 +84,7 @@ class SpfNode:
     """One record of the tree, or the reason a target has none."""
 
     domain: str
-    via: str | None  # "include" or "redirect"; None at the top
+    via: Via | None  # None at the top
     term: str | None  # the parent's term that leads here
     record: SpfRecord | None = None
     problem: str | None = None
@@ -163,7 +166,7 @@ class _Growing:
     """A node while the walk is still filling it in; frozen into an SpfNode at the end."""
 
     domain: str
-    via: str | None
+    via: Via | None
     term: str | None
     path: tuple[str, ...]
     record: SpfRecord | None = None
@@ -235,9 +238,11 @@ async def walk_spf(resolver: Resolver, domain: str) -> SpfNode:
     return root.freeze()
 
 
-def _targets(record: SpfRecord) -> list[tuple[str, str, str]]:
+def _targets(record: SpfRecord) -> list[tuple[Via, str, str]]:
     """(via, term, domain-spec) of the records this one sends a receiver on to."""
-    targets = [("include", m.text, m.domain_spec or "") for m in record.evaluated if m.kind == "include"]
+    targets: list[tuple[Via, str, str]] = [
+        ("include", m.text, m.domain_spec or "") for m in record.evaluated if m.kind == "include"
+    ]
     redirect = record.modifier("redirect")
     if redirect is not None and record.redirect_applies:
         targets.append(("redirect", redirect.text, redirect.value))
@@ -307,7 +312,7 @@ async def _probe_addresses(resolver: Resolver, domain: str, term: str, target: s
     # A and AAAA apart, not Resolver.addresses(): a host with AAAA only is void for an
     # IPv4 sender's receiver, which never asks AAAA (§5.3).
     a, aaaa = await asyncio.gather(settle(resolver.query(target, "A")), settle(resolver.query(target, "AAAA")))
-    answers = {IPV4: a, IPV6: aaaa}
+    answers: dict[Family, Answer | DnsError] = {IPV4: a, IPV6: aaaa}
     if any(isinstance(answer, NoSuchDomain) for answer in answers.values()):
         return [VoidLookup(term, domain, target, f"{target} does not exist (NXDOMAIN)")]
     empty = [family for family, answer in answers.items() if isinstance(answer, NoRecords)]

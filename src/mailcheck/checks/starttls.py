@@ -19,14 +19,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Sequence
 
 from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.checks import dane, mta_sts
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.mx import is_null_mx, mx_records
-from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsResults, start_sessions
+from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
+from mailcheck.smtp import tls_certificate
 from mailcheck.smtp.starttls_probe import MxProbe
 
 CONNECT = CheckSpec(
@@ -122,28 +124,9 @@ TLS_VERSION = CheckSpec(
     refs=("RFC 8996", "RFC 9325 §3.1.1"),
 )
 
-TLS_CERTIFICATE = CheckSpec(
-    id="tls.certificate",
-    title="The MX certificate is trusted, current and for its name",
-    verifies=(
-        "Inspects the certificate an MX presents after STARTTLS (in `mailcheck domain` and "
-        "`mailcheck probe`): it must chain to a trusted root (system store plus --ca-file), "
-        "name the MX host, and not be expired. Any of these problems is a warning, never a "
-        "failure, and `mailcheck domain` also warns when fewer than 14 days are left; "
-        "otherwise it passes."
-    ),
-    why=(
-        "Senders doing opportunistic TLS deliver despite a bad certificate, but senders "
-        "that enforce MTA-STS or DANE refuse it; the stricter verdicts are "
-        "mta-sts.certificate and dane.match."
-    ),
-    example=Example(
-        bad="mx.example.com [192.0.2.10]: CN=localhost, self-signed, expired 2025-01-31",
-        good=("mx.example.com [192.0.2.10]: SAN mx.example.com, issued by a public CA, full chain sent, renewed automatically"),
-        why="The server presents a current certificate from a public CA that names mx.example.com.",
-    ),
-    refs=("RFC 8461 §4.2", "RFC 7672 §3.1", "RFC 6125 §6"),
-)
+# Declared below checks/ because `mailcheck probe` (smtp/findings.py) emits it too; named
+# here, after tls.version, so the catalogue lists it where it always stood.
+TLS_CERTIFICATE = tls_certificate.TLS_CERTIFICATE
 
 EXPIRY_WARNING_DAYS = 14
 
@@ -154,17 +137,11 @@ async def check_transport(context: DomainContext) -> list[Check]:
     The STARTTLS sessions start at once and run while MTA-STS and TLSA records are
     fetched; each area waits for them only where it needs a certificate.
     """
-    from mailcheck.checks import dane, mta_sts
-
-    probing = asyncio.ensure_future(_probe_all(context)) if context.options.smtp else None
-
-    async def probes() -> list[MxProbe] | None:
-        return None if probing is None else await probing
-
+    sessions = start_sessions(context)
     results = await asyncio.gather(
-        _guard("smtp", context, _smtp_checks(context, probes)),
-        _guard("mta-sts", context, mta_sts.check_mta_sts(context, probes)),
-        _guard("dane", context, dane.check_dane(context, probes)),
+        _guard("smtp", context, _smtp_checks(context, sessions)),
+        _guard("mta-sts", context, mta_sts.check_mta_sts(context, sessions)),
+        _guard("dane", context, dane.check_dane(context, sessions)),
     )
     return [check for result in results for check in result]
 
@@ -179,73 +156,26 @@ async def _guard(area: str, context: DomainContext, work: Awaitable[list[Check]]
         return [crashed(area, context.domain.ascii, exc)]
 
 
-# -- probing ---------------------------------------------------------------------------
-
-
-async def mx_addresses(context: DomainContext) -> list[tuple[str, list[str]]] | None:
-    """(host, addresses) for every MX host; None when the domain has no usable MX.
-
-    DnsUnavailable when the MX lookup, or every MX host's address lookup, could not be
-    answered.
-    """
-    domain = context.domain.ascii
-    try:
-        records = await mx_records(context.resolver, domain)
-    except NoSuchDomain:
-        return None
-    if not records or is_null_mx(records):
-        return None
-    hosts = list(dict.fromkeys(r.host for r in records))
-
-    async def resolve(host: str) -> tuple[str, list[str]] | DnsUnavailable:
-        try:
-            return host, await context.resolver.addresses(host)
-        except DnsUnavailable as exc:
-            return exc
-        except DnsError:
-            return host, []
-
-    resolved = await asyncio.gather(*(resolve(h) for h in hosts))
-    found = [pair for pair in resolved if not isinstance(pair, DnsUnavailable)]
-    unanswered = [exc for exc in resolved if isinstance(exc, DnsUnavailable)]
-    if unanswered and not any(addresses for _, addresses in found):
-        # Nothing to connect to because the lookups failed, not because there is no
-        # address: that is "could not tell", which mx.host reports per host as well.
-        raise unanswered[0]
-    return found
-
-
-async def _probe_all(context: DomainContext) -> list[MxProbe]:
-    from mailcheck.smtp.starttls_probe import probe_starttls
-
-    targets = await mx_addresses(context) or []
-    options = context.options
-    return list(
-        await asyncio.gather(
-            *(
-                probe_starttls(host, address, options.smtp_port, timeout=context.timeout, ca_file=options.ca_file)
-                for host, addresses in targets
-                for address in addresses
-            )
-        )
-    )
-
-
 # -- smtp.* and tls.* ---------------------------------------------------------------------
 
 
-async def _smtp_checks(context: DomainContext, probes: Callable[[], Awaitable[list[MxProbe] | None]]) -> list[Check]:
+async def _smtp_checks(context: DomainContext, sessions: Awaitable[StartTlsResults]) -> list[Check]:
     domain = context.domain.ascii
-    try:
-        results = await probes()
-    except DnsUnavailable as exc:
-        return [
-            SMTP_STARTTLS.error(
-                domain, f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})"
-            )
-        ]
-    if results is None:
-        return [SMTP_STARTTLS.skip(domain, "STARTTLS on the MX hosts not checked: --no-smtp")]
+    match await sessions:
+        case MxUnknown(exc):
+            return [
+                SMTP_STARTTLS.error(
+                    domain, f"STARTTLS not checked: could not look up the MX hosts ({exc.name} {exc.rdtype}: {exc.reason})"
+                )
+            ]
+        case NotProbed():
+            return [SMTP_STARTTLS.skip(domain, "STARTTLS on the MX hosts not checked: --no-smtp")]
+        case Probed(probes):
+            return await _probed(context, probes)
+
+
+async def _probed(context: DomainContext, results: tuple[MxProbe, ...]) -> list[Check]:
+    domain = context.domain.ascii
     if not results:
         return [SMTP_STARTTLS.skip(domain, f"STARTTLS not checked: {domain} has no MX host with an address")]
     if all(p.blocked for p in results):
@@ -535,10 +465,3 @@ def _certificate(probe: MxProbe) -> Check:
 
 def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
-
-
-def by_host(probes: Sequence[MxProbe] | None) -> dict[str, list[MxProbe]]:
-    grouped: dict[str, list[MxProbe]] = {}
-    for probe in probes or ():
-        grouped.setdefault(probe.host, []).append(probe)
-    return grouped

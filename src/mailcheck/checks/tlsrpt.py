@@ -13,10 +13,10 @@ from collections.abc import Awaitable
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
-from mailcheck.checks.mx import is_null_mx, mx_records
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Status
+from mailcheck.mxhosts import NullMx, mx_route
 
 TLSRPT_RECORD = CheckSpec(
     id="tlsrpt.record",
@@ -143,6 +143,7 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
     """tlsrpt.rua: can this destination receive a report?"""
     from urllib.parse import urlsplit
 
+    lookups: tuple[Awaitable[object], ...]
     if uri.lower().startswith("mailto:"):
         address = uri[len("mailto:") :].split("!", 1)[0]
         host = address.rpartition("@")[2].lower().rstrip(".")
@@ -177,14 +178,14 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
 async def _null_mx(resolver: Resolver, uri: str, host: str) -> Check | None:
     """RFC 7505: a null MX declares the domain takes no mail, so senders bounce the
     report at once and never fall back to its A/AAAA records."""
-    records = await mx_records(resolver, host)  # answered above: from the run's cache
-    if not is_null_mx(records):
+    route = await mx_route(resolver, host)  # answered above: from the run's cache
+    if not isinstance(route, NullMx):
         return None
     return TLSRPT_RUA.fail(
         uri,
         f"TLS reports cannot be delivered to {uri}: mail domain {host} publishes a null MX (RFC 7505), "
         "declaring that it accepts no mail",
-        details={"uri": uri, "host": host, "mx": [{"preference": r.preference, "host": r.host or "."} for r in records]},
+        details={"uri": uri, "host": host, "mx": [{"preference": r.preference, "host": r.host or "."} for r in route.records]},
         fix="Point rua at an address whose domain receives mail.",
         refs=("RFC 8460 §3", "RFC 7505 §3"),
     )

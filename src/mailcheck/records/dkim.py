@@ -12,11 +12,13 @@ import binascii
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Literal
 
 # RFC 6376 §3.2: tag-name = ALPHA *ALNUMPUNC, ALNUMPUNC = ALPHA / DIGIT / "_".
 # dkimpy only checks that a name *starts* well, so "k y=1" would pass it.
 _TAG_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-KNOWN_KEY_TYPES = ("rsa", "ed25519")
+KeyType = Literal["rsa", "ed25519"]
+KNOWN_KEY_TYPES: tuple[KeyType, ...] = ("rsa", "ed25519")
 
 
 class DkimRecordError(ValueError):
@@ -28,7 +30,7 @@ class DkimKey:
     """What a DKIM key record publishes, as a verifier reads it."""
 
     tags: Mapping[str, str]
-    key_type: str  # "rsa" or "ed25519" (k=, "rsa" when absent)
+    key_type: KeyType  # k=, "rsa" when absent
     bits: int | None  # None for a revoked key
     hashes: tuple[str, ...]  # h=; () means any hash
     flags: tuple[str, ...]  # t=
@@ -93,9 +95,10 @@ def parse_key_record(text: str, name: str) -> DkimKey:
         raise DkimRecordError(f"v={version}, expected v=DKIM1")
     if "p" not in tags:
         raise DkimRecordError("no p= tag (the public key)")
-    key_type = tags.get("k", "rsa").lower()
-    if key_type not in KNOWN_KEY_TYPES:
-        raise DkimRecordError(f"unknown key type k={key_type}")
+    written = tags.get("k", "rsa").lower()
+    key_type = next((known for known in KNOWN_KEY_TYPES if known == written), None)
+    if key_type is None:
+        raise DkimRecordError(f"unknown key type k={written}")
     service = tags.get("s", "*")
     services = {s.strip() for s in service.split(":")}
     if not services & {"*", "email"}:

@@ -16,7 +16,8 @@ from typing import Literal
 # RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
 # is case-insensitive, the value is not).
 DMARC_START = re.compile(r"\s*[vV]\s*=\s*DMARC1\s*(;|$)")
-REPORT_TAGS = ("rua", "ruf")
+ReportTag = Literal["rua", "ruf"]
+REPORT_TAGS: tuple[ReportTag, ...] = ("rua", "ruf")
 POLICIES = ("none", "quarantine", "reject")
 # RFC 9989 removed these RFC 7489 tags; its receivers ignore them, older ones apply them.
 REMOVED_TAGS = ("pct", "rf", "ri")
@@ -59,7 +60,7 @@ class Policy:
 
 @dataclass(frozen=True)
 class ReportUri:
-    tag: str  # "rua" or "ruf"
+    tag: ReportTag
     uri: str
     scheme: str
     address: str  # the mailbox for mailto:, else the whole URI

@@ -13,14 +13,14 @@ import email.policy
 import ipaddress
 from dataclasses import dataclass
 from email.message import Message
-from typing import Any
+from typing import Any, Literal
 
 from mailcheck.reports.values import NotAReport, iso_from_email_date, safe
 
 
 @dataclass(frozen=True)
 class FailureReport:
-    form: str  # "arf" or "exim"
+    form: Literal["arf", "exim"]
     feedback_type: str
     user_agent: str | None
     version: str | None

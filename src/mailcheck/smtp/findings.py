@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailcheck.catalogue.spec import CheckSpec, Example
-from mailcheck.checks.starttls import TLS_CERTIFICATE
 from mailcheck.model import Check, Status
 from mailcheck.smtp import providers
 from mailcheck.smtp.codes import (
@@ -36,6 +35,7 @@ from mailcheck.smtp.codes import (
     retry_hint,
 )
 from mailcheck.smtp.probe import Attempt, DomainProbe, ProbeOptions, RcptAnswer, Target
+from mailcheck.smtp.tls_certificate import TLS_CERTIFICATE
 
 CONNECTION = CheckSpec(
     id="smtp.connection",

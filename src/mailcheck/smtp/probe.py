@@ -16,15 +16,17 @@ checks is ``mailcheck.smtp.findings``'s job.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
 
-from mailcheck.checks.mx import MxRecord, is_null_mx, mx_records
-from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.errors import DnsUnavailable
 from mailcheck.dns.resolver import Resolver
+from mailcheck.mxhosts import MxHosts, MxLookupFailed, MxRecord, NoDomain, NoMx, NullMx, host_addresses, mx_route
 from mailcheck.smtp.codes import Reply
 from mailcheck.smtp.session import (
     ConnectFailed,
@@ -36,6 +38,16 @@ from mailcheck.smtp.session import (
     session_failure,
 )
 from mailcheck.smtp.tls import TlsInfo
+
+# Where mail for the domain goes; anything but "ok" means no connection was made
+# ("crash": the probe itself failed, see commands/probe.py).
+Routing = Literal["ok", "nxdomain", "null-mx", "no-host", "dns-error", "crash"]
+CatchAllState = Literal["accepts all", "refuses unknown", "inconclusive", "not run"]
+# How an attempt ended: RCPT replies, a refused or timed-out connection, anything else.
+Ending = Literal["answered", "refused", "timeout", "failed"]
+StartTlsState = Literal["used", "not offered", "skipped", "refused", "failed"]
+
+STOPPED_BY_DEADLINE = "stopped: the probe's overall time bound ran out"
 
 
 @dataclass(frozen=True)
@@ -89,35 +101,34 @@ class RcptAnswer:
 
 @dataclass(frozen=True)
 class CatchAll:
-    state: str  # "accepts all", "refuses unknown", "inconclusive", "not run"
+    state: CatchAllState
     address: str | None = None
     reply: Reply | None = None
     reason: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Attempt:
     """One connection to one address of one MX host, and how it ended."""
 
     endpoint: Endpoint
     port: int
     outcome: str = "not started"
-    # "answered" (RCPT replies), "refused", "timeout" (connect), "failed" (anything else)
-    ending: str = "failed"
+    ending: Ending = "failed"
     banner: Reply | None = None
-    extensions: dict[str, str] = field(default_factory=dict)
+    extensions: Mapping[str, str] = field(default_factory=dict)
     esmtp: bool = False
     helo_ok: bool = False  # EHLO or HELO was answered 250
-    starttls: str = "not offered"  # "used", "not offered", "skipped", "refused", "failed"
+    starttls: StartTlsState = "not offered"
     starttls_detail: str = ""
     tls: TlsInfo | None = None
-    transcript: list[TranscriptLine] = field(default_factory=list)
+    transcript: tuple[TranscriptLine, ...] = ()
     elapsed_ms: int = 0
     stopped_by: Reply | None = None  # the reply that ended the attempt early, if any
     plain_retry: bool = False  # a plain-text retry after a failed TLS handshake
-    answered: list[str] = field(default_factory=list)  # Target.smtp answered at RCPT here
+    answered: tuple[str, ...] = ()  # Target.smtp answered at RCPT here
     # Target.smtp -> display: not asked, the server lacks the SMTPUTF8 they need (RFC 6531)
-    not_asked: dict[str, str] = field(default_factory=dict)
+    not_asked: Mapping[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -130,7 +141,7 @@ class Attempt:
             "banner": list(self.banner.lines) if self.banner else None,
             "banner_code": self.banner.code if self.banner else None,
             "esmtp": self.esmtp,
-            "extensions": self.extensions,
+            "extensions": dict(self.extensions),
             "starttls": self.starttls,
             "plain_retry": self.plain_retry,
             "tls": self.tls.to_dict() if self.tls else None,
@@ -140,25 +151,30 @@ class Attempt:
         }
 
 
-@dataclass
+def _catch_all_not_run(enabled: bool) -> CatchAll:
+    if not enabled:
+        return CatchAll("not run", reason="skipped with --no-catch-all")
+    return CatchAll("not run", reason="no address was accepted")
+
+
+@dataclass(frozen=True)
 class DomainProbe:
     """Everything learnt about one domain: where mail goes, what each host said."""
 
     domain: str
-    # "ok", "nxdomain", "null-mx", "no-host", "dns-error", "crash"
-    routing: str = "ok"
+    routing: Routing = "ok"
     routing_detail: str = ""
     implicit_mx: bool = False
-    mx: list[MxRecord] = field(default_factory=list)
-    endpoints: list[Endpoint] = field(default_factory=list)
-    unresolved_hosts: dict[str, str] = field(default_factory=dict)
-    attempts: list[Attempt] = field(default_factory=list)
-    answers: dict[str, RcptAnswer] = field(default_factory=dict)  # by Target.smtp
+    mx: tuple[MxRecord, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    unresolved_hosts: Mapping[str, str] = field(default_factory=dict)
+    attempts: tuple[Attempt, ...] = ()
+    answers: Mapping[str, RcptAnswer] = field(default_factory=dict)  # by Target.smtp
     # A 3xx at RCPT (a protocol error), by Target.smtp: not an answer, so the walk moved
     # on; the first one is kept to explain the verdict when no other host answered.
-    protocol_errors: dict[str, RcptAnswer] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)  # last reason per target, no answer
-    catch_all: CatchAll = field(default_factory=lambda: CatchAll("not run", reason="no address was accepted"))
+    protocol_errors: Mapping[str, RcptAnswer] = field(default_factory=dict)
+    problems: Mapping[str, str] = field(default_factory=dict)  # last reason per target, no answer
+    catch_all: CatchAll = field(default_factory=lambda: _catch_all_not_run(True))
     greylist_wait: float | None = None
     timed_out: bool = False
 
@@ -171,70 +187,63 @@ async def probe_domain(
     host_locks: dict[str, asyncio.Lock],
     rng: random.Random,
 ) -> DomainProbe:
-    result = DomainProbe(domain)
-    if not options.catch_all:
-        result.catch_all = CatchAll("not run", reason="skipped with --no-catch-all")
+    # One deadline for the whole domain, applied to each step on its own so that a step
+    # it cuts short still returns what it learnt.
+    deadline = asyncio.get_running_loop().time() + options.overall
+    start = DomainProbe(domain, catch_all=_catch_all_not_run(options.catch_all))
     try:
-        async with asyncio.timeout(options.overall):
-            await _route(result, resolver, options, rng)
-            if result.routing == "ok":
-                await _walk(result, targets, options, host_locks)
+        async with asyncio.timeout_at(deadline):
+            routed = await _route(start, resolver, options, rng)
     except TimeoutError:
-        result.timed_out = True
-        for attempt in result.attempts:
-            if attempt.outcome == "not started":
-                attempt.outcome = "stopped: the probe's overall time bound ran out"
-    return result
+        return replace(start, timed_out=True)
+    if routed.routing != "ok":
+        return routed
+    return await _walk(routed, targets, options, host_locks, deadline)
 
 
 # -- where mail goes ---------------------------------------------------------------
 
 
-async def _route(result: DomainProbe, resolver: Resolver, options: ProbeOptions, rng: random.Random) -> None:
-    domain = result.domain
-    try:
-        records = await mx_records(resolver, domain)
-    except NoSuchDomain:
-        result.routing = "nxdomain"
-        return
-    except DnsUnavailable as exc:
-        result.routing, result.routing_detail = "dns-error", f"could not look up the MX of {domain}: {exc.reason}"
-        return
-    result.mx = records
-    if is_null_mx(records):
-        result.routing = "null-mx"
-        return
+async def _route(probe: DomainProbe, resolver: Resolver, options: ProbeOptions, rng: random.Random) -> DomainProbe:
+    domain = probe.domain
     hosts: list[tuple[str, int | None]]
-    if records:
-        hosts = [(r.host, r.preference) for r in _shuffle_ties(records, rng)]
-    else:
-        result.implicit_mx = True
-        hosts = [(domain, None)]
+    match await mx_route(resolver, domain):
+        case NoDomain():
+            return replace(probe, routing="nxdomain")
+        case MxLookupFailed(error):
+            return replace(probe, routing="dns-error", routing_detail=f"could not look up the MX of {domain}: {error.reason}")
+        case NullMx(records):
+            return replace(probe, routing="null-mx", mx=records)
+        case NoMx():
+            probe = replace(probe, implicit_mx=True)
+            hosts = [(domain, None)]
+        case MxHosts(records):
+            probe = replace(probe, mx=records)
+            hosts = [(r.host, r.preference) for r in _shuffle_ties(records, rng)]
+    endpoints: list[Endpoint] = []
+    unresolved: dict[str, str] = {}
     dns_trouble = False
-    for host, preference in hosts:
-        try:
-            addresses = await resolver.addresses(host)
-        except (NoSuchDomain, NoRecords, DnsUnavailable) as exc:
-            result.unresolved_hosts[host] = exc.reason
-            dns_trouble = dns_trouble or isinstance(exc, DnsUnavailable)
+    resolved = await host_addresses(resolver, [host for host, _ in hosts])
+    for (host, preference), (_, addresses) in zip(hosts, resolved, strict=True):
+        if not isinstance(addresses, list):
+            unresolved[host] = addresses.reason
+            dns_trouble = dns_trouble or isinstance(addresses, DnsUnavailable)
             continue
-        for address in addresses:
-            if _family(address) in options.families:
-                result.endpoints.append(Endpoint(host, address, preference))
-    if not result.endpoints:
-        result.routing = "dns-error" if dns_trouble else "no-host"
-        if result.implicit_mx and domain in result.unresolved_hosts:
-            result.routing_detail = f"{domain} has no MX and no A/AAAA records"
-        elif result.unresolved_hosts and len(result.unresolved_hosts) == len(hosts):
-            result.routing_detail = "no MX host resolves: " + "; ".join(
-                f"{h}: {why}" for h, why in result.unresolved_hosts.items()
-            )
-        else:
-            wanted = " and ".join(f"IPv{f}" for f in sorted(options.families))
-            result.routing_detail = f"no MX host has an {wanted} address"
+        endpoints.extend(Endpoint(host, a, preference) for a in addresses if _family(a) in options.families)
+    probe = replace(probe, endpoints=tuple(endpoints), unresolved_hosts=unresolved)
+    if endpoints:
+        return probe
+    if probe.implicit_mx and domain in unresolved:
+        detail = f"{domain} has no MX and no A/AAAA records"
+    elif unresolved and len(unresolved) == len(hosts):
+        detail = "no MX host resolves: " + "; ".join(f"{h}: {why}" for h, why in unresolved.items())
+    else:
+        wanted = " and ".join(f"IPv{f}" for f in sorted(options.families))
+        detail = f"no MX host has an {wanted} address"
+    return replace(probe, routing="dns-error" if dns_trouble else "no-host", routing_detail=detail)
 
 
-def _shuffle_ties(records: list[MxRecord], rng: random.Random) -> list[MxRecord]:
+def _shuffle_ties(records: tuple[MxRecord, ...], rng: random.Random) -> list[MxRecord]:
     """Preference order, random among equal preferences (RFC 5321 §5.1)."""
     by_preference: dict[int, list[MxRecord]] = {}
     for record in records:
@@ -254,95 +263,216 @@ def _family(address: str) -> int:
 # -- talking to the hosts ----------------------------------------------------------
 
 
-async def _walk(result: DomainProbe, targets: list[Target], options: ProbeOptions, host_locks: dict[str, asyncio.Lock]) -> None:
+@dataclass(frozen=True)
+class _Heard:
+    """What one attempt learnt about the addresses it asked."""
+
+    attempt: Attempt
+    answers: Mapping[str, RcptAnswer]
+    protocol_errors: Mapping[str, RcptAnswer]
+    catch_all: CatchAll
+    timed_out: bool = False
+
+
+async def _walk(
+    probe: DomainProbe, targets: list[Target], options: ProbeOptions, host_locks: dict[str, asyncio.Lock], deadline: float
+) -> DomainProbe:
+    attempts: list[Attempt] = []
+    answers: dict[str, RcptAnswer] = {}
+    protocol_errors: dict[str, RcptAnswer] = {}
+    problems: dict[str, str] = {}
+    catch_all = probe.catch_all
+    greylist_wait: float | None = None
     pending = list(targets)
     started = time.perf_counter()
-    for endpoint in result.endpoints:
-        if not pending:
-            break
-        attempt = Attempt(endpoint, options.port)
-        result.attempts.append(attempt)
-        lock = host_locks.setdefault(endpoint.host, asyncio.Lock())
-        async with lock:  # at most one connection at a time per MX host
-            await _attempt(attempt, pending, result, options, started)
-        if attempt.starttls == "failed" and attempt.ending != "answered":
-            # As an opportunistic sender does (RFC 7435 §3): a broken handshake is
-            # retried on the same address in plain text rather than given up.
-            attempt = Attempt(endpoint, options.port, plain_retry=True)
-            result.attempts.append(attempt)
-            async with lock:
-                await _attempt(attempt, pending, result, replace(options, tls=False), started)
-        deferred = [t for t in pending if t.smtp in result.answers and result.answers[t.smtp].reply.is_transient]
-        if deferred and options.retry_greylist is not None:
-            result.greylist_wait = options.retry_greylist
-            await asyncio.sleep(options.retry_greylist)
-            for target in deferred:
-                del result.answers[target.smtp]
-            retry = Attempt(endpoint, options.port)
-            result.attempts.append(retry)
-            async with lock:
-                await _attempt(retry, deferred, result, options, started, retried=True)
-        pending = [t for t in pending if t.smtp not in result.answers]
+
+    async def attempt(
+        endpoint: Endpoint, asked: list[Target], options: ProbeOptions, *, plain_retry: bool = False, retried: bool = False
+    ) -> _Heard:
+        nonlocal catch_all
+        lock = host_locks.setdefault(endpoint.host, asyncio.Lock())  # one connection at a time per host
+        heard = await _attempt(
+            endpoint, asked, options, lock, deadline, catch_all, started=started, plain_retry=plain_retry, retried=retried
+        )
+        attempts.append(heard.attempt)
+        answers.update(heard.answers)
+        for smtp, answer in heard.protocol_errors.items():
+            protocol_errors.setdefault(smtp, answer)
+        catch_all = heard.catch_all
+        problems.update(_problems(heard.attempt, asked, answers))
+        if heard.timed_out:
+            raise TimeoutError  # the deadline cut this attempt short: the walk ends here
+        return heard
+
+    def done(timed_out: bool = False) -> DomainProbe:
+        return replace(
+            probe,
+            attempts=tuple(attempts),
+            answers=answers,
+            protocol_errors=protocol_errors,
+            problems=problems,
+            catch_all=catch_all,
+            greylist_wait=greylist_wait,
+            timed_out=timed_out,
+        )
+
+    try:
+        for endpoint in probe.endpoints:
+            if not pending:
+                break
+            heard = await attempt(endpoint, pending, options)
+            if heard.attempt.starttls == "failed" and heard.attempt.ending != "answered":
+                # As an opportunistic sender does (RFC 7435 §3): a broken handshake is
+                # retried on the same address in plain text rather than given up.
+                await attempt(endpoint, pending, replace(options, tls=False), plain_retry=True)
+            deferred = [t for t in pending if t.smtp in answers and answers[t.smtp].reply.is_transient]
+            if deferred and options.retry_greylist is not None:
+                greylist_wait = options.retry_greylist
+                async with asyncio.timeout_at(deadline):
+                    await asyncio.sleep(options.retry_greylist)
+                for target in deferred:
+                    del answers[target.smtp]
+                await attempt(endpoint, deferred, options, retried=True)
+            pending = [t for t in pending if t.smtp not in answers]
+    except TimeoutError:
+        return done(timed_out=True)
+    return done()
+
+
+def _problems(attempt: Attempt, asked: list[Target], answers: Mapping[str, RcptAnswer]) -> dict[str, str]:
+    """Why each address this attempt asked about is still without an answer."""
+    label = attempt.endpoint.label
+    problems = {}
+    for target in asked:
+        if target.smtp in answers:
+            continue
+        if target.smtp in attempt.not_asked:
+            problems[target.smtp] = (
+                f"{label} does not offer SMTPUTF8, which the internationalized address {target.display} needs (RFC 6531)"
+            )
+        elif attempt.ending != "answered":
+            problems[target.smtp] = f"{label}: {attempt.outcome}"
+    return problems
+
+
+@dataclass
+class _SessionLog:
+    """What one session has learnt so far. Mutable, and private to one attempt, because
+    the overall deadline may cut the session short at any await and what it learnt
+    until then still counts; it leaves ``_attempt`` as a frozen ``Attempt``."""
+
+    catch_all: CatchAll
+    outcome: str = "not started"
+    ending: Ending = "failed"
+    banner: Reply | None = None
+    extensions: dict[str, str] = field(default_factory=dict)
+    esmtp: bool = False
+    helo_ok: bool = False
+    starttls: StartTlsState = "not offered"
+    starttls_detail: str = ""
+    tls: TlsInfo | None = None
+    stopped_by: Reply | None = None
+    answers: dict[str, RcptAnswer] = field(default_factory=dict)
+    protocol_errors: dict[str, RcptAnswer] = field(default_factory=dict)
+    not_asked: dict[str, str] = field(default_factory=dict)
 
 
 async def _attempt(
-    attempt: Attempt,
+    endpoint: Endpoint,
     targets: list[Target],
-    result: DomainProbe,
     options: ProbeOptions,
+    lock: asyncio.Lock,
+    deadline: float,
+    catch_all: CatchAll,
+    *,
     started: float,
+    plain_retry: bool = False,
     retried: bool = False,
-) -> None:
-    endpoint = attempt.endpoint
+) -> _Heard:
+    log = _SessionLog(catch_all)
     session = SmtpSession(options.timeout, started=started)
     clock = time.perf_counter()
+    timed_out = False
+    try:
+        async with asyncio.timeout_at(deadline), lock:
+            try:
+                await _converse(session, log, endpoint, targets, options, plain_retry, retried)
+            finally:
+                await session.quit()
+    except TimeoutError:
+        timed_out = True
+        if log.outcome == "not started":
+            log.outcome = STOPPED_BY_DEADLINE
+    attempt = Attempt(
+        endpoint,
+        options.port,
+        outcome=log.outcome,
+        ending=log.ending,
+        banner=log.banner,
+        extensions=log.extensions,
+        esmtp=log.esmtp,
+        helo_ok=log.helo_ok,
+        starttls=log.starttls,
+        starttls_detail=log.starttls_detail,
+        tls=log.tls,
+        transcript=tuple(session.transcript),
+        elapsed_ms=round((time.perf_counter() - clock) * 1000),
+        stopped_by=log.stopped_by,
+        plain_retry=plain_retry,
+        answered=tuple(log.answers),
+        not_asked=log.not_asked,
+    )
+    return _Heard(attempt, log.answers, log.protocol_errors, log.catch_all, timed_out)
+
+
+async def _converse(
+    session: SmtpSession,
+    log: _SessionLog,
+    endpoint: Endpoint,
+    targets: list[Target],
+    options: ProbeOptions,
+    plain_retry: bool,
+    retried: bool,
+) -> None:
     try:
         banner = await session.connect(endpoint.address, options.port, endpoint.host)
-        attempt.banner = banner
+        log.banner = banner
         if banner.code != 220:
-            attempt.stopped_by = banner
-            attempt.outcome = f"greeted with {banner.short()}; moved on"
+            log.stopped_by = banner
+            log.outcome = f"greeted with {banner.short()}; moved on"
             return
-        attempt.extensions = await session.ehlo(options.helo)
-        attempt.esmtp, attempt.helo_ok = session.esmtp, True
-        await _starttls(session, attempt, options)
+        log.extensions = await session.ehlo(options.helo)
+        log.esmtp, log.helo_ok = session.esmtp, True
+        started_tls = await _starttls(session, log.extensions, options, plain_retry)
+        log.starttls, log.starttls_detail, log.tls = started_tls.state, started_tls.detail, started_tls.tls
+        if started_tls.state == "used":
+            log.extensions = await session.ehlo(options.helo)
+            log.esmtp = session.esmtp
         for target in targets:
-            if await _ask(session, attempt, target, result, options, retried):
+            if await _ask(session, log, endpoint, target, options, retried):
                 return
-        skipped = ", ".join(attempt.not_asked.values())
-        if attempt.answered:
+        skipped = ", ".join(log.not_asked.values())
+        if log.answers:
             # Only a session in which some RCPT got an answer counts as answered.
-            count = len(attempt.answered)
-            attempt.ending = "answered"
-            attempt.outcome = f"answered RCPT for {count} address{'es' if count != 1 else ''}"
+            count = len(log.answers)
+            log.ending = "answered"
+            log.outcome = f"answered RCPT for {count} address{'es' if count != 1 else ''}"
             if skipped:
-                attempt.outcome += f"; not asked for {skipped}: no SMTPUTF8 (RFC 6531)"
+                log.outcome += f"; not asked for {skipped}: no SMTPUTF8 (RFC 6531)"
         else:
-            need = "needs" if len(attempt.not_asked) == 1 else "need"
-            attempt.outcome = f"no RCPT sent: the server does not offer SMTPUTF8, which {skipped} {need} (RFC 6531); moved on"
+            need = "needs" if len(log.not_asked) == 1 else "need"
+            log.outcome = f"no RCPT sent: the server does not offer SMTPUTF8, which {skipped} {need} (RFC 6531); moved on"
     except ConnectFailed as exc:
-        attempt.ending = exc.reason if exc.reason in ("refused", "timeout") else "failed"
-        attempt.outcome = exc.message
+        log.ending = "failed" if exc.reason == "unreachable" else exc.reason
+        log.outcome = exc.message
     except ReplyError as exc:
-        attempt.stopped_by = exc.reply
-        attempt.outcome = f"{exc.stage} answered {exc.reply.short()}; moved on"
+        log.stopped_by = exc.reply
+        log.outcome = f"{exc.stage} answered {exc.reply.short()}; moved on"
     except TlsFailed as exc:
-        attempt.starttls, attempt.starttls_detail = "failed", exc.message
-        attempt.outcome = f"{exc.message}; retried in plain text"
+        log.starttls, log.starttls_detail = "failed", exc.message
+        log.outcome = f"{exc.message}; retried in plain text"
     except SmtpError as exc:
-        attempt.outcome = f"{_what_went_wrong(exc)}; moved on"
-    finally:
-        await session.quit()
-        attempt.transcript = session.transcript
-        attempt.elapsed_ms = round((time.perf_counter() - clock) * 1000)
-        for target in targets:
-            if target.smtp in attempt.not_asked and target.smtp not in result.answers:
-                result.problems[target.smtp] = (
-                    f"{endpoint.label} does not offer SMTPUTF8, which the internationalized "
-                    f"address {target.display} needs (RFC 6531)"
-                )
-            elif target.smtp not in result.answers and attempt.ending != "answered":
-                result.problems[target.smtp] = f"{endpoint.label}: {attempt.outcome}"
+        log.outcome = f"{_what_went_wrong(exc)}; moved on"
 
 
 def _what_went_wrong(exc: SmtpError) -> str:
@@ -358,65 +488,64 @@ def _what_went_wrong(exc: SmtpError) -> str:
     return exc.message
 
 
-async def _starttls(session: SmtpSession, attempt: Attempt, options: ProbeOptions) -> None:
-    if "STARTTLS" not in attempt.extensions:
-        attempt.starttls = "not offered"
-        return
+@dataclass(frozen=True)
+class _StartTls:
+    state: StartTlsState
+    detail: str = ""
+    tls: TlsInfo | None = None
+
+
+async def _starttls(session: SmtpSession, extensions: Mapping[str, str], options: ProbeOptions, plain_retry: bool) -> _StartTls:
+    """What became of STARTTLS; a failed handshake raises TlsFailed (retried in plain text)."""
+    if "STARTTLS" not in extensions:
+        return _StartTls("not offered")
     if not options.tls:
-        attempt.starttls = "skipped"
-        attempt.starttls_detail = "after the failed TLS handshake" if attempt.plain_retry else "--no-tls"
-        return
+        return _StartTls("skipped", "after the failed TLS handshake" if plain_retry else "--no-tls")
     try:
-        attempt.tls = await session.starttls(options.ca_file)
+        tls = await session.starttls(options.ca_file)
     except ReplyError as exc:
         if exc.reply.code == 421:
             raise
         # RFC 3207 §4: a refused STARTTLS leaves the plain session usable.
-        attempt.starttls, attempt.starttls_detail = "refused", exc.reply.short()
-        return
-    attempt.starttls = "used"
-    attempt.extensions = await session.ehlo(options.helo)
-    attempt.esmtp = session.esmtp
+        return _StartTls("refused", exc.reply.short())
+    return _StartTls("used", tls=tls)
 
 
 async def _ask(
-    session: SmtpSession, attempt: Attempt, target: Target, result: DomainProbe, options: ProbeOptions, retried: bool
+    session: SmtpSession, log: _SessionLog, endpoint: Endpoint, target: Target, options: ProbeOptions, retried: bool
 ) -> bool:
     """MAIL, RCPT (and the catch-all test) for one address; True when the session is over."""
     params: tuple[str, ...] = ()
     if target.needs_smtputf8:
-        if "SMTPUTF8" not in attempt.extensions:
-            attempt.not_asked[target.smtp] = target.display
+        if "SMTPUTF8" not in log.extensions:
+            log.not_asked[target.smtp] = target.display
             return False
         params = ("SMTPUTF8",)
     mail = await session.mail(options.mail_from, params)
     if mail.code != 250:
-        attempt.stopped_by = mail
-        attempt.outcome = f"MAIL FROM answered {mail.short()}; moved on"
+        log.stopped_by = mail
+        log.outcome = f"MAIL FROM answered {mail.short()}; moved on"
         return True
     rcpt = await session.rcpt(target.smtp)
     if rcpt.code == 421:
-        attempt.stopped_by = rcpt
-        attempt.outcome = f"RCPT TO answered {rcpt.short()}; moved on"
+        log.stopped_by = rcpt
+        log.outcome = f"RCPT TO answered {rcpt.short()}; moved on"
         return True
     if rcpt.is_intermediate:
         # A 3xx (RFC 5321 §4.3.2 allows only 2xx, 4xx and 5xx at RCPT): the host does not
         # speak SMTP correctly, which says nothing about the address. Like any other
         # failure of one host, end this session (RSET, QUIT; never DATA) and move on.
-        attempt.stopped_by = rcpt
-        attempt.outcome = f"RCPT TO answered {rcpt.short()}, a protocol error; moved on"
-        result.protocol_errors.setdefault(target.smtp, RcptAnswer(rcpt, attempt.endpoint, retried))
+        log.stopped_by = rcpt
+        log.outcome = f"RCPT TO answered {rcpt.short()}, a protocol error; moved on"
+        log.protocol_errors.setdefault(target.smtp, RcptAnswer(rcpt, endpoint, retried))
         if session.connected:
-            try:
+            with contextlib.suppress(SmtpError):
                 await session.command("RSET", stage="RSET", timeout=min(options.timeout, 2.0))
-            except SmtpError:
-                pass
         return True
-    result.answers[target.smtp] = RcptAnswer(rcpt, attempt.endpoint, retried)
-    attempt.answered.append(target.smtp)
-    if rcpt.is_positive and options.catch_all and result.catch_all.state == "not run":
+    log.answers[target.smtp] = RcptAnswer(rcpt, endpoint, retried)
+    if rcpt.is_positive and options.catch_all and log.catch_all.state == "not run":
         await session.rset()
-        result.catch_all = await _catch_all(session, target, options, params)
+        log.catch_all = await _catch_all(session, target, options, params)
     if session.connected:
         await session.rset()
     return not session.connected

@@ -42,9 +42,15 @@ MAX_LINE = 4096  # RFC 5321 §4.5.3.1.5 allows 512 octets per reply line; be len
 MAX_REPLY_LINES = 100
 
 
+# Who spoke a transcript line: "C" client, "S" server, "*" a note (connect, TLS, errors).
+Direction = Literal["C", "S", "*"]
+# Why a TCP connection failed.
+ConnectFailure = Literal["refused", "timeout", "unreachable"]
+
+
 class TranscriptLine(NamedTuple):
     ms: float  # since the session started
-    direction: str  # "C" client, "S" server, "*" a note (connect, TLS, errors)
+    direction: Direction
     text: str
 
 
@@ -56,9 +62,9 @@ class SmtpError(Exception):
 
 
 class ConnectFailed(SmtpError):
-    def __init__(self, reason: str, message: str) -> None:
+    def __init__(self, reason: ConnectFailure, message: str) -> None:
         super().__init__("connect", message)
-        self.reason = reason  # "refused", "timeout" or "unreachable"
+        self.reason = reason
 
 
 class SmtpTimeout(SmtpError):
@@ -326,7 +332,7 @@ class SmtpSession:
         self._log("S", text)
         return text
 
-    def _log(self, direction: str, text: str) -> None:
+    def _log(self, direction: Direction, text: str) -> None:
         ms = round((time.perf_counter() - self._started) * 1000, 1)
         self.transcript.append(TranscriptLine(ms, direction, text))
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from mailcheck.smtp.session import (
     ConnectFailed,
+    ConnectFailure,
     ReplyError,
     SessionFailure,
     SmtpError,
@@ -43,8 +44,8 @@ class MxProbe:
     starttls_offered: bool = False
     tls: TlsInfo | None = None
     tls_error: str | None = None  # STARTTLS refused or the handshake failed
-    # Why the TCP connection itself failed: "timeout", "refused" or "unreachable".
-    connect_failure: str | None = None
+    # Why the TCP connection itself failed.
+    connect_failure: ConnectFailure | None = None
     # When TLS 1.2+ failed: the older version the server does speak ("TLSv1.1"), if any.
     legacy_version: str | None = None
     # The connection was accepted and then the server failed the session (see SessionFailure).
