@@ -383,11 +383,11 @@ def test_cli_bad_input_exits_2_with_one_line(args, message):
 
 
 def test_every_lookup_goes_to_the_loopback_zone_server():
-    request = BlocklistRequest.from_cli(
-        ["192.0.2.99", "2001:db8::99", "blocklist-spam.example"], None, ListChoice(), self_test=True
-    )
+    targets = parse_targets(["192.0.2.99", "2001:db8::99", "blocklist-spam.example"])
+    request = BlocklistRequest(targets, ListChoice().lists(), self_test=True)
     network = NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2)
-    reports, log = run_blocklist(request, network)
+    outcome = run_blocklist(request, network)
+    reports, log = outcome.reports, outcome.log
     assert len(log) >= 20
     assert {record.server.rsplit(":", 1)[0] for record in log} == {"127.0.0.1"}
     assert all(record.outcome in ("NOERROR", "NXDOMAIN", "NODATA") for record in log)

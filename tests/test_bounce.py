@@ -413,7 +413,10 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, content: bytes | None,
     [
         (["--line", "  "], "--line needs the text of a reply"),
         (["--line", "550 x", fixture("dsn-delay.eml")], "--line reads one reply given on the command line"),
-        (["--fail-on", "sometimes", fixture("dsn-delay.eml")], "Invalid value for '--fail-on'"),
+        (
+            ["--fail-on", "sometimes", fixture("dsn-delay.eml")],
+            "--fail-on 'sometimes' is not one of warn, error, fail, hard, soft or complaint",
+        ),
         (
             ["--suppress-list", "/no/such/dir/s.txt", fixture("dsn-delay.eml")],
             "--suppress-list /no/such/dir/s.txt: no such directory",

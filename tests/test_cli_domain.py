@@ -88,7 +88,7 @@ def test_trailing_dot_is_accepted():
         (("domain", "good.example", "--zone", "/nonexistent"), "no such file or folder"),
         (("domain", "good.example", "--offline"), "--offline needs --zone"),
         (("domain", "good.example", "--ip", "999.1.1.1"), "is not an IPv4 or IPv6 address"),
-        (("domain", "good.example", "--format", "yaml"), "Invalid value for '--format'"),
+        (("domain", "good.example", "--format", "yaml"), "--format 'yaml' is not one of text, json"),
         (("domain",), "give at least one DOMAIN"),
         (("domain", "good.example", "--bogus"), "No such option: --bogus"),
     ],

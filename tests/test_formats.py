@@ -17,7 +17,7 @@ import pytest
 
 from mailcheck.cli.options import FailOn, OutputFormat
 from mailcheck.cli.output import exit_code_for, render_document
-from mailcheck.commands.domain import crash_report
+from mailcheck.run import crash_report
 from mailcheck.model import Check, DnsStats, ExitCode, Obstacle, Report, Status
 from tests.conftest import offline, run_cli, validate_report
 

@@ -336,8 +336,9 @@ def test_every_links_lookup_goes_to_the_loopback_zone_server():
     from mailcheck.runtime import NetworkOptions
     from tests.conftest import ZONES
 
-    request = LinksRequest.from_cli([MIXED, PAGE], ListChoice(), follow=False, ca_file=None)
-    reports, log = run_links(request, NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2))
+    request = LinksRequest((str(MIXED), str(PAGE)), ListChoice().lists())
+    outcome = run_links(request, NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2))
+    reports, log = outcome.reports, outcome.log
     assert [r.status.value for r in reports] == ["fail", "fail"]
     assert len(log) >= 20
     assert {record.server.rsplit(":", 1)[0] for record in log} == {"127.0.0.1"}

@@ -685,8 +685,8 @@ def test_internationalized_local_part_uses_smtputf8(port: int) -> None:
     [
         (("not-an-address",), "'not-an-address' is not a valid email address"),
         (("a@@probe-ok.example",), "is not a valid email address"),
-        (("a@probe-ok.example", "--port", "0"), "--port must be between 1 and 65535, not 0"),
-        (("a@probe-ok.example", "--port", "70000"), "--port must be between 1 and 65535, not 70000"),
+        (("a@probe-ok.example", "--port", "0"), "--port must be a TCP port from 1 to 65535, not 0"),
+        (("a@probe-ok.example", "--port", "70000"), "--port must be a TCP port from 1 to 65535, not 70000"),
         (("a@probe-ok.example", "--retry-greylist", "-1"), "--retry-greylist must be between 0 and 3600 seconds"),
         (("a@probe-ok.example", "--ca-file", "/nonexistent/ca.pem"), "--ca-file /nonexistent/ca.pem: no such file"),
         (("a@probe-ok.example", "--mail-from", "bad sender"), "'bad sender' is not a valid email address"),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+import pytest
+
+from mailcheck.errors import BadInput
 from mailcheck.model import Check, Obstacle, Report, Status
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
@@ -57,3 +60,22 @@ def test_a_lazy_input_runs_two_at_a_time_and_keeps_no_report():
         checker, (next(pulled) for _ in range(1000)), NetworkOptions(), scope=DnsScope.NONE, concurrency=2, keep=False
     )
     assert outcome.reports == [] and outcome.count == 1000 and checker.most == 2
+
+
+class RefusesInput:
+    command = "refuse"
+
+    def label(self, target: int) -> str:
+        return str(target)
+
+    async def check(self, target: int, env: Env) -> Report:
+        if target == 2:
+            raise BadInput("target 2 is not one a reader can check")
+        await asyncio.sleep(0.01)
+        check = Check("refuse.value", Status.PASS, str(target), f"{target} is fine")
+        return Report(self.command, str(target), (Obstacle("value", "Value", (check,)),))
+
+
+def test_bad_input_met_while_checking_ends_the_run_as_bad_input_not_a_crash():
+    with pytest.raises(BadInput, match="target 2 is not one a reader can check"):
+        run_targets(RefusesInput(), range(5), NetworkOptions(), scope=DnsScope.NONE, concurrency=5)

@@ -9,7 +9,9 @@ import socket
 
 import pytest
 
-from mailcheck.commands.domain import DomainCheck, DomainRequest
+from mailcheck.cli.domain import domain_options
+from mailcheck.commands.domain import DomainChecker, DomainRequest
+from mailcheck.names import parse_domain
 from mailcheck.model import Report, Status
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
@@ -28,9 +30,9 @@ def _outline(report: Report) -> tuple[str, str, list[tuple[str, str, str]]]:
 
 
 def _run(workers: int, seen: list[Report] | None = None):  # type: ignore[no-untyped-def]
-    request = DomainRequest.from_cli(NAMES, ["google"], None, None, None, smtp=False)
+    request = DomainRequest(tuple(parse_domain(n) for n in NAMES), domain_options(["google"], None, None, None, smtp=False))
     return run_targets(
-        DomainCheck(request.options),
+        DomainChecker(request.options),
         request.domains,
         NETWORK,
         scope=DnsScope.TARGET,
@@ -63,9 +65,7 @@ class Crashing:
     async def check(self, target: str, env: Env) -> Report:
         if target == "boom.example":
             raise ValueError("broken on purpose")
-        return await DomainCheck(DomainRequest.from_cli([target], ["google"], None, None, None, smtp=False).options).check(
-            DomainRequest.from_cli([target], [], None, None, None).domains[0], env
-        )
+        return await DomainChecker(domain_options(["google"], None, None, None, smtp=False)).check(parse_domain(target), env)
 
 
 def test_a_crash_in_a_worker_is_that_targets_error_report():

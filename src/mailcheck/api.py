@@ -73,10 +73,12 @@ class DomainSettings:
     bimi_selector: str = "default"
 
     def request(self, domains: Sequence[str]) -> DomainRequest:
+        # The CLI's own validation, so a bad value gets the same one-line message.
+        from mailcheck.cli.domain import domain_options
         from mailcheck.commands.domain import DomainRequest
+        from mailcheck.names import parse_domain
 
-        return DomainRequest.from_cli(
-            domains,
+        options = domain_options(
             self.dkim_selectors,
             self.ip,
             self.helo,
@@ -87,6 +89,7 @@ class DomainSettings:
             ca_file=self.ca_file,
             bimi_selector=self.bimi_selector,
         )
+        return DomainRequest(tuple(parse_domain(text) for text in domains), options)
 
 
 def check_domain(domain: str, *, network: Network | None = None, **options: object) -> Report:
@@ -94,8 +97,7 @@ def check_domain(domain: str, *, network: Network | None = None, **options: obje
     from mailcheck.commands.domain import run_domain
 
     request = DomainSettings(**options).request([domain])  # type: ignore[arg-type]
-    reports, _log = run_domain(request, (network or Network()).options())
-    return reports[0]
+    return run_domain(request, (network or Network()).options()).reports[0]
 
 
 def check_domains(
@@ -117,7 +119,7 @@ def check_domains(
     if concurrency < 1:
         raise BadInput(f"concurrency must be at least 1, not {concurrency}")
     request = DomainSettings(**options).request(list(domains))  # type: ignore[arg-type]
-    reports, _log = run_domain(
+    outcome = run_domain(
         request,
         (network or Network()).options(),
         concurrency=concurrency,
@@ -126,7 +128,7 @@ def check_domains(
         keep_log=False,
         workers=workers,
     )
-    return reports
+    return outcome.reports
 
 
 def probe_address(
@@ -145,11 +147,11 @@ def probe_address(
 ) -> Report:
     """The report of ``mailcheck probe ADDRESS``: would its server accept the mailbox?
     (No message is sent: the probe stops before DATA.)"""
-    from mailcheck.commands.probe import ProbeRequest, run_probe
+    from mailcheck.cli.probe import probe_options
+    from mailcheck.commands.probe import ProbeRequest, parse_address, run_probe
 
     settings = network or Network()
-    request = ProbeRequest.from_cli(
-        [address],
+    options = probe_options(
         port=port,
         helo=helo,
         mail_from=mail_from,
@@ -161,5 +163,5 @@ def probe_address(
         retry_greylist=retry_greylist,
         timeout=settings.timeout,
     )
-    reports, _log = run_probe(request, settings.options())
-    return reports[0]
+    request = ProbeRequest((parse_address(address),), options, False)
+    return run_probe(request, settings.options()).reports[0]

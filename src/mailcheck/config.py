@@ -11,7 +11,6 @@ tomllib gives no positions, so ``locate`` finds a key's line in the raw text its
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 import tomllib
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mailcheck import values
 from mailcheck.errors import BadInput
 from mailcheck.model import Status
 
@@ -246,7 +246,7 @@ class _Reader:
         port = table.get("smtp_port")
         return DomainConfig(
             name=name,
-            dkim_selectors=self.strings(where + ("dkim_selectors",), table.get("dkim_selectors", [])),
+            dkim_selectors=self.selectors(where + ("dkim_selectors",), table.get("dkim_selectors", [])),
             sending_ips=self.addresses(where + ("sending_ips",), table.get("sending_ips", [])),
             probe=self.strings(where + ("probe",), table.get("probe", [])),
             expect=self.expectations(where + ("expect",), table.get("expect", {})),
@@ -325,7 +325,8 @@ class _Reader:
     def known_keys(self, where: Path_, table: Mapping[str, Any], known: set[str]) -> None:
         for key in table:
             if key not in known:
-                raise self.fail(where + (key,), f"unknown key (known here: {', '.join(sorted(known))})")
+                hint = values.did_you_mean(key, known)
+                raise self.fail(where + (key,), f"unknown key (known here: {', '.join(sorted(known))}){hint}")
 
     def table(self, where: Path_, value: Any, kind: str = "a table") -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -353,10 +354,19 @@ class _Reader:
         out = []
         for index, text in enumerate(self.strings(where, value)):
             try:
-                out.append(str(ipaddress.ip_address(text)))
-            except ValueError:
-                raise self.fail(where + (index,), f"{text!r} is not an IPv4 or IPv6 address") from None
+                out.append(values.ip_address(text))
+            except values.BadValue as exc:
+                raise self.fail(where + (index,), str(exc)) from None
         return tuple(out)
+
+    def selectors(self, where: Path_, value: Any) -> tuple[str, ...]:
+        out = []
+        for index, text in enumerate(self.strings(where, value)):
+            try:
+                out.append(values.dns_selector(text))
+            except values.BadValue as exc:
+                raise self.fail(where + (index,), str(exc)) from None
+        return tuple(dict.fromkeys(out))
 
     def statuses(self, where: Path_, value: Any) -> tuple[Status, ...]:
         names = [value] if isinstance(value, str) else value
@@ -372,8 +382,14 @@ class _Reader:
         return tuple(out)
 
     def check_id(self, where: Path_, check_id: str) -> None:
+        from mailcheck.catalogue import find, suggestions
+
         if not CHECK_ID.match(check_id):
             raise self.fail(where, f"{check_id!r} is not a check id (dotted, like dmarc.policy)")
+        if find(check_id) is None:
+            close = suggestions(check_id)
+            hint = f"; did you mean {close[0]}?" if close else " (mailcheck explain --list shows every id)"
+            raise self.fail(where, f"no check is called {check_id!r}{hint}")
 
     def boolean(self, where: Path_, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -386,9 +402,13 @@ class _Reader:
         return float(value)
 
     def port(self, where: Path_, value: Any) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-            raise self.fail(where, f"must be a TCP port from 1 to 65535, not {_kind(value)}")
-        return value
+        try:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise values.BadValue("not an integer")
+            return values.tcp_port(value)
+        except values.BadValue:
+            # Told in TOML's words: the value's type as well as the value.
+            raise self.fail(where, f"must be a TCP port from 1 to 65535, not {_kind(value)}") from None
 
 
 def _kind(value: Any) -> str:

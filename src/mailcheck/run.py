@@ -25,6 +25,7 @@ from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import QueryRecord, Resolver
 from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.errors import BadInput
 from mailcheck.model import DnsStats, Obstacle, Report, RunOutcome, Status
 from mailcheck.runtime import NetworkOptions, ZoneEndpoint, run_dns, serving_zones
 
@@ -161,8 +162,8 @@ async def _run(
             try:
                 async with env_for_target(run_env) as env:
                     report = await checker.check(target, env)
-            except asyncio.CancelledError:
-                raise
+            except (asyncio.CancelledError, BadInput):
+                raise  # bad input is the user's to fix (exit 2), not one target's crash
             except Exception as exc:  # noqa: BLE001  (one target's crash is that target's error)
                 report = crash_report(checker.command, checker.label(target), exc)
             outcome.count += 1

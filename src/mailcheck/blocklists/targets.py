@@ -84,15 +84,6 @@ def parse_targets(texts: Iterable[str]) -> tuple[Target, ...]:
     return tuple(targets.values())
 
 
-def read_target_file(path: str) -> list[str]:
-    """One target a line (``-`` reads stdin); blank lines and ``#`` comments are skipped."""
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"--from-file {path}: {getattr(exc, 'strerror', None) or exc}") from None
-    return [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-
-
 def answers_for(target: Target, blocklist: BlockList) -> bool:
     """Whether ``blocklist`` can be asked about ``target`` at all: a list of its kind,
     and for an IPv6 address one that answers for IPv6."""

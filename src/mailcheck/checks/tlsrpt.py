@@ -151,10 +151,11 @@ async def _destination(resolver: Resolver, uri: str) -> Check:
         address = uri[len("mailto:") :].split("!", 1)[0]
         host = address.rpartition("@")[2].lower().rstrip(".")
         kind = "mail domain"
-        lookups: tuple[Awaitable[object], ...] = (resolver.query(host, "MX"), resolver.addresses(host))
+        lookups = (resolver.query(host, "MX"), resolver.addresses(host))
     else:
         host = (urlsplit(uri).hostname or "").lower()
-        kind, lookups = "host", (resolver.addresses(host),)
+        kind = "host"
+        lookups = (resolver.addresses(host),)
     outcomes = await asyncio.gather(*lookups, return_exceptions=True)
     if kind == "mail domain" and not isinstance(outcomes[0], BaseException):
         null = await _null_mx(resolver, uri, host)

@@ -11,9 +11,14 @@ import sys
 from typing import Annotated
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 
+from mailcheck.cli import completion
+from mailcheck.cli.completion import Shell
 from mailcheck.errors import BadInput
 from mailcheck.model import ExitCode
+
+HELP_OPTION_NAMES = ["-h", "--help"]
 
 app = typer.Typer(
     name="mailcheck",
@@ -21,7 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    context_settings={"help_option_names": HELP_OPTION_NAMES},
 )
 
 
@@ -39,6 +44,28 @@ def _root(
         bool,
         typer.Option("--version", "-V", help="Print the version and exit.", is_eager=True, callback=_print_version),
     ] = False,
+    show_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--show-completion",
+            metavar="SHELL",
+            help="Print the completion script for SHELL (bash, zsh or fish).",
+            is_eager=True,
+            callback=completion.show_completion,
+            show_default=False,
+        ),
+    ] = None,
+    install_completion: Annotated[
+        Shell | None,
+        typer.Option(
+            "--install-completion",
+            metavar="SHELL",
+            help="Install completion for SHELL (bash, zsh or fish) in its startup files.",
+            is_eager=True,
+            callback=completion.install_completion,
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Diagnose why email does not reach the inbox: one pass/fail line per obstacle."""
 
@@ -83,14 +110,23 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    from mailcheck.cli.placeholders import placeholders_as_words
+
     command = typer.main.get_command(app)
+    placeholders_as_words(command, HELP_OPTION_NAMES)
+    completion.enable_if_asked()
     try:
         code = command.main(args=argv, prog_name="mailcheck", standalone_mode=False)
         sys.stdout.flush()  # a write error shows here, not as noise when Python exits
     except typer.Exit as exc:
         code = exc.exit_code
+    except NoArgsIsHelpError as exc:  # bare ``mailcheck``: the help is the answer
+        print(exc.ctx.get_help())
+        code = ExitCode.OK
     except typer.TyperException as exc:  # typer's usage errors: unknown option, bad value
-        _error(exc.format_message())
+        from mailcheck.cli.usage import usage_message
+
+        _error(usage_message(exc))
         code = ExitCode.USAGE
     except typer.Abort:
         code = ExitCode.INTERRUPTED

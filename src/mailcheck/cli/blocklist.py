@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mailcheck.cli import app
 from mailcheck.cli.options import GlobalArguments, with_global_options
+
+if TYPE_CHECKING:
+    from mailcheck.commands.blocklist import ListChoice
 
 LISTS = "List choice"
 
@@ -51,13 +54,13 @@ DqsKey = Annotated[
 ]
 
 
-def list_choice(only, skip, custom, dqs_key):  # type: ignore[no-untyped-def]
+def list_choice(only: list[str] | None, skip: list[str] | None, custom: list[str] | None, dqs_key: str | None) -> ListChoice:
     from mailcheck.commands.blocklist import ListChoice
 
     return ListChoice(tuple(only or ()), tuple(skip or ()), tuple(custom or ()), dqs_key)
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck blocklist 192.0.2.1 example.com --self-test")
 @with_global_options()
 def blocklist(
     targets: Annotated[
@@ -71,7 +74,10 @@ def blocklist(
     from_file: Annotated[
         Optional[str],
         typer.Option(
-            "--from-file", metavar="FILE", help="Read targets from FILE, one a line ('-' for stdin).", show_default=False
+            "--from-file",
+            metavar="FILE",
+            help="Read targets from FILE, one a line ('-' for stdin; # comments).",
+            show_default=False,
         ),
     ] = None,
     self_test: Annotated[
@@ -86,10 +92,19 @@ def blocklist(
     options: GlobalArguments,
 ) -> int:
     """Look up IPs, domains, URLs and email addresses on DNS blocklists."""
+    from mailcheck.blocklists.targets import parse_targets
+    from mailcheck.cli.list_file import read_list_file
     from mailcheck.cli.output import emit
     from mailcheck.commands.blocklist import BlocklistRequest, run_blocklist
+    from mailcheck.errors import BadInput
 
     network, output = options.settings()
-    request = BlocklistRequest.from_cli(targets or (), from_file, list_choice(only, skip, custom, dqs_key), self_test)
-    reports, log = run_blocklist(request, network)
-    return emit(reports, output, log)
+    texts = list(targets or ())
+    if from_file is not None:
+        texts.extend(entry.text for entry in read_list_file(from_file).entries)
+    if not texts and not self_test:
+        raise BadInput("give at least one target (IP, domain, URL, email address), --from-file or --self-test")
+    choice = list_choice(only, skip, custom, dqs_key)
+    request = BlocklistRequest(parse_targets(texts), choice.lists(), self_test)
+    outcome = run_blocklist(request, network)
+    return emit(outcome.reports, output, outcome.log)

@@ -39,7 +39,7 @@ FailOnBounce = Annotated[
 ]
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck bounce --mbox bounces.mbox --summary")
 @with_global_options(timeout=5.0, fail_on=FailOnBounce)
 def bounce(
     files: Annotated[

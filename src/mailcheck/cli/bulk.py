@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 from mailcheck.cli.console import make_console
 from mailcheck.cli.options import OutputFormat, OutputOptions
 from mailcheck.cli.output import ReportSink, output_path
-from mailcheck.dns.resolver import QueryRecord
 from mailcheck.model import ExitCode, Report
+from mailcheck.run import RunOutcome
 
 if TYPE_CHECKING:
     from mailcheck.render.summary import Tally
 
-# run(on_report, keep): keep=False when the run need not keep its reports (they were
-# streamed, and the summary and the exit code come from the counts): memory stays flat.
-Run = Callable[[Callable[[Report], None], bool], tuple[Sequence[Report], Sequence[QueryRecord]]]
+# run(on_report, keep) runs the loop, handing each report over as it completes;
+# keep=False when the run need not keep its reports (they were streamed, and the
+# summary and the exit code come from the counts): memory stays flat.
+Run = Callable[[Callable[[Report], None], bool], RunOutcome[Any]]
 
 
 def run_streaming(
@@ -54,8 +55,8 @@ def run_streaming(
                 advance(report)
                 tally.add(report)
 
-            reports, log = run(on_report, keep)
-        code = sink.finish(reports, log)
+            outcome = run(on_report, keep)
+        code = sink.finish(outcome.reports, outcome.log)
         if not keep:
             fail_on = None if output.fail_on is None else FAIL_ON_STATUS[output.fail_on]
             code = exit_code_of(tally.worst_outcome, tally.worst_check, fail_on)

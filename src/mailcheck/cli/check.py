@@ -10,7 +10,7 @@ from mailcheck.cli import app
 from mailcheck.cli.options import GlobalArguments, with_global_options
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck check --config mailcheck.toml --format junit -o mailcheck.xml")
 @with_global_options(timeout=None, timeout_help="Limit for each network operation (default: the config's, else 5).")
 def check(
     domains: Annotated[

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import GlobalArguments, with_global_options
+from mailcheck.cli.options import GlobalArguments, given, with_global_options
+from mailcheck.errors import BadInput
+
+if TYPE_CHECKING:
+    from mailcheck.checks.context import DomainOptions
 
 TRANSPORT = "Transport security"
 BULK = "Many domains"
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck domain example.com --ip 192.0.2.1 --dkim-selector s1")
 @with_global_options()
 def domain(
     domains: Annotated[
@@ -74,19 +79,14 @@ def domain(
     ] = False,
     port: Annotated[
         int,
-        typer.Option(
-            "--port",
-            metavar="PORT",
-            help="SMTP port of the MX hosts (testing and relays; default 25).",
-            rich_help_panel=TRANSPORT,
-        ),
+        typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (testing and relays).", rich_help_panel=TRANSPORT),
     ] = 25,
     https_port: Annotated[
         int,
         typer.Option(
             "--https-port",
             metavar="PORT",
-            help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays; default 443).",
+            help="HTTPS port for the MTA-STS policy and BIMI files (testing and relays).",
             rich_help_panel=TRANSPORT,
         ),
     ] = 443,
@@ -109,8 +109,8 @@ def domain(
 ) -> int:
     """Check a sending domain: DNS, MX, SPF, DKIM, DMARC, transport security (STARTTLS, MTA-STS, TLS-RPT, DANE, DNSSEC, BIMI) and blocklists."""
     from mailcheck.cli.bulk import run_streaming
-    from mailcheck.commands.domain import DomainRequest, read_domain_file, run_domain
-    from mailcheck.errors import BadInput
+    from mailcheck.commands.domain import DomainRequest, run_domain
+    from mailcheck.names import parse_domain
 
     network, output = options.settings()
     if concurrency < 1:
@@ -118,17 +118,19 @@ def domain(
     names = list(domains or ()) + (read_domain_file(from_file) if from_file is not None else [])
     if not names:
         raise BadInput("Missing argument 'DOMAIN...': give at least one DOMAIN, or --from-file FILE")
-    request = DomainRequest.from_cli(
-        names,
-        dkim_selector or (),
-        ip,
-        helo,
-        mail_from,
-        smtp=not no_smtp,
-        port=port,
-        https_port=https_port,
-        ca_file=ca_file,
-        bimi_selector=bimi_selector,
+    request = DomainRequest(
+        tuple(parse_domain(text) for text in names),
+        domain_options(
+            dkim_selector or (),
+            ip,
+            helo,
+            mail_from,
+            smtp=not no_smtp,
+            port=port,
+            https_port=https_port,
+            ca_file=ca_file,
+            bimi_selector=bimi_selector,
+        ),
     )
     return run_streaming(
         lambda on_report, keep: run_domain(
@@ -138,3 +140,53 @@ def domain(
         output,
         summary=from_file is not None,
     )
+
+
+def domain_options(
+    selectors: Sequence[str],
+    ip: str | None,
+    helo: str | None,
+    mail_from: str | None,
+    *,
+    smtp: bool,
+    port: int,
+    https_port: int,
+    ca_file: str | None,
+    bimi_selector: str,
+) -> DomainOptions:
+    """The flags' values, validated, each error naming its flag."""
+    from mailcheck.checks.context import DomainOptions
+    from mailcheck.values import ca_file as pem_file
+    from mailcheck.values import dns_selector, ip_address, tcp_port
+
+    sending_ip = given("--ip", ip_address, ip) if ip is not None else None
+    if (helo or mail_from) and sending_ip is None:
+        raise BadInput("--helo and --mail-from are used with --ip (SPF evaluation)")
+    return DomainOptions(
+        tuple(dict.fromkeys(given("--dkim-selector", dns_selector, s) for s in selectors)),
+        sending_ip,
+        helo,
+        mail_from,
+        smtp=smtp,
+        smtp_port=given("--port", tcp_port, port),
+        https_port=given("--https-port", tcp_port, https_port),
+        ca_file=given("--ca-file", pem_file, ca_file) if ca_file is not None else None,
+        bimi_selector=given("--bimi-selector", dns_selector, bimi_selector),
+    )
+
+
+def read_domain_file(path: str) -> list[str]:
+    """Domains from ``path`` (``-``: stdin); a line that is not a domain is bad input
+    naming its line number."""
+    from mailcheck.cli.list_file import read_list_file
+    from mailcheck.names import parse_domain
+
+    listed = read_list_file(path)
+    for entry in listed.entries:
+        try:
+            parse_domain(entry.text)
+        except BadInput as exc:
+            raise BadInput(f"--from-file {listed.where} line {entry.line}: {exc}") from None
+    if not listed.entries:
+        raise BadInput(f"--from-file {listed.where}: no domains (only blank lines and comments)")
+    return [entry.text for entry in listed.entries]

@@ -17,7 +17,7 @@ class ExplainFormat(str, enum.Enum):
     markdown = "markdown"
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck explain dmarc.policy")
 def explain(
     check_id: Annotated[
         Optional[str],

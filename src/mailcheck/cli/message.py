@@ -14,7 +14,7 @@ SMTP = "SMTP facts (default: read from the receiver's trace headers)"
 JUDGING = "Judging"
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck message received.eml --ip 192.0.2.1")
 @with_global_options()
 def message(
     files: Annotated[

@@ -14,13 +14,28 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional, TypeVar
 
 import typer
 
 from mailcheck.errors import BadInput
+from mailcheck.values import BadValue
+
+if TYPE_CHECKING:
+    from mailcheck.runtime import NetworkOptions
 
 GLOBAL = "Global options"
+
+V = TypeVar("V")
+R = TypeVar("R")
+
+
+def given(flag: str, validate: Callable[[V], R], value: V) -> R:
+    """``value`` through a validator shared with config files; its message gets the flag's name."""
+    try:
+        return validate(value)
+    except BadValue as exc:
+        raise BadInput(f"{flag} {exc}") from None
 
 
 class OutputFormat(str, enum.Enum):
@@ -47,7 +62,7 @@ Nameservers = Annotated[
         "--nameserver",
         envvar="MAILCHECK_NAMESERVER",
         metavar="HOST[:PORT]",
-        help="Send every DNS query here (repeatable; [v6addr]:port for IPv6).",
+        help="Send every DNS query here (repeatable; \\[v6addr]:port for IPv6).",
         rich_help_panel=GLOBAL,
         show_default=False,
     ),
@@ -68,7 +83,13 @@ Offline = Annotated[
 ]
 Format = Annotated[
     OutputFormat,
-    typer.Option("--format", help="Report format.", rich_help_panel=GLOBAL, case_sensitive=False),
+    typer.Option(
+        "--format",
+        metavar="FORMAT",
+        help="Report format: text, json, jsonl, junit, sarif or markdown (html: mailcheck report only).",
+        rich_help_panel=GLOBAL,
+        case_sensitive=False,
+    ),
 ]
 OutputFile = Annotated[
     Optional[str],
@@ -85,7 +106,8 @@ FailOnOption = Annotated[
     Optional[FailOn],
     typer.Option(
         "--fail-on",
-        help="Exit 1 when a check is this bad or worse (default: 1 on fail, 3 when only errors).",
+        metavar="LEVEL",
+        help="Exit 1 when a check is this bad or worse: warn, error or fail (default: 1 on fail, 3 when only errors).",
         rich_help_panel=GLOBAL,
         case_sensitive=False,
         show_default=False,
@@ -122,9 +144,9 @@ class GlobalArguments:
     output_file: str | None
     fail_on: FailOn | None
 
-    def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False):  # type: ignore[no-untyped-def]
-        """Validate them into (NetworkOptions, OutputOptions); ``offline`` and ``timeout``
-        stand in for the typed ones where a command decides them itself (check's config)."""
+    def settings(self, *, offline: bool | None = None, timeout: float | None = None, html: bool = False) -> Settings:
+        """Validate them into the run's settings; ``offline`` and ``timeout`` stand in for
+        the typed ones where a command decides them itself (check's config)."""
         from mailcheck.dns.nameservers import parse_nameservers
         from mailcheck.runtime import NetworkOptions
 
@@ -149,7 +171,14 @@ class GlobalArguments:
             output_file=self.output_file,
             fail_on=self.fail_on,
         )
-        return network, output
+        return Settings(network, output)
+
+
+class Settings(NamedTuple):
+    """The global options, validated. A NamedTuple: ``network, output = settings()``."""
+
+    network: NetworkOptions
+    output: OutputOptions
 
 
 def with_global_options(
@@ -161,8 +190,10 @@ def with_global_options(
     (None: the command finds one itself); ``fail_on`` replaces --fail-on's type for a
     command that accepts more values (bounce: hard|soft|complaint), which it maps back.
     """
-    timeout_option = Annotated[
-        float if timeout is not None else Optional[float],
+    # Built at run time (the type depends on the default), so typed as a plain object.
+    timeout_type: Any = float if timeout is not None else Optional[float]
+    timeout_option: Any = Annotated[
+        timeout_type,
         typer.Option("--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None),
     ]
     shared = [

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+import ipaddress
+import math
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import GlobalArguments, with_global_options
+from mailcheck.cli.options import GlobalArguments, given, with_global_options
+from mailcheck.errors import BadInput
+
+if TYPE_CHECKING:
+    from mailcheck.smtp.probe import ProbeOptions
+
+MAX_RETRY_GREYLIST = 3600.0
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck probe postmaster@example.com --no-catch-all")
 @with_global_options(timeout=10.0)
 def probe(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDRESS...", help="Email addresses to probe.", show_default=False)],
@@ -54,11 +62,11 @@ def probe(
 ) -> int:
     """Ask the recipient's MX whether it accepts ADDRESS, without sending mail (never DATA)."""
     from mailcheck.cli.output import emit
-    from mailcheck.commands.probe import ProbeRequest, run_probe
+    from mailcheck.commands.probe import ProbeRequest, parse_address, run_probe
 
     network, output = options.settings()
-    request = ProbeRequest.from_cli(
-        addresses,
+    targets = tuple(dict.fromkeys(parse_address(a) for a in addresses))
+    chosen = probe_options(
         port=port,
         helo=helo,
         mail_from=mail_from,
@@ -69,7 +77,66 @@ def probe(
         ipv6=ipv6,
         retry_greylist=retry_greylist,
         timeout=network.timeout,
-        verbose=output.verbose,
     )
-    reports, log = run_probe(request, network)
-    return emit(reports, output, log)
+    outcome = run_probe(ProbeRequest(targets, chosen, output.verbose), network)
+    return emit(outcome.reports, output, outcome.log)
+
+
+def probe_options(
+    *,
+    port: int,
+    helo: str | None,
+    mail_from: str | None,
+    tls: bool,
+    ca_file: str | None,
+    catch_all: bool,
+    ipv4: bool,
+    ipv6: bool,
+    retry_greylist: float | None,
+    timeout: float,
+) -> ProbeOptions:
+    """The probe's options, validated with the flags' wording (the library API too)."""
+    from mailcheck.commands.probe import parse_sender
+    from mailcheck.smtp.probe import ProbeOptions
+    from mailcheck.values import ca_file as pem_file
+    from mailcheck.values import tcp_port
+
+    smtp_port = given("--port", tcp_port, port)
+    if retry_greylist is not None and not (0 <= retry_greylist <= MAX_RETRY_GREYLIST and math.isfinite(retry_greylist)):
+        raise BadInput(f"--retry-greylist must be between 0 and {MAX_RETRY_GREYLIST:g} seconds, not {retry_greylist:g}")
+    trusted = given("--ca-file", pem_file, ca_file) if ca_file is not None else None
+    families = frozenset({4, 6})
+    if ipv4 != ipv6:
+        families = frozenset({4} if ipv4 else {6})
+    return ProbeOptions(
+        helo=_helo(helo),
+        mail_from=parse_sender(mail_from),
+        port=smtp_port,
+        tls=tls,
+        ca_file=trusted,
+        catch_all=catch_all,
+        families=families,
+        timeout=timeout,
+        retry_greylist=retry_greylist,
+    )
+
+
+def _helo(text: str | None) -> str:
+    from mailcheck.names import parse_domain
+    from mailcheck.smtp.helo import default_helo
+
+    if text is None:
+        return default_helo()
+    name = text.strip()
+    if name.startswith("[") and name.endswith("]"):
+        literal = name[1:-1]
+        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            raise BadInput(f"--helo {text!r} is not an address literal such as [192.0.2.1]") from None
+        return name
+    try:
+        return parse_domain(name).ascii
+    except BadInput as exc:
+        raise BadInput(f"--helo: {exc}") from None

@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # heavy imports stay inside the command, so --help starts fas
     from mailcheck.runtime import NetworkOptions
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck report --mbox dmarc-reports.mbox --summary")
 @with_global_options()
 def report(
     files: Annotated[

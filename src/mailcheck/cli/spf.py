@@ -10,7 +10,7 @@ from mailcheck.cli import app
 from mailcheck.cli.options import GlobalArguments, with_global_options
 
 
-@app.command()
+@app.command(epilog="Example: mailcheck spf --ip 192.0.2.1 --mail-from user@example.com --helo mail.example.com")
 @with_global_options()
 def spf(
     ip: Annotated[

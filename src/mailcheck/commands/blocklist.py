@@ -1,18 +1,19 @@
-"""Validate and run ``mailcheck blocklist``: every target × list lookup at once."""
+"""Run ``mailcheck blocklist``: every target × list lookup at once."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mailcheck.blocklists.catalogue import BlockList, select_lists
 from mailcheck.blocklists.lookup import LISTING
-from mailcheck.blocklists.targets import Target, parse_targets, read_target_file
-from mailcheck.dns.resolver import QueryRecord, Resolver
-from mailcheck.errors import BadInput
+from mailcheck.blocklists.selftest import SelfTest
+from mailcheck.blocklists.targets import Target
+from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Obstacle, Report
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.once import Once
+from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 SELF_TEST_TARGET = "self-test"
 
@@ -36,62 +37,78 @@ class BlocklistRequest:
     lists: tuple[BlockList, ...]
     self_test: bool = False
 
-    @classmethod
-    def from_cli(
-        cls,
-        targets: Sequence[str],
-        from_file: str | None,
-        choice: ListChoice,
-        self_test: bool,
-    ) -> BlocklistRequest:
-        texts = list(targets)
-        if from_file is not None:
-            texts.extend(read_target_file(from_file))
-        if not texts and not self_test:
-            raise BadInput("give at least one target (IP, domain, URL, email address), --from-file or --self-test")
-        return cls(parse_targets(texts), choice.lists(), self_test)
+
+@dataclass(frozen=True)
+class SelfTestPoints:
+    """The target that stands for --self-test: its report comes first."""
 
 
-def run_blocklist(request: BlocklistRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
-    with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(request, network, zones))
+@dataclass(frozen=True)
+class ListsInUse:
+    """Which lists the targets are asked of, decided once for the run."""
+
+    lists: tuple[BlockList, ...]
+    # A skip for each list --offline puts out of reach.
+    skipped: tuple[Check, ...]
+    # Lists left out because they failed their --self-test (RFC 5782 §5).
+    dropped: tuple[BlockList, ...] = ()
+    self_test: tuple[Check, ...] = ()
 
 
-async def _run(request: BlocklistRequest, network, zones):  # type: ignore[no-untyped-def]
-    async with run_dns(network, zones) as (resolver, _library):
-        reports = await blocklist_reports(resolver, request)
-    stats = resolver.stats()
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, list(resolver.log)
+BlocklistTarget = Target | SelfTestPoints
 
 
-async def blocklist_reports(resolver: Resolver, request: BlocklistRequest) -> list[Report]:
-    """One report per target (and one for --self-test), from lookups all made together."""
-    from mailcheck.blocklists.lookup import listing_checks, look_up_all, usable_lists
+@dataclass
+class BlocklistChecker:
+    """Looks one target up on the lists in use. The first target to run decides them
+    (the reachable lists, and under --self-test those that pass it); every other target
+    awaits that one decision, so no target is asked of a list that failed."""
+
+    request: BlocklistRequest
+    command: str = "blocklist"
+    in_use: Once[ListsInUse] = field(default_factory=Once)
+
+    def label(self, target: BlocklistTarget) -> str:
+        return SELF_TEST_TARGET if isinstance(target, SelfTestPoints) else target.value
+
+    async def check(self, target: BlocklistTarget, env: Env) -> Report:
+        from mailcheck.blocklists.lookup import listing_checks, look_up_all
+
+        resolver = env.resolver
+        assert resolver is not None  # DnsScope.RUN
+        chosen = await self.in_use.get(lambda: _lists_in_use(resolver, self.request))
+        if isinstance(target, SelfTestPoints):
+            return _report(SELF_TEST_TARGET, None, [*chosen.self_test, *chosen.skipped])
+        checks = listing_checks(await look_up_all(resolver, [target], chosen.lists))
+        if not self.request.self_test:
+            checks += [c for c in chosen.skipped if _applies(c, target, self.request.lists)]
+        if not checks:
+            checks = [_no_list(target, self.request.lists, chosen.dropped)]
+        return _report(target.value, target.text, checks)
+
+
+def run_blocklist(request: BlocklistRequest, network: NetworkOptions) -> RunOutcome[BlocklistTarget]:
+    """One report per target, after the --self-test report when one is asked for."""
+    targets: list[BlocklistTarget] = [SelfTestPoints()] if request.self_test else []
+    targets.extend(request.targets)
+    return run_targets(BlocklistChecker(request), targets, network, scope=DnsScope.RUN)
+
+
+async def _lists_in_use(resolver: Resolver, request: BlocklistRequest) -> ListsInUse:
+    from mailcheck.blocklists.lookup import usable_lists
     from mailcheck.blocklists.selftest import self_test, self_test_check
 
     lists, skipped = await usable_lists(resolver, request.lists)
-    reports = []
-    dropped: list[BlockList] = []
-    if request.self_test:
-        tests = await self_test(resolver, lists)
-        # RFC 5782 §5: a list that fails its self-test is not asked about the targets.
-        lists = [t.blocklist for t in tests if t.trustworthy or not _reachable(t)]
-        dropped = [t.blocklist for t in tests if not (t.trustworthy or not _reachable(t))]
-        checks = [self_test_check(t) for t in tests] + skipped
-        reports.append(_report(SELF_TEST_TARGET, None, checks))
-    lookups = await look_up_all(resolver, request.targets, lists)
-    for target in request.targets:
-        checks = listing_checks([lookup for lookup in lookups if lookup.target is target])
-        if not request.self_test:
-            checks += [c for c in skipped if _applies(c, target, request.lists)]
-        if not checks:
-            checks = [_no_list(target, request.lists, dropped)]
-        reports.append(_report(target.value, target.text, checks))
-    return reports
+    if not request.self_test:
+        return ListsInUse(tuple(lists), tuple(skipped))
+    tests = await self_test(resolver, lists)
+    # RFC 5782 §5: a list that fails its self-test is not asked about the targets.
+    kept = [t.blocklist for t in tests if t.trustworthy or not _reachable(t)]
+    dropped = [t.blocklist for t in tests if not (t.trustworthy or not _reachable(t))]
+    return ListsInUse(tuple(kept), tuple(skipped), tuple(dropped), tuple(self_test_check(t) for t in tests))
 
 
-def _reachable(test) -> bool:  # type: ignore[no-untyped-def]
+def _reachable(test: SelfTest) -> bool:
     # A list that could not be reached is not known to misbehave: it stays, and its
     # lookups say that they could not tell.
     unreachable = ("unavailable", "refused", "bad-answer")
@@ -106,7 +123,6 @@ def _no_list(target: Target, chosen: Sequence[BlockList], dropped: Sequence[Bloc
     """Why no list was asked about ``target``: none takes its kind (skip), or every one that
     does failed its --self-test (error: no verdict), or is not served under --offline."""
     from mailcheck.blocklists.targets import answers_for, kind_words
-    from mailcheck.model import Status
 
     applicable = [b for b in chosen if answers_for(target, b)]
     if not applicable:

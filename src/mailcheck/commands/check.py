@@ -8,18 +8,18 @@ one resolver and cache); domains with their own get their own.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mailcheck.commands.domain import DEFAULT_CONCURRENCY, DomainRequest, crash_report
+from mailcheck.commands.domain import DomainRequest
 from mailcheck.config import Config, DomainConfig
 from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
-from mailcheck.model import Report
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.model import Report, Status
+from mailcheck.run import DEFAULT_CONCURRENCY, DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def run_check(
     *,
     concurrency: int = DEFAULT_CONCURRENCY,
     on_report: Callable[[Report], None] | None = None,
-) -> tuple[list[Report], list[QueryRecord]]:
+) -> RunOutcome[Planned]:
     from mailcheck.dns.nameservers import parse_nameserver
 
     groups: dict[tuple, list[Planned]] = {}
@@ -76,49 +76,49 @@ def run_check(
     reports: list[Report] = []
     log: list[QueryRecord] = []
     for (network,), planned in groups.items():
-        with serving_zones(network.zones) as zones:
-            domain_reports, queries = asyncio.run(_domain_reports(planned, network, zones, concurrency))
-        log.extend(queries)
+        outcome = run_targets(PlannedChecker(), planned, network, scope=DnsScope.RUN, concurrency=concurrency)
+        log.extend(outcome.log)
         probe_reports = _probes(config, [p.domain for p in planned], network)
-        for plan, report in zip(planned, domain_reports):
+        for plan, report in zip(planned, outcome.reports, strict=True):
             probes = probe_reports.get(plan.domain.name, [])
             for final in _judged(config, plan.domain, report, probes):
                 reports.append(final)
                 if on_report is not None:
                     on_report(final)
-    return reports, log
+    return RunOutcome(reports, Status.worst(r.status for r in reports), len(reports), None, log)
 
 
 def _requests(config: Config, domain: DomainConfig) -> tuple[DomainRequest, ...]:
+    from mailcheck.checks.context import DomainOptions
+    from mailcheck.names import parse_domain
+
     smtp = config.smtp if domain.smtp is None else domain.smtp
     port = domain.smtp_port or config.smtp_port
     try:
-        return tuple(
-            DomainRequest.from_cli([domain.name], domain.dkim_selectors, ip, None, None, smtp=smtp, port=port)
-            for ip in (domain.sending_ips or (None,))
-        )
+        name = parse_domain(domain.name)
     except BadInput as exc:
-        raise BadInput(f"{config.path}:{domain.line}: {domain.name}: {exc}") from None
+        raise BadInput(f"{config.path}:{domain.line}: {exc}") from None
+    return tuple(
+        DomainRequest((name,), DomainOptions(domain.dkim_selectors, ip, smtp=smtp, smtp_port=port))
+        for ip in (domain.sending_ips or (None,))
+    )
 
 
-async def _domain_reports(planned: Sequence[Planned], network: NetworkOptions, zones, concurrency: int):  # type: ignore[no-untyped-def]
-    from mailcheck.domain_report import domain_report
+@dataclass
+class PlannedChecker:
+    """Checks one domain of the config: a domain report per sending IP, merged."""
 
-    limit = asyncio.Semaphore(max(1, concurrency))
-    async with run_dns(network, zones) as (resolver, library):
+    command: str = "domain"
 
-        async def one(plan: Planned) -> Report:
-            async with limit:
-                try:
-                    variants = [await domain_report(r.domains[0], resolver, library, r.options) for r in plan.requests]
-                except Exception as exc:  # noqa: BLE001  (one domain's crash is its error report)
-                    return crash_report("domain", plan.domain.name, exc)
-            return _merge(variants)
+    def label(self, target: Planned) -> str:
+        return target.domain.name
 
-        reports = await asyncio.gather(*(one(plan) for plan in planned))
-    stats = resolver.stats()
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, list(resolver.log)
+    async def check(self, target: Planned, env: Env) -> Report:
+        from mailcheck.domain_report import domain_report
+
+        assert env.resolver is not None and env.library is not None  # DnsScope.RUN
+        variants = [await domain_report(r.domains[0], env.resolver, env.library, r.options) for r in target.requests]
+        return _merge(variants)
 
 
 def _merge(variants: Sequence[Report]) -> Report:
@@ -141,7 +141,9 @@ def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOpt
     wanted = [(d, address) for d in domains for address in d.probe]
     if not wanted:
         return {}
-    from mailcheck.commands.probe import ProbeRequest, run_probe
+    from mailcheck.commands.probe import ProbeRequest, parse_address, run_probe
+    from mailcheck.smtp.helo import default_helo
+    from mailcheck.smtp.probe import ProbeOptions
 
     by_domain: dict[str, list[Report]] = {}
     # Probes of one port share a run; a domain may ask for another SMTP port.
@@ -150,25 +152,14 @@ def _probes(config: Config, domains: Sequence[DomainConfig], network: NetworkOpt
         ports.setdefault(domain.smtp_port or config.smtp_port, []).append((domain, address))
     for port, items in ports.items():
         try:
-            request = ProbeRequest.from_cli(
-                [address for _, address in items],
-                port=port,
-                helo=None,
-                mail_from=None,
-                tls=True,
-                ca_file=None,
-                catch_all=False,
-                ipv4=False,
-                ipv6=False,
-                retry_greylist=None,
-                timeout=network.timeout,
-            )
+            targets = tuple(dict.fromkeys(parse_address(address) for _, address in items))
         except BadInput as exc:
             raise BadInput(f"{config.path}: probe: {exc}") from None
-        reports, _log = run_probe(request, network)
+        options = ProbeOptions(helo=default_helo(), port=port, catch_all=False, timeout=network.timeout)
+        request = ProbeRequest(targets, options)
         # run_probe keeps the order of its (de-duplicated) addresses.
         owners = {address.lower(): domain.name for domain, address in items}
-        for report in reports:
+        for report in run_probe(request, network).reports:
             owner = owners.get(report.target.lower(), items[0][0].name)
             by_domain.setdefault(owner, []).append(report)
     return by_domain

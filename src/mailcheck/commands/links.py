@@ -1,22 +1,23 @@
-"""Validate and run ``mailcheck links``: extract, follow (optionally), look up every host."""
+"""Run ``mailcheck links``: extract, follow (optionally), look up every host."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mailcheck.blocklists.catalogue import BlockList
-from mailcheck.commands.blocklist import ListChoice
-from mailcheck.dns.resolver import QueryRecord, Resolver
-from mailcheck.errors import BadInput
-from mailcheck.model import Report
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.dns.resolver import Resolver
+from mailcheck.model import Check, Report
+from mailcheck.once import Once
+from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 
 if TYPE_CHECKING:
     from mailcheck.links.extract import Extraction, Link
+    from mailcheck.links.follow import Trail
 
 # Links followed at once: a message may carry hundreds, and each holds a connection.
 MAX_FOLLOWING = 8
@@ -32,63 +33,85 @@ class LinksRequest:
     ca_file: str | None = None
     stdin: bytes | None = None  # what "-" stands for: a message or an HTML page
 
-    @classmethod
-    def from_cli(
-        cls, sources: Sequence[str], choice: ListChoice, follow: bool, ca_file: str | None, stdin: bytes | None = None
-    ) -> LinksRequest:
-        from mailcheck.links.extract import MAX_URL_CHARS, shown_url
-        from mailcheck.links.report import is_web_url
 
-        if not sources:
-            raise BadInput("give at least one message file, HTML file or http(s) URL")
-        if sources.count(STDIN) > 1:
-            raise BadInput("'-' (stdin) can be given once")
-        for source in sources:
-            if source == STDIN or _is_file(source):
-                continue
-            if not is_web_url(source):
-                raise BadInput(f"{shown_url(source)!r} is neither a file nor an http(s) URL")
-            if len(source) > MAX_URL_CHARS:
-                raise BadInput(f"{shown_url(source)}: a URL of over {MAX_URL_CHARS:,} characters is not one a reader can follow")
-        if ca_file is not None and not Path(ca_file).is_file():
-            raise BadInput(f"--ca-file {ca_file}: no such file")
-        if ca_file is not None and not follow:
-            raise BadInput("--ca-file is used with --follow (it trusts a CA for the HTTPS requests)")
-        return cls(tuple(sources), choice.lists(), follow, ca_file, stdin)
+@dataclass(frozen=True)
+class UsableLists:
+    lists: tuple[BlockList, ...]
+    skipped: tuple[Check, ...]  # a skip for each list --offline puts out of reach
 
 
-def run_links(request: LinksRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
-    with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(request, network, zones))
+@dataclass
+class LinksChecker:
+    """Checks one source: its links, where they redirect (--follow), every host met on
+    the lists. Which lists this run can ask is decided once for all sources."""
+
+    request: LinksRequest
+    command: str = "links"
+    usable: Once[UsableLists] = field(default_factory=Once)
+    # Links followed at once over the whole run.
+    following: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(MAX_FOLLOWING))
+
+    def label(self, target: str) -> str:
+        return target
+
+    async def check(self, target: str, env: Env) -> Report:
+        resolver = env.resolver
+        assert resolver is not None  # DnsScope.RUN
+        usable = await self.usable.get(lambda: _usable_lists(resolver, self.request.lists))
+        extraction = await self._extract(target)
+        links = list(extraction.links)
+        trails: list[Trail | None] = [None] * len(links)
+        if self.request.follow:
+            trails = await self._follow(links, resolver)
+        return await _report(target, extraction, links, trails, resolver, self.request, usable)
+
+    async def _extract(self, source: str) -> Extraction:
+        from mailcheck.links.extract import Extraction, Link, links_in_file
+
+        if source == STDIN:
+            return _links_in_stdin(self.request.stdin or b"")
+        if is_file(source):
+            return await asyncio.to_thread(links_in_file, source)
+        return Extraction((Link(source, "command line"),))
+
+    async def _follow(self, links: Sequence[Link], resolver: Resolver) -> list[Trail | None]:
+        from mailcheck.links.follow import follow, make_client
+
+        trails: list[Trail | None] = [None] * len(links)
+        web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
+        async with make_client(resolver, resolver.timeout, self.request.ca_file) as client:
+
+            async def follow_one(url: str) -> Trail:
+                async with self.following:
+                    return await follow(client, url, resolver.timeout)
+
+            followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
+        for i, trail in zip(web, followed, strict=True):
+            trails[i] = trail
+        return trails
 
 
-async def _run(request: LinksRequest, network: NetworkOptions, zones):  # type: ignore[no-untyped-def]
-    async with run_dns(network, zones) as (resolver, _library):
-        reports = await links_reports(resolver, request)
-    stats = resolver.stats()
-    reports = [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
-    return reports, list(resolver.log)
+def run_links(request: LinksRequest, network: NetworkOptions) -> RunOutcome[str]:
+    return run_targets(LinksChecker(request), request.sources, network, scope=DnsScope.RUN)
 
 
-async def links_reports(resolver: Resolver, request: LinksRequest) -> list[Report]:
+async def _usable_lists(resolver: Resolver, lists: Sequence[BlockList]) -> UsableLists:
     from mailcheck.blocklists.lookup import usable_lists
 
-    lists, skipped = await usable_lists(resolver, request.lists)
-    if request.follow:
-        from mailcheck.links.follow import make_client
-
-        limit = asyncio.Semaphore(MAX_FOLLOWING)
-        async with make_client(resolver, resolver.timeout, request.ca_file) as client:
-            return list(
-                await asyncio.gather(*(_report(s, resolver, request, lists, skipped, client, limit) for s in request.sources))
-            )
-    return list(await asyncio.gather(*(_report(s, resolver, request, lists, skipped) for s in request.sources)))
+    usable, skipped = await usable_lists(resolver, lists)
+    return UsableLists(tuple(usable), tuple(skipped))
 
 
-async def _report(source, resolver, request, lists, skipped, client=None, limit=None) -> Report:  # type: ignore[no-untyped-def]
-    from mailcheck.blocklists.lookup import look_up_all
-    from mailcheck.links.extract import Extraction, Link, links_in_file
-    from mailcheck.links.follow import follow
+async def _report(
+    source: str,
+    extraction: Extraction,
+    links: Sequence[Link],
+    trails: Sequence[Trail | None],
+    resolver: Resolver,
+    request: LinksRequest,
+    usable: UsableLists,
+) -> Report:
+    from mailcheck.blocklists.lookup import Lookup, look_up_all
     from mailcheck.links.report import (
         found_check,
         limits_check,
@@ -99,41 +122,23 @@ async def _report(source, resolver, request, lists, skipped, client=None, limit=
     )
     from mailcheck.model import group
 
-    if source == STDIN:
-        extraction = _links_in_stdin(request.stdin or b"")
-    elif _is_file(source):
-        extraction = await asyncio.to_thread(links_in_file, source)
-    else:
-        extraction = Extraction((Link(source, "command line"),))
-    links = list(extraction.links)
-    trails: list = [None] * len(links)
-    if client is not None:
-        web = [i for i, link in enumerate(links) if not link.url.lower().startswith("mailto:")]
-
-        async def follow_one(url: str):  # type: ignore[no-untyped-def]
-            async with limit:
-                return await follow(client, url, resolver.timeout)
-
-        followed = await asyncio.gather(*(follow_one(links[i].url) for i in web))
-        for i, trail in zip(web, followed):
-            trails[i] = trail
-    hosts = list(dict.fromkeys(h for link, trail in zip(links, trails) for h in link_hosts(link, trail)))
+    hosts = list(dict.fromkeys(h for link, trail in zip(links, trails, strict=True) for h in link_hosts(link, trail)))
     targets = targets_for(hosts)
     unique_targets = list({t.value: t for t in targets.values()}.values())
-    lookups = await look_up_all(resolver, unique_targets, lists)
-    by_value: dict[str, list] = {}
+    lookups = await look_up_all(resolver, unique_targets, usable.lists)
+    by_value: dict[str, list[Lookup]] = {}
     for lookup in lookups:
         by_value.setdefault(lookup.target.value, []).append(lookup)
     checks = [found_check(source, links, hosts)]
     limits = limits_check(source, extraction)
     if limits is not None:
         checks.append(limits)
-    checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails)]
-    checks += listing_checks(lookups) + [c for c in skipped if links]
+    checks += [link_check(link, trail, targets, by_value, request.lists) for link, trail in zip(links, trails, strict=True)]
+    checks += listing_checks(lookups) + [c for c in usable.skipped if links]
     return Report(command="links", target=source, obstacles=group(checks, OBSTACLES))
 
 
-def _is_file(source: str) -> bool:
+def is_file(source: str) -> bool:
     # Path.is_file raises, rather than answers False, for a name too long for the system.
     try:
         return Path(source).is_file()

@@ -1,4 +1,4 @@
-"""Validate and run ``mailcheck probe``: would the recipient's server accept the mailbox?
+"""Run ``mailcheck probe``: would the recipient's server accept the mailbox?
 
 Addresses at the same domain share one walk over its MX hosts (and one SMTP session
 where the server allows it); different domains run concurrently, with at most one
@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 import random
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mailcheck.area_errors import crashed, lookup_failed
-from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
 from mailcheck.model import Check, Report, Status, group
 from mailcheck.names import DomainName
-from mailcheck.runtime import NetworkOptions, run_dns, serving_zones
+from mailcheck.once import Once, OncePerKey
+from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.runtime import NetworkOptions
 from mailcheck.smtp.probe import ProbeOptions, Target
 
 if TYPE_CHECKING:
     from mailcheck.checks.context import DomainContext
     from mailcheck.dns.library import LibraryResolver
     from mailcheck.dns.resolver import Resolver
-    from mailcheck.runtime import ZoneEndpoint
     from mailcheck.smtp.probe import DomainProbe
 
 # The probe's report: routing (mx.*), the SMTP sessions, then the verdict.
@@ -36,7 +35,6 @@ PROBE_OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("transport", "Transport", ("smtp", "tls")),
     ("acceptance", "Acceptance", ("acceptance",)),
 )
-MAX_RETRY_GREYLIST = 3600.0
 # The check that answers "would this address be accepted?": the exit code follows it.
 VERDICT_CHECK = "acceptance.verdict"
 
@@ -46,46 +44,6 @@ class ProbeRequest:
     targets: tuple[Target, ...]
     options: ProbeOptions
     verbose: bool = False
-
-    @classmethod
-    def from_cli(
-        cls,
-        addresses: Sequence[str],
-        *,
-        port: int,
-        helo: str | None,
-        mail_from: str | None,
-        tls: bool,
-        ca_file: str | None,
-        catch_all: bool,
-        ipv4: bool,
-        ipv6: bool,
-        retry_greylist: float | None,
-        timeout: float,
-        verbose: bool = False,
-    ) -> ProbeRequest:
-        targets = tuple(dict.fromkeys(parse_address(a) for a in addresses))
-        if not 1 <= port <= 65535:
-            raise BadInput(f"--port must be between 1 and 65535, not {port}")
-        if retry_greylist is not None and not (0 <= retry_greylist <= MAX_RETRY_GREYLIST and math.isfinite(retry_greylist)):
-            raise BadInput(f"--retry-greylist must be between 0 and {MAX_RETRY_GREYLIST:g} seconds, not {retry_greylist:g}")
-        if ca_file is not None:
-            _check_ca_file(ca_file)
-        families = frozenset({4, 6})
-        if ipv4 != ipv6:
-            families = frozenset({4} if ipv4 else {6})
-        options = ProbeOptions(
-            helo=_helo(helo),
-            mail_from=_sender(mail_from),
-            port=port,
-            tls=tls,
-            ca_file=ca_file,
-            catch_all=catch_all,
-            families=families,
-            timeout=timeout,
-            retry_greylist=retry_greylist,
-        )
-        return cls(targets, options, verbose)
 
 
 def parse_address(text: str) -> Target:
@@ -161,7 +119,7 @@ def _special_use_target(text: str, address: str, domain: DomainName) -> Target:
     )
 
 
-def _sender(text: str | None) -> str:
+def parse_sender(text: str | None) -> str:
     # The null reverse-path is what callout verification uses (Exim, Postfix
     # reject_unverified_recipient): it names nobody, so no bounce can ever go anywhere.
     if text is None or text.strip() in ("", "<>"):
@@ -169,78 +127,49 @@ def _sender(text: str | None) -> str:
     return parse_address(text).smtp
 
 
-def _helo(text: str | None) -> str:
-    from mailcheck.smtp.helo import default_helo
+@dataclass
+class ProbeChecker:
+    """Probes one address. Addresses at one domain share its MX walk (one SMTP session
+    where the server allows it), and the whole run shares one check of the HELO name."""
 
-    if text is None:
-        return default_helo()
-    name = text.strip()
-    if name.startswith("[") and name.endswith("]"):
-        import ipaddress
+    request: ProbeRequest
+    command: str = "probe"
+    # At most one connection at a time to any MX host, over every domain of the run.
+    host_locks: dict[str, asyncio.Lock] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+    helo: Once[Check] = field(default_factory=Once)
+    domains: OncePerKey[str, dict[Target, Report]] = field(default_factory=OncePerKey)
 
-        literal = name[1:-1]
-        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
-        try:
-            ipaddress.ip_address(literal)
-        except ValueError:
-            raise BadInput(f"--helo {text!r} is not an address literal such as [192.0.2.1]") from None
-        return name
-    from mailcheck.names import parse_domain
+    def label(self, target: Target) -> str:
+        return target.display
 
-    try:
-        return parse_domain(name).ascii
-    except BadInput as exc:
-        raise BadInput(f"--helo: {exc}") from None
-
-
-def _check_ca_file(path: str) -> None:
-    import ssl
-
-    try:
-        ssl.create_default_context(cafile=path)
-    except FileNotFoundError:
-        raise BadInput(f"--ca-file {path}: no such file") from None
-    except (OSError, ssl.SSLError) as exc:
-        raise BadInput(f"--ca-file {path}: not a PEM file of CA certificates ({exc})") from None
-
-
-def run_probe(request: ProbeRequest, network: NetworkOptions) -> tuple[list[Report], list[QueryRecord]]:
-    with serving_zones(network.zones) as zones:
-        return asyncio.run(_run(request, network, zones))
-
-
-async def _run(
-    request: ProbeRequest, network: NetworkOptions, zones: ZoneEndpoint | None
-) -> tuple[list[Report], list[QueryRecord]]:
-    async with run_dns(network, zones) as (resolver, library):
-        by_domain: dict[str, list[Target]] = {}
-        for target in request.targets:
-            by_domain.setdefault(target.domain, []).append(target)
-        host_locks: dict[str, asyncio.Lock] = {}
-        rng = random.Random()
+    async def check(self, target: Target, env: Env) -> Report:
         from mailcheck.smtp.helo import check_helo
 
-        helo_check, per_domain = await asyncio.gather(
-            check_helo(request.options.helo, resolver),
-            asyncio.gather(
-                *(_probe(domain, targets, resolver, library, request, host_locks, rng) for domain, targets in by_domain.items())
+        resolver, library = env.resolver, env.library
+        assert resolver is not None and library is not None  # DnsScope.RUN
+        at_domain = [t for t in self.request.targets if t.domain == target.domain]
+        helo_check, by_address = await asyncio.gather(
+            self.helo.get(lambda: check_helo(self.request.options.helo, resolver)),
+            self.domains.get(
+                target.domain,
+                lambda: _probe(target.domain, at_domain, resolver, library, self.request, self.host_locks, self.rng),
             ),
         )
-    stats = resolver.stats()
-    by_address: dict[Target, Report] = {}
-    for reports in per_domain:
-        for target, report in reports:
-            by_address[target] = report
-    out = []
-    for target in request.targets:
         report = by_address[target]
         checks = list(report.checks)
         if any(c.id == "smtp.connection" for c in checks):
             checks.insert(_after_routing(checks), helo_check)
         checks = [_beside_the_verdict(c) for c in checks]
         obstacles = group(checks, PROBE_OBSTACLES)
-        out.append(Report("probe", target.display, obstacles, stats, None, report.extra, verdict_check=VERDICT_CHECK))
-    return out, list(resolver.log)
+        return Report("probe", target.display, obstacles, None, None, report.extra, verdict_check=VERDICT_CHECK)
+
+
+def run_probe(request: ProbeRequest, network: NetworkOptions) -> RunOutcome[Target]:
+    # Every address at once, as before the run loop: addresses wait on their domain's
+    # one walk, and the host locks bound the connections.
+    concurrency = max(1, len(request.targets))
+    return run_targets(ProbeChecker(request), request.targets, network, scope=DnsScope.RUN, concurrency=concurrency)
 
 
 def _beside_the_verdict(check: Check) -> Check:
@@ -263,7 +192,7 @@ async def _probe(
     request: ProbeRequest,
     host_locks: dict[str, asyncio.Lock],
     rng: random.Random,
-) -> list[tuple[Target, Report]]:
+) -> dict[Target, Report]:
     from mailcheck.checks.context import DomainContext, DomainOptions
     from mailcheck.checks.mx import check_mx
     from mailcheck.names import DomainName
@@ -277,7 +206,7 @@ async def _probe(
         _routing_checks(check_mx, context),
         _guarded(probe_domain(domain, targets, resolver, request.options, host_locks, rng), domain),
     )
-    results = []
+    results: dict[Target, Report] = {}
     for target in targets:
         verdict = findings.verdict(target, probe, request.options)
         checks = list(routing)
@@ -290,7 +219,7 @@ async def _probe(
         if provider is not None:
             checks.append(provider)
         report = Report("probe", target.display, (), None, None, {"verdict": verdict.name})
-        results.append((target, _with_checks(report, checks)))
+        results[target] = _with_checks(report, checks)
     return results
 
 
