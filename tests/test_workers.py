@@ -30,7 +30,10 @@ def _outline(report: Report) -> tuple[str, str, list[tuple[str, str, str]]]:
 
 
 def _run(workers: int, seen: list[Report] | None = None):  # type: ignore[no-untyped-def]
-    request = DomainRequest(tuple(parse_domain(n) for n in NAMES), domain_options(["google"], None, None, None, smtp=False))
+    request = DomainRequest(
+        tuple(parse_domain(n) for n in NAMES),
+        domain_options(["google"], None, None, None, smtp=False, port=25, https_port=443, ca_file=None, bimi_selector="default"),
+    )
     return run_targets(
         DomainChecker(request.options),
         request.domains,
@@ -65,7 +68,11 @@ class Crashing:
     async def check(self, target: str, env: Env) -> Report:
         if target == "boom.example":
             raise ValueError("broken on purpose")
-        return await DomainChecker(domain_options(["google"], None, None, None, smtp=False)).check(parse_domain(target), env)
+        return await DomainChecker(
+            domain_options(
+                ["google"], None, None, None, smtp=False, port=25, https_port=443, ca_file=None, bimi_selector="default"
+            )
+        ).check(parse_domain(target), env)
 
 
 def test_a_crash_in_a_worker_is_that_targets_error_report():
