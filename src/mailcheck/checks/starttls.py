@@ -262,11 +262,9 @@ def _no_connection(domain: str, results: Sequence[MxProbe]) -> Check:
     receive mail; a timeout anywhere, and it may be our own network that blocks port
     25, so that is "could not tell", as every timeout of the domain's servers is."""
     port = results[0].port
-    seen = [f"{p.label}: {p.error}" for p in results]
     details = {
         "port": port,
         "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results],
-        "lines": seen,
     }
     hosts = ", ".join(dict.fromkeys(p.host for p in results))
     if all(p.connect_failure == "refused" for p in results):
@@ -496,13 +494,6 @@ def _certificate(probe: MxProbe) -> Check:
         "trusted": tls.trusted,
         "trust_error": tls.trust_error,
         "hostname_match": tls.hostname_match,
-        "lines": [
-            f"subject: {tls.subject}",
-            f"names:   {names}",
-            f"issuer:  {tls.issuer}",
-            f"valid:   {_aware(tls.not_before):%Y-%m-%d} to {not_after:%Y-%m-%d}",
-            f"chain:   {'validates to a trusted root' if tls.trusted else tls.trust_error}",
-        ],
     }
     problems = []
     if days_left < 0:

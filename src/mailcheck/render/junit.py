@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from mailcheck import __version__
 from mailcheck.model import Check, Report, Status
+from mailcheck.render.detail_lines import detail_lines
 from mailcheck.render.safe import printable
 
 
@@ -96,9 +97,7 @@ def _problem(case: ET.Element, tag: str, check: Check) -> None:
 def _body(check: Check) -> str:
     """What a person reads in the CI test tab: the status, the summary, how to fix it."""
     lines = [f"{check.status.value.upper()}: {check.summary}"]
-    extra = check.details.get("lines")
-    if isinstance(extra, (list, tuple)):
-        lines.extend(f"  {line}" for line in extra)
+    lines.extend(f"  {line}" for line in detail_lines(check, verbose=False))
     if check.fix:
         lines.append(f"fix: {check.fix}")
     if check.refs:
