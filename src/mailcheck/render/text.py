@@ -134,6 +134,10 @@ def _render_report(out: _Printer, report: Report, *, quiet: bool, verbose: bool)
         target = f"{report.display_target} ({report.target})"
     out.line("", f"[bold]{escape(target)}[/bold]  {_badge(report.status)}")
     render_unmade(out.console, report, out)
+    # The report's one question (probe: is the address deliverable) is answered first.
+    answers = [c for c in report.checks if c.id == report.verdict_check and c.status.severity == 0]
+    for check in answers:
+        _render_check(out, check, report.target, verbose=verbose, quiet=quiet, with_fix=False)
     problems = _problems(report)
     if problems:
         out.line("  ", f"[bold]Problems ({len(problems)})[/bold]")
@@ -141,15 +145,18 @@ def _render_report(out: _Printer, report: Report, *, quiet: bool, verbose: bool)
             _render_check(out, check, report.target, verbose=verbose, quiet=quiet, with_fix=True)
     if quiet:
         return
+    told = set(map(id, [*answers, *problems, *report.unmade]))
     for obstacle in report.obstacles:
-        out.line("  ", f"[bold]{escape(obstacle.title)}[/bold]  {_badge(obstacle.status)}")
-        passed = [c for c in obstacle.checks if c.status is Status.PASS]
-        for check in obstacle.checks:
+        # Problems and answers are told above, in full: the obstacle counts them.
+        above = sum(1 for c in obstacle.checks if id(c) in told)
+        where = f"  [dim]({above} above)[/dim]" if above else ""
+        out.line("  ", f"[bold]{escape(obstacle.title)}[/bold]  {_badge(obstacle.status)}{where}")
+        rest = [c for c in obstacle.checks if id(c) not in told]
+        passed = [c for c in rest if c.status is Status.PASS]
+        for check in rest:
             if check.status is Status.PASS and not verbose:
                 continue
-            # A problem's details and fix are told above, among the problems.
-            told = check.status.severity > 0 and not verbose
-            _render_check(out, check, report.target, verbose=verbose, quiet=quiet, with_fix=verbose, brief=told)
+            _render_check(out, check, report.target, verbose=verbose, quiet=quiet, with_fix=False)
         if passed and not verbose:
             symbol, style = SYMBOLS[Status.PASS]
             names = ", ".join(_folded(passed, report.target))
@@ -194,12 +201,9 @@ def _render_check(
     verbose: bool,
     quiet: bool,
     with_fix: bool,
-    brief: bool = False,
 ) -> None:
     symbol, style = SYMBOLS[check.status]
     out.line(f"    [{style}]{symbol}[/{style}] ", f"{_label(check, target)}  {escape(check.summary)}")
-    if brief:
-        return
     # Lists (the probed selectors, a whole policy) are for -v; -q keeps to the summary and fix.
     if not quiet:
         for line in detail_lines(check, verbose=verbose):
