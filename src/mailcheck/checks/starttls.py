@@ -501,7 +501,9 @@ def _certificate(probe: MxProbe) -> Check:
     elif not tls.trusted:
         problems.append(f"does not validate: {tls.trust_error}")
     if not tls.hostname_match:
-        problems.append(f"does not name {probe.host} (names: {names})")
+        # A CN alone names nothing to a client: RFC 6125 §6.4.4 leaves it out once SANs are the rule.
+        why = f"names: {names}" if tls.sans else "no subjectAltName; clients ignore the CN"
+        problems.append(f"does not name {probe.host} ({why})")
     if problems:
         return TLS_CERTIFICATE.warn(
             probe.subject,

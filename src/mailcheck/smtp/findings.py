@@ -482,7 +482,9 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
     if not tls.trusted:
         problems.append(f"not trusted ({tls.trust_error})")
     if not tls.hostname_match:
-        problems.append(f"does not match {host}")
+        problems.append(
+            f"does not match {host}" if tls.sans else f"does not match {host}: no subjectAltName; clients ignore the CN"
+        )
     if tls.expired():
         problems.append(f"expired on {tls.not_after:%Y-%m-%d} ({-tls.days_left()} days ago)")
     expiry = f"expires {tls.not_after:%Y-%m-%d} ({tls.days_left()} days)"
