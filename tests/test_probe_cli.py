@@ -383,6 +383,23 @@ def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path
     assert verdict(report)["status"] == "pass"
 
 
+def test_retry_greylist_tells_the_certificate_once(port: int, ca: trustme.CA) -> None:
+    seen: list[str] = []
+
+    def greylist_once(address: str) -> str:
+        seen.append(address)
+        return "451 4.7.1 Greylisted, try again later" if len(seen) == 1 else ACCEPT
+
+    cert = ca.issue_cert("mx.probe-tls.example")
+    with smtp_server("127.0.1.15", port, Script(rcpt=greylist_once), tls=cert):
+        result, report = probe_json(port, "erin@probe-tls.example", "--retry-greylist", "0.1", "--no-catch-all")
+    assert result.exit_code == 0 and seen == ["erin@probe-tls.example"] * 2
+    # Two sessions, one certificate: its checks are told once, from the last session.
+    assert len(checks_by_id(report, "smtp.connection")) == 2
+    assert len(checks_by_id(report, "tls.certificate")) == 1 and len(checks_by_id(report, "tls.starttls")) == 1
+    assert one_check(report, "tls.certificate")["details"]["sans"] == ["mx.probe-tls.example"]
+
+
 def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, ca: trustme.CA) -> None:
     cert = ca.issue_cert("mx.probe-tls.example")
     with smtp_server("127.0.1.15", port, tls=cert) as server:

@@ -281,8 +281,7 @@ async def _probe(
     for target in targets:
         verdict = findings.verdict(target, probe, request.options)
         checks = list(routing)
-        for attempt in probe.attempts:
-            checks.extend(findings.attempt_checks(attempt, probe, target, request.verbose))
+        checks.extend(_attempt_checks(probe, target, request.verbose))
         checks.append(verdict.check)
         if probe.routing == "ok":
             checks.append(findings.catch_all_check(target, probe))
@@ -292,6 +291,16 @@ async def _probe(
         report = Report("probe", target.display, (), None, None, {"verdict": verdict.name})
         results.append((target, _with_checks(report, checks)))
     return results
+
+
+def _attempt_checks(probe: DomainProbe, target: Target, verbose: bool) -> list[Check]:
+    """Each session's connection check, but an endpoint's TLS once, from its last session:
+    --retry-greylist connects twice to the same host and meets the same certificate."""
+    from mailcheck.smtp import findings
+
+    checks = [check for attempt in probe.attempts for check in findings.attempt_checks(attempt, probe, target, verbose)]
+    last = {(check.id, check.subject): index for index, check in enumerate(checks) if check.id.startswith("tls.")}
+    return [c for index, c in enumerate(checks) if not c.id.startswith("tls.") or last[(c.id, c.subject)] == index]
 
 
 async def _guarded(probing: Awaitable[DomainProbe], domain: str) -> DomainProbe:
