@@ -104,6 +104,14 @@ def domain(
         str,
         typer.Option("--bimi-selector", metavar="S", help="BIMI selector to check.", rich_help_panel=TRANSPORT),
     ] = "default",
+    parked: Annotated[
+        bool,
+        typer.Option(
+            "--parked",
+            help="Judge the domain as parked (it sends and receives no mail): no DKIM keys, report "
+            "addresses, TLS-RPT, MTA-STS or BIMI asked; warns about the records it should publish.",
+        ),
+    ] = False,
     *,
     options: GlobalArguments,
 ) -> int:
@@ -129,6 +137,7 @@ def domain(
         https_port=https_port,
         ca_file=ca_file,
         bimi_selector=bimi_selector,
+        parked=parked,
     )
     return run_streaming(
         lambda on_report: run_domain(request, network, concurrency=concurrency, on_report=on_report),

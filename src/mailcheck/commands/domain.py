@@ -38,6 +38,7 @@ class DomainRequest:
         https_port: int = 443,
         ca_file: str | None = None,
         bimi_selector: str = "default",
+        parked: bool = False,
     ) -> DomainRequest:
         names = tuple(parse_domain(text) for text in domains)
         if ip is not None:
@@ -55,7 +56,7 @@ class DomainRequest:
             ca_file=_ca_file(ca_file),
             bimi_selector=_bimi_selector(bimi_selector),
         )
-        return cls(names, DomainOptions(clean_selectors, ip, helo, mail_from, **transport))
+        return cls(names, DomainOptions(clean_selectors, ip, helo, mail_from, **transport, parked=parked))
 
 
 def _selector(text: str) -> str:
