@@ -119,6 +119,7 @@ def domain(
     from mailcheck.cli.bulk import run_streaming
     from mailcheck.commands.domain import DomainRequest, read_domain_file, run_domain
     from mailcheck.errors import BadInput
+    from mailcheck.render.sarif import zone_artifacts
 
     network, output = options.settings()
     if concurrency < 1:
@@ -144,4 +145,5 @@ def domain(
         len(request.domains),
         output,
         summary=from_file is not None,
+        artifacts=zone_artifacts([name.ascii for name in request.domains], network.zones),
     )
