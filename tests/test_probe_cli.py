@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 import time
+from pathlib import Path
 
 import pytest
 import trustme
@@ -381,6 +383,56 @@ def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path
     # EHLO again after STARTTLS (RFC 3207 §4.2); MAIL only over TLS.
     assert server.verbs() == ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
     assert verdict(report)["status"] == "pass"
+
+
+class _CommonNameOnly:
+    """A leaf certificate naming its host in the CN alone, no subjectAltName, signed by
+    ``ca`` (trustme always writes SANs, as every public CA must)."""
+
+    def __init__(self, ca: trustme.CA, host: str, folder: Path) -> None:
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=90))
+            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        )
+        self.pem = folder / "cn-only.pem"
+        self.pem.write_bytes(
+            cert.public_bytes(serialization.Encoding.PEM)
+            + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+
+    def configure_cert(self, context: ssl.SSLContext) -> None:
+        context.load_cert_chain(str(self.pem))
+
+
+def test_a_certificate_with_only_a_cn_says_clients_ignore_the_cn(port: int, ca: trustme.CA, tmp_path: Path) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert = _CommonNameOnly(ca, "mx.probe-tls.example", tmp_path)
+    with smtp_server("127.0.1.15", port, tls=cert):
+        result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
+        text = probe(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all", "--no-color", "-v")
+    certificate = one_check(report, "tls.certificate")
+    assert certificate["status"] == "warn"
+    assert (certificate["details"]["sans"], certificate["details"]["hostname_match"]) == ([], False)
+    assert "does not match mx.probe-tls.example: no subjectAltName; clients ignore the CN" in certificate["summary"]
+    assert "        names:   no subjectAltName; clients ignore the CN" in text.stdout.splitlines()
 
 
 def test_retry_greylist_tells_the_certificate_once(port: int, ca: trustme.CA) -> None:
