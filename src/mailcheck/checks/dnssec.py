@@ -242,7 +242,10 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
     name = dns.name.from_text(domain)
     responses = await asyncio.gather(*(_signed_response(resolver, domain, t) for t in SIGNED_TYPES), return_exceptions=True)
     keyring = {name: dnskey.raw.rrset}
-    verified, problems, sets = [], [], []
+    verified: list[str] = []
+    problems: list[str] = []
+    # Each signed set: its type, "valid", "invalid" or "unsigned", and what was learnt.
+    sets: list[dict[str, object]] = []
     expiries = []
     now = dt.datetime.now(dt.timezone.utc)
     for rdtype, response in zip(SIGNED_TYPES, responses):

@@ -27,9 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mailcheck.dns.zone_lines import RecordLine
-
 from mailcheck import __version__, catalogue
+from mailcheck.dns.zone_lines import RecordLine
 from mailcheck.model import Check, Report, Status
 from mailcheck.render import catalogue as render_catalogue
 
