@@ -294,13 +294,21 @@ async def _probe(
 
 
 def _attempt_checks(probe: DomainProbe, target: Target, verbose: bool) -> list[Check]:
-    """Each session's connection check, but an endpoint's TLS once, from its last session:
-    --retry-greylist connects twice to the same host and meets the same certificate."""
+    """Each session's connection check, but a TLS finding said once per endpoint:
+    --retry-greylist connects twice to the same host and meets the same certificate (a
+    handshake that failed and then a plain retry are two findings, and both stay)."""
     from mailcheck.smtp import findings
 
     checks = [check for attempt in probe.attempts for check in findings.attempt_checks(attempt, probe, target, verbose)]
-    last = {(check.id, check.subject): index for index, check in enumerate(checks) if check.id.startswith("tls.")}
-    return [c for index, c in enumerate(checks) if not c.id.startswith("tls.") or last[(c.id, c.subject)] == index]
+    seen: set[tuple[str, str, Status, str]] = set()
+    told = []
+    for check in checks:
+        key = (check.id, check.subject, check.status, check.summary)
+        if check.id.startswith("tls.") and key in seen:
+            continue
+        seen.add(key)
+        told.append(check)
+    return told
 
 
 async def _guarded(probing: Awaitable[DomainProbe], domain: str) -> DomainProbe:
