@@ -15,6 +15,7 @@ from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.errors import BadInput
 from mailcheck.model import Status
+from mailcheck.render.detail_lines import detail_lines
 from mailcheck.runtime import NetworkOptions
 from tests.conftest import ZONES, offline, one_check, run_async, run_cli
 
@@ -137,7 +138,7 @@ def test_a_listed_ip_fails_with_its_meaning_and_txt_reason(resolver_factory):
         "192.0.2.99 is listed on Spamhaus ZEN (zen.spamhaus.org): "
         "SBL: a known spam source or spam operation (Spamhaus Block List) (127.0.0.2)"
     )
-    assert check.details["lines"] == ["reason: Listed by SBL, see https://check.spamhaus.org/sbl/query/SBL990099"]
+    assert detail_lines(check, verbose=False) == ["reason: Listed by SBL, see https://check.spamhaus.org/sbl/query/SBL990099"]
     assert "https://check.spamhaus.org/" in check.fix
 
 
@@ -159,7 +160,7 @@ def test_an_ipv6_listing_is_found_by_nibbles(resolver_factory):
     check = listing_check(_lookup(resolver_factory(), "2001:db8::99", ZEN))
     assert check.status is Status.FAIL
     assert check.details["query"].startswith("9.9.0.0.0.0.0.0.")
-    assert check.details["lines"] == ["reason: the list published no TXT record"]
+    assert detail_lines(check, verbose=False) == ["reason: the list published no TXT record"]
 
 
 def test_spamhaus_public_resolver_answer_is_an_error_not_a_listing(resolver_factory):
@@ -289,7 +290,11 @@ def test_cli_refusal_only_exits_3():
 def test_cli_clean_target_exits_0():
     result = run_cli("blocklist", "192.0.2.1", "good.example", *offline())
     assert result.exit_code == 0
-    assert result.stdout.count("is not listed on") == 5
+    # Passes fold to one line per obstacle; -v tells each.
+    assert result.stdout.count("✓ 2 passed: blocklist.listing ×2") == 1
+    assert result.stdout.count("✓ 3 passed: blocklist.listing ×3") == 1
+    verbose = run_cli("blocklist", "192.0.2.1", "good.example", "-v", *offline())
+    assert verbose.stdout.count("is not listed on") == 5
 
 
 def test_cli_from_file_and_stdin(tmp_path, monkeypatch):

@@ -194,8 +194,10 @@ def test_a_text_report_with_a_problem_ends_with_the_explain_hint():
 
     failing = run_cli("domain", *offline("spf-toomany.example", "--no-smtp", "--no-color"))
     assert failing.exit_code == 1
-    # The worst check of the report is named, and explain knows it.
-    assert failing.stdout.splitlines()[-1] == "What a check means and how to fix it: mailcheck explain spf.lookups"
+    # Every failing check of the report is named, and explain knows them.
+    assert failing.stdout.splitlines()[-1] == (
+        "What a check means and how to fix it: mailcheck explain ID, for spf.lookups, dmarc.record"
+    )
     assert "✗ spf.lookups" in failing.stdout
     assert run_cli("explain", "spf.lookups").exit_code == 0
 

@@ -40,6 +40,23 @@ def mailcheck_commands(path: Path) -> list[list[str]]:
     return [shlex.split(shell)[1:] for shell in shells]
 
 
+def install_commands(path: Path) -> list[str]:
+    """The pip lines a workflow runs (comments are not run)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    runs = [re.sub(r"^\s*(- )?(run: )?", "", line) for line in lines if not line.lstrip().startswith("#")]
+    return [run for run in runs if run.startswith("pip ")]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_examples_install_the_tool_from_the_checkout(path):
+    # mailcheck-cli is not published: the one install that works today is this checkout.
+    assert install_commands(path) == ["pip install ."]
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert project["name"] == "mailcheck-cli" and "mailcheck" in project["scripts"]
+
+
 def test_both_examples_are_found_and_hold_commands():
     assert [p.name for p in EXAMPLES] == ["github-actions.yml", "gitlab-ci.yml"]
     assert all(len(mailcheck_commands(path)) >= 2 for path in EXAMPLES)
@@ -60,12 +77,23 @@ def test_example_commands_run_and_write_their_reports(path, tmp_path, monkeypatc
         assert result.exit_code == 1, result.stderr
         assert "mailcheck: error" not in result.stderr and "Traceback" not in result.stderr
         stdout_by_format[args[args.index("--format") + 1]] = result.stdout
+    import jsonschema
+    import xmlschema
+
+    # What Jenkins, GitLab and code scanning read: valid for each of them.
+    for schema in ("junit.xsd", "junit-10.xsd"):
+        xmlschema.XMLSchema(ROOT / "tests" / "schemas" / schema).validate(str(tmp_path / "mailcheck-junit.xml"))
+    subset = json.loads((ROOT / "tests" / "schemas" / "sarif-2.1.0-subset.json").read_text())
+    jsonschema.validate(json.loads((tmp_path / "mailcheck.sarif").read_text()), subset)
     junit = ET.parse(tmp_path / "mailcheck-junit.xml").getroot()
     assert junit.tag == "testsuites" and int(junit.get("failures")) >= 1
     assert {suite.get("name") for suite in junit} >= {"domain good.example", "domain dmarc-none.example"}
     sarif = json.loads((tmp_path / "mailcheck.sarif").read_text())
     assert sarif["version"] == "2.1.0"
     assert any(r["ruleId"] == "expect.dmarc.record" and r["level"] == "error" for r in sarif["runs"][0]["results"])
+    # Paths from the repository root, so code scanning annotates the config's line.
+    located = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in sarif["runs"][0]["results"]]
+    assert {(a["uri"], a["uriBaseId"]) for a in located} == {("fixtures/mailcheck.toml", "SRCROOT")}
     if "markdown" in stdout_by_format:  # the step summary is the command's stdout
         assert stdout_by_format["markdown"].startswith("# mailcheck ")
         assert "expect.dmarc.record" in stdout_by_format["markdown"]

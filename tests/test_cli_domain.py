@@ -9,7 +9,7 @@ from tests.dns_servers import misbehaving_dns
 
 
 def test_healthy_domain_text_report_exits_0():
-    result = run_cli("domain", "good.example", *offline("--no-smtp"))
+    result = run_cli("domain", "good.example", *offline("--no-smtp", "-v"))
     assert result.exit_code == 0, result.stdout + result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("good.example  ✓ PASS")

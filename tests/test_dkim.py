@@ -349,14 +349,14 @@ def test_cli_json_unknown_hash_names_it():
 
 
 def test_cli_text_good_example_passes_with_exit_0():
-    result = run_cli("domain", "good.example", *offline("--no-smtp", "--no-color"))
+    result = run_cli("domain", "good.example", *offline("--no-smtp", "--no-color", "-v"))
     assert result.exit_code == 0, result.stdout
     assert "google: RSA 2048-bit key (k=rsa, h=any)" in result.stdout
     assert f"probed {len(COMMON_SELECTORS)} common selectors; found 1: google (Google Workspace)" in result.stdout
 
 
 def test_cli_text_probe_warnings_keep_exit_0():
-    result = run_cli("domain", "dkim-probe.example", *offline("--no-smtp", "--no-color"))
+    result = run_cli("domain", "dkim-probe.example", *offline("--no-smtp", "--no-color", "-v"))
     assert result.exit_code == 0, result.stdout
     assert "s1: key revoked (empty p=)" in result.stdout
     assert "selector2: RSA 2048-bit key (k=rsa, h=any)" in result.stdout

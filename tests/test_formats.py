@@ -100,7 +100,11 @@ def test_junit_is_valid_and_maps_statuses(golden_reports, fixed_version):
 
     text = render_document(golden_reports, OutputFormat.junit)
     xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
+    # Jenkins' schema too: no "skipped" on <testsuites>, a time on every test case.
+    xmlschema.XMLSchema(SCHEMAS / "junit-10.xsd").validate(text)
     root = ET.fromstring(text)
+    assert root.get("skipped") is None
+    assert {case.get("time") for case in root.iter("testcase")} == {"0.000"}
     suites = root.findall("testsuite")
     assert [s.get("name") for s in suites] == [f"domain {d}" for d in (*DOMAINS, "crash.example")]
     assert root.get("tests") == str(sum(len(r.checks) for r in golden_reports))
@@ -172,15 +176,56 @@ def test_sarif_is_valid_and_maps_levels(golden_reports, fixed_version):
     assert rule["help"]["markdown"].startswith("### `mx.host`: ")
 
 
-def test_sarif_physical_location_when_the_file_is_known(golden_reports):
+def test_sarif_physical_location_when_the_file_is_known(golden_reports, tmp_path, monkeypatch):
+    import jsonschema
+
     from mailcheck.render.sarif import Artifact
 
+    # Run from a folder below the repository root: the path is told from the root.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "ci").mkdir()
+    monkeypatch.chdir(tmp_path / "ci")
     document = json.loads(
         render_document(golden_reports, OutputFormat.sarif, artifacts={"mx-ptr.example": Artifact("mailcheck.toml", 12)})
     )
-    located = [r for r in document["runs"][0]["results"] if "physicalLocation" in r["locations"][0]]
+    jsonschema.validate(document, json.loads((SCHEMAS / "sarif-2.1.0-subset.json").read_text()))
+    run = document["runs"][0]
+    assert run["originalUriBaseIds"] == {"SRCROOT": {"uri": tmp_path.resolve().as_uri() + "/"}}
+    located = [r for r in run["results"] if "physicalLocation" in r["locations"][0]]
     assert {r["properties"]["target"] for r in located} == {"mx-ptr.example"}
-    assert located[0]["locations"][0]["physicalLocation"] == {"artifactLocation": {"uri": "mailcheck.toml"}, "region": {"startLine": 12}}
+    assert located[0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "ci/mailcheck.toml", "uriBaseId": "SRCROOT"},
+        "region": {"startLine": 12},
+    }
+
+
+def _line_of(path: Path, start: str) -> int:
+    return next(n for n, line in enumerate(path.read_text().splitlines(), start=1) if line.startswith(start))
+
+
+def test_sarif_with_zones_points_at_the_record_a_check_judged():
+    import jsonschema
+
+    from tests.conftest import ROOT, offline, run_cli
+
+    result = run_cli("domain", "dmarc-monitor.example", "parked.test", *offline("--no-smtp", "--format", "sarif"))
+    document = json.loads(result.stdout)
+    jsonschema.validate(document, json.loads((SCHEMAS / "sarif-2.1.0-subset.json").read_text()))
+    run = document["runs"][0]
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == ROOT.resolve().as_uri() + "/"
+    where = {
+        (r["properties"]["target"], r["ruleId"]): r["locations"][0]["physicalLocation"] for r in run["results"]
+    }
+    monitor = ROOT / "fixtures/zones/dmarc-monitor.example.zone"
+    assert where[("dmarc-monitor.example", "dmarc.policy")] == {
+        "artifactLocation": {"uri": "fixtures/zones/dmarc-monitor.example.zone", "uriBaseId": "SRCROOT"},
+        "region": {"startLine": _line_of(monitor, "_dmarc")},
+    }
+    parked = ROOT / "fixtures/zones/parked.test.zone"
+    # The null MX is the MX line; a record that is missing points at the zone's SOA.
+    assert where[("parked.test", "mx.null")]["region"] == {"startLine": _line_of(parked, "@               MX")}
+    assert where[("parked.test", "dmarc.record")]["region"] == {"startLine": _line_of(parked, "@               SOA")}
+    assert where[("parked.test", "dkim.selectors")]["region"] == {"startLine": _line_of(parked, "@               SOA")}
 
 
 def test_jsonl_is_one_valid_report_a_line(golden_reports):

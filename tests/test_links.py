@@ -240,7 +240,7 @@ def test_follow_reaches_a_listed_domain_through_redirects(web):
     assert check["summary"] == f"{start} → {final} (2 redirects): links-listed.example is listed on Spamhaus DBL (phishing domain)"
     assert check["details"]["hosts"] == ["links-start.example", "links-hop.example", "links-listed.example"]
     assert [(h["method"], h["status"]) for h in check["details"]["hops"]] == [("HEAD", 302), ("HEAD", 301), ("HEAD", 200)]
-    assert check["details"]["lines"][0] == f"HEAD {start} → 302 → {web.url('links-hop.example', '/r2')}"
+    assert check["details"]["hops"][0]["location"] == web.url("links-hop.example", "/r2")
     assert one_check(report, "blocklist.listing", "links-hop.example @ dbl.spamhaus.org")["status"] == "pass"
     # The server saw each host name in Host: (and SNI, or TLS verification would fail).
     assert [(r.method, r.host, r.path) for r in web.requests[before:]] == [

@@ -64,7 +64,7 @@ def _hostile_report() -> Report:
         status=Status.FAIL,
         subject="mx\x1b[31m.hostile.example",
         summary=f"unknown mechanism in {HOSTILE}",
-        details={"lines": ["220 banner\x07\x1b[H"], "record": HOSTILE},
+        details={"errors": [{"domain": "hostile.example", "via": None, "text": "220 banner\x07\x1b[H"}], "record": HOSTILE},
         fix=f"Correct {HOSTILE}",
         refs=("RFC 7208",),
     )
@@ -125,7 +125,7 @@ def test_markdown_and_text_show_escapes_and_json_keeps_the_true_string():
 def test_a_zone_record_with_esc_and_bel_is_escaped_in_text_and_well_formed_in_junit():
     import xmlschema
 
-    text = run_cli("domain", *offline("control-bytes.example", "--no-smtp", "--no-color"))
+    text = run_cli("domain", *offline("control-bytes.example", "--no-smtp", "--no-color", "-v"))
     assert text.exit_code == 1
     assert "\x1b" not in text.stdout and "\x07" not in text.stdout
     assert "    ✓ spf.record  SPF record: v=spf1 include:_spf.good.example \\x1b]0;pwned\\x07\\x1b[2J -all" in text.stdout

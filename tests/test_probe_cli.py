@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ssl
 import time
+from pathlib import Path
 
 import pytest
 import trustme
@@ -176,7 +178,7 @@ def test_policy_block_is_about_the_sender_not_the_address(port: int) -> None:
         "the server refused the sender, not the mailbox"
     )
     assert check["details"]["verdict"] == "unknown" and check["details"]["kind"] == "refused by policy"
-    assert "does not mean the address does not exist" in check["details"]["lines"][0]
+    assert "does not mean the address does not exist" in check["details"]["explanation"]
     assert "sender, not the address" in check["fix"]
     assert "undeliverable" not in text.stdout
     assert "the server refused the sender, not the mailbox" in text.stdout
@@ -285,7 +287,7 @@ def test_a_3xx_at_rcpt_with_no_other_host_answering_stays_unknown(port: int) -> 
         "(mx1.probe-fallback.example 127.0.1.21); an intermediate 3xx reply at RCPT is a protocol error, "
         "neither acceptance nor refusal of the address; no other MX host answered RCPT for it (1 more tried)"
     )
-    assert check["details"]["lines"][-1] == "last: mx2.probe-fallback.example 127.0.1.22: connection refused"
+    assert check["details"]["last_problem"] == "mx2.probe-fallback.example 127.0.1.22: connection refused"
     assert [c["status"] for c in checks_by_id(report, "smtp.connection")] == ["error", "error"]
     assert [c["subject"] for c in checks_by_id(report, "smtp.connection")] == [
         "mx1.probe-fallback.example 127.0.1.21",
@@ -381,6 +383,73 @@ def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path
     # EHLO again after STARTTLS (RFC 3207 §4.2); MAIL only over TLS.
     assert server.verbs() == ["EHLO", "STARTTLS", "EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
     assert verdict(report)["status"] == "pass"
+
+
+class _CommonNameOnly:
+    """A leaf certificate naming its host in the CN alone, no subjectAltName, signed by
+    ``ca`` (trustme always writes SANs, as every public CA must)."""
+
+    def __init__(self, ca: trustme.CA, host: str, folder: Path) -> None:
+        import datetime as dt
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), password=None)
+        ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
+        key = ec.generate_private_key(ec.SECP256R1())
+        now = dt.datetime.now(dt.timezone.utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
+            .issuer_name(ca_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=90))
+            .sign(ca_key, hashes.SHA256())  # type: ignore[arg-type]
+        )
+        self.pem = folder / "cn-only.pem"
+        self.pem.write_bytes(
+            cert.public_bytes(serialization.Encoding.PEM)
+            + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+
+    def configure_cert(self, context: ssl.SSLContext) -> None:
+        context.load_cert_chain(str(self.pem))
+
+
+def test_a_certificate_with_only_a_cn_says_clients_ignore_the_cn(port: int, ca: trustme.CA, tmp_path: Path) -> None:
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert = _CommonNameOnly(ca, "mx.probe-tls.example", tmp_path)
+    with smtp_server("127.0.1.15", port, tls=cert):
+        result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
+        text = probe(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all", "--no-color", "-v")
+    certificate = one_check(report, "tls.certificate")
+    assert certificate["status"] == "warn"
+    assert (certificate["details"]["sans"], certificate["details"]["hostname_match"]) == ([], False)
+    assert "does not match mx.probe-tls.example: no subjectAltName; clients ignore the CN" in certificate["summary"]
+    assert "        names:   no subjectAltName; clients ignore the CN" in text.stdout.splitlines()
+
+
+def test_retry_greylist_tells_the_certificate_once(port: int, ca: trustme.CA) -> None:
+    seen: list[str] = []
+
+    def greylist_once(address: str) -> str:
+        seen.append(address)
+        return "451 4.7.1 Greylisted, try again later" if len(seen) == 1 else ACCEPT
+
+    cert = ca.issue_cert("mx.probe-tls.example")
+    with smtp_server("127.0.1.15", port, Script(rcpt=greylist_once), tls=cert):
+        result, report = probe_json(port, "erin@probe-tls.example", "--retry-greylist", "0.1", "--no-catch-all")
+    assert result.exit_code == 0 and seen == ["erin@probe-tls.example"] * 2
+    # Two sessions, one certificate: its checks are told once, from the last session.
+    assert len(checks_by_id(report, "smtp.connection")) == 2
+    assert len(checks_by_id(report, "tls.certificate")) == 1 and len(checks_by_id(report, "tls.starttls")) == 1
+    assert one_check(report, "tls.certificate")["details"]["sans"] == ["mx.probe-tls.example"]
 
 
 def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, ca: trustme.CA) -> None:
@@ -493,7 +562,7 @@ def test_multi_line_banner_and_replies(port: int) -> None:
     connection = one_check(report, "smtp.connection")
     assert connection["details"]["banner"] == ["mx1.probe-multiline.example ESMTP", "No UCE", "Welcome"]
     assert {"PIPELINING", "ENHANCEDSTATUSCODES", "SMTPUTF8", "8BITMIME"} <= set(connection["details"]["extensions"])
-    assert "banner: 220 No UCE" in connection["details"]["lines"]
+    assert connection["details"]["banner_code"] == 220
     assert "DATA" not in server.verbs()
 
 
@@ -849,7 +918,7 @@ def test_ehlo_refused_falls_back_to_helo(port: int) -> None:
     assert server.verbs()[:3] == ["EHLO", "HELO", "MAIL"]
     connection = one_check(report, "smtp.connection")
     assert connection["details"]["esmtp"] is False and connection["details"]["extensions"] == {}
-    assert "EHLO refused; HELO accepted (no ESMTP extensions)" in connection["details"]["lines"]
+    assert (connection["details"]["helo_ok"], connection["details"]["esmtp"]) == (True, False)
     assert one_check(report, "tls.starttls")["status"] == "warn"
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
 

@@ -280,7 +280,7 @@ def test_summary_over_a_maildir_per_org_source_and_day(tmp_path):
     (maildir / "cur").mkdir()
     for name in ("aggregate-zip.eml", "two-reports.eml", "failure-arf.eml", "aggregate-damaged.xml"):
         (maildir / "cur" / name).write_bytes((REPORTS / name).read_bytes())
-    result = run_cli("report", "--maildir", str(maildir), "--summary", "--no-dns")
+    result = run_cli("report", "--maildir", str(maildir), "--summary", "--no-dns", "-v")
     assert result.exit_code == 0
     out = result.stdout
     assert "i report.by-org [organizations]  4 reporting organizations, 5 reports read, 1 failure reports" in out

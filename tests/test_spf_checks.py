@@ -14,6 +14,7 @@ from mailcheck.checks.spf_tree import walk_spf
 from mailcheck.dns.library import LibraryResolver, library_dns
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
+from mailcheck.render.detail_lines import detail_lines
 from tests.conftest import checks_by_id, offline, one_check, run_cli
 
 
@@ -61,7 +62,7 @@ def test_good_record_passes_with_its_counts(resolver_factory):
     lookups = only(checks, "spf.lookups")
     assert outcome(lookups) == (Status.PASS, "SPF needs 2 DNS lookups of 10")
     assert (lookups.details["lookups"], lookups.details["limit"], lookups.details["complete"]) == (2, 10, True)
-    assert lookups.details["lines"] == [
+    assert detail_lines(lookups, verbose=False) == [
         "good.example: 2 lookups (2 with what it includes)",
         "  include:_spf.good.example: 0 lookups",
     ]
@@ -80,7 +81,7 @@ def test_macros_parse_and_d_macro_includes_are_followed(resolver_factory):
     # a, exists and include count; exp= does not.
     lookups = only(checks, "spf.lookups")
     assert outcome(lookups) == (Status.PASS, "SPF needs 3 DNS lookups of 10")
-    assert lookups.details["lines"][1] == "  include:_spf.%{d2} (_spf.spf-macro.example): 0 lookups"
+    assert detail_lines(lookups, verbose=False)[1] == "  include:_spf.%{d2} (_spf.spf-macro.example): 0 lookups"
     assert only(checks, "spf.void-lookups").status is Status.PASS
 
 
@@ -232,7 +233,7 @@ def test_three_level_tree_needing_11_lookups_fails(resolver_factory):
     assert lookups.fix == "Flatten or remove includes until the tree needs at most 10 lookups (ip4:/ip6: terms cost none)."
     assert lookups.refs == ("RFC 7208 §4.6.4",)
     # _c is included twice, and counts twice.
-    assert lookups.details["lines"] == [
+    assert detail_lines(lookups, verbose=False) == [
         "spf-toomany.example: 3 lookups (11 with what it includes)",
         "  include:_a.spf-toomany.example: 2 lookups (4 with what it includes)",
         "    include:_c.spf-toomany.example: 2 lookups",
@@ -271,7 +272,7 @@ def test_three_void_lookups_fail(resolver_factory):
     assert check.summary.startswith(
         "SPF makes 3 void lookups (names with no records); receivers stop at 2 (permerror): "
     )
-    assert sorted(check.details["lines"]) == [
+    assert sorted(detail_lines(check, verbose=False)) == [
         "a:gone1.spf-void.example in spf-void.example: gone1.spf-void.example does not exist (NXDOMAIN)",
         "a:gone2.spf-void.example in spf-void.example: gone2.spf-void.example does not exist (NXDOMAIN)",
         "mx:nomx.spf-void.example in spf-void.example: nomx.spf-void.example has no MX record",
@@ -736,7 +737,7 @@ def test_same_record_by_include_and_redirect_is_not_a_loop(resolver_factory):
     assert not checks_of(checks, "spf.loop")
     lookups = only(checks, "spf.lookups")
     assert outcome(lookups) == (Status.PASS, "SPF needs 2 DNS lookups of 10")
-    assert lookups.details["lines"] == [
+    assert detail_lines(lookups, verbose=False) == [
         "both.spf-redirect.example: 2 lookups (2 with what it includes)",
         "  include:_spf.spf-redirect.example: 0 lookups",
         "  redirect=_spf.spf-redirect.example: 0 lookups",

@@ -181,7 +181,7 @@ def test_domain_through_the_system_resolver(system_resolver):
         assert [key for key, check in found.items() if check["status"] == "error"] == []
 
     for domain, exit_code, _status, expected in DOMAINS[:2]:
-        text = mailcheck(system_resolver, "domain", domain, "--no-smtp", "--no-color", "--timeout", "3")
+        text = mailcheck(system_resolver, "domain", domain, "--no-smtp", "--no-color", "-v", "--timeout", "3")
         assert text.exit_code == exit_code
         assert text.stdout.startswith(f"{domain}  ")
         for (check_id, _subject), (_status, summary) in expected.items():
@@ -207,7 +207,7 @@ def test_blocklist_through_the_system_resolver(system_resolver):
     assert listed["status"] == "fail"
     assert listed["summary"].startswith("127.0.0.2 is listed on Spamhaus ZEN (zen.spamhaus.org)")
 
-    text = mailcheck(system_resolver, "blocklist", "192.0.2.1", "--no-color")
+    text = mailcheck(system_resolver, "blocklist", "192.0.2.1", "--no-color", "-v")
     assert text.exit_code == 0
     assert "192.0.2.1 is not listed on SpamCop (bl.spamcop.net)" in text.stdout
 
@@ -253,7 +253,7 @@ def test_links_through_the_system_resolver(system_resolver, tmp_path: Path):
     assert found[("blocklist.listing", "links-listed.example @ dbl.spamhaus.org")]["summary"] == (
         "links-listed.example is listed on Spamhaus DBL (dbl.spamhaus.org): phishing domain (127.0.1.4)"
     )
-    text = mailcheck(system_resolver, "links", str(message), "--no-color")
+    text = mailcheck(system_resolver, "links", str(message), "--no-color", "-v")
     assert text.exit_code == 1
     assert "https://good.test/shop: good.test: not listed on 3 lists" in text.stdout
 

@@ -89,7 +89,7 @@ def test_colour_in_a_terminal_and_none_with_no_color():
 
 
 def test_control_bytes_from_a_record_are_shown_escaped_in_the_terminal():
-    run = run_in_terminal("domain", "control-bytes.example", "--no-smtp", *OFFLINE)
+    run = run_in_terminal("domain", "control-bytes.example", "--no-smtp", "-v", *OFFLINE)
     assert run.exit_code == 1
     screen = run.screen
     # The colours are there; the record's own escape sequences are not.

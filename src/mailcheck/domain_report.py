@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.checks.context import DomainContext, DomainOptions
+from mailcheck.checks.parked import judge_parked
 from mailcheck.dns.errors import DnsUnavailable
 from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import Resolver
@@ -76,6 +77,8 @@ async def domain_report(
     findings = [check for result in results for check in result]
     if _domain_missing(findings):
         findings = [c if c.id.startswith("dns.") else _skipped(c, domain) for c in findings]
+    else:
+        findings = judge_parked(domain.ascii, findings, forced=options.parked)
     return Report(
         command="domain",
         target=domain.ascii,

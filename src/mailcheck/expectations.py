@@ -75,8 +75,6 @@ def _judge(expectation: Expectation, checks: Sequence[Check], target: str, where
     problems = [problem for c in found for problem in _problems(expectation, c, len(found) > 1)]
     if problems:
         details["problems"] = problems
-        if len(problems) > 1:
-            details["lines"] = problems[1:]
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
         return Check(
             check_id,
@@ -118,7 +116,7 @@ def _field(details: Any, field: str) -> Any:
 def _rule_problem(rule: FieldRule, details: Any) -> str | None:
     actual = _field(dict(details), rule.field)
     if actual is _MISSING:
-        fields = ", ".join(sorted(k for k in details if k != "lines")) or "none"
+        fields = ", ".join(sorted(details)) or "none"
         return f"the check has no details field {rule.field!r} (fields: {fields})"
     op, value = rule.op, rule.value
     if op in ("max", "min"):

@@ -179,7 +179,6 @@ def listing_check(lookup: Lookup) -> Check:
         meanings=list(lookup.meanings),
         reasons=list(lookup.reasons),
         terms=blocklist.terms,
-        lines=[f"reason: {text}" for text in lookup.reasons] or ["reason: the list published no TXT record"],
     )
     delisting = (
         f", then ask for delisting at {blocklist.delisting}" if blocklist.delisting else ", then ask its operator for delisting"

@@ -26,6 +26,7 @@ SPEC_MODULES: tuple[str, ...] = (
     "mailcheck.checks.existence",
     "mailcheck.checks.dnssec",
     "mailcheck.checks.mx",
+    "mailcheck.checks.parked",
     "mailcheck.catalogue.mx",
     "mailcheck.checks.spf_records",
     "mailcheck.checks.spf_limits",

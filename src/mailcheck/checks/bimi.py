@@ -393,7 +393,7 @@ async def _logo(context: DomainContext, record: BimiRecord) -> Check:
         "content_type": fetched.content_type,
         "svg_version": svg.get("svg_version"),
         "base_profile": svg.get("base_profile"),
-        "lines": problems,
+        "problems": problems,
     }
     if problems:
         return LOGO.warn(

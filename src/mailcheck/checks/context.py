@@ -23,6 +23,8 @@ class DomainOptions:
     https_port: int = 443  # --https-port: MTA-STS policy and BIMI fetches, for tests and relays
     ca_file: str | None = None  # --ca-file: extra trust anchors for HTTPS and SMTP TLS
     bimi_selector: str = "default"
+    # Judge the domain as parked (sends no mail) even if its records do not all say so.
+    parked: bool = False
 
 
 @dataclass(frozen=True)

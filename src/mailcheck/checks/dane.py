@@ -130,8 +130,12 @@ async def _tlsa(context: DomainContext, host: str) -> tuple[Check, tuple[list[Tl
         (Tlsa(r.usage, r.selector, r.mtype, bytes(r.cert)) for r in answer.rdata),
         key=lambda t: (-t.usage, -t.selector, t.mtype, t.data),
     )
-    lines = [f"{r.to_text()}  ({r.describe()})" for r in records]
-    details = {"name": name, "records": [r.to_text() for r in records], "authenticated": answer.authenticated, "lines": lines}
+    details = {
+        "name": name,
+        "records": [r.to_text() for r in records],
+        "meanings": [r.describe() for r in records],
+        "authenticated": answer.authenticated,
+    }
     unusable = [r for r in records if r.usage not in (2, 3)]
     shown = "; ".join(r.to_text()[:40] + ("…" if len(r.to_text()) > 40 else "") for r in records)
     if not answer.authenticated:
@@ -196,7 +200,7 @@ def _match(probe: MxProbe, records: list[Tlsa], authenticated: bool) -> Check:
         "records": [r.to_text() for r in records],
         "matching": [r.to_text() for r in matching],
         "authenticated": authenticated,
-        "lines": [f"{'match   ' if r in matching else 'no match'} {r.to_text()}  ({r.describe()})" for r in records],
+        "meanings": [r.describe() for r in records],
     }
     if matching:
         record = matching[0]

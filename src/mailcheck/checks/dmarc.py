@@ -445,7 +445,7 @@ def _records_at(policy_domain: str, outcome: Answer | DnsError) -> str | Check |
         return RECORD.fail(
             policy_domain,
             f"{len(records)} DMARC records at {name}; receivers ignore them all",
-            details={"name": name, "records": records, "lines": records},
+            details={"name": name, "records": records},
             fix=f"Keep exactly one TXT record starting with v=DMARC1 at {name}.",
             refs=("RFC 7489 §6.6.3", "RFC 9989 §4.10"),
         )
@@ -463,7 +463,7 @@ def _no_record(domain: str, searched: Sequence[str], own: Answer | DnsError, mod
     return RECORD.fail(
         domain,
         summary,
-        details={"searched": names, "walk": [f"_dmarc.{d}" for d in modern.asked], "ignored": ignored, "lines": ignored},
+        details={"searched": names, "walk": [f"_dmarc.{d}" for d in modern.asked], "ignored": ignored},
         fix=(
             f"Publish a TXT record at _dmarc.{domain}, starting with "
             f'"v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}", then tighten p= once reports look clean.'
@@ -616,7 +616,7 @@ def _syntax_failure(found: FoundRecord, reason: str) -> Check:
     return SYNTAX.fail(
         found.policy_domain,
         f"invalid DMARC record at {name}: {reason}",
-        details={"name": name, "record": found.text, "error": reason, "lines": [found.text]},
+        details={"name": name, "record": found.text, "error": reason},
         fix=f"Correct the record at {name}; the tags and their values are listed in RFC 9989 §4.7 (RFC 7489 §6.3).",
         refs=("RFC 7489 §6.3", "RFC 7489 §6.4", "RFC 9989 §4.7"),
     )
@@ -627,7 +627,7 @@ def _no_policy_failure(found: FoundRecord, reason: str) -> Check:
     return SYNTAX.fail(
         found.policy_domain,
         f"the record at {name} has {reason}",
-        details={"name": name, "record": found.text, "error": reason, "lines": [found.text]},
+        details={"name": name, "record": found.text, "error": reason},
         fix=(
             f"Put p=none (then quarantine or reject) right after v=DMARC1 at {name}, "
             f"and add rua=mailto:dmarc-reports@{found.policy_domain}."
@@ -670,15 +670,19 @@ def _effective(found: FoundRecord, policy: Policy) -> tuple[str, str]:
 def _policy_check(domain: str, found: FoundRecord, policy: Policy) -> Check:
     tag, effective = _effective(found, policy)
     where = f" (from _dmarc.{found.policy_domain})" if found.inherited else ""
-    details = {"effective": effective, "p": policy.p, "sp": policy.sp, "pct": policy.pct, "inherited": found.inherited}
+    details = {
+        "effective": effective,
+        "p": policy.p,
+        "sp": policy.sp,
+        "sp_explicit": policy.sp_explicit,
+        "pct": policy.pct,
+        "inherited": found.inherited,
+    }
     if effective in ENFORCING:
-        lines = []
-        if not found.inherited and policy.sp_explicit and policy.sp not in ENFORCING:
-            lines.append(f"sp={policy.sp}: subdomains of {domain} are not protected")
         return POLICY.ok(
             domain,
             f"{tag}={effective} applies to {domain}{where}: {_values(policy)}",
-            details={**details, "lines": lines},
+            details=details,
             refs=("RFC 7489 §6.3",),
         )
     return POLICY.warn(

@@ -242,7 +242,10 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
     name = dns.name.from_text(domain)
     responses = await asyncio.gather(*(_signed_response(resolver, domain, t) for t in SIGNED_TYPES), return_exceptions=True)
     keyring = {name: dnskey.raw.rrset}
-    verified, problems, lines = [], [], []
+    verified: list[str] = []
+    problems: list[str] = []
+    # Each signed set: its type, "valid", "invalid" or "unsigned", and what was learnt.
+    sets: list[dict[str, object]] = []
     expiries = []
     now = dt.datetime.now(dt.timezone.utc)
     for rdtype, response in zip(SIGNED_TYPES, responses):
@@ -261,19 +264,19 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
             continue
         if sigs is None:
             problems.append(f"{rdtype} has no RRSIG")
-            lines.append(f"{rdtype}: no RRSIG")
+            sets.append({"type": rdtype, "state": "unsigned"})
             continue
         try:
             dns.dnssec.validate(rrset, sigs, keyring)
         except dns.dnssec.ValidationFailure as exc:
             problems.append(f"{rdtype}: {exc}")
-            lines.append(f"{rdtype}: does not validate ({exc})")
+            sets.append({"type": rdtype, "state": "invalid", "error": str(exc)})
             continue
         until = min(dt.datetime.fromtimestamp(s.expiration, dt.timezone.utc) for s in sigs)
         expiries.append(until)
         verified.append(rdtype)
-        lines.append(f"{rdtype}: RRSIG by key {', '.join(str(s.key_tag) for s in sigs)} validates, until {until:%Y-%m-%d}")
-    details = {"verified": verified, "problems": problems, "lines": lines}
+        sets.append({"type": rdtype, "state": "valid", "key_tags": [s.key_tag for s in sigs], "until": until.isoformat()})
+    details = {"verified": verified, "problems": problems, "sets": sets}
     if problems:
         return SIGNATURES.fail(
             domain,

@@ -337,7 +337,6 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
     summary = f"MTA-STS policy {where}: mode {policy.mode}, max_age {policy.max_age}, mx {', '.join(policy.mx) or '(none)'}"
     if warnings:
         summary += f"; {warnings[0]}"
-    lines = [line for line in text.splitlines() if line.strip()]
     return [
         MTA_STS_POLICY.result(
             status,
@@ -349,7 +348,7 @@ async def _policy(context: DomainContext, domain: str) -> tuple[list[Check], Pol
                 "max_age": policy.max_age,
                 "mx": list(policy.mx),
                 "warnings": warnings,
-                "lines": lines,
+                "text": text,
             },
             fix=fix,
             refs=(RFC_POLICY,),

@@ -84,7 +84,7 @@ def loop_checks(domain: str, root: SpfNode) -> list[Check]:
             domain,
             f"{node.label} in {node.path[-2]} leads back to a record already being evaluated "
             f"({node.detail}); receivers give permerror",
-            details={"path": list(node.path), "lines": [node.detail]},
+            details={"path": list(node.path), "detail": node.detail},
             fix=f"Remove {node.label} from {node.path[-2]}, or point it at a record that does not lead back.",
             refs=("RFC 7208 §4.6.4", "RFC 7208 §5.2"),
         )

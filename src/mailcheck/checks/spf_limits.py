@@ -18,7 +18,6 @@ from mailcheck.checks.spf_tree import (
     UNAVAILABLE,
     SpfNode,
     VoidLookup,
-    tree_lines,
 )
 from mailcheck.model import Check, Status
 
@@ -104,7 +103,6 @@ def lookups_check(domain: str, root: SpfNode) -> Check:
         "limit": MAX_LOOKUPS,
         "complete": not (loops or unknown),
         "tree": root.to_dict(),
-        "lines": tree_lines(root),
     }
     if uncounted_mx:
         details["mx_uncounted"] = [{"domain": u.domain, "term": u.term, "reason": u.reason} for u in uncounted_mx]
@@ -231,7 +229,6 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
     details = {
         "void_lookups": len(voids),
         "limit": MAX_VOID_LOOKUPS,
-        "lines": lines,
         "voids": [
             {"term": v.term, "domain": v.domain, "target": v.target, "reason": v.reason, "family": v.family} for v in voids
         ],

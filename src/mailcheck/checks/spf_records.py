@@ -126,7 +126,7 @@ def record_check(domain: str, root: SpfNode) -> Check:
         return SPF_RECORD.fail(
             domain,
             f"{domain} has {len(records)} SPF records; receivers treat that as permerror: " + " | ".join(records),
-            details={"records": records, "lines": records},
+            details={"records": records},
             fix="Merge them into one TXT record: one v=spf1, the union of the mechanisms, one all at the end.",
             refs=refs,
         )
@@ -153,10 +153,11 @@ def syntax_check(domain: str, root: SpfNode) -> Check:
                         "position": error.position,
                         "reason": error.reason,
                         "record": joined_txt(node.spf_txt[0]),
+                        "via": node.label if node.via is not None else None,
+                        "text": str(error),
                     }
                     for node, error in broken
                 ],
-                "lines": lines,
             },
             fix=f'Correct "{first.term}"{owner}; receivers treat a record with a syntax error as permerror.',
             refs=refs,
@@ -170,7 +171,16 @@ def syntax_check(domain: str, root: SpfNode) -> Check:
         ]
         modifier = misspelt[0][1]
         return SPF_SYNTAX.warn(
-            domain, lines[0], details={"lines": lines}, fix=f"Write {modifier.name}:{modifier.value}, with a colon.", refs=refs
+            domain,
+            lines[0],
+            details={
+                "misspelt": [
+                    {"domain": node.domain, "via": node.label if node.via is not None else None, "text": m.text, "name": m.name}
+                    for node, m in misspelt
+                ]
+            },
+            fix=f"Write {modifier.name}:{modifier.value}, with a colon.",
+            refs=refs,
         )
     scope = "the SPF record parses" if len(records) == 1 else f"all {len(records)} SPF records of the tree parse"
     return SPF_SYNTAX.ok(domain, f"{scope} (RFC 7208 grammar, macros included)", refs=refs)
@@ -202,7 +212,7 @@ def ptr_check(domain: str, root: SpfNode) -> Check | None:
     return SPF_PTR.warn(
         domain,
         f"the SPF tree uses ptr ({', '.join(lines)}): slow, unreliable, and RFC 7208 says not to use it; some receivers skip it",
-        details={"lines": lines},
+        details={"uses": [{"term": term, "domain": node.domain} for node, term in uses]},
         fix="Replace ptr with ip4:/ip6: ranges or a: terms for the hosts that send.",
         refs=("RFC 7208 §5.5",),
     )

@@ -128,6 +128,7 @@ class SpfNode:
             "domain": self.domain,
             "via": self.via,
             "term": self.term,
+            "label": self.label,
             "record": self.record.text if self.record else None,
             "lookups": self.own_lookups,
             "total_lookups": self.total_lookups,
@@ -137,20 +138,6 @@ class SpfNode:
             data["detail"] = self.detail
         data["children"] = [child.to_dict() for child in self.children]
         return data
-
-
-def tree_lines(node: SpfNode, depth: int = 0) -> list[str]:
-    """The tree as indented lines, with each record's own and total lookups."""
-    own = node.own_lookups
-    line = f"{'  ' * depth}{node.label}: {own} lookup{'s' if own != 1 else ''}"
-    if node.children:
-        line += f" ({node.total_lookups} with what it includes)"
-    if node.problem:
-        line += f" [{node.detail}]"
-    lines = [line]
-    for child in node.children:
-        lines.extend(tree_lines(child, depth + 1))
-    return lines
 
 
 def joined_txt(rdata: Any) -> str:

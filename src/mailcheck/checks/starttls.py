@@ -192,11 +192,9 @@ def _no_connection(domain: str, results: Sequence[MxProbe]) -> Check:
     receive mail; a timeout anywhere, and it may be our own network that blocks port
     25, so that is "could not tell", as every timeout of the domain's servers is."""
     port = results[0].port
-    seen = [f"{p.label}: {p.error}" for p in results]
     details = {
         "port": port,
         "attempts": [{"host": p.host, "address": p.address, "error": p.error} for p in results],
-        "lines": seen,
     }
     hosts = ", ".join(dict.fromkeys(p.host for p in results))
     if all(p.connect_failure == "refused" for p in results):
@@ -426,13 +424,6 @@ def _certificate(probe: MxProbe) -> Check:
         "trusted": tls.trusted,
         "trust_error": tls.trust_error,
         "hostname_match": tls.hostname_match,
-        "lines": [
-            f"subject: {tls.subject}",
-            f"names:   {names}",
-            f"issuer:  {tls.issuer}",
-            f"valid:   {_aware(tls.not_before):%Y-%m-%d} to {not_after:%Y-%m-%d}",
-            f"chain:   {'validates to a trusted root' if tls.trusted else tls.trust_error}",
-        ],
     }
     problems = []
     if days_left < 0:
@@ -440,7 +431,9 @@ def _certificate(probe: MxProbe) -> Check:
     elif not tls.trusted:
         problems.append(f"does not validate: {tls.trust_error}")
     if not tls.hostname_match:
-        problems.append(f"does not name {probe.host} (names: {names})")
+        # A CN alone names nothing to a client: RFC 6125 §6.4.4 leaves it out once SANs are the rule.
+        why = f"names: {names}" if tls.sans else "no subjectAltName; clients ignore the CN"
+        problems.append(f"does not name {probe.host} ({why})")
     if problems:
         return TLS_CERTIFICATE.warn(
             probe.subject,

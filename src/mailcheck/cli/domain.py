@@ -104,6 +104,14 @@ def domain(
         str,
         typer.Option("--bimi-selector", metavar="S", help="BIMI selector to check.", rich_help_panel=TRANSPORT),
     ] = "default",
+    parked: Annotated[
+        bool,
+        typer.Option(
+            "--parked",
+            help="Judge the domain as parked (it sends and receives no mail): no DKIM keys, report "
+            "addresses, TLS-RPT, MTA-STS or BIMI asked; warns about the records it should publish.",
+        ),
+    ] = False,
     *,
     options: GlobalArguments,
 ) -> int:
@@ -111,6 +119,7 @@ def domain(
     from mailcheck.cli.bulk import run_streaming
     from mailcheck.commands.domain import DomainRequest, run_domain
     from mailcheck.names import parse_domain
+    from mailcheck.render.sarif import zone_artifacts
 
     network, output = options.settings()
     if concurrency < 1:
@@ -130,6 +139,7 @@ def domain(
             https_port=https_port,
             ca_file=ca_file,
             bimi_selector=bimi_selector,
+            parked=parked,
         ),
     )
     return run_streaming(
@@ -139,6 +149,7 @@ def domain(
         len(request.domains),
         output,
         summary=from_file is not None,
+        artifacts=zone_artifacts([name.ascii for name in request.domains], network.zones),
     )
 
 
@@ -153,6 +164,7 @@ def domain_options(
     https_port: int,
     ca_file: str | None,
     bimi_selector: str,
+    parked: bool = False,
 ) -> DomainOptions:
     """The flags' values, validated, each error naming its flag."""
     from mailcheck.checks.context import DomainOptions
@@ -172,6 +184,7 @@ def domain_options(
         https_port=given("--https-port", tcp_port, https_port),
         ca_file=given("--ca-file", pem_file, ca_file) if ca_file is not None else None,
         bimi_selector=given("--bimi-selector", dns_selector, bimi_selector),
+        parked=parked,
     )
 
 

@@ -210,8 +210,7 @@ async def _probe(
     for target in targets:
         verdict = findings.verdict(target, probe, request.options)
         checks = list(routing)
-        for attempt in probe.attempts:
-            checks.extend(findings.attempt_checks(attempt, probe, target, request.verbose))
+        checks.extend(_attempt_checks(probe, target, request.verbose))
         checks.append(verdict.check)
         if probe.routing == "ok":
             checks.append(findings.catch_all_check(target, probe))
@@ -221,6 +220,24 @@ async def _probe(
         report = Report("probe", target.display, (), None, None, {"verdict": verdict.name})
         results[target] = _with_checks(report, checks)
     return results
+
+
+def _attempt_checks(probe: DomainProbe, target: Target, verbose: bool) -> list[Check]:
+    """Each session's connection check, but a TLS finding said once per endpoint:
+    --retry-greylist connects twice to the same host and meets the same certificate (a
+    handshake that failed and then a plain retry are two findings, and both stay)."""
+    from mailcheck.smtp import findings
+
+    checks = [check for attempt in probe.attempts for check in findings.attempt_checks(attempt, probe, target, verbose)]
+    seen: set[tuple[str, str, Status, str]] = set()
+    told = []
+    for check in checks:
+        key = (check.id, check.subject, check.status, check.summary)
+        if check.id.startswith("tls.") and key in seen:
+            continue
+        seen.add(key)
+        told.append(check)
+    return told
 
 
 async def _guarded(probing: Awaitable[DomainProbe], domain: str) -> DomainProbe:

@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from mailcheck.checks.spf_tree import tree_lines, walk_spf
+from mailcheck.checks.spf_evaluation import EVALUATION
+from mailcheck.checks.spf_tree import SpfNode, walk_spf
 from mailcheck.errors import BadInput
 from mailcheck.message.spf import SpfOutcome, evaluate_helo, evaluate_mfrom, is_null, spf_fix
 from mailcheck.model import Check, Obstacle, Report, Status
@@ -80,21 +81,17 @@ async def _nothing() -> None:
     return None
 
 
-def _evaluation(outcome: SpfOutcome, tree: object) -> Check:
+def _evaluation(outcome: SpfOutcome, tree: SpfNode | None) -> Check:
     identity = "MAIL FROM" if outcome.identity == "mfrom" else "HELO"
     matched = f", matched {outcome.mechanism}" if outcome.mechanism else ""
     explanation = f": {outcome.explanation}" if outcome.explanation else ""
     shown = outcome.sender if outcome.identity == "mfrom" else outcome.helo
-    lines = tree_lines(tree) if tree is not None else []  # type: ignore[arg-type]
-    if outcome.mechanism:
-        lines.append(f"matched: {outcome.mechanism}")
     status = _STATUS[outcome.result]
-    return Check(
-        "spf.evaluation",
+    return EVALUATION.result(
         status,
         f"{identity} {shown}",
         f"SPF {outcome.result} for {outcome.ip} as {identity} {shown}{matched}{explanation}",
-        {
+        details={
             "identity": outcome.identity,
             "ip": outcome.ip,
             "domain": outcome.domain,
@@ -103,8 +100,7 @@ def _evaluation(outcome: SpfOutcome, tree: object) -> Check:
             "result": outcome.result,
             "explanation": outcome.explanation,
             "mechanism": outcome.mechanism,
-            "tree": tree.to_dict() if tree is not None else None,  # type: ignore[attr-defined]
-            "lines": lines,
+            "tree": tree.to_dict() if tree is not None else None,
         },
         fix=spf_fix(outcome) if status.severity else None,
         refs=("RFC 7208 §2.3", "RFC 7208 §2.4", "RFC 7208 §4.3") if status.severity else (),

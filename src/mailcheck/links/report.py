@@ -217,7 +217,6 @@ def link_check(
             for lookup in listed
         ],
     }
-    lines = []
     if trail is not None:
         details.update(
             final_url=trail.final_url,
@@ -225,12 +224,6 @@ def link_check(
             hops=[{"url": h.url, "method": h.method, "status": h.status, "location": h.location} for h in trail.hops],
             error=trail.error,
         )
-        lines = [
-            f"{h.method} {shown_url(h.url)} → {h.status}" + (f" → {shown_url(h.location)}" if h.location else "")
-            for h in trail.hops
-        ]
-    if lines:
-        details["lines"] = lines
     fix = None
     if listed:
         fix = "Remove links to listed domains: receivers reject or junk mail that carries them."

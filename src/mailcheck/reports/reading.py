@@ -169,7 +169,7 @@ def damage_check(subject: str, damage: tuple[str, ...]) -> Check:
     return DAMAGE.warn(
         subject,
         f"read with repairs: {first}",
-        details={"problems": list(damage), "lines": list(damage) if len(damage) > 1 else []},
+        details={"problems": list(damage)},
         fix="The totals may miss what was left out; ask the reporter for a clean copy if they matter.",
     )
 

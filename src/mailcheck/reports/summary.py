@@ -21,7 +21,6 @@ from mailcheck.reports.tlsrpt import TlsReport
 
 SUMMARY_TARGET = "summary"
 # Rows of the source table shown; the JSON keeps them all.
-SHOWN_SOURCES = 25
 
 BY_ORG = CheckSpec(
     id="report.by-org",
@@ -228,19 +227,16 @@ class Tally:
                 f"{len(orgs)} reporting organizations, {self.readable:,} reports read"
                 + (f", {self.invalid:,} unreadable" if self.invalid else "")
                 + (f", {self.failure_reports:,} failure reports" if self.failure_reports else ""),
-                details={"organizations": orgs, "lines": [_org_line(o) for o in orgs]},
+                details={"organizations": orgs},
             )
         )
         sources = tables["sources"]
         if sources:
-            shown = [_source_line(s) for s in sources[:SHOWN_SOURCES]]
-            if len(sources) > SHOWN_SOURCES:
-                shown.append(f"... and {len(sources) - SHOWN_SOURCES} more (--format json lists all)")
             checks.append(
                 BY_SOURCE.info(
                     "sources",
                     f"{len(sources)} sources sent {sum(s['messages'] for s in sources):,} messages",
-                    details={"sources": sources, "lines": shown},
+                    details={"sources": sources},
                 )
             )
             days = tables["days"]
@@ -248,7 +244,7 @@ class Tally:
                 BY_DAY.info(
                     "days",
                     f"{len(days)} days, {days[0]['date']} to {days[-1]['date']}",
-                    details={"days": days, "lines": [_day_line(d) for d in days]},
+                    details={"days": days},
                 )
             )
         readiness = [
@@ -277,24 +273,3 @@ _FORWARDED = frozenset({"forwarded", "mailing_list", "trusted_forwarder", "local
 
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
-
-
-def _pct(share: float | None) -> str:
-    return "n/a" if share is None else f"{share:.1%}"
-
-
-def _org_line(row: dict[str, Any]) -> str:
-    unit = "sessions" if row["report_type"] == "smtp_tls" else "messages"
-    verb = "succeeded" if row["report_type"] == "smtp_tls" else "pass"
-    return f"{row['org_name']}: {row['reports']:,} reports, {row['messages']:,} {unit}, {_pct(row['pass_share'])} {verb}"
-
-
-def _source_line(row: dict[str, Any]) -> str:
-    return (
-        f"{row['ip_address']}: {row['messages']:,} messages, {_pct(row['pass_share'])} pass, "
-        f"as {', '.join(row['header_from'][:3])}; seen by {', '.join(row['reporters'][:3])}"
-    )
-
-
-def _day_line(row: dict[str, Any]) -> str:
-    return f"{row['date']}: {row['messages']:,} messages, {_pct(row['pass_share'])} pass"

@@ -78,11 +78,10 @@ class Reply:
     def is_permanent(self) -> bool:
         return self.code >= 500
 
-    def short(self, limit: int = 120) -> str:
-        """'550 5.1.1 User unknown', cut to ``limit`` characters for summaries."""
+    def short(self) -> str:
+        """'550 5.1.1 User unknown', whole: the text report wraps it, never cuts it."""
         head = f"{self.code} {self.enhanced} " if self.enhanced else f"{self.code} "
-        text = head + self.text
-        return text if len(text) <= limit else text[: limit - 1] + "…"
+        return head + self.text
 
 
 def parse_enhanced(text: str) -> EnhancedCode | None:

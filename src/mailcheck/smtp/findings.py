@@ -209,8 +209,8 @@ def reply_phrase(reply: Reply) -> str:
     meaning = classify(reply)
     # Unclassified replies read better in the registry's words for their code.
     words = describe_code(reply.code) if meaning.kind in (Kind.TEMPORARY, Kind.PERMANENT) else meaning.words
-    text = reply.text if len(reply.text) <= 100 else reply.text[:99] + "…"
-    return f"{head} {words} — '{text}'"
+    # Whole: the useful part of a refusal is often at its end ("... using zen.spamhaus.org").
+    return f"{head} {words} — '{reply.text}'"
 
 
 def verdict(target: Target, probe: DomainProbe, options: ProbeOptions) -> Verdict:
@@ -233,12 +233,11 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
         "host": answer.endpoint.host,
         "address": answer.endpoint.address,
         "retried_after_greylisting": answer.retried,
-        "lines": [f"{decode(reply)}: {meaning.explanation}"],
+        "explanation": meaning.explanation,
     }
     hint = providers.reply_hint(provider, reply)
     if hint:
         details["hint"] = {"provider": hint.provider, "text": hint.text, "source": hint.source}
-        details["lines"].append(f"{hint.text} (source: {hint.source})")
     fix: str | None = None
     refs: tuple[str, ...] = ("RFC 5321 §4.2", "RFC 3463")
     if reply.is_positive:
@@ -262,14 +261,13 @@ def _answered(target: Target, probe: DomainProbe, answer: RcptAnswer) -> Verdict
             summary += f"; no other MX host answered RCPT for it ({len(others)} more tried)"
             problem = probe.problems.get(target.smtp)
             if problem:
-                details["lines"].append(f"last: {problem}")
+                details["last_problem"] = problem
         fix = "The server does not speak SMTP correctly at RCPT TO: verify the address another way (double opt-in)."
         refs = ("RFC 5321 §4.2.1", "RFC 5321 §4.3.2")
     elif reply.is_transient:
         name = DEFERRED
         hint_text = retry_hint(reply)
         details["retry_hint"] = hint_text
-        details["lines"].append(f"retry: {hint_text}")
         summary = f"{name}: {reply_phrase(reply)} {where}; {hint_text}"
         if answer.retried:
             summary += f" (still deferred after waiting {probe.greylist_wait:g} s)"
@@ -354,7 +352,9 @@ def _unanswered(target: Target, probe: DomainProbe, options: ProbeOptions) -> Ve
                 enhanced=str(last.stopped_by.enhanced) if last.stopped_by.enhanced else None,
                 decoded=decode(last.stopped_by),
                 kind=meaning.kind.value,
-                lines=[f"{decode(last.stopped_by)}: {meaning.explanation}", f"last: {problem}"],
+                reply=list(last.stopped_by.lines),
+                explanation=meaning.explanation,
+                last_problem=problem,
             )
             if meaning.kind is Kind.STARTTLS_REQUIRED:
                 fix = "The server requires STARTTLS: run the probe without --no-tls."
@@ -421,19 +421,7 @@ def attempt_checks(attempt: Attempt, probe: DomainProbe, target: Target, verbose
     where = f"port {attempt.port}" + (
         ", implicit MX" if attempt.endpoint.preference is None else f", MX preference {attempt.endpoint.preference}"
     )
-    lines: list[str] = []
-    if attempt.banner is not None:
-        lines.extend(f"banner: {attempt.banner.code} {line}" for line in attempt.banner.lines)
-    if attempt.helo_ok:
-        if attempt.esmtp:
-            shown = ", ".join(f"{k} {v}".strip() for k, v in attempt.extensions.items()) or "none"
-            lines.append(f"ESMTP extensions: {shown}")
-        else:
-            lines.append("EHLO refused; HELO accepted (no ESMTP extensions)")
-    if verbose:
-        lines.extend(f"{t.ms:8.1f} ms {t.direction}: {t.text}" for t in attempt.transcript)
-    details = attempt.to_dict()
-    details["lines"] = lines
+    details = {**attempt.to_dict(), "helo_ok": attempt.helo_ok}
     checks = [
         CONNECTION.result(
             status,
@@ -494,17 +482,13 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
     if not tls.trusted:
         problems.append(f"not trusted ({tls.trust_error})")
     if not tls.hostname_match:
-        problems.append(f"does not match {host}")
+        problems.append(
+            f"does not match {host}" if tls.sans else f"does not match {host}: no subjectAltName; clients ignore the CN"
+        )
     if tls.expired():
         problems.append(f"expired on {tls.not_after:%Y-%m-%d} ({-tls.days_left()} days ago)")
     expiry = f"expires {tls.not_after:%Y-%m-%d} ({tls.days_left()} days)"
     sans = ", ".join(tls.sans) or "none"
-    lines = [
-        f"subject: {tls.subject}",
-        f"SANs: {sans}",
-        f"issuer: {tls.issuer}",
-        f"valid: {tls.not_before:%Y-%m-%d} to {tls.not_after:%Y-%m-%d}",
-    ]
     if problems:
         if not tls.expired():
             problems.append(expiry)
@@ -513,7 +497,7 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
             TLS_CERTIFICATE.warn(
                 label,
                 summary,
-                details={**tls.to_dict(), "lines": lines},
+                details=tls.to_dict(),
                 fix=f"Install a certificate from a public CA whose SANs include {host}; senders that enforce "
                 "MTA-STS or DANE refuse this one.",
                 refs=("RFC 6125 §6", "RFC 8461 §4.2"),
@@ -521,5 +505,5 @@ def _tls_checks(attempt: Attempt) -> list[Check]:
         )
     else:
         summary = f"certificate for {sans} issued by {tls.issuer}, {expiry}: trusted, matches {host}"
-        checks.append(TLS_CERTIFICATE.ok(label, summary, details={**tls.to_dict(), "lines": lines}))
+        checks.append(TLS_CERTIFICATE.ok(label, summary, details=tls.to_dict()))
     return checks
