@@ -77,8 +77,9 @@ def test_text_report_starts_with_the_verdict_and_what_to_fix(tmp_path):
     result = run_cli("message", str(path), "--zone", str(ZONES), "--offline", "--no-color")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert lines[1].startswith("  Verdict") and "FAIL" in lines[1]
-    assert "rejected: DMARC fails for sender.example and its policy is p=reject; fix first: dmarc.evaluation" in lines[2]
+    assert lines[0].endswith("✗ FAIL") and lines[1].startswith("  Problems (")
+    assert lines[2].strip().startswith("✗ message.verdict  rejected: DMARC fails for sender.example and its policy is p=reject")
+    assert "fix first: dmarc.evaluation" in lines[2]
     assert lines[3].strip().startswith("fix: Sign with DKIM as sender.example")
 
 

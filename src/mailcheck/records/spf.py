@@ -240,15 +240,24 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
         target = rest[1:]
         _check_domain_spec(target, term, position)
         return Mechanism(kind, qualifier, term, position, domain_spec=target)
-    spec: str | None = None
     if kind == "ptr":
-        if rest:
-            if not rest.startswith(":") or len(rest) == 1:
-                raise SpfSyntaxError("ptr takes only a domain, as in ptr:example.com", term, position)
-            spec = rest[1:]
-            _check_domain_spec(spec, term, position)
-        return Mechanism(kind, qualifier, term, position, domain_spec=spec)
-    # a and mx: [":" domain-spec] [dual-cidr-length]
+        return _ptr(qualifier, rest, term, position)
+    return _a_or_mx(kind, qualifier, rest, term, position)
+
+
+def _ptr(qualifier: Qualifier, rest: str, term: str, position: int) -> Mechanism:
+    """ptr [":" domain-spec]"""
+    spec: str | None = None
+    if rest:
+        if not rest.startswith(":") or len(rest) == 1:
+            raise SpfSyntaxError("ptr takes only a domain, as in ptr:example.com", term, position)
+        spec = rest[1:]
+        _check_domain_spec(spec, term, position)
+    return Mechanism("ptr", qualifier, term, position, domain_spec=spec)
+
+
+def _a_or_mx(kind: str, qualifier: Qualifier, rest: str, term: str, position: int) -> Mechanism:
+    """a and mx: [":" domain-spec] [dual-cidr-length]"""
     cidr = _DUAL_CIDR.search(rest)
     assert cidr is not None  # every group is optional, so the empty tail always matches
     spec_part, cidr4, cidr6 = rest[: cidr.start()], cidr.group(1), cidr.group(2)
@@ -256,6 +265,7 @@ def _parse_term(term: str, position: int) -> Mechanism | Modifier:
         raise SpfSyntaxError("IPv4 prefix length above 32 in", term, position)
     if cidr6 is not None and int(cidr6) > 128:
         raise SpfSyntaxError("IPv6 prefix length above 128 in", term, position)
+    spec: str | None = None
     if spec_part:
         if not spec_part.startswith(":") or len(spec_part) == 1:
             raise SpfSyntaxError(f"{kind} takes a domain and prefix lengths, as in {kind}:example.com/24//64", term, position)
