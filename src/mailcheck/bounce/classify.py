@@ -561,9 +561,8 @@ def analyze_line(line: str) -> Analysis:
     text = _clean(line)
     status = find_status(text)
     replycode = find_replycode(text)
-    if not (status or replycode):
-        if text_reason(text) is None and not BARE_REFUSAL.search(text.lower()):
-            return Analysis("not-bounce", "line", subject=text[:300])
+    if not (status or replycode) and text_reason(text) is None and not BARE_REFUSAL.search(text.lower()):
+        return Analysis("not-bounce", "line", subject=text[:300])
     klass = (status or replycode)[:1]
     action = {"2": "delivered", "4": "delayed"}.get(klass, "failed")
     recipient = _recipient(

@@ -208,6 +208,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"not listed in", r"verify (?:the )?recipient", r"address does not exist", r"is not a valid mailbox",
         r"mailbox unavailable", r"requested action not taken: mailbox", r"rejected: user", r"user is unknown",
         r"recipient unknown", r"nosuchuser", r"5\.1\.1", r"no one by that name",
+        # Postfix's recipient access map refusing the address, as sites list the gone.
+        r"recipient address rejected: access denied",
     )),
     ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
     ("toomanyconn", _phrases(r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
