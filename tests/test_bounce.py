@@ -530,6 +530,8 @@ def test_postfix_prose_reason_families(
         # Yahoo's missing-account words stay a mailbox verdict even after DATA.
         ("gone@yahoo.example", "userunknown", "", "5.1.1", "554", "DATA", True),
         ("vague@receiver.example", "securityerror", "5.7.1", "", "550", "", False),
+        # "Too many recipients" spells out X.5.3: toomanyconn, the code's own reason.
+        ("crowd@receiver.example", "toomanyconn", "", "5.4.5", "552", "RCPT TO", False),
         # A reply that names no cause at all: sisimai's onhold.
         ("sparse@receiver.example", "onhold", "5.0.0", "", "554", "RCPT TO", False),
     ],
@@ -540,7 +542,7 @@ def test_reply_stage_and_phrase_rules(
     report = run_cli("bounce", fixture("prose-postfix-stages.eml"), "--format", "json").json()
     assert (report["kind"], report["format"]) == ("bounce", "postfix")
     found = recipients(report)
-    assert len(found) == 17
+    assert len(found) == 18
     details = found[address]["details"]
     assert (details["reason"], details["status"], details["status_inferred"]) == (reason, status, inferred)
     assert (details["replycode"], details["command"], details["hardbounce"]) == (replycode, command, hard)

@@ -173,7 +173,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     # A mailbox that exceeded its limit is full, not a sending limit.
     ("mailboxfull", _phrases(r"mail ?box(?:es)? (?:has |have )?exceeded", r"mailbox exceeds")),
     ("mesgtoobig", _phrases(r"line (?:length )?limit exceeded", r"message (?:size|length) exceeds", r"(?:message|mail) (?:is )?too (?:big|large|long)", r"exceeds (?:the )?(?:maximum|size) ?(?:message )?(?:size|limit)", r"size limit", r"message size", r"too much mail data", r"file too large")),
-    ("exceedlimit", _phrases(r"exceeds? (?:the )?(?:local )?(?:message|recipient|sending) (?:limit|quota)", r"too many recipients", r"daily (?:sending )?(?:limit|quota)", r"limit exceeded", r"exceeded .{0,20}limit")),
+    ("exceedlimit", _phrases(r"exceeds? (?:the )?(?:local )?(?:message|recipient|sending) (?:limit|quota)", r"daily (?:sending )?(?:limit|quota)", r"limit exceeded", r"exceeded .{0,20}limit")),
     ("systemfull", _phrases(r"system (?:is )?full", r"insufficient disk space", r"insufficient system (?:storage|resources)", r"out of memory", r"disk full", r"no space left")),
     ("mailboxfull", _phrases(
         r"mailbox (?:is )?full", r"quota (?:exceeded|full)", r"over ?quota", r"(?:exceeded|exceeds|reached) .{0,30}quota",
@@ -212,7 +212,9 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"recipient address rejected: access denied",
     )),
     ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
-    ("toomanyconn", _phrases(r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
+    # "Too many recipients" spells out X.5.3, which sisimai reads as toomanyconn: the
+    # words take the reason their own status code has.
+    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
     ("speeding", _phrases(r"rate limit", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
     ("networkerror", _phrases(
         r"network (?:error|unreachable)", r"connection (?:timed out|refused|reset|lost|dropped)", r"no route to host",
@@ -231,7 +233,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("onhold", _phrases(r"on hold", r"held for")),
     # Gmail refusing a "Send mail as" alias of the sender's account: the sender is refused.
     ("rejected", _phrases(r"'send mail as'", r"customfromdenied")),
-    ("systemerror", _phrases(r"system error", r"internal (?:server )?error", r"service (?:currently )?unavailable", r"write error", r"server error", r"local error", r"mail system (?:error|problem)", r"resources temporarily unavailable", r"temporary local problem", r"configuration error", r"too many recipients in", r"misconfigured")),
+    ("systemerror", _phrases(r"system error", r"internal (?:server )?error", r"service (?:currently )?unavailable", r"write error", r"server error", r"local error", r"mail system (?:error|problem)", r"resources temporarily unavailable", r"temporary local problem", r"configuration error", r"misconfigured")),
     ("rejected", _phrases(r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed)", r"\bfrom:? (?:domain|address) (?:is )?(?:invalid|not valid)", r"may not have permission to post", r"domain of sender address", r"bad sender", r"envelope blocked", r"mail from .* (?:rejected|refused)")),
 )  # fmt: skip
 
