@@ -506,3 +506,104 @@ def test_postfix_prose_reason_families(
         command,
     )
     assert (details["hardbounce"], details["action_to_take"]) == (hard, to_do)
+
+
+# The SMTP stage a reply answers and the phrase families of sisimai's reasons
+# (prose-postfix-stages.eml): each row is one rule of reasons.classify_reason/PHRASES.
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "inferred", "replycode", "command", "hard"),
+    [
+        # "User unknown" after DATA, without a mailbox status: a filter refused the message.
+        ("afterdata@receiver.example", "filtered", "", "5.2.0", "550", "DATA", False),
+        ("atrcpt@receiver.example", "userunknown", "", "5.1.1", "550", "RCPT TO", True),
+        # No SMTP reply at all: the reporting MTA's own lookup of a local mailbox.
+        ("localonly@sender.example", "userunknown", "", "5.1.1", "", "", True),
+        ("accessmap@receiver.example", "userunknown", "5.7.1", "", "554", "RCPT TO", True),
+        # Refusals that name no cause: of the sender at MAIL FROM, of the host at EHLO.
+        ("senderdenied@receiver.example", "rejected", "5.7.1", "", "550", "MAIL FROM", False),
+        ("greeting@receiver.example", "blocked", "", "5.7.1", "550", "EHLO", False),
+        ("weakauth@receiver.example", "securityerror", "5.7.9", "", "550", "RCPT TO", False),
+        ("nullmx@receiver.example", "notaccept", "5.7.27", "", "550", "MAIL FROM", True),
+        ("manymessages@receiver.example", "mailboxfull", "", "5.2.2", "552", "RCPT TO", False),
+        ("longlines@receiver.example", "mesgtoobig", "", "5.3.4", "500", "DATA", False),
+        ("listedsender@receiver.example", "rejected", "", "5.7.1", "550", "RCPT TO", False),
+        ("unverified@receiver.example", "requireptr", "5.7.1", "", "550", "MAIL FROM", False),
+        ("fromdomain@receiver.example", "rejected", "5.2.0", "", "550", "DATA", False),
+        ("tagged@receiver.example", "blocked", "", "5.7.1", "554", "RCPT TO", False),
+        # Yahoo's missing-account words stay a mailbox verdict even after DATA.
+        ("gone@yahoo.example", "userunknown", "", "5.1.1", "554", "DATA", True),
+        ("vague@receiver.example", "securityerror", "5.7.1", "", "550", "", False),
+        # "Too many recipients" spells out X.5.3: toomanyconn, the code's own reason.
+        ("crowd@receiver.example", "toomanyconn", "", "5.4.5", "552", "RCPT TO", False),
+        # A reply that names no cause at all: sisimai's onhold.
+        ("sparse@receiver.example", "onhold", "5.0.0", "", "554", "RCPT TO", False),
+    ],
+)
+def test_reply_stage_and_phrase_rules(
+    address: str, reason: str, status: str, inferred: str, replycode: str, command: str, hard: bool
+):
+    report = run_cli("bounce", fixture("prose-postfix-stages.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "postfix")
+    found = recipients(report)
+    assert len(found) == 18
+    details = found[address]["details"]
+    assert (details["reason"], details["status"], details["status_inferred"]) == (reason, status, inferred)
+    assert (details["replycode"], details["command"], details["hardbounce"]) == (replycode, command, hard)
+    assert found[address]["status"] == ("fail" if hard else "warn")
+
+
+def test_sendmail_transcript_reply_after_data_is_filtered():
+    report = run_cli("bounce", fixture("dsn-sendmail-transcript-data.eml"), "--format", "json").json()
+    details = recipients(report)["screened@receiver.example"]["details"]
+    assert (details["reason"], details["status"], details["command"], details["hardbounce"]) == (
+        "filtered",
+        "5.0.0",
+        "DATA",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "replycode"),
+    [
+        # Diagnostic type X-Unix: a local program's exit code, the local mailer failed.
+        ("piped@sender.example", "mailererror", "5.3.0", ""),
+        ("later@receiver.example", "onhold", "4.0.0", "450"),
+    ],
+)
+def test_local_program_and_sparse_replies(address: str, reason: str, status: str, replycode: str):
+    report = run_cli("bounce", fixture("dsn-local-program-and-sparse.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "rfc3464")
+    details = recipients(report)[address]["details"]
+    assert (details["reason"], details["status"], details["replycode"], details["hardbounce"]) == (
+        reason,
+        status,
+        replycode,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "kind"),
+    [
+        # "temporary failure" alone names no network fault: the words after it decide.
+        (
+            "451 Technical details of temporary failure: The recipient server did not accept our requests to connect",
+            "expired",
+            "delay",
+        ),
+        (
+            "550 5.7.1 You are sending this from another address using the 'Send mail as' feature; its settings are misconfigured",
+            "rejected",
+            "bounce",
+        ),
+        ("550 5.7.1 Access denied", "securityerror", "bounce"),
+        # Bare refusal words without a code still read as a bounce, and as rejected.
+        ("Delivery refused", "rejected", "bounce"),
+    ],
+)
+def test_line_reasons_after_sisimai_definitions(line: str, reason: str, kind: str):
+    report = run_cli("bounce", "--line", line, "--format", "json").json()
+    assert report["kind"] == kind
+    (found,) = recipients(report).values()
+    assert (found["details"]["reason"], found["details"]["hardbounce"]) == (reason, False)

@@ -27,6 +27,7 @@ from mailcheck.bounce.parse import (
     typed_value,
 )
 from mailcheck.bounce.reasons import (
+    BARE_REFUSAL,
     SENDER_MESSAGE,
     SENDER_SIDE,
     classify_reason,
@@ -34,6 +35,7 @@ from mailcheck.bounce.reasons import (
     find_status,
     find_statuses,
     is_hard,
+    text_reason,
 )
 
 Kind = Literal["bounce", "delay", "delivered", "complaint", "autoreply", "not-bounce"]
@@ -176,6 +178,9 @@ def _dsn(part: Message, notice: str) -> list[Recipient]:
             continue
         original_rcpt = address_in(typed_value(block.get("original-recipient")))
         diagnostic = _clean(typed_value(block.get("diagnostic-code")))
+        # RFC 3464's diagnostic type "X-Unix" (or Postfix's "X-Postfix") is a local
+        # program's exit code, not an SMTP reply: the local mailer failed.
+        local_program = block.get("diagnostic-code").split(";", 1)[0].strip().lower() in ("x-unix", "x-postfix")
         told = prose_by_address.get(address, "")
         if not diagnostic and told:
             diagnostic = _clean(told)
@@ -194,6 +199,7 @@ def _dsn(part: Message, notice: str) -> list[Recipient]:
                 or prose.smtp_command(told)
                 or (prose.smtp_command(notice) if len(recipient_blocks) == 1 else ""),
                 context=told or notice,
+                local_program=local_program,
             )
         )
     return out
@@ -273,16 +279,23 @@ def _recipient(
     command: str = "",
     inferred: str = "",
     fallback_reason: str | None = None,
+    local_program: bool = False,
 ) -> Recipient:
     replycode = find_replycode(diagnostic)
     judged_status = status or inferred
     if not action:
         action = {"2": "delivered", "4": "delayed"}.get(judged_status[:1], "failed")
     reason = classify_reason(judged_status, diagnostic or context, action=action, command=command)
+    if local_program and text_reason(diagnostic) is None:
+        # The exit code of a local program says nothing a status class could refine.
+        reason = "mailererror"
     if reason == "undefined" and context and context != diagnostic:
         reason = classify_reason(judged_status, context, action=action, command=command)
     if reason == "undefined" and fallback_reason is not None:
         reason = fallback_reason
+    if reason == "undefined" and diagnostic:
+        # A reply was given but names no cause (sisimai's onhold: too little to judge).
+        reason = "onhold"
     if not status and not inferred:
         inferred = _inferred_status(reason, replycode, action)
     return Recipient(
@@ -548,11 +561,8 @@ def analyze_line(line: str) -> Analysis:
     text = _clean(line)
     status = find_status(text)
     replycode = find_replycode(text)
-    if not (status or replycode):
-        from mailcheck.bounce.reasons import text_reason
-
-        if text_reason(text) is None:
-            return Analysis("not-bounce", "line", subject=text[:300])
+    if not (status or replycode) and text_reason(text) is None and not BARE_REFUSAL.search(text.lower()):
+        return Analysis("not-bounce", "line", subject=text[:300])
     klass = (status or replycode)[:1]
     action = {"2": "delivered", "4": "delayed"}.get(klass, "failed")
     recipient = _recipient(

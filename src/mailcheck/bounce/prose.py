@@ -255,14 +255,16 @@ def smtp_command(text: str) -> str:
         if sending is not None:
             sent = sending.group(1).upper()
         elif sent and _TRANSCRIPT_ERROR.match(line):
-            # With PIPELINING the RCPT replies arrive after DATA was sent; a reply that
-            # names the recipient ("<a@b>... User unknown") answers RCPT.
-            return "RCPT TO" if sent == "DATA" and re.search(r"<[^>\s]+@[^>\s]+>", line) else sent
+            # The reply answers the last command sent (">>> DATA" then "<<< 550 ... User
+            # unknown" is a refusal of the message, sisimai's filtered, not at RCPT).
+            return sent
     if re.search(r"\bSMTP:RCPT\b|\[RCPT_TO\]|did not like our RCPT TO", text):
         return "RCPT TO"  # Exchange's, Yahoo's and DragonFly's own ways of naming it
     said = re.search(r"in reply to (?:end of )?(RCPT TO|MAIL FROM|DATA|HELO|EHLO|STARTTLS|CONNECT)\b", text, re.I)
     if said is None:
-        said = re.search(r"(?:after|response to|for|to)\s+(RCPT TO|MAIL FROM|DATA|HELO|EHLO|end of data|STARTTLS)\b", text, re.I)
+        said = re.search(
+            r"\b(?:after|response to|for|to)\s+(RCPT TO|MAIL FROM|DATA|HELO|EHLO|end of data|STARTTLS)\b", text, re.I
+        )
     if said is None:
         return ""
     command = said.group(1).upper()

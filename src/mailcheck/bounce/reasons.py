@@ -49,7 +49,7 @@ SENDER_MESSAGE: dict[str, str] = {
 }
 
 _STATUS = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]*\d)")
-_REPLY = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ -]|$)")
+_REPLY = re.compile(r"(?<![\d.#-])([245][0-5]\d)(?:[ :,-]|$)")
 
 
 def find_status(text: str) -> str:
@@ -84,10 +84,10 @@ _SPECIFIC: dict[str, str] = {
     "4.3": "systemerror", "4.6": "networkerror",
     "5.3": "toomanyconn", "6.1": "contenterror",
     "7.4": "securityerror", "7.5": "securityerror", "7.6": "securityerror", "7.7": "securityerror",
-    "7.8": "securityerror", "7.9": "policyviolation", "7.10": "failedstarttls", "7.11": "failedstarttls",
+    "7.8": "securityerror", "7.10": "failedstarttls", "7.11": "failedstarttls",
     "7.13": "suspend", "7.14": "securityerror",
     "7.23": "requireptr", "7.24": "authfailure", "7.25": "requireptr", "7.26": "authfailure",
-    "7.27": "authfailure", "7.28": "speeding", "7.29": "failedstarttls", "7.30": "authfailure",
+    "7.28": "speeding", "7.29": "failedstarttls", "7.30": "authfailure",
     "7.31": "authfailure", "7.32": "authfailure", "7.40": "authfailure", "7.509": "authfailure",
     "7.515": "authfailure", "7.650": "badreputation", "7.651": "badreputation",
 }  # fmt: skip
@@ -101,6 +101,12 @@ _GENERIC: dict[str, str] = {
     "4.5": "networkerror", "5.0": "syntaxerror", "5.1": "syntaxerror", "5.2": "syntaxerror", "5.4": "syntaxerror",
     "5.5": "syntaxerror", "6.2": "contenterror", "6.3": "contenterror", "6.5": "contenterror",
     "7.0": "securityerror", "7.1": "rejected", "7.2": "rejected", "7.3": "securityerror",
+    # RFC 4954's "authentication mechanism too weak", which Yahoo also sends with policy
+    # words: the words decide first.
+    "7.9": "securityerror",
+    # RFC 7505's null MX of the sender's domain; Gmail also sends it for an SPF failure,
+    # which its words then name.
+    "7.27": "notaccept",
 }  # fmt: skip
 
 
@@ -120,9 +126,15 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"client host rejected: cannot find", r"not have (?:a )?reverse", r"ip name (?:lookup|possibly) forged",
         r"without reverse", r"resolve your (?:address|hostname)", r"hostname does not resolve",
         r"fcrdns", r"unresolvable sender", r"forward[- ]confirmed",
+        # The sending IP does not verify for the sender's domain (a per-domain IP check).
+        r"unverif[iy]able sending ips?",
     )),
     ("failedstarttls", _phrases(r"starttls", r"must issue a starttls", r"requires? (?:a )?(?:secure|tls|encrypted) connection", r"tls (?:is )?required", r"encryption required")),
-    ("securityerror", _phrases(r"security (?:policy|reasons|violation)", r"authentication required", r"unauthenticated senders", r"smtp authentication", r"delivery not authorized", r"not authenticated", r"not authorized", r"unauthorized", r"certificate", r"encrypt", r"access (?:not )?(?:permitted|allowed)")),
+    ("securityerror", _phrases(r"security (?:policy|reasons|violation)", r"authentication required", r"unauthenticated senders", r"smtp authentication", r"delivery not authorized", r"not authenticated", r"not authorized", r"unauthorized", r"certificate", r"encrypt", r"access (?:not )?(?:permitted|allowed)",
+        # "Access denied" alone is the receiver's security policy; Postfix's "Recipient
+        # address rejected: Access denied" is its access map refusing the address.
+        r"(?<!rejected: )access denied",
+    )),
     ("authfailure", _phrases(
         r"\bspf\b.{0,40}(?:fail|check|reject|invalid|not pass)", r"(?:fail|failed|does not pass)\b.{0,30}\bspf\b",
         r"\bdkim\b.{0,40}(?:fail|invalid|signature)", r"\bdmarc\b", r"bad spf", r"unauthenticated (?:e-?mail|message)s? from",
@@ -134,6 +146,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"reputation", r"poor reputation", r"\brp-00\d", r"\bsc-00\d", r"\bdy-00\d",
         r"sending ip .{0,40}(?:low|poor)", r"temporarily deferred due to unexpected volume",
     )),
+    # The sender's address (not its host) is on the receiver's list: a sender refusal.
+    ("rejected", _phrases(r"from an address that (?:has been|is) (?:black|block)listed", r"sender (?:address |domain )?(?:is |has been )?(?:black|block)listed")),
     ("blocked", _phrases(
         r"blacklist", r"black list", r"blocklist", r"block list", r"\bdnsbl\b", r"\brbl\b", r"spamhaus",
         r"spamcop", r"barracuda(?:central)?", r"sorbs", r"(?:your|sending|the|client|remote) (?:ip|host|network|server)\b.{0,40}\b(?:is |has been |was )?(?:blocked|banned|denied|refused|listed|rejected)", r"client host rejected", r"invalid ip for sending", r"use the smtp server of your isp", r"your (?:isp|provider)'?s? (?:smtp|mail) (?:server|relay|smarthost)",
@@ -142,7 +156,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?<!not )\blisted (?:at|on|in|by)\b", r"not allowed to send", r"connection refused",
         r"dynamic (?:ip|pool|address)", r"residential", r"dial-?up", r"\bpolicy block", r"banned sending ip",
         r"your access to this mail system has been rejected", r"rejected due to .{0,20}reputation",
-        r"\bbl\d{3}\b", r"refused to talk", r"connections? (?:not )?(?:accepted|allowed) from",
+        r"\bbl\d{3}\b", r"\(bl\)", r"refused to talk", r"connections? (?:not )?(?:accepted|allowed) from",
         r"\b5\.7\.6[0-4]\d\b", r"ip .{0,20}(?:not|isn't) allowed", r"service unavailable; client host",
     )),
     ("notcompliantrfc", _phrases(r"rfc ?5322", r"not rfc[- ]?\d* ?compliant", r"multiple addresses in from", r"multiple (?:from|date|to|subject|message-id) headers", r"missing (?:a |the )?(?:valid )?(?:from|date|message-id) header", r"formatting guidelines", r"header (?:is )?(?:malformed|missing|invalid)")),
@@ -156,11 +170,13 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"not accepted for policy reasons", r"prohibited", r"denied by policy", r"\bviolation\b", r"content presents a potential", r"message (?:content )?(?:rejected|refused) (?:due to|by) (?:local )?policy",
         r"content policy", r"acceptable use", r"message not allowed",
     )),
-    ("mesgtoobig", _phrases(r"message (?:size|length) exceeds", r"(?:message|mail) (?:is )?too (?:big|large|long)", r"exceeds (?:the )?(?:maximum|size) ?(?:message )?(?:size|limit)", r"size limit", r"message size", r"too much mail data", r"file too large")),
-    ("exceedlimit", _phrases(r"exceeds? (?:the )?(?:local )?(?:message|recipient|sending) (?:limit|quota)", r"too many recipients", r"daily (?:sending )?(?:limit|quota)", r"limit exceeded", r"exceeded .{0,20}limit")),
+    # A mailbox that exceeded its limit is full, not a sending limit.
+    ("mailboxfull", _phrases(r"mail ?box(?:es)? (?:has |have )?exceeded", r"mailbox exceeds")),
+    ("mesgtoobig", _phrases(r"line (?:length )?limit exceeded", r"message (?:size|length) exceeds", r"(?:message|mail) (?:is )?too (?:big|large|long)", r"exceeds (?:the )?(?:maximum|size) ?(?:message )?(?:size|limit)", r"size limit", r"message size", r"too much mail data", r"file too large")),
+    ("exceedlimit", _phrases(r"exceeds? (?:the )?(?:local )?(?:message|recipient|sending) (?:limit|quota)", r"daily (?:sending )?(?:limit|quota)", r"limit exceeded", r"exceeded .{0,20}limit")),
     ("systemfull", _phrases(r"system (?:is )?full", r"insufficient disk space", r"insufficient system (?:storage|resources)", r"out of memory", r"disk full", r"no space left")),
     ("mailboxfull", _phrases(
-        r"mailbox (?:is )?full", r"mailbox exceeds", r"mail ?box (?:has )?exceeded", r"quota (?:exceeded|full)", r"over ?quota", r"(?:exceeded|exceeds|reached) .{0,30}quota",
+        r"mailbox (?:is )?full", r"quota (?:exceeded|full)", r"over ?quota", r"(?:exceeded|exceeds|reached) .{0,30}quota",
         r"(?:storage|disk) (?:space|quota)", r"insufficient space", r"mailbox (?:is )?over", r"too many messages",
         r"user is over", r"account is full", r"out of storage", r"is full", r"not enough (?:space|storage)",
         r"inbox is full", r"quota", r"mailfolder is full", r"full mailbox",
@@ -192,13 +208,17 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"not listed in", r"verify (?:the )?recipient", r"address does not exist", r"is not a valid mailbox",
         r"mailbox unavailable", r"requested action not taken: mailbox", r"rejected: user", r"user is unknown",
         r"recipient unknown", r"nosuchuser", r"5\.1\.1", r"no one by that name",
+        # Postfix's recipient access map refusing the address, as sites list the gone.
+        r"recipient address rejected: access denied",
     )),
     ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
-    ("toomanyconn", _phrases(r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
+    # "Too many recipients" spells out X.5.3, which sisimai reads as toomanyconn: the
+    # words take the reason their own status code has.
+    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
     ("speeding", _phrases(r"rate limit", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
     ("networkerror", _phrases(
         r"network (?:error|unreachable)", r"connection (?:timed out|refused|reset|lost|dropped)", r"no route to host",
-        r"could not connect", r"unable to connect", r"temporary (?:dns |lookup )?failure", r"lost connection", r"dns (?:failure|problem)",
+        r"could not connect", r"unable to connect", r"temporary (?:dns|lookup) failure", r"lost connection", r"dns (?:failure|problem)",
         r"host (?:is )?(?:unreachable|down)", r"(?:wasn't|was not|unable to|could not) (?:able to )?establish", r"host name lookup failure", r"dns error", r"loop(?:s)? back to myself", r"mail loop", r"hop count exceeded", r"too many hops", r"routing loop",
     )),
     ("expired", _phrases(
@@ -211,9 +231,15 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("contenterror", _phrases(r"content (?:error|type)", r"message (?:contains|has) (?:invalid|bad)", r"8-?bit", r"invalid (?:mime|content)", r"attachment")),
     ("filtered", _phrases(r"filtered", r"(?:by|due to) (?:a |the )?(?:recipient'?s? )?filter", r"rejected by (?:the )?recipient", r"does not want", r"message rejected", r"refused by", r"declined", r"blocked by (?:the )?(?:recipient|user)", r"content rejected")),
     ("onhold", _phrases(r"on hold", r"held for")),
-    ("systemerror", _phrases(r"system error", r"internal (?:server )?error", r"service (?:currently )?unavailable", r"write error", r"server error", r"local error", r"mail system (?:error|problem)", r"resources temporarily unavailable", r"temporary local problem", r"configuration error", r"too many recipients in", r"misconfigured")),
-    ("rejected", _phrases(r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed)", r"rejected", r"refused", r"denied", r"not accepted", r"may not have permission to post", r"domain of sender address", r"bad sender", r"envelope blocked", r"mail from .* (?:rejected|refused)")),
+    # Gmail refusing a "Send mail as" alias of the sender's account: the sender is refused.
+    ("rejected", _phrases(r"'send mail as'", r"customfromdenied")),
+    ("systemerror", _phrases(r"system error", r"internal (?:server )?error", r"service (?:currently )?unavailable", r"write error", r"server error", r"local error", r"mail system (?:error|problem)", r"resources temporarily unavailable", r"temporary local problem", r"configuration error", r"misconfigured")),
+    ("rejected", _phrases(r"sender (?:address )?(?:rejected|denied|refused|invalid|unknown|verify failed)", r"\bfrom:? (?:domain|address) (?:is )?(?:invalid|not valid)", r"may not have permission to post", r"domain of sender address", r"bad sender", r"envelope blocked", r"mail from .* (?:rejected|refused)")),
 )  # fmt: skip
+
+# The bare words of a refusal say no more than the status class does: a status's own
+# reason (5.7.x security) comes first, these only where the status names none.
+BARE_REFUSAL = re.compile(r"rejected|refused|denied|not accepted")
 
 
 def status_reason(status: str) -> tuple[str | None, bool]:
@@ -257,6 +283,15 @@ _CONNECT_KEEP = frozenset(
 
 _KEPT_TRYING = frozenset({"4.0", "4.1", "4.7"})
 
+# Providers' words that only ever mean the account does not exist, whatever command
+# they answer (Yahoo and Gmail refuse unknown accounts after DATA when pipelining).
+_ACCOUNT_MISSING = re.compile(r"doesn'?t have an? [\w.-]+ account")
+# Words that say no more than "refused": at MAIL FROM they are a refusal of the
+# envelope sender (rejected), at HELO/EHLO one of the connecting host (blocked).
+_VAGUE_TEXT = frozenset({None, "userunknown", "filtered", "rejected"})
+# An access map's answer ("Access denied") names no cause beyond the command it answers.
+_ACCESS_MAP = re.compile(r"access denied")
+
 
 def classify_reason(status: str, diagnostic: str, *, action: str = "", command: str = "") -> str:
     """The sisimai reason for one recipient's status and reply text."""
@@ -269,6 +304,8 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
         reason: str | None = by_text if by_text in _OVERRIDES else by_status
     else:
         reason = by_text or by_status
+    if reason is None and diagnostic and BARE_REFUSAL.search(diagnostic.lower()):
+        reason = "rejected"
     if reason is None:
         reason = "expired" if action == "delayed" else "undefined"
     temporary = status.startswith("4") or (not status and action == "delayed")
@@ -277,13 +314,25 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
         # the queue kept trying until it gave up or is still trying, an expiry. A bad
         # connection (4.4.2) or a loop (4.4.6) stays a network error.
         return "expired"
-    if reason == "userunknown" and status and by_status != "userunknown" and command != "RCPT TO":
-        # sisimai's reading: "user unknown" beside a status that is not a mailbox one
-        # (x.1.1), and not in reply to RCPT, is a filter's refusal of the content.
+    if (
+        reason == "userunknown"
+        and by_status != "userunknown"
+        and command not in ("RCPT TO", "MAIL FROM")
+        and (status or find_replycode(diagnostic))
+        and not _ACCOUNT_MISSING.search(diagnostic.lower())
+    ):
+        # sisimai's reading: a remote server's "user unknown" without a mailbox status
+        # (x.1.1), and not in reply to RCPT, is a filter's refusal of the message. A
+        # notice with no SMTP reply at all is the reporting MTA's own directory lookup.
         return "filtered"
     if command == "CONNECT" and reason not in _CONNECT_KEEP:
         # Refused before any command: the connecting host itself is refused.
         return "blocked"
+    vague = by_text in _VAGUE_TEXT or bool(_ACCESS_MAP.search(diagnostic.lower()))
+    if command in ("HELO", "EHLO") and vague:
+        return "blocked"
+    if command == "MAIL FROM" and vague and reason not in ("expired", "networkerror"):
+        return "rejected"
     if reason == "hostunknown" and temporary:
         # A name that did not resolve this time (SERVFAIL, a timeout) is a network
         # problem, not a domain that does not exist.
