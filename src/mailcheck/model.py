@@ -226,4 +226,8 @@ def group(checks: Iterable[Check], obstacles: Iterable[tuple[str, str, tuple[str
     for check in checks:
         for index in owners.get(check.id.split(".", 1)[0], ()):
             mine[index].append(check)
-    return tuple(Obstacle(obstacle_id, title, tuple(found)) for (obstacle_id, title, _), found in zip(obstacles, mine) if found)
+    return tuple(
+        Obstacle(obstacle_id, title, tuple(found))
+        for (obstacle_id, title, _), found in zip(obstacles, mine, strict=True)
+        if found
+    )

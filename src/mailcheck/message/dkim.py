@@ -215,7 +215,7 @@ def _evaluate_pk(name: str, text: str) -> tuple[Any, int | None, bytes | None, b
     every message the key signed. dkimpy only reads the key it returns."""
     import dkim
 
-    return dkim.evaluate_pk(name, text)  # type: ignore[no-any-return]
+    return dkim.evaluate_pk(name, text)
 
 
 @functools.cache
