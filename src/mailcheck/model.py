@@ -7,6 +7,7 @@ of its checks, and a report's the worst of its obstacles.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -33,7 +34,7 @@ class Status(str, enum.Enum):
     def worst(cls, statuses: Iterable[Status]) -> Status:
         """The most severe status; among the harmless ones, pass over info over skip,
         so that one skipped check does not make a passing obstacle read "skip"."""
-        return max(statuses, key=lambda status: (status.severity, _TIE_RANK[status]), default=cls.PASS)
+        return max(statuses, key=_RANK.__getitem__, default=cls.PASS)
 
 
 # pass, info and skip weigh the same: none of them asks the user to act.
@@ -48,6 +49,9 @@ _SEVERITY = {
 
 
 _TIE_RANK = {Status.SKIP: 0, Status.INFO: 1, Status.PASS: 2, Status.WARN: 0, Status.ERROR: 0, Status.FAIL: 0}
+# (severity, tie rank) folded into one number, so worst() compares ints: it runs for
+# every obstacle and report of a run.
+_RANK = {status: _SEVERITY[status] * 3 + _TIE_RANK[status] for status in Status}
 
 
 class ExitCode(enum.IntEnum):
@@ -107,7 +111,9 @@ class Obstacle:
     title: str
     checks: tuple[Check, ...]
 
-    @property
+    # Cached: the fields are frozen, and the run loop, the exit code and every renderer
+    # ask for the status of each obstacle and report again.
+    @functools.cached_property
     def status(self) -> Status:
         return Status.worst(check.weight for check in self.checks)
 
@@ -141,7 +147,7 @@ class Report:
     # (probe: acceptance.verdict): the exit code then follows that check alone.
     verdict_check: str | None = None
 
-    @property
+    @functools.cached_property
     def status(self) -> Status:
         return Status.worst(obstacle.status for obstacle in self.obstacles)
 
@@ -219,13 +225,21 @@ def group(checks: Iterable[Check], obstacles: Iterable[tuple[str, str, tuple[str
     ``obstacles`` lists (obstacle id, title, id prefixes); an obstacle with no checks
     is left out.
     """
-    checks = list(checks)
-    grouped = []
-    for obstacle_id, title, prefixes in obstacles:
-        mine = tuple(c for c in checks if c.id.split(".", 1)[0] in prefixes)
-        if mine:
-            grouped.append(Obstacle(obstacle_id, title, mine))
-    return tuple(grouped)
+    obstacles = list(obstacles)
+    # One pass over the checks: each prefix names the obstacles that list it.
+    owners: dict[str, list[int]] = {}
+    for index, (_, _, prefixes) in enumerate(obstacles):
+        for prefix in dict.fromkeys(prefixes):
+            owners.setdefault(prefix, []).append(index)
+    mine: list[list[Check]] = [[] for _ in obstacles]
+    for check in checks:
+        for index in owners.get(check.id.split(".", 1)[0], ()):
+            mine[index].append(check)
+    return tuple(
+        Obstacle(obstacle_id, title, tuple(found))
+        for (obstacle_id, title, _), found in zip(obstacles, mine, strict=True)
+        if found
+    )
 
 
 @dataclass

@@ -10,6 +10,7 @@ there and marked, so a 100 MB attachment costs a bounded read, not a hang.
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -101,13 +102,16 @@ def _maildir(path: str) -> None:
 
 def _maildir_files(root: Path) -> Iterator[Path]:
     # new/ before cur/, each in name order (delivery time leads Maildir names), so a
-    # run's order is the same every time.
+    # run's order is the same every time. scandir, sorted by name: a folder of 10,000
+    # reports costs no stat and no Path comparison per file.
     for folder in ("new", "cur"):
         directory = root / folder
         if directory.is_dir():
-            for entry in sorted(directory.iterdir()):
-                if entry.is_file() and not entry.name.startswith("."):
-                    yield entry
+            with os.scandir(directory) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+            for entry in entries:
+                if not entry.name.startswith(".") and entry.is_file():
+                    yield directory / entry.name
 
 
 def _read_file(path: Path, label: str, max_size: int) -> Source:
@@ -119,13 +123,29 @@ def _read_file(path: Path, label: str, max_size: int) -> Source:
 
 
 def _read_whole(stream: BinaryIO, label: str, max_size: int) -> Source:
-    data = stream.read(max_size)
+    # read(max_size) sets aside the whole cap (50 MB) for every document; a regular
+    # file says its size, so ask for that (one byte more shows a file that grew).
+    known = _file_size(stream)
+    if known is not None and known < max_size:
+        data = stream.read(known + 1)
+        if len(data) > known:
+            data += stream.read(max_size - len(data))
+    else:
+        data = stream.read(max_size)
     size = len(data)
     if size == max_size:
         # Count what lies past the cap without keeping it.
         while chunk := stream.read(_CHUNK):
             size += len(chunk)
     return Source(label, data, size)
+
+
+def _file_size(stream: BinaryIO) -> int | None:
+    try:
+        status = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's BytesIO)
+        return None
+    return status.st_size if stat.S_ISREG(status.st_mode) else None
 
 
 def read_mbox(path: str, max_size: int = DEFAULT_MAX_SIZE) -> Iterator[Source]:

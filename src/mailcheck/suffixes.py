@@ -25,6 +25,8 @@ def public_suffixes() -> PublicSuffixList:
 
 async def loaded() -> PublicSuffixList:
     """The list, parsed off the event loop the first time."""
+    if public_suffixes.cache_info().currsize:
+        return public_suffixes()  # parsed already: no thread hop per lookup
     return await asyncio.to_thread(public_suffixes)
 
 

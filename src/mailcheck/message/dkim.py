@@ -9,6 +9,7 @@ key, the body hash expected and computed, ``l=``, ``x=`` as of ``--at``.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import logging
 import re
@@ -29,6 +30,8 @@ _HASHES = {b"rsa-sha256": hashlib.sha256, b"rsa-sha1": hashlib.sha1, b"ed25519-s
 _QUIET = logging.getLogger("mailcheck.dkimpy")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
+# A run verifies many messages signed with few keys: each key record is parsed once.
+_KEY_CACHE_SIZE = 1024
 
 SIGNATURE = CheckSpec(
     id="dkim.signature",
@@ -115,6 +118,7 @@ def verify_signatures(data: bytes, answers: dict[str, KeyAnswer], at: float) -> 
     """Every signature of ``data`` verified with the fetched keys, as of ``at`` (blocking)."""
     import dkim
 
+    _fast_rsa_integers()
     verifier = dkim.DKIM(data, logger=_QUIET, minkey=0)
     headers = [(name, value) for name, value in verifier.headers if name.lower() == b"dkim-signature"]
     return [_verify_one(verifier, index, header, answers, at) for index, header in enumerate(headers)]
@@ -183,7 +187,7 @@ def _verify_one(
     if key.hashes and algorithm_hash not in key.hashes:
         return _with(base, "permerror", f"the key allows h={':'.join(key.hashes)}, the signature uses {algorithm_hash}", key=key)
     try:
-        verifier.pk, verifier.keysize, verifier.ktag, verifier.seqtlsrpt = dkim.evaluate_pk(name, answer.text)
+        verifier.pk, verifier.keysize, verifier.ktag, verifier.seqtlsrpt = _evaluate_pk(name, answer.text)
     except (dkim.KeyFormatError, ValueError, TypeError) as exc:
         return _with(base, "permerror", f"the key at {name} cannot be read: {exc}", key=key)
     key = _replace_key(key, bits=verifier.keysize, key_type=verifier.ktag.decode() if verifier.ktag else key.key_type)
@@ -203,6 +207,36 @@ def _verify_one(
     if not valid:
         return _with(base, "fail", "the signature (b=) does not verify: a signed header field changed after signing", key=key)
     return _policy(base, key, at)
+
+
+@functools.lru_cache(maxsize=_KEY_CACHE_SIZE)
+def _evaluate_pk(name: str, text: str) -> tuple[Any, int | None, bytes | None, bool]:
+    """dkimpy's reading of a key record (its ASN.1 decoded), kept: it is the same for
+    every message the key signed. dkimpy only reads the key it returns."""
+    import dkim
+
+    return dkim.evaluate_pk(name, text)
+
+
+@functools.cache
+def _fast_rsa_integers() -> None:
+    """dkimpy's RSA turns bytes into integers and back one byte at a time in Python,
+    half the cost of a verification; ``int.from_bytes``/``to_bytes`` give the same
+    values in C. Installed once, before the first verification."""
+    import dkim.crypto
+
+    def str2int(data: bytes) -> int:
+        return int.from_bytes(data, "big")
+
+    def int2str(number: int, length: int = -1) -> bytearray:
+        assert number >= 0
+        if length < 0:
+            return bytearray(number.to_bytes(max(1, (number.bit_length() + 7) // 8), "big"))
+        # dkimpy keeps the low ``length`` bytes of a number too large for them.
+        return bytearray((number & ((1 << (8 * length)) - 1)).to_bytes(length, "big"))
+
+    dkim.crypto.str2int = str2int
+    dkim.crypto.int2str = int2str
 
 
 def _policy(base: SignatureResult, key: KeyFacts, at: float) -> SignatureResult:
