@@ -67,12 +67,12 @@ def generate(folder: Path, messages: int, domains: int) -> tuple[Path, Path, Pat
     zones = folder / "zones"
     zones.mkdir()
     names = [f"d{n:02d}.bench-mail.example" for n in range(domains)]
-    parts = " ".join(f'"{public[i:i + 200]}"' for i in range(0, len(public), 200))
+    parts = " ".join(f'"{public[i : i + 200]}"' for i in range(0, len(public), 200))
     for name in names:
         (zones / f"{name}.zone").write_text(
             f"$ORIGIN {name}.\n$TTL 300\n@ SOA ns1.good.example. hostmaster.good.example. 1 3600 600 604800 300\n"
-            f"@ NS ns1.good.example.\n@ TXT \"v=spf1 include:_spf.{name} -all\"\n_spf TXT \"v=spf1 ip4:{SENDING_IP} -all\"\n"
-            f"_dmarc TXT \"v=DMARC1; p=reject; rua=mailto:d@{name}\"\ns1._domainkey TXT \"v=DKIM1; k=rsa; p=\" {parts}\n"
+            f'@ NS ns1.good.example.\n@ TXT "v=spf1 include:_spf.{name} -all"\n_spf TXT "v=spf1 ip4:{SENDING_IP} -all"\n'
+            f'_dmarc TXT "v=DMARC1; p=reject; rua=mailto:d@{name}"\ns1._domainkey TXT "v=DKIM1; k=rsa; p=" {parts}\n'
         )
     mbox = folder / "bench.mbox"
     flat = folder / "bench.split"
@@ -87,7 +87,9 @@ def generate(folder: Path, messages: int, domains: int) -> tuple[Path, Path, Pat
                 "Content-Type: text/plain; charset=utf-8\r\n"
             )
             data = (head + "\r\n" + body).encode()
-            signature = dkim.sign(data, b"s1", domain.encode(), key, include_headers=[b"from", b"to", b"subject", b"date", b"message-id"])
+            signature = dkim.sign(
+                data, b"s1", domain.encode(), key, include_headers=[b"from", b"to", b"subject", b"date", b"message-id"]
+            )
             trace = (
                 f"Return-Path: <bounce@{domain}>\r\nReceived: from mail.{domain} (mail.sender.example [{SENDING_IP}])\r\n"
                 f"\tby mx.receiver.test with ESMTPS id b{n}; Sun, 01 Mar 2026 12:00:05 +0000\r\n"
@@ -120,7 +122,9 @@ def main() -> None:
             bulk = _measure(server, [*base, "--mbox", str(mbox), "--format", "jsonl"], keep_stdout=out_file)
             one = _measure(server, [*base, str(single), "--format", "json"])
             cached = _measure(server, [sys.executable, "-c", DKIMPY_WORKER, port, str(flat), "cached"])
-            plain = None if args.skip_uncached else _measure(server, [sys.executable, "-c", DKIMPY_WORKER, port, str(flat), "plain"])
+            plain = (
+                None if args.skip_uncached else _measure(server, [sys.executable, "-c", DKIMPY_WORKER, port, str(flat), "plain"])
+            )
             start = _measure(server, [sys.executable, "-m", "mailcheck", "--help"])
         reports = [line for line in out_file.read_text().splitlines() if line.strip()]
     import json
@@ -147,7 +151,9 @@ def main() -> None:
 
 def _row(label: str, run: dict, n: int, inner: bool = False) -> None:  # type: ignore[type-arg]
     seconds = run["inner_seconds"] if inner and run.get("inner_seconds") else run["seconds"]
-    print(f"{label:40}{seconds:9.2f}{n / seconds:9.0f}{run['cpu']:9.2f}{run['rss_mb']:9.0f}{run['queries']:9d}{run['max_active']:11d}")
+    print(
+        f"{label:40}{seconds:9.2f}{n / seconds:9.0f}{run['cpu']:9.2f}{run['rss_mb']:9.0f}{run['queries']:9d}{run['max_active']:11d}"
+    )
 
 
 def _measure(server, command: list[str], keep_stdout: Path | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]

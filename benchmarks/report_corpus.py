@@ -72,7 +72,7 @@ def compare_aggregate(expected: dict[str, Any], got: dict[str, Any]) -> tuple[in
         fields.append((f"policy_published.{key}", value, got.get("policy_published", {}).get(key)))
     got_records = got.get("records", [])
     fields.append(("records", len(expected["records"]), len(got_records)))
-    for index, (want, have) in enumerate(zip(expected["records"], got_records)):
+    for index, (want, have) in enumerate(zip(expected["records"], got_records, strict=False)):
         where = f"records[{index}]"
         fields.append((f"{where}.source_ip", want["source_ip"], have["source"]["ip_address"]))
         fields.append((f"{where}.count", want["count"], have["count"]))
@@ -92,7 +92,7 @@ def compare_tls(expected: dict[str, Any], got: dict[str, Any]) -> tuple[int, lis
         fields.append((key, expected.get(key), got.get(key)))
     policies = got.get("policies", [])
     fields.append(("policies", len(expected["policies"]), len(policies)))
-    for index, (want, have) in enumerate(zip(expected["policies"], policies)):
+    for index, (want, have) in enumerate(zip(expected["policies"], policies, strict=False)):
         where = f"policies[{index}]"
         for key in ("policy_domain", "policy_type", "successful_session_count", "failed_session_count"):
             fields.append((f"{where}.{key}", want.get(key), have.get(key)))
@@ -101,7 +101,7 @@ def compare_tls(expected: dict[str, Any], got: dict[str, Any]) -> tuple[int, lis
         want_details = want.get("failure_details", [])
         have_details = have.get("failure_details", [])
         fields.append((f"{where}.failure_details", len(want_details), len(have_details)))
-        for number, (a, b) in enumerate(zip(want_details, have_details)):
+        for number, (a, b) in enumerate(zip(want_details, have_details, strict=False)):
             for key, value in a.items():
                 fields.append((f"{where}.failure_details[{number}].{key}", value, b.get(key)))
     return _score(fields)

@@ -13,6 +13,7 @@ plain HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import ssl
 import tempfile
@@ -123,10 +124,8 @@ class HttpsServer:
                 self.send_header("Content-Length", str(len(route.body)))
                 self.end_headers()
                 if send_body:
-                    try:
+                    with contextlib.suppress(OSError):  # the client stopped reading: that is allowed
                         self.wfile.write(route.body)
-                    except OSError:  # the client stopped reading: that is allowed
-                        pass
 
             def log_message(self, format: str, *args: object) -> None:  # keep test output clean
                 pass

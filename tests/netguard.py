@@ -185,7 +185,7 @@ def _gethostbyaddr(host: str) -> tuple[str, list[str], list[str]]:
 def _popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
     # A mailcheck child started without tests.netguard would reach the network unseen.
     argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else [str(args)]
-    by_module = any(a == "-m" and b == "mailcheck" for a, b in zip(argv, argv[1:]))
+    by_module = any(a == "-m" and b == "mailcheck" for a, b in zip(argv, argv[1:], strict=False))
     if by_module or Path(argv[0]).name == "mailcheck":
         _block("unguarded child", " ".join(argv[:4]) + " ... (start it with tests/cli_subprocess.py)")
     _real_popen_init(self, args, *rest, **kwargs)

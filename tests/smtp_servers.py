@@ -193,9 +193,7 @@ def smtp_server(
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
-    server = asyncio.run_coroutine_threadsafe(
-        loop.create_server(factory, address, port, reuse_address=True), loop
-    ).result(5)
+    server = asyncio.run_coroutine_threadsafe(loop.create_server(factory, address, port, reuse_address=True), loop).result(5)
     try:
         yield record
     finally:

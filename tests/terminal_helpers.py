@@ -9,7 +9,6 @@ import select
 import socket
 import struct
 import subprocess
-import sys
 import termios
 import time
 from collections.abc import Callable, Iterator

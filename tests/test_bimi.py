@@ -13,7 +13,7 @@ from tests.transport_helpers import checks_of, transport_report
 
 TINY_PS = (
     b'<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 100 100">'
-    b"<title>Transport Good</title><rect width=\"100\" height=\"100\" fill=\"#036\"/></svg>"
+    b'<title>Transport Good</title><rect width="100" height="100" fill="#036"/></svg>'
 )
 PLAIN_SVG = b'<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 100 100"><rect width="100" height="100"/></svg>'
 SVG = {"Content-Type": "image/svg+xml"}
@@ -62,13 +62,22 @@ def test_good_bimi(resolver_factory, bimi_server):
         "a=https://bimi.transport-good.example/vmc.pem"
     )
     dmarc = one_check(result, "bimi.dmarc")
-    assert (dmarc["status"], dmarc["summary"]) == ("pass", "DMARC p=reject at _dmarc.transport-good.example: BIMI logos can be shown")
+    assert (dmarc["status"], dmarc["summary"]) == (
+        "pass",
+        "DMARC p=reject at _dmarc.transport-good.example: BIMI logos can be shown",
+    )
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "pass"
-    assert logo["summary"] == f"BIMI logo https://bimi.transport-good.example/logo.svg is an SVG Tiny PS image ({len(TINY_PS)} bytes)"
+    assert (
+        logo["summary"]
+        == f"BIMI logo https://bimi.transport-good.example/logo.svg is an SVG Tiny PS image ({len(TINY_PS)} bytes)"
+    )
     vmc = one_check(result, "bimi.vmc")
     assert vmc["status"] == "pass"
-    assert vmc["summary"] == "mark certificate present at https://bimi.transport-good.example/vmc.pem (1 PEM certificate(s); not validated)"
+    assert (
+        vmc["summary"]
+        == "mark certificate present at https://bimi.transport-good.example/vmc.pem (1 PEM certificate(s); not validated)"
+    )
 
 
 def test_plain_svg_is_not_tiny_ps(resolver_factory):
@@ -91,7 +100,9 @@ def test_dmarc_none_and_a_logo_that_is_not_svg(resolver_factory, bimi_server):
     )
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "fail"
-    assert logo["summary"].startswith("BIMI logo https://bimi.transport-good.example/notsvg.svg is not an SVG image (text/html, 30 bytes)")
+    assert logo["summary"].startswith(
+        "BIMI logo https://bimi.transport-good.example/notsvg.svg is not an SVG image (text/html, 30 bytes)"
+    )
     vmc = one_check(result, "bimi.vmc")
     assert vmc["status"] == "info"
     assert vmc["summary"].startswith("no mark certificate (a= empty)")
@@ -116,7 +127,9 @@ def test_no_record_is_info(resolver_factory, bimi_server):
 
 
 def test_cli_text_and_json(bimi_server):
-    args = offline("domain", "transport-bad.example", "--no-smtp", "--bimi-selector", "brand", "--https-port", str(bimi_server.port))
+    args = offline(
+        "domain", "transport-bad.example", "--no-smtp", "--bimi-selector", "brand", "--https-port", str(bimi_server.port)
+    )
     text = run_cli(*args, "--no-color")
     assert text.exit_code == 1
     assert "✗ bimi.record  BIMI record at brand._bimi.transport-bad.example is invalid" in text.stdout
@@ -182,7 +195,10 @@ def test_a_declination_at_the_domain_is_not_overridden_by_the_organizational_rec
     result = report(resolver_factory, org_server, "decline.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "info"
-    assert record["summary"] == "BIMI record at default._bimi.decline.bimi-org.example declines BIMI (empty l= and a=): v=BIMI1; l=; a="
+    assert (
+        record["summary"]
+        == "BIMI record at default._bimi.decline.bimi-org.example declines BIMI (empty l= and a=): v=BIMI1; l=; a="
+    )
     assert checks_of(result, "bimi.logo") == []
 
 
@@ -209,7 +225,10 @@ def test_empty_logo_with_a_certificate_is_not_a_declination(resolver_factory, or
     )
     vmc = one_check(result, "bimi.vmc")
     assert vmc["status"] == "pass"
-    assert vmc["summary"] == "mark certificate present at https://bimi.bimi-org.example/vmc.pem (1 PEM certificate(s); not validated)"
+    assert (
+        vmc["summary"]
+        == "mark certificate present at https://bimi.bimi-org.example/vmc.pem (1 PEM certificate(s); not validated)"
+    )
     assert one_check(result, "bimi.dmarc")["status"] == "pass"
 
 

@@ -259,14 +259,23 @@ def test_cli_listed_target_fails_in_text():
 
 def test_cli_json_reports_each_target_and_list():
     result = run_cli(
-        "blocklist", "192.0.2.1", "blocklist-spam.example", "https://www.blocklist-refused.example/x", "--format", "json", *offline()
+        "blocklist",
+        "192.0.2.1",
+        "blocklist-spam.example",
+        "https://www.blocklist-refused.example/x",
+        "--format",
+        "json",
+        *offline(),
     )
     assert result.exit_code == 1
     data = result.json()
     assert data["schema"] == "mailcheck.reports/1"
     clean, spam, refused = data["reports"]
     assert (clean["target"], clean["status"]) == ("192.0.2.1", "pass")
-    assert [c["subject"] for c in clean["obstacles"][0]["checks"]] == ["192.0.2.1 @ zen.spamhaus.org", "192.0.2.1 @ bl.spamcop.net"]
+    assert [c["subject"] for c in clean["obstacles"][0]["checks"]] == [
+        "192.0.2.1 @ zen.spamhaus.org",
+        "192.0.2.1 @ bl.spamcop.net",
+    ]
     assert spam["status"] == "fail"
     assert one_check(spam, "blocklist.listing", "blocklist-spam.example @ multi.uribl.com")["summary"] == (
         "blocklist-spam.example is listed on URIBL (multi.uribl.com): black: domain seen in spam, high confidence (127.0.0.2)"
@@ -314,10 +323,14 @@ def test_cli_self_test_reports_and_leaves_out_misbehaving_lists():
         "blocklist",
         "192.0.2.99",
         "--self-test",
-        "--list", "ip:broken.blocklist-lists.example",
-        "--list", "ip:good.blocklist-lists.example",
-        "--list", "domain:names.blocklist-lists.example",
-        "--format", "json",
+        "--list",
+        "ip:broken.blocklist-lists.example",
+        "--list",
+        "ip:good.blocklist-lists.example",
+        "--list",
+        "domain:names.blocklist-lists.example",
+        "--format",
+        "json",
         *offline(),
     )
     assert result.exit_code == 1
@@ -326,8 +339,7 @@ def test_cli_self_test_reports_and_leaves_out_misbehaving_lists():
     zen = one_check(tests, "blocklist.self-test", "zen.spamhaus.org")
     assert zen["status"] == "pass"
     assert zen["summary"] == (
-        "Spamhaus ZEN (zen.spamhaus.org) answers its test points as RFC 5782 asks: "
-        "127.0.0.2 → 127.0.0.2, 127.0.0.1 → not listed"
+        "Spamhaus ZEN (zen.spamhaus.org) answers its test points as RFC 5782 asks: 127.0.0.2 → 127.0.0.2, 127.0.0.1 → not listed"
     )
     assert one_check(tests, "blocklist.self-test", "multi.uribl.com")["summary"].endswith(
         "test.uribl.com → 127.0.0.14, invalid → not listed"
@@ -346,7 +358,10 @@ def test_cli_self_test_reports_and_leaves_out_misbehaving_lists():
         "192.0.2.99 @ good.blocklist-lists.example",
     ]
     custom = one_check(target, "blocklist.listing", "192.0.2.99 @ good.blocklist-lists.example")
-    assert custom["summary"] == "192.0.2.99 is listed on good.blocklist-lists.example (good.blocklist-lists.example): listed (127.0.0.2)"
+    assert (
+        custom["summary"]
+        == "192.0.2.99 is listed on good.blocklist-lists.example (good.blocklist-lists.example): listed (127.0.0.2)"
+    )
     assert custom["details"]["reasons"] == ["on the custom list since 2026-11-01"]
 
 
@@ -373,11 +388,26 @@ def test_cli_offline_skips_lists_that_no_zone_serves(tmp_path):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("blocklist", "not a host"), "mailcheck: error: invalid target 'not a host': give IP addresses, domains, URLs or email addresses\n"),
-        (("blocklist",), "mailcheck: error: give at least one target (IP, domain, URL, email address), --from-file or --self-test\n"),
-        (("blocklist", "192.0.2.1", "--only", "sorbs"), "mailcheck: error: unknown list 'sorbs'; known lists: zen, spamcop, barracuda, dbl, uribl, surbl\n"),
-        (("blocklist", "192.0.2.1", "--list", "zone.example"), "mailcheck: error: --list 'zone.example': write ip:ZONE or domain:ZONE\n"),
-        (("blocklist", "--from-file", "/nonexistent/targets"), "mailcheck: error: --from-file /nonexistent/targets: No such file or directory\n"),
+        (
+            ("blocklist", "not a host"),
+            "mailcheck: error: invalid target 'not a host': give IP addresses, domains, URLs or email addresses\n",
+        ),
+        (
+            ("blocklist",),
+            "mailcheck: error: give at least one target (IP, domain, URL, email address), --from-file or --self-test\n",
+        ),
+        (
+            ("blocklist", "192.0.2.1", "--only", "sorbs"),
+            "mailcheck: error: unknown list 'sorbs'; known lists: zen, spamcop, barracuda, dbl, uribl, surbl\n",
+        ),
+        (
+            ("blocklist", "192.0.2.1", "--list", "zone.example"),
+            "mailcheck: error: --list 'zone.example': write ip:ZONE or domain:ZONE\n",
+        ),
+        (
+            ("blocklist", "--from-file", "/nonexistent/targets"),
+            "mailcheck: error: --from-file /nonexistent/targets: No such file or directory\n",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(args, message):
@@ -421,10 +451,16 @@ SKIP_CATALOGUE = tuple(arg for key in ("zen", "spamcop", "dbl", "uribl", "surbl"
 
 def test_every_list_failing_its_self_test_is_an_error_naming_them_not_a_list_choice_skip():
     args = (
-        "192.0.2.99", "blocklist-spam.example", "--self-test", *SKIP_CATALOGUE,
-        "--list", "ip:ips.blocklist-selftest.example",
-        "--list", "ip:broken.blocklist-lists.example",
-        "--list", "domain:names.blocklist-selftest.example",
+        "192.0.2.99",
+        "blocklist-spam.example",
+        "--self-test",
+        *SKIP_CATALOGUE,
+        "--list",
+        "ip:ips.blocklist-selftest.example",
+        "--list",
+        "ip:broken.blocklist-lists.example",
+        "--list",
+        "domain:names.blocklist-selftest.example",
     )
     result = run_cli("blocklist", *args, "--format", "json", *offline())
     text = run_cli("blocklist", *args, "--no-color", *offline())
@@ -457,8 +493,17 @@ def test_every_list_failing_its_self_test_is_an_error_naming_them_not_a_list_cho
 def test_a_failed_self_test_names_the_lists_of_that_kind_only():
     # ZEN passes and answers for the IP; the only domain list failed, so the domain has no verdict.
     result = run_cli(
-        "blocklist", "192.0.2.1", "blocklist-spam.example", "--self-test", "--only", "zen",
-        "--list", "domain:names.blocklist-selftest.example", "--format", "json", *offline(),
+        "blocklist",
+        "192.0.2.1",
+        "blocklist-spam.example",
+        "--self-test",
+        "--only",
+        "zen",
+        "--list",
+        "domain:names.blocklist-selftest.example",
+        "--format",
+        "json",
+        *offline(),
     )
     assert result.exit_code == 3
     _, ip, domain = result.json()["reports"]

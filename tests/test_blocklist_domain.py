@@ -69,9 +69,7 @@ def test_sending_ip_is_looked_up_and_its_reverse_dns_confirmed():
     fcrdns = one_check(report, "ip.fcrdns")
     assert fcrdns["status"] == "pass"
     assert fcrdns["subject"] == "127.0.3.25 (sending IP)"
-    assert fcrdns["summary"] == (
-        "127.0.3.25 → mx.blocklist-mx.example, which resolves back to 127.0.3.25 (forward-confirmed)"
-    )
+    assert fcrdns["summary"] == ("127.0.3.25 → mx.blocklist-mx.example, which resolves back to 127.0.3.25 (forward-confirmed)")
     assert _reputation(report)["status"] == "fail"
     assert any(c["id"] == "ip.fcrdns" for c in _reputation(report)["checks"])
 

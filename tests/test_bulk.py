@@ -51,7 +51,7 @@ def test_from_file_text_run_ends_with_the_summary_table(tmp_path):
     assert result.exit_code == 1
     text = result.stdout
     assert text.index("mx-ptr.example  ! WARN") < text.index("mx-dangling.example  ✗ FAIL")  # the file's order
-    summary = text[text.index("2 targets checked"):]
+    summary = text[text.index("2 targets checked") :]
     rows = {line.split()[0]: line.split()[1:] for line in summary.splitlines()[2:] if line.strip()}
     assert rows["fail"] == ["1"] and rows["warn"] == ["1"] and rows["pass"] == ["0"]
     # mx.host fails twice in mx-dangling.example (two hosts without addresses).
@@ -69,7 +69,10 @@ def test_from_stdin_and_arguments_together(monkeypatch):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("good.example\n# fine\nbad..example\n", "--from-file {path} line 3: domain name 'bad..example' has an empty label ('..')"),
+        (
+            "good.example\n# fine\nbad..example\n",
+            "--from-file {path} line 3: domain name 'bad..example' has an empty label ('..')",
+        ),
         ("good.example\n192.0.2.1\n", "--from-file {path} line 2: '192.0.2.1' is an IP address, not a domain name"),
         ("# nothing\n\n", "--from-file {path}: no domains (only blank lines and comments)"),
     ],

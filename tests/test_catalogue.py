@@ -40,9 +40,7 @@ def test_every_declared_id_is_emitted_somewhere():
     def reached(check_id: str) -> bool:
         return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
-    beside_code = {
-        spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))
-    }
+    beside_code = {spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))}
     old_style = [check_id for check_id in catalogue.catalogue() if check_id not in beside_code]
     assert [check_id for check_id in old_style if not reached(check_id)] == []
 

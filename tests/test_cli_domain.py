@@ -116,8 +116,16 @@ def test_malformed_zone_is_exit_2_naming_file_and_line(tmp_path):
 def test_unusable_nameserver_gives_errors_and_exit_3(behaviour):
     with misbehaving_dns(behaviour) as port:
         result = run_cli(
-            "domain", "good.example", "--nameserver", f"127.0.0.1:{port}", "--timeout", "0.3",
-            "--format", "json", "--dkim-selector", "s1",
+            "domain",
+            "good.example",
+            "--nameserver",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "0.3",
+            "--format",
+            "json",
+            "--dkim-selector",
+            "s1",
         )
     report = result.json()
     assert result.exit_code == 3, result.stdout
@@ -153,4 +161,3 @@ def test_help_lists_global_options():
     assert result.exit_code == 0
     for option in ("--nameserver", "--zone", "--offline", "--timeout", "--format", "--no-color", "--quiet", "--verbose"):
         assert option in result.stdout
-

@@ -96,7 +96,9 @@ def test_check_text_junit_and_sarif_from_the_config(tmp_path):
     # An expectation points at its own line; the domain's other findings at its table.
     assert physical["region"] == {"startLine": lines.index('expect = { "dmarc.record" = "pass" }') + 1}
     [record] = [r for r in json.loads(sarif.stdout)["runs"][0]["results"] if r["ruleId"] == "dmarc.record"]
-    assert record["locations"][0]["physicalLocation"]["region"] == {"startLine": lines.index('[domains."dmarc-none.example"]') + 1}
+    assert record["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": lines.index('[domains."dmarc-none.example"]') + 1
+    }
 
 
 def test_only_named_domains_and_unknown_name(tmp_path):
@@ -126,7 +128,9 @@ def test_pyproject_tool_table_is_found_in_the_working_directory(tmp_path, monkey
     report = result.json()
     assert result.exit_code == 1
     expect = one_check(report, "expect.mx.ptr")
-    assert expect["summary"].startswith("mx.ptr: expected status pass; 127.0.0.30: got status warn: 127.0.0.30 has no reverse DNS")
+    assert expect["summary"].startswith(
+        "mx.ptr: expected status pass; 127.0.0.30: got status warn: 127.0.0.30 has no reverse DNS"
+    )
     assert expect["summary"].endswith("(+1 more)")
 
 
@@ -134,7 +138,10 @@ def test_no_config_anywhere(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run_cli("check")
     assert result.exit_code == 2
-    assert result.stderr == "mailcheck: error: no mailcheck.toml here and no [tool.mailcheck] in pyproject.toml; pass --config FILE\n"
+    assert (
+        result.stderr
+        == "mailcheck: error: no mailcheck.toml here and no [tool.mailcheck] in pyproject.toml; pass --config FILE\n"
+    )
     missing = run_cli("check", "--config", str(tmp_path / "absent.toml"))
     assert missing.exit_code == 2 and missing.stderr == f"mailcheck: error: --config {tmp_path / 'absent.toml'}: no such file\n"
 
@@ -164,7 +171,7 @@ def test_no_config_anywhere(tmp_path, monkeypatch):
         (
             '[domains."a.example"]\nsending_ips = ["192.0.2.1",\n  "192.0.2.300"]\n',
             2,
-            'domains."a.example".sending_ips[1]: \'192.0.2.300\' is not an IPv4 or IPv6 address',
+            "domains.\"a.example\".sending_ips[1]: '192.0.2.300' is not an IPv4 or IPv6 address",
         ),
         (
             '[domains."a.example"]\n\n[domains."a.example".expect]\n"spf.lookups" = { lookups = { most = 8 } }\n',
@@ -186,9 +193,13 @@ def test_no_config_anywhere(tmp_path, monkeypatch):
             2,
             'domains."a.example".accept_warnings."mx.ptr": the reason must be a non-empty string, not an integer (3)',
         ),
-        ('[domains."a..example"]\n', 1, 'domains."a..example": domain name \'a..example\' has an empty label (\'..\')'),
-        ('[domains."a.example"]\nzones = ["missing-dir"]\n', 2, 'domains."a.example".zones[0]: missing-dir: no such file or folder (relative to mailcheck.toml)'),
-        ('offline = true\n', 1, "(top level): no [domains.\"NAME\"] table: the config checks nothing"),
+        ('[domains."a..example"]\n', 1, "domains.\"a..example\": domain name 'a..example' has an empty label ('..')"),
+        (
+            '[domains."a.example"]\nzones = ["missing-dir"]\n',
+            2,
+            'domains."a.example".zones[0]: missing-dir: no such file or folder (relative to mailcheck.toml)',
+        ),
+        ("offline = true\n", 1, '(top level): no [domains."NAME"] table: the config checks nothing'),
         ('[domains."a.example".expect]\n"DMARC policy" = "pass"\n', 2, "is not a check id (dotted, like dmarc.policy)"),
     ],
 )
@@ -213,7 +224,7 @@ def test_invalid_toml_says_where(tmp_path):
     "body",
     [
         # Deep enough that tomllib itself would run out of stack.
-        'x = ' + "[" * 5000 + "]" * 5000 + "\n",
+        "x = " + "[" * 5000 + "]" * 5000 + "\n",
         '[domains."a.example"]\nexpect = {x = ' + "{a = " * 3000 + "1" + "}" * 3000 + "}\n",
         # Parses fine, but no config nests like this.
         '[domains."a.example".expect."dmarc.policy"]\npolicy = {in = ' + "[" * 17 + "]" * 17 + "}\n",
@@ -272,7 +283,10 @@ def test_zone_paths_are_relative_to_the_config(tmp_path):
     result = run_cli("check", "--config", str(path), "--format", "json")
     report = result.json()
     assert one_check(report, "expect.mx.null")["status"] == "pass"
-    assert one_check(report, "expect.dmarc.policy")["summary"] == "dmarc.policy: effective = 'reject', as expected (effective = 'reject')"
+    assert (
+        one_check(report, "expect.dmarc.policy")["summary"]
+        == "dmarc.policy: effective = 'reject', as expected (effective = 'reject')"
+    )
 
 
 # -- the pieces ----------------------------------------------------------------------
@@ -313,7 +327,12 @@ def test_expectation_rules_read_details_values(tmp_path):
         "a.example",
         expect=(
             Expectation("spf.lookups", fields=(FieldRule("lookups", "max", 8),), line=7),
-            Expectation("dkim.key", subject="s1", fields=(FieldRule("bits", "min", 2048), FieldRule("algorithm", "in", ["rsa", "ed25519"])), line=8),
+            Expectation(
+                "dkim.key",
+                subject="s1",
+                fields=(FieldRule("bits", "min", 2048), FieldRule("algorithm", "in", ["rsa", "ed25519"])),
+                line=8,
+            ),
             Expectation("dkim.key", subject="s2", statuses=(Status.PASS,), line=9),
             Expectation("spf.lookups", fields=(FieldRule("tree.depth", "max", 3),), line=10),
             Expectation("spf.lookups", fields=(FieldRule("lookups", "matches", r"^\d$"),), line=11),
@@ -326,7 +345,10 @@ def test_expectation_rules_read_details_values(tmp_path):
     assert results[1].summary == "dkim.key: expected bits >= 2048, algorithm in ['rsa', 'ed25519']; got bits = 1024"
     assert results[1].subject == "s1"
     assert results[2].summary == "expected dkim.key on s2 (status pass), but the report has no such check"
-    assert results[3].summary == "spf.lookups: expected tree.depth <= 3; the check has no details field 'tree.depth' (fields: limit, lookups)"
+    assert (
+        results[3].summary
+        == "spf.lookups: expected tree.depth <= 3; the check has no details field 'tree.depth' (fields: limit, lookups)"
+    )
 
 
 def test_accept_warnings_leaves_failures_alone():

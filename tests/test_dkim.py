@@ -4,6 +4,7 @@ the CLI end to end, with the statuses and the values the user sees."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 from hypothesis import given, settings
@@ -23,9 +24,7 @@ def dkim_checks(resolver_factory, domain: str, *selectors: str, timeout: float =
     async def run() -> list[Check]:
         resolver = resolver_factory(timeout)
         library = LibraryResolver(resolver, asyncio.get_running_loop())
-        context = DomainContext(
-            DomainName(domain, domain), resolver, library, DomainOptions(dkim_selectors=selectors), timeout
-        )
+        context = DomainContext(DomainName(domain, domain), resolver, library, DomainOptions(dkim_selectors=selectors), timeout)
         return await check_dkim(context)
 
     return asyncio.run(run())
@@ -52,17 +51,19 @@ def only(checks: list[Check], check_id: str, subject: str) -> Check:
         ("sha1", Status.PASS, "sha1: RSA 2048-bit key (k=rsa, h=sha1)"),
         ("delegated", Status.PASS, "delegated: RSA 2048-bit key (k=rsa, h=any)"),
         (
-            "broken", Status.FAIL,
+            "broken",
+            Status.FAIL,
             "broken: unparsable key record at broken._domainkey.dkim-keys.example: "
             "the RSA key in p= cannot be read: Incorrect padding",
         ),
         (
-            "badtags", Status.FAIL,
-            "badtags: unparsable key record at badtags._domainkey.dkim-keys.example: "
-            "tag 'k' appears twice",
+            "badtags",
+            Status.FAIL,
+            "badtags: unparsable key record at badtags._domainkey.dkim-keys.example: tag 'k' appears twice",
         ),
         (
-            "nothere", Status.FAIL,
+            "nothere",
+            Status.FAIL,
             "nothere: no DKIM key at nothere._domainkey.dkim-keys.example (the name does not exist)",
         ),
     ],
@@ -147,8 +148,7 @@ def test_hash_summary_names_what_h_allows(resolver_factory, selector, summary, u
     assert (check.status, check.summary) == (Status.WARN, summary)
     assert check.details["unknown"] == unknown
     assert check.fix == (
-        f"Drop h= from the record at {selector}._domainkey.dkim-hash.example (or set h=sha256) "
-        "and sign with rsa-sha256."
+        f"Drop h= from the record at {selector}._domainkey.dkim-hash.example (or set h=sha256) and sign with rsa-sha256."
     )
 
 
@@ -178,8 +178,7 @@ def test_a_non_key_record_at_a_named_selector_is_unparsable(resolver_factory):
     check = only(dkim_checks(resolver_factory, "dkim-probe.example", "mail"), "dkim.key", "mail")
     assert check.status is Status.FAIL
     assert check.summary == (
-        "mail: unparsable key record at mail._domainkey.dkim-probe.example: "
-        "invalid tag name 'google-site-verification'"
+        "mail: unparsable key record at mail._domainkey.dkim-probe.example: invalid tag name 'google-site-verification'"
     )
 
 
@@ -188,8 +187,7 @@ def test_unanswered_lookup_is_an_error_not_a_fail(resolver_factory):
     check = only(dkim_checks(resolver_factory, "elsewhere.test", "google"), "dkim.key", "google")
     assert check.status is Status.ERROR
     assert check.summary == (
-        "google: could not look up google._domainkey.elsewhere.test TXT: "
-        "outside the loaded zones and --offline is set"
+        "google: could not look up google._domainkey.elsewhere.test TXT: outside the loaded zones and --offline is set"
     )
 
 
@@ -202,8 +200,7 @@ def test_probe_reports_the_keys_found(resolver_factory):
     assert probe.status is Status.INFO
     total = len(COMMON_SELECTORS)
     assert probe.summary == (
-        f"probed {total} common selectors; found 3: selector1 (Microsoft 365), "
-        "selector2 (Microsoft 365), s1 (SendGrid)"
+        f"probed {total} common selectors; found 3: selector1 (Microsoft 365), selector2 (Microsoft 365), s1 (SendGrid)"
     )
     assert probe.details["probed"] == list(common_selector_names())
     assert probe.details["found"] == ["selector1", "selector2", "s1"]
@@ -222,9 +219,7 @@ def test_probe_finding_nothing_warns(resolver_factory):
     assert len(checks) == 1
     check = checks[0]
     assert (check.id, check.status) == ("dkim.selectors", Status.WARN)
-    assert check.summary == (
-        f"no key found under common selectors ({len(COMMON_SELECTORS)} probed); pass --dkim-selector"
-    )
+    assert check.summary == (f"no key found under common selectors ({len(COMMON_SELECTORS)} probed); pass --dkim-selector")
     assert "--dkim-selector" in (check.fix or "")
 
 
@@ -292,19 +287,15 @@ tag_values = st.from_regex(r"[!-:<-~]{0,12}", fullmatch=True)
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=80))
 def test_tag_parser_only_raises_its_own_error(text):
-    try:
+    with contextlib.suppress(DkimRecordError):
         parse_tags(text)
-    except DkimRecordError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from("vkpht=;: DKIM1rsaed25519AQIDB+/y\t"), max_size=60))
 def test_key_record_parser_only_raises_its_own_error(text):
-    try:
+    with contextlib.suppress(DkimRecordError):
         parse_key_record(text, "x._domainkey.example")
-    except DkimRecordError:
-        pass
 
 
 @settings(max_examples=200, deadline=None)

@@ -132,9 +132,14 @@ def test_zone_server_answers_ds_from_the_parent_and_rrsigs_with_do(zone_server):
 
     ds = dns.query.udp(dns.message.make_query("dnssec-good.example.", "DS"), zone_server.host, port=zone_server.port, timeout=2)
     assert [r.to_text() for r in ds.answer[0]] == [ds_line("dnssec-good.example")]
-    plain = dns.query.udp(dns.message.make_query("dnssec-good.example.", "SOA"), zone_server.host, port=zone_server.port, timeout=2)
+    plain = dns.query.udp(
+        dns.message.make_query("dnssec-good.example.", "SOA"), zone_server.host, port=zone_server.port, timeout=2
+    )
     signed = dns.query.udp(
-        dns.message.make_query("dnssec-good.example.", "SOA", want_dnssec=True), zone_server.host, port=zone_server.port, timeout=2
+        dns.message.make_query("dnssec-good.example.", "SOA", want_dnssec=True),
+        zone_server.host,
+        port=zone_server.port,
+        timeout=2,
     )
     assert [rrset.rdtype for rrset in plain.answer] == [dns.rdatatype.SOA]
     assert [rrset.rdtype for rrset in signed.answer] == [dns.rdatatype.SOA, dns.rdatatype.RRSIG]

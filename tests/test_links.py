@@ -64,7 +64,10 @@ def test_mime_nested_past_the_cap_is_one_line_of_bad_input(tmp_path, depth):
     path.write_bytes(_nested_message(depth))
     result = run_cli("links", str(path), *offline())
     assert result.exit_code == 2
-    assert result.stderr == f"mailcheck: error: {path}: MIME parts nested more than 50 levels deep; no mail client shows such a message\n"
+    assert (
+        result.stderr
+        == f"mailcheck: error: {path}: MIME parts nested more than 50 levels deep; no mail client shows such a message\n"
+    )
     assert result.stdout == ""
 
 
@@ -106,7 +109,9 @@ def test_a_long_url_is_shown_shortened_and_an_overlong_one_not_looked_up(tmp_pat
     assert check["details"]["url"] == long
     limits = one_check(report, "links.limits")
     assert limits["summary"] == f"{path}: 1 URL over 8,192 characters not looked up"
-    assert limits["details"]["too_long"] == [{"url": huge[:200] + "… (99,800 characters cut)", "length": 100_000, "where": "HTML, <a href>"}]
+    assert limits["details"]["too_long"] == [
+        {"url": huge[:200] + "… (99,800 characters cut)", "length": 100_000, "where": "HTML, <a href>"}
+    ]
     assert one_check(report, "links.found")["summary"] == f"1 link to 1 host in {path}"
     assert "b" * 201 not in result.stdout
     text = run_cli("links", str(path), "--no-color", *offline())
@@ -167,7 +172,10 @@ def test_cli_message_links_json():
     assert mailto["status"] == "fail"
     assert "blocklist-spam.example is listed on URIBL (black: domain seen in spam, high confidence)" in mailto["summary"]
     clean = one_check(report, "links.url", "http://links-hop.example/plain")
-    assert (clean["status"], clean["summary"]) == ("pass", "http://links-hop.example/plain: links-hop.example: not listed on 3 lists")
+    assert (clean["status"], clean["summary"]) == (
+        "pass",
+        "http://links-hop.example/plain: links-hop.example: not listed on 3 lists",
+    )
     assert one_check(report, "blocklist.listing", "links-listed.example @ dbl.spamhaus.org")["details"]["reasons"] == [
         "https://check.spamhaus.org/results?query=links-listed.example"
     ]
@@ -178,7 +186,10 @@ def test_cli_html_and_empty_message_in_text():
     result = run_cli("links", PAGE, NONE, "--no-color", *offline())
     assert result.exit_code == 1
     assert f"no links found in {NONE}" in result.stdout
-    assert "https://blocklist-phish.example/login: blocklist-phish.example is listed on SURBL (PH: phishing site; MW: malware site)" in result.stdout
+    assert (
+        "https://blocklist-phish.example/login: blocklist-phish.example is listed on SURBL (PH: phishing site; MW: malware site)"
+        in result.stdout
+    )
 
 
 def test_cli_a_message_without_listed_links_exits_0():
@@ -191,10 +202,22 @@ def test_cli_a_message_without_listed_links_exits_0():
     ("args", "message"),
     [
         (("links", "/nonexistent.eml"), "mailcheck: error: '/nonexistent.eml' is neither a file nor an http(s) URL\n"),
-        (("links", "ftp://links-start.example/"), "mailcheck: error: 'ftp://links-start.example/' is neither a file nor an http(s) URL\n"),
-        (("links", NONE, "--ca-file", NONE), "mailcheck: error: --ca-file is used with --follow (it trusts a CA for the HTTPS requests)\n"),
-        (("links", NONE, "--follow", "--ca-file", "/nonexistent.pem"), "mailcheck: error: --ca-file /nonexistent.pem: no such file\n"),
-        (("links", NONE, "--skip", "nope"), "mailcheck: error: unknown list 'nope'; known lists: zen, spamcop, barracuda, dbl, uribl, surbl\n"),
+        (
+            ("links", "ftp://links-start.example/"),
+            "mailcheck: error: 'ftp://links-start.example/' is neither a file nor an http(s) URL\n",
+        ),
+        (
+            ("links", NONE, "--ca-file", NONE),
+            "mailcheck: error: --ca-file is used with --follow (it trusts a CA for the HTTPS requests)\n",
+        ),
+        (
+            ("links", NONE, "--follow", "--ca-file", "/nonexistent.pem"),
+            "mailcheck: error: --ca-file /nonexistent.pem: no such file\n",
+        ),
+        (
+            ("links", NONE, "--skip", "nope"),
+            "mailcheck: error: unknown list 'nope'; known lists: zen, spamcop, barracuda, dbl, uribl, surbl\n",
+        ),
     ],
 )
 def test_cli_bad_input_exits_2_with_one_line(args, message):
@@ -237,7 +260,9 @@ def test_follow_reaches_a_listed_domain_through_redirects(web):
     check = one_check(report, "links.url", start)
     assert check["status"] == "fail"
     final = web.url("links-listed.example", "/landing")
-    assert check["summary"] == f"{start} → {final} (2 redirects): links-listed.example is listed on Spamhaus DBL (phishing domain)"
+    assert (
+        check["summary"] == f"{start} → {final} (2 redirects): links-listed.example is listed on Spamhaus DBL (phishing domain)"
+    )
     assert check["details"]["hosts"] == ["links-start.example", "links-hop.example", "links-listed.example"]
     assert [(h["method"], h["status"]) for h in check["details"]["hops"]] == [("HEAD", 302), ("HEAD", 301), ("HEAD", 200)]
     assert check["details"]["hops"][0]["location"] == web.url("links-hop.example", "/r2")
@@ -255,7 +280,10 @@ def test_follow_stops_after_ten_hops(web):
     result = _follow(web, url)
     check = one_check(result.json(), "links.url", url)
     assert check["status"] == "error"
-    assert check["summary"] == f"{url} → {url} (10 redirects): not followed to the end: still redirecting after 10 hops; stopped; links-start.example: not listed on 3 lists"
+    assert (
+        check["summary"]
+        == f"{url} → {url} (10 redirects): not followed to the end: still redirecting after 10 hops; stopped; links-start.example: not listed on 3 lists"
+    )
     assert len(check["details"]["hops"]) == 10
     assert result.exit_code == 3
 
@@ -318,7 +346,10 @@ def test_an_ip_host_goes_to_the_ip_lists():
         "http://192.0.2.99/landing: 192.0.2.99 is listed on Spamhaus ZEN (SBL: a known spam source or spam "
         "operation (Spamhaus Block List)); 192.0.2.99 is listed on SpamCop (reported as a spam source by SpamCop users)"
     )
-    assert [c["subject"] for c in report["obstacles"][1]["checks"]] == ["192.0.2.99 @ zen.spamhaus.org", "192.0.2.99 @ bl.spamcop.net"]
+    assert [c["subject"] for c in report["obstacles"][1]["checks"]] == [
+        "192.0.2.99 @ zen.spamhaus.org",
+        "192.0.2.99 @ bl.spamcop.net",
+    ]
 
 
 def test_follow_reports_a_host_that_does_not_resolve(web):
@@ -357,7 +388,10 @@ def test_an_ipv6_host_with_only_ipv4_lists_is_skipped_not_passed():
     report = result.json()
     check = one_check(report, "links.url", url)
     assert check["status"] == "skip"
-    assert check["summary"] == f"{url}: no list could be asked about 2001:db8::1: none of the chosen lists answers for IPv6 addresses"
+    assert (
+        check["summary"]
+        == f"{url}: no list could be asked about 2001:db8::1: none of the chosen lists answers for IPv6 addresses"
+    )
     assert check["details"]["not_asked"] == ["2001:db8::1"]
     assert report["status"] != "pass"
     assert f"- links.url  {check['summary']}" in text.stdout  # the link is the report's own target

@@ -817,7 +817,9 @@ def test_control_characters_from_the_message_are_never_printed_raw(tmp_path):
 
 
 def test_links_of_an_html_body_are_looked_up_on_the_blocklists(tmp_path):
-    html = '<p>Read <a href="https://links-listed.example/offer">our offer</a> and <a href="https://sender.example/">us</a>.</p>\r\n'
+    html = (
+        '<p>Read <a href="https://links-listed.example/offer">our offer</a> and <a href="https://sender.example/">us</a>.</p>\r\n'
+    )
     data = message(body=html).replace(b"Content-Type: text/plain", b"Content-Type: text/html")
     code, doc = check_message(tmp_path, TRACE + sign(data))
     listed = [c for c in checks(doc, "blocklist.listing") if c["status"] == "fail"]

@@ -17,19 +17,28 @@ HTTPS_ADDRESS = "127.0.2.1"  # mta-sts.transport-*.example in the fixture zones
 
 def routes() -> dict[str, Route]:
     text = {"Content-Type": "text/plain"}
-    found = {
-        f"{host}/.well-known/mta-sts.txt": Route(200, text, policy("enforce", mx))
-        for host, mx in POLICY_HOSTS.items()
-    }
+    found = {f"{host}/.well-known/mta-sts.txt": Route(200, text, policy("enforce", mx)) for host, mx in POLICY_HOSTS.items()}
     found.update(
         {
-            "mta-sts.transport-tls12.example/.well-known/mta-sts.txt": Route(200, text, policy("testing", "mx.transport-tls12.example")),
+            "mta-sts.transport-tls12.example/.well-known/mta-sts.txt": Route(
+                200, text, policy("testing", "mx.transport-tls12.example")
+            ),
             "mta-sts.transport-none.example/.well-known/mta-sts.txt": Route(200, text, policy("none")),
-            "mta-sts.transport-wrongmx.example/.well-known/mta-sts.txt": Route(200, text, policy("enforce", "mx.transport-wrongmx.example")),
-            "mta-sts.transport-redirect.example/.well-known/mta-sts.txt": redirect("https://mta-sts.transport-good.example/.well-known/mta-sts.txt", 301),
-            "mta-sts.transport-big.example/.well-known/mta-sts.txt": Route(200, text, policy("enforce", "mx.transport-good.example") + b"x" * 70_000),
-            "mta-sts.transport-ctype.example/.well-known/mta-sts.txt": Route(200, {"Content-Type": "text/html; charset=utf-8"}, policy("enforce", "mx.transport-good.example")),
-            "mta-sts.transport-lostmx.example/.well-known/mta-sts.txt": Route(200, text, policy("enforce", "mx.transport-lostmx.invalid")),
+            "mta-sts.transport-wrongmx.example/.well-known/mta-sts.txt": Route(
+                200, text, policy("enforce", "mx.transport-wrongmx.example")
+            ),
+            "mta-sts.transport-redirect.example/.well-known/mta-sts.txt": redirect(
+                "https://mta-sts.transport-good.example/.well-known/mta-sts.txt", 301
+            ),
+            "mta-sts.transport-big.example/.well-known/mta-sts.txt": Route(
+                200, text, policy("enforce", "mx.transport-good.example") + b"x" * 70_000
+            ),
+            "mta-sts.transport-ctype.example/.well-known/mta-sts.txt": Route(
+                200, {"Content-Type": "text/html; charset=utf-8"}, policy("enforce", "mx.transport-good.example")
+            ),
+            "mta-sts.transport-lostmx.example/.well-known/mta-sts.txt": Route(
+                200, text, policy("enforce", "mx.transport-lostmx.invalid")
+            ),
             # transport-404.example has no route: the server answers 404.
         }
     )
@@ -38,10 +47,23 @@ def routes() -> dict[str, Route]:
 
 @pytest.fixture(scope="module")
 def policy_server():
-    names = [f"mta-sts.{d}" for d in ("transport-good.example", "transport-expired.example", "transport-wrongname.example",
-                                      "transport-tls12.example", "transport-plain.example", "transport-wrongmx.example",
-                                      "transport-redirect.example", "transport-404.example", "transport-big.example",
-                                      "transport-ctype.example", "transport-none.example", "transport-lostmx.example")]
+    names = [
+        f"mta-sts.{d}"
+        for d in (
+            "transport-good.example",
+            "transport-expired.example",
+            "transport-wrongname.example",
+            "transport-tls12.example",
+            "transport-plain.example",
+            "transport-wrongmx.example",
+            "transport-redirect.example",
+            "transport-404.example",
+            "transport-big.example",
+            "transport-ctype.example",
+            "transport-none.example",
+            "transport-lostmx.example",
+        )
+    ]
     with HttpsServer(routes(), hostnames=names, host=HTTPS_ADDRESS) as server:
         yield server
 
@@ -68,7 +90,9 @@ def test_good_policy_enforce_covers_the_mx(resolver_factory, policy_server):
     skipped = one_check(result, "mta-sts.certificate", "mx.transport-good.example")
     assert skipped["status"] == "skip" and "--no-smtp" in skipped["summary"]
     # The request went to the address from our DNS, with the real name in Host: and SNI.
-    assert any(r.host == "mta-sts.transport-good.example" and r.path == "/.well-known/mta-sts.txt" for r in policy_server.requests)
+    assert any(
+        r.host == "mta-sts.transport-good.example" and r.path == "/.well-known/mta-sts.txt" for r in policy_server.requests
+    )
 
 
 def test_wrong_mx_list_fails_for_the_uncovered_mx_in_enforce(resolver_factory, policy_server):
@@ -86,7 +110,10 @@ def test_wrong_mx_list_fails_for_the_uncovered_mx_in_enforce(resolver_factory, p
 @pytest.mark.parametrize(
     ("domain", "expected"),
     [
-        ("transport-redirect.example", "answers HTTP 301 redirect to https://mta-sts.transport-good.example/.well-known/mta-sts.txt; senders must not follow redirects"),
+        (
+            "transport-redirect.example",
+            "answers HTTP 301 redirect to https://mta-sts.transport-good.example/.well-known/mta-sts.txt; senders must not follow redirects",
+        ),
         ("transport-404.example", "answers HTTP 404; only 200 is accepted"),
         ("transport-big.example", "is larger than 65536 bytes (64 KiB); senders may refuse it"),
         ("transport-ctype.example", "is served as text/html; charset=utf-8, not text/plain"),
@@ -149,7 +176,11 @@ def test_dead_policy_server_is_a_failure_not_a_hang(resolver_factory):
 def test_policy_host_timing_out_is_could_not_tell_not_a_failure(resolver_factory):
     # The policy host accepts the connection and answers after the run's timeout: the
     # domain's own server timing out is an error (exit 3), as in the SMTP checks.
-    slow = {"mta-sts.transport-good.example/.well-known/mta-sts.txt": Route(200, {"Content-Type": "text/plain"}, policy("enforce", "mx.transport-good.example"), delay=2.0)}
+    slow = {
+        "mta-sts.transport-good.example/.well-known/mta-sts.txt": Route(
+            200, {"Content-Type": "text/plain"}, policy("enforce", "mx.transport-good.example"), delay=2.0
+        )
+    }
     with HttpsServer(slow, hostnames=["mta-sts.transport-good.example"], host=HTTPS_ADDRESS) as server:
         result = transport_report(
             resolver_factory, "transport-good.example", smtp=False, https_port=server.port, ca_file=server.ca_file, timeout=0.5
@@ -199,7 +230,11 @@ def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_facto
         resolver = resolver_factory()
         options = DomainOptions(https_port=policy_server.port, ca_file=policy_server.ca_file)
         context = DomainContext(
-            parse_domain("transport-wrongmx.example"), resolver, LibraryResolver(resolver, asyncio.get_running_loop()), options, 2.0
+            parse_domain("transport-wrongmx.example"),
+            resolver,
+            LibraryResolver(resolver, asyncio.get_running_loop()),
+            options,
+            2.0,
         )
         return await check_mta_sts(context, sessions())
 
@@ -216,7 +251,15 @@ def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_facto
 
 
 def test_cli_text_and_json(policy_server):
-    args = offline("domain", "transport-wrongmx.example", "--no-smtp", "--https-port", str(policy_server.port), "--ca-file", policy_server.ca_file)
+    args = offline(
+        "domain",
+        "transport-wrongmx.example",
+        "--no-smtp",
+        "--https-port",
+        str(policy_server.port),
+        "--ca-file",
+        policy_server.ca_file,
+    )
     text = run_cli(*args, "--no-color")
     assert text.exit_code == 1, text.stderr
     assert "✗ mta-sts.mx [backup.transport-wrongmx.example]  MX backup.transport-wrongmx.example is not covered" in text.stdout

@@ -28,9 +28,7 @@ def port() -> int:
 
 
 def probe(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
-    return run_cli(
-        "probe", *args, "--zone", str(ZONES), "--offline", "--port", str(port), "--helo", HELO, "--timeout", timeout
-    )
+    return run_cli("probe", *args, "--zone", str(ZONES), "--offline", "--port", str(port), "--helo", HELO, "--timeout", timeout)
 
 
 def probe_json(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
@@ -67,7 +65,7 @@ def test_known_mailbox_is_deliverable_and_unknown_ones_are_refused(port: int) ->
     assert [o["id"] for o in report["obstacles"]] == ["routing", "transport", "acceptance"]
     connection = one_check(report, "smtp.connection")
     assert connection["status"] == "pass"
-    assert connection["summary"] == "answered RCPT for 1 address (port %d, MX preference 10)" % port
+    assert connection["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 10)"
     transcript = connection["details"]["transcript"]
     assert {"direction": "C", "text": "RCPT TO:<alice@probe-ok.example>"}.items() <= transcript[5].items() or any(
         t["text"] == "RCPT TO:<alice@probe-ok.example>" and t["direction"] == "C" for t in transcript
@@ -348,8 +346,7 @@ def test_catch_all_server_makes_the_address_risky(port: int) -> None:
     check = verdict(report)
     assert check["status"] == "warn"
     assert check["summary"] == (
-        "risky: 250 2.1.5 accepted — 'OK' (mx1.probe-catchall.example 127.0.1.14), "
-        "but the server accepts any address (catch-all)"
+        "risky: 250 2.1.5 accepted — 'OK' (mx1.probe-catchall.example 127.0.1.14), but the server accepts any address (catch-all)"
     )
     catch_all = one_check(report, "acceptance.catch-all")
     assert catch_all["status"] == "warn" and catch_all["summary"].startswith("accepts all: the random address mailcheck-")
@@ -400,7 +397,7 @@ class _CommonNameOnly:
         ca_key = serialization.load_pem_private_key(ca.private_key_pem.bytes(), password=None)
         ca_cert = x509.load_pem_x509_certificate(ca.cert_pem.bytes())
         key = ec.generate_private_key(ec.SECP256R1())
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         cert = (
             x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, host)]))
@@ -462,7 +459,9 @@ def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, 
     assert certificate["details"]["trusted"] is False
     assert certificate["details"]["trust_error"] == "unable to get local issuer certificate"
     assert certificate["summary"].startswith("certificate ")
-    assert "(SANs: mx.probe-tls.example): not trusted (unable to get local issuer certificate); expires " in certificate["summary"]
+    assert (
+        "(SANs: mx.probe-tls.example): not trusted (unable to get local issuer certificate); expires " in certificate["summary"]
+    )
     assert certificate["summary"].endswith("the probe carried on over TLS")
     # The verified handshake failed; the probe reconnected and went on over TLS.
     assert server.connections == 2
@@ -549,7 +548,9 @@ def test_multi_line_banner_and_replies(port: int) -> None:
     script = Script(
         banner=("220-mx1.probe-multiline.example ESMTP", "220-No UCE", "220 Welcome"),
         ehlo_extra=("PIPELINING", "ENHANCEDSTATUSCODES"),
-        rcpt=lambda a: "550-5.1.1 The email account that you tried to reach does not exist.\r\n550 5.1.1 Please check the address.",
+        rcpt=lambda a: (
+            "550-5.1.1 The email account that you tried to reach does not exist.\r\n550 5.1.1 Please check the address."
+        ),
     )
     with smtp_server("127.0.1.20", port, script) as server:
         result, report = probe_json(port, "jack@probe-multiline.example")
@@ -657,7 +658,10 @@ def test_blocked_port_is_said_plainly(port: int) -> None:
 
 def test_addresses_at_one_domain_share_a_session(port: int) -> None:
     users = known_users("alice@probe-ok.example", "bob@probe-ok.example")
-    with smtp_server("127.0.1.10", port, Script(rcpt=users)) as ok, smtp_server("127.0.1.11", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")):
+    with (
+        smtp_server("127.0.1.10", port, Script(rcpt=users)) as ok,
+        smtp_server("127.0.1.11", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")),
+    ):
         result, document = probe_json(
             port, "alice@probe-ok.example", "bob@probe-ok.example", "ghost@probe-ok.example", "zed@probe-bad.example"
         )
@@ -730,9 +734,7 @@ def test_without_smtputf8_the_probe_moves_on_to_the_next_mx_host(port: int) -> N
     assert first["summary"].startswith("no RCPT sent: the server does not offer SMTPUTF8")
     assert second["status"] == "pass"
     assert second["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 20)"
-    assert verdict(report)["summary"].startswith(
-        "deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)"
-    )
+    assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
     assert mx1.verbs() == ["EHLO", "HELO", "QUIT"]
     assert mx2.args("MAIL") == ["FROM:<> SMTPUTF8"]
 
@@ -776,7 +778,10 @@ def test_port_that_is_not_a_number_is_a_usage_error() -> None:
 
 def test_a_421_greeting_moves_on_to_the_next_host(port: int) -> None:
     busy = Script(banner=("421 4.7.0 mx1 too busy, try later",))
-    with smtp_server("127.0.1.21", port, busy), smtp_server("127.0.1.22", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")) as mx2:
+    with (
+        smtp_server("127.0.1.21", port, busy),
+        smtp_server("127.0.1.22", port, Script(rcpt=lambda a: "550 5.1.1 User unknown")) as mx2,
+    ):
         result, report = probe_json(port, "kim@probe-fallback.example")
     assert result.exit_code == 1
     first, second = checks_by_id(report, "smtp.connection")
@@ -803,16 +808,34 @@ def test_a_server_that_stalls_at_rcpt_ends_in_about_the_timeout(port: int) -> No
     ("helo", "summary"),
     [
         ("box.local", "HELO name box.local is not a public DNS name; fake HELO names get the prober's IP listed"),
-        ("mx.gmail.com", "HELO name mx.gmail.com belongs to gmail.com, not to the prober; fake HELO names get the prober's IP listed"),
-        ("nohost.probe-client.example", "HELO name nohost.probe-client.example does not resolve in DNS; fake HELO names get the prober's IP listed"),
+        (
+            "mx.gmail.com",
+            "HELO name mx.gmail.com belongs to gmail.com, not to the prober; fake HELO names get the prober's IP listed",
+        ),
+        (
+            "nohost.probe-client.example",
+            "HELO name nohost.probe-client.example does not resolve in DNS; fake HELO names get the prober's IP listed",
+        ),
         (HELO, "HELO name prober.probe-client.example resolves to 127.0.1.250"),
     ],
 )
 def test_helo_name_is_checked(port: int, helo: str, summary: str) -> None:
     with smtp_server("127.0.1.10", port) as server:
         result = run_cli(
-            "probe", "a@probe-ok.example", "--no-catch-all", "--format", "json", "--helo", helo,
-            "--zone", str(ZONES), "--offline", "--port", str(port), "--timeout", "1",
+            "probe",
+            "a@probe-ok.example",
+            "--no-catch-all",
+            "--format",
+            "json",
+            "--helo",
+            helo,
+            "--zone",
+            str(ZONES),
+            "--offline",
+            "--port",
+            str(port),
+            "--timeout",
+            "1",
         )
     check = one_check(result.json(), "smtp.helo")
     assert check["summary"] == summary
@@ -839,7 +862,9 @@ def test_failed_tls_handshake_is_retried_in_plain_text(port: int, ca: trustme.CA
         result, report = probe_json(port, "erin@probe-tls.example", "--no-catch-all")
     assert result.exit_code == 0
     first, second = checks_by_id(report, "tls.starttls")
-    assert first["status"] == "warn" and first["summary"].startswith("STARTTLS with mx.probe-tls.example failed: TLS handshake failed")
+    assert first["status"] == "warn" and first["summary"].startswith(
+        "STARTTLS with mx.probe-tls.example failed: TLS handshake failed"
+    )
     assert second["status"] == "warn"
     assert second["summary"] == "mx.probe-tls.example offers STARTTLS; retried in plain text after the failed TLS handshake"
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
@@ -854,8 +879,8 @@ def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) ->
     ca.cert_pem.write_to_path(str(ca_file))
     expired = ca.issue_cert(
         "mx.probe-tls.example",
-        not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.timezone.utc),
-        not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.timezone.utc),
+        not_before=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC),
+        not_after=datetime.datetime(2021, 1, 1, tzinfo=datetime.UTC),
     )
     with smtp_server("127.0.1.15", port, tls=expired):
         result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")

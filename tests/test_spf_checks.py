@@ -54,11 +54,10 @@ def test_good_record_passes_with_its_counts(resolver_factory):
     assert [c.id for c in checks] == ["spf.record", "spf.syntax", "spf.all", "spf.lookups", "spf.void-lookups"]
     assert outcome(only(checks, "spf.record")) == (Status.PASS, "SPF record: v=spf1 mx include:_spf.good.example -all")
     assert outcome(only(checks, "spf.syntax")) == (
-        Status.PASS, "all 2 SPF records of the tree parse (RFC 7208 grammar, macros included)"
+        Status.PASS,
+        "all 2 SPF records of the tree parse (RFC 7208 grammar, macros included)",
     )
-    assert outcome(only(checks, "spf.all")) == (
-        Status.PASS, "the SPF record ends with -all: mail from unlisted hosts fails SPF"
-    )
+    assert outcome(only(checks, "spf.all")) == (Status.PASS, "the SPF record ends with -all: mail from unlisted hosts fails SPF")
     lookups = only(checks, "spf.lookups")
     assert outcome(lookups) == (Status.PASS, "SPF needs 2 DNS lookups of 10")
     assert (lookups.details["lookups"], lookups.details["limit"], lookups.details["complete"]) == (2, 10, True)
@@ -67,7 +66,8 @@ def test_good_record_passes_with_its_counts(resolver_factory):
         "  include:_spf.good.example: 0 lookups",
     ]
     assert outcome(only(checks, "spf.void-lookups")) == (
-        Status.PASS, "no void lookups: every a, mx and include target has records"
+        Status.PASS,
+        "no void lookups: every a, mx and include target has records",
     )
 
 
@@ -117,9 +117,7 @@ def test_no_spf_record_fails_and_points_at_the_near_miss(resolver_factory):
 
 def test_missing_domain_has_no_spf_record(resolver_factory):
     checks = spf_checks(resolver_factory, "nowhere.example")
-    assert outcome(only(checks, "spf.record")) == (
-        Status.FAIL, "no SPF record: nowhere.example does not exist (NXDOMAIN)"
-    )
+    assert outcome(only(checks, "spf.record")) == (Status.FAIL, "no SPF record: nowhere.example does not exist (NXDOMAIN)")
 
 
 def test_two_spf_records_fail(resolver_factory):
@@ -133,9 +131,7 @@ def test_syntax_error_names_the_term_and_position(resolver_factory):
     checks = spf_checks(resolver_factory, "spf-syntax.example")
     assert [c.id for c in checks] == ["spf.record", "spf.syntax"]
     syntax = only(checks, "spf.syntax")
-    assert outcome(syntax) == (
-        Status.FAIL, 'unknown mechanism "inclde:_spf.spf-syntax.example" at position 9 (permerror)'
-    )
+    assert outcome(syntax) == (Status.FAIL, 'unknown mechanism "inclde:_spf.spf-syntax.example" at position 9 (permerror)')
     assert syntax.details["errors"][0]["position"] == 9
     assert syntax.fix.startswith('Correct "inclde:_spf.spf-syntax.example" in your record')
 
@@ -152,7 +148,8 @@ def test_syntax_error_at_a_string_join_says_the_space_is_missing(resolver_factor
 def test_plus_all_fails(resolver_factory):
     check = only(spf_checks(resolver_factory, "spf-plusall.example"), "spf.all")
     assert outcome(check) == (
-        Status.FAIL, "the SPF record ends with +all: every host on the internet may send as spf-plusall.example"
+        Status.FAIL,
+        "the SPF record ends with +all: every host on the internet may send as spf-plusall.example",
     )
     assert check.fix == "Replace it with -all (or ~all while you make sure every sender is listed)."
 
@@ -174,29 +171,53 @@ OPEN = f"_open.{QUAL}"
     ("name", "status", "summary", "verdict"),
     [
         # Only a pass include of a record that passes every host opens the record.
-        ("bare", Status.FAIL,
-         f"include:{OPEN} ends with +all: every host on the internet matches that include "
-         f"and passes SPF for bare.{QUAL}", "pass"),
-        ("plus", Status.FAIL,
-         f"+include:{OPEN} ends with +all: every host on the internet matches that include "
-         f"and passes SPF for plus.{QUAL}", "pass"),
+        (
+            "bare",
+            Status.FAIL,
+            f"include:{OPEN} ends with +all: every host on the internet matches that include and passes SPF for bare.{QUAL}",
+            "pass",
+        ),
+        (
+            "plus",
+            Status.FAIL,
+            f"+include:{OPEN} ends with +all: every host on the internet matches that include and passes SPF for plus.{QUAL}",
+            "pass",
+        ),
         # The redirect's result is the include's result.
-        ("redir", Status.FAIL,
-         f"include:_redir.{QUAL} ends with +all (through redirect={OPEN}): every host on the internet "
-         f"matches that include and passes SPF for redir.{QUAL}", "pass"),
+        (
+            "redir",
+            Status.FAIL,
+            f"include:_redir.{QUAL} ends with +all (through redirect={OPEN}): every host on the internet "
+            f"matches that include and passes SPF for redir.{QUAL}",
+            "pass",
+        ),
         # Any other qualifier gives every host its own result, before the record's all.
-        ("fail", Status.PASS,
-         f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF",
-         "fail"),
-        ("softfail", Status.PASS,
-         f"~include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts soft-fails SPF",
-         "softfail"),
-        ("neutral", Status.WARN,
-         f"?include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts gets neutral, "
-         "which receivers treat like no SPF", "neutral"),
-        ("deep", Status.PASS,
-         f"-include:_bare.{QUAL} matches every host, as include:{OPEN} under it ends with +all: "
-         "mail from unlisted hosts fails SPF", "fail"),
+        (
+            "fail",
+            Status.PASS,
+            f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF",
+            "fail",
+        ),
+        (
+            "softfail",
+            Status.PASS,
+            f"~include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts soft-fails SPF",
+            "softfail",
+        ),
+        (
+            "neutral",
+            Status.WARN,
+            f"?include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts gets neutral, "
+            "which receivers treat like no SPF",
+            "neutral",
+        ),
+        (
+            "deep",
+            Status.PASS,
+            f"-include:_bare.{QUAL} matches every host, as include:{OPEN} under it ends with +all: "
+            "mail from unlisted hosts fails SPF",
+            "fail",
+        ),
         # _closed fails every host, so its include never matches: the record's -all decides.
         ("nested", Status.PASS, "the SPF record ends with -all: mail from unlisted hosts fails SPF", "fail"),
     ],
@@ -221,7 +242,8 @@ def test_cli_json_minus_include_of_a_plus_all_record_passes():
     result = run_cli("domain", f"fail.{QUAL}", *offline("--format", "json"))
     check = one_check(result.json(), "spf.all")
     assert (check["status"], check["summary"]) == (
-        "pass", f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF"
+        "pass",
+        f"-include:{OPEN} matches every host, as {OPEN} ends with +all: mail from unlisted hosts fails SPF",
     )
 
 
@@ -269,9 +291,7 @@ def test_includes_of_a_level_are_fetched_at_once(resolver_factory):
 def test_three_void_lookups_fail(resolver_factory):
     check = only(spf_checks(resolver_factory, "spf-void.example"), "spf.void-lookups")
     assert check.status is Status.FAIL
-    assert check.summary.startswith(
-        "SPF makes 3 void lookups (names with no records); receivers stop at 2 (permerror): "
-    )
+    assert check.summary.startswith("SPF makes 3 void lookups (names with no records); receivers stop at 2 (permerror): ")
     assert sorted(detail_lines(check, verbose=False)) == [
         "a:gone1.spf-void.example in spf-void.example: gone1.spf-void.example does not exist (NXDOMAIN)",
         "a:gone2.spf-void.example in spf-void.example: gone2.spf-void.example does not exist (NXDOMAIN)",
@@ -370,9 +390,7 @@ def test_string_over_255_bytes_warns():
     rdata = FakeTxt((text.encode(),))
     root = SpfNode("x.example", None, None, record=parse_spf(text), txt=(rdata,), spf_txt=(rdata,))
     check = only(tree_checks("x.example", root), "spf.length")
-    assert outcome(check) == (
-        Status.WARN, "the SPF record has a TXT string of 344 bytes; one string holds at most 255"
-    )
+    assert outcome(check) == (Status.WARN, "the SPF record has a TXT string of 344 bytes; one string holds at most 255")
 
 
 # -- could not tell ------------------------------------------------------------------
@@ -407,6 +425,7 @@ def test_dead_nameserver_gives_an_error_quickly(zone_server):
     silent = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     silent.bind(("127.0.0.1", 0))
     try:
+
         async def run():
             resolver = Resolver(upstream=[Nameserver("127.0.0.1", silent.getsockname()[1])], timeout=0.5)
             library = LibraryResolver(resolver, asyncio.get_running_loop())
@@ -436,8 +455,7 @@ def test_unanswered_a_lookup_leaves_the_count_exact_but_void_lookups_unknown(res
     assert outcome(only(checks, "spf.lookups")) == (Status.PASS, "SPF needs 1 DNS lookup of 10")
     assert outcome(only(checks, "spf.void-lookups")) == (
         Status.ERROR,
-        f"could not tell: 0 void lookups so far, and a:broken.{UNANSWERED} ({servfail(zone_server)}) "
-        "could not be looked up",
+        f"could not tell: 0 void lookups so far, and a:broken.{UNANSWERED} ({servfail(zone_server)}) could not be looked up",
     )
 
 
@@ -473,7 +491,8 @@ def test_unanswered_include_leaves_void_lookups_unknown(resolver_factory, zone_s
         f"could not look up {target} TXT: {why}",
     )
     assert outcome(only(checks, "spf.lookups")) == (
-        Status.ERROR, f"could not tell: SPF needs at least 1 DNS lookup of 10; could not look up {target} TXT: {why}"
+        Status.ERROR,
+        f"could not tell: SPF needs at least 1 DNS lookup of 10; could not look up {target} TXT: {why}",
     )
 
 
@@ -484,19 +503,28 @@ MACROS = "has macros that need the sender's address or IP"
 @pytest.mark.parametrize(
     ("name", "lookups", "summary", "fix"),
     [
-        ("include", Status.WARN,
-         f"no void lookups in the parts of the tree that could be followed, but include:%{{ir}}._spf.{UNFOLLOWED} "
-         f"in include.{UNFOLLOWED} {MACROS}, so it is not followed",
-         "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any."),
-        ("a", Status.PASS,
-         f"no void lookups in the parts of the tree that could be followed, but a:%{{i}}.hosts.{UNFOLLOWED} "
-         f"in a.{UNFOLLOWED} {MACROS}, so it is not looked up",
-         "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any."),
+        (
+            "include",
+            Status.WARN,
+            f"no void lookups in the parts of the tree that could be followed, but include:%{{ir}}._spf.{UNFOLLOWED} "
+            f"in include.{UNFOLLOWED} {MACROS}, so it is not followed",
+            "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any.",
+        ),
+        (
+            "a",
+            Status.PASS,
+            f"no void lookups in the parts of the tree that could be followed, but a:%{{i}}.hosts.{UNFOLLOWED} "
+            f"in a.{UNFOLLOWED} {MACROS}, so it is not looked up",
+            "Make sure every name the macros build for your senders has records: receivers stop after 2 names without any.",
+        ),
         # Each level includes the next twice: the walk stops at 200 records.
-        ("big", Status.FAIL,
-         f"no void lookups in the parts of the tree that could be followed, but include:_l8.{UNFOLLOWED} in "
-         f"_l7.{UNFOLLOWED} not followed: the tree has more than 200 records (and 1 more part not followed)",
-         "Flatten the tree: receivers stop at 10 lookups, long before the end of a tree this large."),
+        (
+            "big",
+            Status.FAIL,
+            f"no void lookups in the parts of the tree that could be followed, but include:_l8.{UNFOLLOWED} in "
+            f"_l7.{UNFOLLOWED} not followed: the tree has more than 200 records (and 1 more part not followed)",
+            "Flatten the tree: receivers stop at 10 lookups, long before the end of a tree this large.",
+        ),
     ],
 )
 def test_parts_not_followed_make_no_void_lookups_a_warning(resolver_factory, name, lookups, summary, fix):
@@ -515,40 +543,70 @@ ASSUMED = "for an IPv4 sender (assumed, as no --ip was given)"
     ("domain", "ip", "status", "summary"),
     [
         # A receiver asks A for an IPv4 sender: a host with AAAA only is void for it.
-        (FAMILY, None, Status.WARN,
-         f"1 void lookup of 2 allowed {ASSUMED}: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no A record "
-         "(it has AAAA only); 0 for an IPv6 sender"),
-        (FAMILY, "192.0.2.25", Status.WARN,
-         f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
-         "A record (it has AAAA only)"),
-        (FAMILY, "::ffff:192.0.2.25", Status.WARN,
-         f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
-         "A record (it has AAAA only)"),
-        (FAMILY, "2001:db8::25", Status.PASS,
-         "no void lookups for an IPv6 sender: every a, mx and include target has records for it"),
+        (
+            FAMILY,
+            None,
+            Status.WARN,
+            f"1 void lookup of 2 allowed {ASSUMED}: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no A record "
+            "(it has AAAA only); 0 for an IPv6 sender",
+        ),
+        (
+            FAMILY,
+            "192.0.2.25",
+            Status.WARN,
+            f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
+            "A record (it has AAAA only)",
+        ),
+        (
+            FAMILY,
+            "::ffff:192.0.2.25",
+            Status.WARN,
+            f"1 void lookup of 2 allowed for an IPv4 sender: a:v6only.{FAMILY} in {FAMILY}: v6only.{FAMILY} has no "
+            "A record (it has AAAA only)",
+        ),
+        (
+            FAMILY,
+            "2001:db8::25",
+            Status.PASS,
+            "no void lookups for an IPv6 sender: every a, mx and include target has records for it",
+        ),
         # And AAAA for an IPv6 sender: a host with A only is void for it.
-        (f"v4.{FAMILY}", None, Status.PASS,
-         f"no void lookups {ASSUMED}: every a, mx and include target has records for it; 1 for an IPv6 sender"),
-        (f"v4.{FAMILY}", "2001:db8::25", Status.WARN,
-         f"1 void lookup of 2 allowed for an IPv6 sender: a:v4only.{FAMILY} in v4.{FAMILY}: v4only.{FAMILY} has no "
-         "AAAA record (it has A only)"),
-        (f"many.{FAMILY}", None, Status.FAIL,
-         f"SPF makes 3 void lookups (names with no records) {ASSUMED}; receivers stop at 2 (permerror): "
-         f"a:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no A record (it has AAAA only); "
-         f"a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not exist (NXDOMAIN); "
-         f"mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record; 2 for an IPv6 sender"),
-        (f"many.{FAMILY}", "2001:db8::25", Status.WARN,
-         f"2 void lookups of 2 allowed for an IPv6 sender: a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not "
-         f"exist (NXDOMAIN); mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record"),
+        (
+            f"v4.{FAMILY}",
+            None,
+            Status.PASS,
+            f"no void lookups {ASSUMED}: every a, mx and include target has records for it; 1 for an IPv6 sender",
+        ),
+        (
+            f"v4.{FAMILY}",
+            "2001:db8::25",
+            Status.WARN,
+            f"1 void lookup of 2 allowed for an IPv6 sender: a:v4only.{FAMILY} in v4.{FAMILY}: v4only.{FAMILY} has no "
+            "AAAA record (it has A only)",
+        ),
+        (
+            f"many.{FAMILY}",
+            None,
+            Status.FAIL,
+            f"SPF makes 3 void lookups (names with no records) {ASSUMED}; receivers stop at 2 (permerror): "
+            f"a:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no A record (it has AAAA only); "
+            f"a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not exist (NXDOMAIN); "
+            f"mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record; 2 for an IPv6 sender",
+        ),
+        (
+            f"many.{FAMILY}",
+            "2001:db8::25",
+            Status.WARN,
+            f"2 void lookups of 2 allowed for an IPv6 sender: a:gone.{FAMILY} in many.{FAMILY}: gone.{FAMILY} does not "
+            f"exist (NXDOMAIN); mx:v6only.{FAMILY} in many.{FAMILY}: v6only.{FAMILY} has no MX record",
+        ),
     ],
 )
 def test_void_a_lookups_are_counted_for_the_senders_address_family(resolver_factory, domain, ip, status, summary):
     options = {"sending_ip": ip} if ip else {}
     check = only(spf_checks(resolver_factory, domain, **options), "spf.void-lookups")
     assert outcome(check) == (status, summary)
-    assert (check.details["family"], check.details["family_assumed"]) == (
-        "IPv6" if ip == "2001:db8::25" else "IPv4", ip is None
-    )
+    assert (check.details["family"], check.details["family_assumed"]) == ("IPv6" if ip == "2001:db8::25" else "IPv4", ip is None)
 
 
 @pytest.mark.parametrize(
@@ -582,26 +640,54 @@ def test_cli_json_void_lookups_for_an_ipv4_sender_fail():
 @pytest.mark.parametrize(
     ("domain", "ip", "status", "summary"),
     [
-        ("good.example", "192.0.2.10", Status.PASS,
-         "SPF pass for 192.0.2.10 sending as postmaster@good.example (HELO good.example), "
-         "matched include:_spf.good.example: sender SPF authorized"),
-        ("good.example", "198.51.100.7", Status.FAIL,
-         "SPF fail for 198.51.100.7 sending as postmaster@good.example (HELO good.example), "
-         "matched -all: SPF fail - not authorized"),
-        ("spf-redirect.example", "203.0.113.9", Status.WARN,
-         "SPF softfail for 203.0.113.9 sending as postmaster@spf-redirect.example (HELO spf-redirect.example), "
-         "matched ~all: domain owner discourages use of this host"),
-        ("spf-neutral.example", "203.0.113.9", Status.WARN,
-         "SPF neutral for 203.0.113.9 sending as postmaster@spf-neutral.example (HELO spf-neutral.example), "
-         "matched ?all: access neither permitted nor denied"),
-        ("spf-none.example", "192.0.2.1", Status.WARN,
-         "SPF none for 192.0.2.1 sending as postmaster@spf-none.example (HELO spf-none.example)"),
-        ("spf-toomany.example", "198.51.100.1", Status.FAIL,
-         "SPF permerror for 198.51.100.1 sending as postmaster@spf-toomany.example (HELO spf-toomany.example): "
-         "SPF Permanent Error: Too many DNS lookups"),
-        ("spf-macro.example", "198.51.100.3", Status.FAIL,
-         "SPF fail for 198.51.100.3 sending as postmaster@spf-macro.example (HELO spf-macro.example), "
-         "matched -all: 198.51.100.3 is not one of spf-macro.example's designated mail servers"),
+        (
+            "good.example",
+            "192.0.2.10",
+            Status.PASS,
+            "SPF pass for 192.0.2.10 sending as postmaster@good.example (HELO good.example), "
+            "matched include:_spf.good.example: sender SPF authorized",
+        ),
+        (
+            "good.example",
+            "198.51.100.7",
+            Status.FAIL,
+            "SPF fail for 198.51.100.7 sending as postmaster@good.example (HELO good.example), "
+            "matched -all: SPF fail - not authorized",
+        ),
+        (
+            "spf-redirect.example",
+            "203.0.113.9",
+            Status.WARN,
+            "SPF softfail for 203.0.113.9 sending as postmaster@spf-redirect.example (HELO spf-redirect.example), "
+            "matched ~all: domain owner discourages use of this host",
+        ),
+        (
+            "spf-neutral.example",
+            "203.0.113.9",
+            Status.WARN,
+            "SPF neutral for 203.0.113.9 sending as postmaster@spf-neutral.example (HELO spf-neutral.example), "
+            "matched ?all: access neither permitted nor denied",
+        ),
+        (
+            "spf-none.example",
+            "192.0.2.1",
+            Status.WARN,
+            "SPF none for 192.0.2.1 sending as postmaster@spf-none.example (HELO spf-none.example)",
+        ),
+        (
+            "spf-toomany.example",
+            "198.51.100.1",
+            Status.FAIL,
+            "SPF permerror for 198.51.100.1 sending as postmaster@spf-toomany.example (HELO spf-toomany.example): "
+            "SPF Permanent Error: Too many DNS lookups",
+        ),
+        (
+            "spf-macro.example",
+            "198.51.100.3",
+            Status.FAIL,
+            "SPF fail for 198.51.100.3 sending as postmaster@spf-macro.example (HELO spf-macro.example), "
+            "matched -all: 198.51.100.3 is not one of spf-macro.example's designated mail servers",
+        ),
     ],
 )
 def test_ip_evaluation(resolver_factory, domain, ip, status, summary):
@@ -622,8 +708,11 @@ def test_ip_evaluation_temperror_is_an_error(resolver_factory):
 def test_ip_evaluation_uses_helo_and_mail_from_and_the_runs_resolver(resolver_factory, zone_server):
     before = len(zone_server.queries)
     checks, asked = spf_run(
-        resolver_factory, "spf-neutral.example",
-        sending_ip="2001:db8::5", helo="mail.spf-plusall.example", mail_from="bob@spf-plusall.example",
+        resolver_factory,
+        "spf-neutral.example",
+        sending_ip="2001:db8::5",
+        helo="mail.spf-plusall.example",
+        mail_from="bob@spf-plusall.example",
     )
     check = only(checks, "spf.evaluation")
     assert outcome(check) == (
@@ -646,9 +735,7 @@ def test_cli_json_too_many_lookups_exits_1():
     assert result.exit_code == 1, result.stdout + result.stderr
     report = result.json()
     lookups = one_check(report, "spf.lookups")
-    assert (lookups["status"], lookups["summary"]) == (
-        "fail", "SPF needs 11 DNS lookups; receivers stop at 10 (permerror)"
-    )
+    assert (lookups["status"], lookups["summary"]) == ("fail", "SPF needs 11 DNS lookups; receivers stop at 10 (permerror)")
     assert (lookups["details"]["lookups"], lookups["details"]["limit"]) == (11, 10)
     assert lookups["details"]["tree"]["total_lookups"] == 11
     assert lookups["fix"] == "Flatten or remove includes until the tree needs at most 10 lookups (ip4:/ip6: terms cost none)."
@@ -724,7 +811,8 @@ def test_mx_with_more_than_10_hosts_fails(resolver_factory):
     checks = spf_checks(resolver_factory, "spf-mxlimit.example", sending_ip="198.51.100.1")
     lookups = only(checks, "spf.lookups")
     assert outcome(lookups) == (
-        Status.FAIL, "mx in spf-mxlimit.example has 11 MX hosts; receivers look up at most 10 (permerror)"
+        Status.FAIL,
+        "mx in spf-mxlimit.example has 11 MX hosts; receivers look up at most 10 (permerror)",
     )
     assert lookups.details["mx_overflows"] == [{"domain": "spf-mxlimit.example", "term": "mx", "hosts": 11}]
     # pyspf agrees.

@@ -25,7 +25,20 @@ def test_pass_shows_the_tree_walked_and_the_mechanism():
     assert mfrom["details"]["tree"]["children"][0]["record"] == "v=spf1 ip4:127.0.0.25 ip4:192.0.2.0/24 -all"
     helo = found["HELO mail.sender.example"]
     assert (helo["details"]["result"], helo["details"]["mechanism"]) == ("pass", "a")
-    text = run_cli("spf", "--ip", "127.0.0.25", "--mail-from", "bob@sender.example", "--helo", "mail.sender.example", "--zone", str(ZONES), "--offline", "--no-color", "-v")
+    text = run_cli(
+        "spf",
+        "--ip",
+        "127.0.0.25",
+        "--mail-from",
+        "bob@sender.example",
+        "--helo",
+        "mail.sender.example",
+        "--zone",
+        str(ZONES),
+        "--offline",
+        "--no-color",
+        "-v",
+    )
     assert "sender.example: 1 lookup (1 with what it includes)" in text.stdout
     assert "  include:_spf.sender.example: 0 lookups" in text.stdout
     assert "matched: include:_spf.sender.example" in text.stdout

@@ -26,14 +26,23 @@ def test_terms_qualifiers_and_modifiers():
     )
     kinds = [(m.qualifier.value, m.kind) for m in record.mechanisms]
     assert kinds == [
-        ("+", "a"), ("-", "mx"), ("~", "ptr"), ("?", "include"), ("+", "ip4"), ("+", "ip6"), ("+", "exists"), ("+", "all"),
+        ("+", "a"),
+        ("-", "mx"),
+        ("~", "ptr"),
+        ("?", "include"),
+        ("+", "ip4"),
+        ("+", "ip6"),
+        ("+", "exists"),
+        ("+", "all"),
     ]
     assert record.mechanisms[1].domain_spec == "mail.example.com"
     assert record.mechanisms[1].cidr4 == 24
     assert record.mechanisms[4].network == ipaddress.ip_network("192.0.2.0/24")
     assert record.mechanisms[5].network == ipaddress.ip_network("2001:db8::/32")
     assert [(m.name, m.value) for m in record.modifiers] == [
-        ("redirect", "_spf.example.net"), ("exp", "why.example.com"), ("x-foo", "bar"),
+        ("redirect", "_spf.example.net"),
+        ("exp", "why.example.com"),
+        ("x-foo", "bar"),
     ]
     assert record.all is not None and record.all.qualifier is Qualifier.PASS
     assert record.explanation == "why.example.com"
@@ -41,9 +50,17 @@ def test_terms_qualifiers_and_modifiers():
 
 def test_lookup_terms_follow_section_4_6_4():
     # Duplicate includes each count; exp= does not; redirect= counts only without all.
-    record = parse_spf("v=spf1 include:a.example include:a.example a mx ptr exists:%{i}.e.example ip4:192.0.2.1 redirect=r.example exp=x.example")
+    record = parse_spf(
+        "v=spf1 include:a.example include:a.example a mx ptr exists:%{i}.e.example ip4:192.0.2.1 redirect=r.example exp=x.example"
+    )
     assert record.lookup_terms == (
-        "include:a.example", "include:a.example", "a", "mx", "ptr", "exists:%{i}.e.example", "redirect=r.example",
+        "include:a.example",
+        "include:a.example",
+        "a",
+        "mx",
+        "ptr",
+        "exists:%{i}.e.example",
+        "redirect=r.example",
     )
     with_all = parse_spf("v=spf1 a -all include:late.example redirect=r.example")
     assert with_all.lookup_terms == ("a",)
@@ -136,7 +153,14 @@ def test_mechanism_named_modifier_is_valid_but_flagged():
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("v=spf1", True), ("v=spf1 -all", True), ("V=SPF1 -all", True), ("v=spf10 -all", False), ("v=spf1-all", False), ("spf1 -all", False)],
+    [
+        ("v=spf1", True),
+        ("v=spf1 -all", True),
+        ("V=SPF1 -all", True),
+        ("v=spf10 -all", False),
+        ("v=spf1-all", False),
+        ("spf1 -all", False),
+    ],
 )
 def test_is_spf_record(text, expected):
     assert is_spf_record(text) is expected
@@ -197,9 +221,50 @@ def test_udp_answer_size_counts_every_txt_record_at_the_name():
 # -- property tests ----------------------------------------------------------------
 
 TOKENS = [
-    "v=spf1", " ", "  ", "+", "-", "~", "?", "all", "include", "a", "mx", "ptr", "ip4", "ip6", "exists",
-    "redirect", "exp", ":", "=", "/", "//", ".", "%", "%{", "}", "d", "i", "r", "0", "1", "24", "33", "128",
-    "192.0.2.1", "2001:db8::", "example.com", "_spf", "%{d}", "%{ir}", "%%", "-", "\t", "é", "\x00",
+    "v=spf1",
+    " ",
+    "  ",
+    "+",
+    "-",
+    "~",
+    "?",
+    "all",
+    "include",
+    "a",
+    "mx",
+    "ptr",
+    "ip4",
+    "ip6",
+    "exists",
+    "redirect",
+    "exp",
+    ":",
+    "=",
+    "/",
+    "//",
+    ".",
+    "%",
+    "%{",
+    "}",
+    "d",
+    "i",
+    "r",
+    "0",
+    "1",
+    "24",
+    "33",
+    "128",
+    "192.0.2.1",
+    "2001:db8::",
+    "example.com",
+    "_spf",
+    "%{d}",
+    "%{ir}",
+    "%%",
+    "-",
+    "\t",
+    "é",
+    "\x00",
 ]
 
 
@@ -235,8 +300,11 @@ VALID_TERMS = st.one_of(
     st.builds(lambda q, n: q + n, st.sampled_from(["", "+", "-", "~", "?"]), st.sampled_from(["all", "a", "mx", "ptr"])),
     st.builds(lambda n, p: f"ip4:{n}/{p}", st.ip_addresses(v=4).map(str), st.integers(0, 32)),
     st.builds(lambda n, p: f"ip6:{n}/{p}", st.ip_addresses(v=6).map(str), st.integers(0, 128)),
-    st.builds(lambda k, d: f"{k}:{d}", st.sampled_from(["include", "exists", "a", "mx", "ptr"]),
-              st.from_regex(r"(_?[a-z][a-z0-9-]{0,8}[a-z0-9]\.){1,3}example", fullmatch=True)),
+    st.builds(
+        lambda k, d: f"{k}:{d}",
+        st.sampled_from(["include", "exists", "a", "mx", "ptr"]),
+        st.from_regex(r"(_?[a-z][a-z0-9-]{0,8}[a-z0-9]\.){1,3}example", fullmatch=True),
+    ),
     st.sampled_from(["exists:%{ir}.%{l1r+-}._spf.%{d}", "a:%{d}/24//64", "x-tag=%{d}", "exp=explain.%{d}"]),
 )
 
@@ -248,6 +316,6 @@ def test_valid_records_parse_term_by_term(terms):
     if sum(t.startswith("exp=") for t in terms) > 1:
         return  # a second exp= is an error of its own, tested above
     record = parse_spf(text)
-    assert [m.text for m in record.mechanisms] + [m.text for m in record.modifiers] == [
-        t for t in terms if "=" not in t
-    ] + [t for t in terms if "=" in t]
+    assert [m.text for m in record.mechanisms] + [m.text for m in record.modifiers] == [t for t in terms if "=" not in t] + [
+        t for t in terms if "=" in t
+    ]

@@ -33,7 +33,7 @@ from tests.https_server import HttpsServer, Route
 from tests.smtp_servers import Script, blocked_port, smtp_server
 from tests.transport_helpers import POLICY_HOSTS, checks_of, policy, transport_report
 
-NOW = dt.datetime.now(dt.timezone.utc)
+NOW = dt.datetime.now(dt.UTC)
 
 
 class LimitedTls:
@@ -102,19 +102,29 @@ def world(tmp_path_factory):
         "127.0.2.10": ("mx.transport-good.example", ca.issue_cert("mx.transport-good.example")),
         "127.0.2.11": (
             "mx.transport-expired.example",
-            ca.issue_cert("mx.transport-expired.example", not_before=NOW - dt.timedelta(days=400), not_after=NOW - dt.timedelta(days=35)),
+            ca.issue_cert(
+                "mx.transport-expired.example", not_before=NOW - dt.timedelta(days=400), not_after=NOW - dt.timedelta(days=35)
+            ),
         ),
         "127.0.2.12": ("mx.transport-wrongname.example", ca.issue_cert("other.transport-wrongname.example")),
-        "127.0.2.13": ("mx.transport-tls12.example", LimitedTls(ca.issue_cert("mx.transport-tls12.example"), ssl.TLSVersion.TLSv1_2)),
+        "127.0.2.13": (
+            "mx.transport-tls12.example",
+            LimitedTls(ca.issue_cert("mx.transport-tls12.example"), ssl.TLSVersion.TLSv1_2),
+        ),
         "127.0.2.14": ("mx.transport-plain.example", None),
-        "127.0.2.15": ("mx.transport-soon.example", ca.issue_cert("mx.transport-soon.example", not_after=NOW + dt.timedelta(days=5, hours=1))),
+        "127.0.2.15": (
+            "mx.transport-soon.example",
+            ca.issue_cert("mx.transport-soon.example", not_after=NOW + dt.timedelta(days=5, hours=1)),
+        ),
         "127.0.2.16": ("mx.transport-dane.example", dane_leaf),
         "127.0.2.17": ("mx2.transport-dane.example", dane_leaf),
         "127.0.2.18": ("mx.transport-old.example", LimitedTls(ca.issue_cert("mx.transport-old.example"), ssl.TLSVersion.TLSv1_1)),
     }
     text = {"Content-Type": "text/plain"}
     routes = {f"{host}/.well-known/mta-sts.txt": Route(200, text, policy("enforce", mx)) for host, mx in POLICY_HOSTS.items()}
-    routes["mta-sts.transport-tls12.example/.well-known/mta-sts.txt"] = Route(200, text, policy("testing", "mx.transport-tls12.example"))
+    routes["mta-sts.transport-tls12.example/.well-known/mta-sts.txt"] = Route(
+        200, text, policy("testing", "mx.transport-tls12.example")
+    )
     from contextlib import ExitStack
 
     with ExitStack() as stack:
@@ -122,7 +132,9 @@ def world(tmp_path_factory):
             address: stack.enter_context(smtp_server(address, port, Script(), tls=leaf, hostname=name))
             for address, (name, leaf) in servers.items()
         }
-        https = stack.enter_context(HttpsServer(routes, hostnames=[*POLICY_HOSTS, "mta-sts.transport-tls12.example"], host="127.0.2.1"))
+        https = stack.enter_context(
+            HttpsServer(routes, hostnames=[*POLICY_HOSTS, "mta-sts.transport-tls12.example"], host="127.0.2.1")
+        )
         # The HTTPS server has its own trustme CA: trust both.
         both = folder / "both.pem"
         both.write_text(Path(ca_file).read_text() + Path(https.ca_file).read_text())
@@ -144,7 +156,9 @@ def subject(label: str) -> str:
 
 def run(world, domain: str, timeout: float = 2.0, **options):  # type: ignore[no-untyped-def]
     server = world["zone_server"]
-    resolver = Resolver(zone_server=Nameserver(server.host, server.port), zone_origins=server.origins, offline=True, timeout=timeout)
+    resolver = Resolver(
+        zone_server=Nameserver(server.host, server.port), zone_origins=server.origins, offline=True, timeout=timeout
+    )
     settings = {"smtp_port": world["port"], "https_port": world["https_port"], "ca_file": world["ca_file"], **options}
     return transport_report(None, domain, resolver=resolver, **settings)
 
@@ -167,11 +181,13 @@ def test_valid_certificate_and_enforce_policy_pass(world):
     cert = one_check(result, "tls.certificate", subject(label))
     assert cert["status"] == "pass"
     assert cert["summary"].startswith(f"certificate of {label} is valid for mx.transport-good.example, issued by OU=Testing CA #")
-    assert cert["summary"].endswith("expires 3000-01-01 (" + str((dt.datetime(3000, 1, 1, tzinfo=dt.timezone.utc) - NOW).days) + " days)")
+    assert cert["summary"].endswith("expires 3000-01-01 (" + str((dt.datetime(3000, 1, 1, tzinfo=dt.UTC) - NOW).days) + " days)")
     assert cert["details"]["sans"] == ["mx.transport-good.example"]
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "pass"
-    assert sts["summary"] == f"MX {label} presents a valid certificate for mx.transport-good.example, as the MTA-STS policy requires"
+    assert (
+        sts["summary"] == f"MX {label} presents a valid certificate for mx.transport-good.example, as the MTA-STS policy requires"
+    )
     # Banner, EHLO, STARTTLS, QUIT: never MAIL FROM.
     assert world["records"]["127.0.2.10"].verbs()[-3:] == ["EHLO", "STARTTLS", "QUIT"]
     assert "MAIL" not in world["records"]["127.0.2.10"].verbs()
@@ -200,7 +216,10 @@ def test_wrong_name_fails_the_enforce_policy(world):
     assert "does not name mx.transport-wrongname.example (names: other.transport-wrongname.example)" in cert["summary"]
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
-    assert "its certificate does not name mx.transport-wrongname.example (names: other.transport-wrongname.example)" in sts["summary"]
+    assert (
+        "its certificate does not name mx.transport-wrongname.example (names: other.transport-wrongname.example)"
+        in sts["summary"]
+    )
 
 
 def test_tls12_is_acceptable_and_testing_mode_is_held_to_the_certificate(world):
@@ -218,7 +237,9 @@ def test_tls11_only_fails(world):
     label = "mx.transport-old.example [127.0.2.18]"
     version = one_check(result, "tls.version", subject(label))
     assert version["status"] == "fail"
-    assert version["summary"].startswith(f"{label}:{world['port']} offers STARTTLS but speaks only TLSv1.1, which is obsolete (RFC 8996)")
+    assert version["summary"].startswith(
+        f"{label}:{world['port']} offers STARTTLS but speaks only TLSv1.1, which is obsolete (RFC 8996)"
+    )
 
 
 def test_client_context_floor_is_tls12_and_the_legacy_probe_still_names_tls11(world, monkeypatch):
@@ -287,7 +308,10 @@ def test_no_starttls_warns_and_fails_the_enforce_policy(world):
     assert starttls["summary"] == f"{label}:{world['port']} does not offer STARTTLS: mail to it travels in clear text"
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
-    assert sts["summary"] == f"MX {label} does not offer STARTTLS; under MTA-STS mode enforce senders enforcing it will not deliver there"
+    assert (
+        sts["summary"]
+        == f"MX {label} does not offer STARTTLS; under MTA-STS mode enforce senders enforcing it will not deliver there"
+    )
 
 
 def test_dane_records_match_and_mismatch(world):
@@ -295,7 +319,9 @@ def test_dane_records_match_and_mismatch(world):
     tlsa = one_check(result, "dane.tlsa", "mx.transport-dane.example")
     assert tlsa["status"] == "warn"  # the zone server does not validate: no AD bit
     assert "2 TLSA record(s) at _25._tcp.mx.transport-dane.example" in tlsa["summary"]
-    assert tlsa["summary"].endswith("but the answer is not DNSSEC-authenticated (no AD bit): DANE without DNSSEC is ignored by senders")
+    assert tlsa["summary"].endswith(
+        "but the answer is not DNSSEC-authenticated (no AD bit): DANE without DNSSEC is ignored by senders"
+    )
     match = one_check(result, "dane.match", "mx.transport-dane.example 127.0.2.16")
     assert match["status"] == "pass"
     assert match["summary"] == "certificate of mx.transport-dane.example [127.0.2.16] matches TLSA 3 1 1 (DANE-EE SPKI SHA2-256)"
@@ -354,7 +380,9 @@ def test_dane_mismatch_under_dnssec_fails():
     leaf = ca.issue_cert("mx.transport-dane.example")
     der = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes()).public_bytes(serialization.Encoding.DER)
     tls = type("Tls", (), {"leaf_der": der})()
-    probe = MxProbe("mx.transport-dane.example", "127.0.2.16", 25, reachable=True, banner_code=220, starttls_offered=True, tls=tls)  # type: ignore[arg-type]
+    probe = MxProbe(
+        "mx.transport-dane.example", "127.0.2.16", 25, reachable=True, banner_code=220, starttls_offered=True, tls=tls
+    )  # type: ignore[arg-type]
     other = Tlsa(3, 1, 1, bytes.fromhex(spki_sha256(ca.issue_cert("x.transport-dane.example"))))
     right = Tlsa(3, 1, 1, bytes.fromhex(spki_sha256(leaf)))
     assert _match(probe, [other], authenticated=True).status is Status.FAIL
@@ -393,7 +421,10 @@ def test_timeout_is_could_not_tell_not_a_hang(world):
         f"transport-plain.example can receive mail; outbound port {port} may be blocked from this network; "
         "STARTTLS was not checked"
     )
-    assert blocked["fix"] == f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp."
+    assert (
+        blocked["fix"]
+        == f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp."
+    )
 
 
 def test_no_smtp_skips_the_sessions(world):
@@ -406,12 +437,23 @@ def test_no_smtp_skips_the_sessions(world):
 
 def test_cli_end_to_end_text_and_json(world):
     args = offline(
-        "domain", "transport-expired.example", "--zone", str(world["zones"]),
-        "--port", str(world["port"]), "--https-port", str(world["https_port"]), "--ca-file", world["ca_file"],
+        "domain",
+        "transport-expired.example",
+        "--zone",
+        str(world["zones"]),
+        "--port",
+        str(world["port"]),
+        "--https-port",
+        str(world["https_port"]),
+        "--ca-file",
+        world["ca_file"],
     )
     text = run_cli(*args, "--no-color")
     assert text.exit_code == 1, text.stderr
-    assert "✗ mta-sts.certificate [mx.transport-expired.example 127.0.2.11]  MX mx.transport-expired.example [127.0.2.11]: its certificate" in text.stdout
+    assert (
+        "✗ mta-sts.certificate [mx.transport-expired.example 127.0.2.11]  MX mx.transport-expired.example [127.0.2.11]: its certificate"
+        in text.stdout
+    )
     assert "chain:   certificate has expired" in text.stdout
     data = run_cli(*args, "--format", "json")
     assert data.exit_code == 1
@@ -420,7 +462,20 @@ def test_cli_end_to_end_text_and_json(world):
     assert transport["status"] == "fail"
     cert = one_check(report, "tls.certificate", "mx.transport-expired.example 127.0.2.11")
     assert cert["details"]["trusted"] is False and cert["details"]["trust_error"] == "certificate has expired"
-    dane = run_cli(*offline("domain", "transport-dane.example", "--zone", str(world["zones"]), "--port", str(world["port"]), "--ca-file", world["ca_file"], "--format", "json"))
+    dane = run_cli(
+        *offline(
+            "domain",
+            "transport-dane.example",
+            "--zone",
+            str(world["zones"]),
+            "--port",
+            str(world["port"]),
+            "--ca-file",
+            world["ca_file"],
+            "--format",
+            "json",
+        )
+    )
     assert one_check(dane.json(), "dane.match", "mx.transport-dane.example 127.0.2.16")["status"] == "pass"
 
 
@@ -464,7 +519,10 @@ def test_dane_without_a_tls_attempt_is_an_error_but_no_starttls_fails(world):
     # tried, so no DANE verdict. plain greets and does not offer STARTTLS: DANE fails.
     port = free_port("127.0.2.41")
     servers = {
-        "127.0.2.41": ("refuses.transport-danestart.example", Script(banner=("554 5.7.1 refuses.transport-danestart.example no service",))),
+        "127.0.2.41": (
+            "refuses.transport-danestart.example",
+            Script(banner=("554 5.7.1 refuses.transport-danestart.example no service",)),
+        ),
         "127.0.2.42": ("noehlo.transport-danestart.example", Script(ehlo="554 5.7.1 no EHLO for you")),
         "127.0.2.43": ("plain.transport-danestart.example", Script()),
     }

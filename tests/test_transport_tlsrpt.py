@@ -21,7 +21,9 @@ def test_good_record_and_destinations(resolver_factory):
     assert record["details"]["rua"] == ["mailto:tlsrpt@transport-good.example", "https://tlsrpt.transport-good.example/v1"]
     mailto = one_check(result, "tlsrpt.rua", "mailto:tlsrpt@transport-good.example")
     assert mailto["status"] == "pass"
-    assert mailto["summary"] == "TLS reports go to mailto:tlsrpt@transport-good.example; mail domain transport-good.example resolves"
+    assert (
+        mailto["summary"] == "TLS reports go to mailto:tlsrpt@transport-good.example; mail domain transport-good.example resolves"
+    )
     https = one_check(result, "tlsrpt.rua", "https://tlsrpt.transport-good.example/v1")
     assert https["status"] == "pass"
 
@@ -55,7 +57,9 @@ def test_missing_record_is_info_but_warns_next_to_mta_sts(resolver_factory):
     plain = one_check(transport_report(resolver_factory, "good.example", smtp=False), "tlsrpt.record")
     assert plain["status"] == "info"
     assert plain["summary"] == "no TLS-RPT record at _smtp._tls.good.example: senders cannot tell you when TLS to your MX fails"
-    with_sts = one_check(transport_report(resolver_factory, "transport-expired.example", smtp=False, https_port=9), "tlsrpt.record")
+    with_sts = one_check(
+        transport_report(resolver_factory, "transport-expired.example", smtp=False, https_port=9), "tlsrpt.record"
+    )
     assert with_sts["status"] == "warn"
     assert with_sts["summary"].endswith("; with MTA-STS published, those failures are mail you lose unseen")
 
@@ -76,7 +80,13 @@ def test_good_example_demo_exits_0_with_no_smtp_and_fails_without():
     assert data.json()["status"] == "pass"
     transport = next(o for o in data.json()["obstacles"] if o["id"] == "transport")
     assert {c["status"] for c in transport["checks"]} == {"skip", "info"}
-    assert {c["id"] for c in transport["checks"]} == {"smtp.starttls", "mta-sts.record", "dane.tlsa", "tlsrpt.record", "bimi.record"}
+    assert {c["id"] for c in transport["checks"]} == {
+        "smtp.starttls",
+        "mta-sts.record",
+        "dane.tlsa",
+        "tlsrpt.record",
+        "bimi.record",
+    }
     refused = run_cli(*offline("domain", "good.example", "--no-color"))
     assert refused.exit_code == 1
     assert (

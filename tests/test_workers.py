@@ -11,8 +11,8 @@ import pytest
 
 from mailcheck.cli.domain import domain_options
 from mailcheck.commands.domain import DomainChecker, DomainRequest
-from mailcheck.names import parse_domain
 from mailcheck.model import Report, Status
+from mailcheck.names import parse_domain
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
 from mailcheck.workers import default_workers, fork_available, shares

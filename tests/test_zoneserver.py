@@ -107,9 +107,7 @@ def _is_blocklist_zone(origin) -> bool:
 
 def test_malformed_zone_file_names_file_and_line(tmp_path: Path):
     bad = tmp_path / "broken.example.zone"
-    bad.write_text(
-        "$ORIGIN broken.example.\n$TTL 300\n@ SOA ns1 host 1 2 3 4 5\n@ NS ns1\nwww IN BOGUS 1\n"
-    )
+    bad.write_text("$ORIGIN broken.example.\n$TTL 300\n@ SOA ns1 host 1 2 3 4 5\n@ NS ns1\nwww IN BOGUS 1\n")
     with pytest.raises(BadInput) as info:
         load_zones([bad])
     assert str(info.value) == f"zone file {bad}:5: unknown rdatatype 'BOGUS'"

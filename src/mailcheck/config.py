@@ -489,7 +489,7 @@ def _split(dotted: str) -> tuple[str, ...]:
 
 def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     count = 0
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=False):
         if x != y:
             break
         count += 1

@@ -122,7 +122,7 @@ class _Merge(Generic[T]):
     def __init__(self, on_report: Callable[[Report], None] | None, keep: bool) -> None:
         self.on_report = on_report
         self.keep = keep
-    
+
         self.result: RunOutcome[T] = RunOutcome()
         self.kept: dict[int, Report] = {}
         self.queries = self.max_in_flight = self.finished = 0

@@ -202,7 +202,7 @@ async def usable_lists(resolver: Resolver, lists: Sequence[BlockList]) -> tuple[
         return list(lists), []
     answers = await asyncio.gather(*(settle(resolver.query(b.zone, "SOA")) for b in lists))
     usable, skipped = [], []
-    for blocklist, answer in zip(lists, answers):
+    for blocklist, answer in zip(lists, answers, strict=False):
         if isinstance(answer, DnsUnavailable):
             skipped.append(
                 LIST.skip(

@@ -16,7 +16,7 @@ from mailcheck.blocklists.lookup import Lookup, look_up
 from mailcheck.blocklists.targets import Target
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.resolver import Resolver
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 SELF_TEST = CheckSpec(
     id="blocklist.self-test",

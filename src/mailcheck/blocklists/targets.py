@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from mailcheck.blocklists.catalogue import BlockList, Kind

@@ -110,14 +110,15 @@ def analyze(data: bytes) -> Analysis:
     original = _original(all_parts)
 
     types = [content_type(p) for p in all_parts]
-    report = next((p for p, t in zip(all_parts, types) if t == "message/feedback-report"), None)
+    report = next((p for p, t in zip(all_parts, types, strict=False) if t == "message/feedback-report"), None)
     if report is None and _report_type(message) == "feedback-report":
         report = next((p for p in all_parts if "feedback-type:" in _leaf_text(p).lower()), None)
     if report is not None:
         return _complaint(report, original, subject, defects)
 
     status_part = next(
-        (p for p, t in zip(all_parts, types) if t in ("message/delivery-status", "message/global-delivery-status")), None
+        (p for p, t in zip(all_parts, types, strict=False) if t in ("message/delivery-status", "message/global-delivery-status")),
+        None,
     )
     whole_text = body_text(message)
     notice = whole_text

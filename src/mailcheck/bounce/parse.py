@@ -7,6 +7,7 @@ Line endings are made LF first, so CR, LF and CRLF messages read the same.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import re
@@ -40,10 +41,8 @@ def header(message: Message, name: str) -> str:
 def decode_text(raw: object) -> str:
     text = raw if isinstance(raw, str) else str(raw)
     if "=?" in text:
-        try:
+        with contextlib.suppress(Exception):  # (a broken encoded-word stays as written)
             text = str(make_header(decode_header(text)))
-        except Exception:  # noqa: BLE001  (a broken encoded-word stays as written)
-            pass
     return " ".join(_CONTROL.sub(" ", text).split())
 
 

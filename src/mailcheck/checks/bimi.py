@@ -16,7 +16,7 @@ from mailcheck import suffixes
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 from mailcheck.records.dmarc import DMARC_START, POLICIES, record_tags
 
 _DRAFT_URL = "https://datatracker.ietf.org/doc/html/draft-brand-indicators-for-message-identification"

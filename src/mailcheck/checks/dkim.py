@@ -14,7 +14,7 @@ from mailcheck.checks.context import DomainContext
 from mailcheck.dkim_selectors import common_selector_names, provider_of
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
 from mailcheck.dns.resolver import Answer, Resolver, settle
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 from mailcheck.records.dkim import (
     DkimKey,
     DkimRecordError,

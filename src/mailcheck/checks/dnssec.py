@@ -26,7 +26,7 @@ from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver, settle
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 SIGNED = CheckSpec(
     id="dnssec.signed",
@@ -247,8 +247,8 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
     # Each signed set: its type, "valid", "invalid" or "unsigned", and what was learnt.
     sets: list[dict[str, object]] = []
     expiries = []
-    now = dt.datetime.now(dt.timezone.utc)
-    for rdtype, response in zip(SIGNED_TYPES, responses):
+    now = dt.datetime.now(dt.UTC)
+    for rdtype, response in zip(SIGNED_TYPES, responses, strict=False):
         if isinstance(response, DnsUnavailable):
             # The zone is known to be signed (its DNSKEY answered); one signed set that
             # did not come back is a side lookup, not the domain's DNSSEC verdict.
@@ -272,7 +272,7 @@ async def _signatures(resolver: Resolver, domain: str, dnskey) -> Check:  # type
             problems.append(f"{rdtype}: {exc}")
             sets.append({"type": rdtype, "state": "invalid", "error": str(exc)})
             continue
-        until = min(dt.datetime.fromtimestamp(s.expiration, dt.timezone.utc) for s in sigs)
+        until = min(dt.datetime.fromtimestamp(s.expiration, dt.UTC) for s in sigs)
         expiries.append(until)
         verified.append(rdtype)
         sets.append({"type": rdtype, "state": "valid", "key_tags": [s.key_tag for s in sigs], "until": until.isoformat()})

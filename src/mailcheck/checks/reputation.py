@@ -8,7 +8,6 @@ checked, since receivers distrust an IP whose PTR does not resolve back to it.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 
 from mailcheck.blocklists.catalogue import select_lists
 from mailcheck.blocklists.lookup import listing_checks, look_up_all, usable_lists

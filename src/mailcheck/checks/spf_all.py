@@ -7,7 +7,7 @@ from typing import Any
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.spf_tree import SpfNode
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 from mailcheck.records.spf import Qualifier
 
 ALL = CheckSpec(

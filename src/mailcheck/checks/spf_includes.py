@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.spf_tree import LOOP, MISSING, MULTIPLE, UNAVAILABLE, SpfNode
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 INCLUDE = CheckSpec(
     id="spf.include",

@@ -19,7 +19,7 @@ from mailcheck.checks.spf_tree import (
     SpfNode,
     VoidLookup,
 )
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 LOOKUPS = CheckSpec(
     id="spf.lookups",

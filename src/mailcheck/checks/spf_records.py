@@ -8,7 +8,7 @@ from typing import Any
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.spf_tree import MISSING, MULTIPLE, UNAVAILABLE, SpfNode, joined_txt
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 SPF_RECORD = CheckSpec(
     id="spf.record",

@@ -410,7 +410,7 @@ def _version(probe: MxProbe) -> Check:
 def _certificate(probe: MxProbe) -> Check:
     tls = probe.tls
     assert tls is not None
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     not_after = _aware(tls.not_after)
     days_left = (not_after - now).total_seconds() / 86400
     names = ", ".join(tls.sans) or tls.subject
@@ -457,4 +457,4 @@ def _certificate(probe: MxProbe) -> Check:
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)

@@ -6,6 +6,7 @@ function, so ``mailcheck --help`` starts fast.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import sys
 from typing import Annotated
@@ -158,7 +159,5 @@ def _error(message: str) -> None:
     from mailcheck.render.safe import printable
 
     first_line = printable(" ".join(message.split()))
-    try:
+    with contextlib.suppress(OSError):  # stderr is gone too: the exit code has to say it
         print(f"mailcheck: error: {first_line}", file=sys.stderr)
-    except OSError:  # stderr is gone too: the exit code has to say it
-        pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ LISTS = "List choice"
 
 # Shared with ``mailcheck links``.
 CustomLists = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--list",
         metavar="ip:ZONE|domain:ZONE",
@@ -26,7 +26,7 @@ CustomLists = Annotated[
     ),
 ]
 OnlyLists = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--only",
         metavar="NAME",
@@ -36,13 +36,13 @@ OnlyLists = Annotated[
     ),
 ]
 SkipLists = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--skip", metavar="NAME", help="Do not ask this catalogue list (repeatable).", rich_help_panel=LISTS, show_default=False
     ),
 ]
 DqsKey = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--dqs-key",
         envvar="MAILCHECK_DQS_KEY",
@@ -64,7 +64,7 @@ def list_choice(only: list[str] | None, skip: list[str] | None, custom: list[str
 @with_global_options()
 def blocklist(
     targets: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(
             metavar="TARGET...",
             help="IP addresses, domains, URLs (their host) or email addresses (their domain).",
@@ -72,7 +72,7 @@ def blocklist(
         ),
     ] = None,
     from_file: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--from-file",
             metavar="FILE",

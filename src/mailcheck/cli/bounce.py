@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -25,7 +25,7 @@ class BounceFailOn(str, enum.Enum):
 
 
 FailOnBounce = Annotated[
-    Optional[BounceFailOn],
+    BounceFailOn | None,
     typer.Option(
         "--fail-on",
         help=(
@@ -43,14 +43,14 @@ FailOnBounce = Annotated[
 @with_global_options(timeout=5.0, fail_on=FailOnBounce)
 def bounce(
     files: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(metavar="FILE...", help="Returned messages (.eml); '-' reads one from stdin.", show_default=False),
     ] = None,
     mbox: Mbox = None,
     maildir: Maildir = None,
     max_size: MaxSize = DEFAULT_MAX_SIZE_TEXT,
     line: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--line",
             metavar="TEXT",
@@ -63,7 +63,7 @@ def bounce(
         bool, typer.Option("--summary", help="Add counts per kind, reason and receiving domain, and the suppress list.")
     ] = False,
     suppress_list: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--suppress-list",
             metavar="FILE",

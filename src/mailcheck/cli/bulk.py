@@ -8,7 +8,7 @@ other formats are written when the run ends, in the targets' order.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mailcheck.cli.console import make_console

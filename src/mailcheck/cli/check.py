@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,11 +14,11 @@ from mailcheck.cli.options import GlobalArguments, with_global_options
 @with_global_options(timeout=None, timeout_help="Limit for each network operation (default: the config's, else 5).")
 def check(
     domains: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(metavar="DOMAIN...", help="Only these domains of the config (default: all).", show_default=False),
     ] = None,
     config: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--config",
             "-c",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,10 +22,10 @@ BULK = "Many domains"
 @with_global_options()
 def domain(
     domains: Annotated[
-        Optional[list[str]], typer.Argument(metavar="DOMAIN...", help="Sending domains to check.", show_default=False)
+        list[str] | None, typer.Argument(metavar="DOMAIN...", help="Sending domains to check.", show_default=False)
     ] = None,
     from_file: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--from-file",
             metavar="FILE",
@@ -39,7 +39,7 @@ def domain(
         typer.Option("--concurrency", metavar="N", help="Check at most N domains at once.", rich_help_panel=BULK),
     ] = 20,
     dkim_selector: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--dkim-selector",
             "-s",
@@ -49,7 +49,7 @@ def domain(
         ),
     ] = None,
     ip: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--ip",
             metavar="ADDR",
@@ -58,10 +58,10 @@ def domain(
         ),
     ] = None,
     helo: Annotated[
-        Optional[str], typer.Option("--helo", metavar="NAME", help="HELO name for SPF evaluation with --ip.", show_default=False)
+        str | None, typer.Option("--helo", metavar="NAME", help="HELO name for SPF evaluation with --ip.", show_default=False)
     ] = None,
     mail_from: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--mail-from",
             metavar="ADDRESS",
@@ -91,7 +91,7 @@ def domain(
         ),
     ] = 443,
     ca_file: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--ca-file",
             metavar="PEM",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -20,7 +20,7 @@ class ExplainFormat(str, enum.Enum):
 @app.command(epilog="Example: mailcheck explain dmarc.policy")
 def explain(
     check_id: Annotated[
-        Optional[str],
+        str | None,
         typer.Argument(metavar="CHECK_ID", help="A check id from a report, e.g. spf.lookups.", show_default=False),
     ] = None,
     list_all: Annotated[bool, typer.Option("--list", help="List every check mailcheck can report.")] = False,

@@ -17,7 +17,7 @@ import sys
 import threading
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from types import FrameType
 
 INTERRUPTED = 130
@@ -87,8 +87,6 @@ def exit_interrupted() -> None:
     Ctrl-C there would kill the process by signal instead of exiting 130.
     """
     for stream in (sys.stdout, sys.stderr):
-        try:
+        with suppress(OSError, ValueError):
             stream.flush()
-        except (OSError, ValueError):
-            pass
     os._exit(INTERRUPTED)

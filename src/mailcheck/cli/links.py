@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -37,7 +37,7 @@ def links(
         bool, typer.Option("--follow", help="Follow each link's redirects (at most 10 hops) and check every host met.")
     ] = False,
     ca_file: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--ca-file", metavar="PEM", help="Also trust this CA for HTTPS while following links.", show_default=False),
     ] = None,
     custom: CustomLists = None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,7 +18,7 @@ JUDGING = "Judging"
 @with_global_options()
 def message(
     files: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(
             metavar="FILE.eml|-",
             help="Messages to verify ('-' for stdin): as sent, or as received with the receiver's headers.",
@@ -29,17 +29,17 @@ def message(
     maildir: Maildir = None,
     max_size: MaxSize = DEFAULT_MAX_SIZE_TEXT,
     ip: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--ip", metavar="ADDR", help="The IP that sent the message to the receiver.", rich_help_panel=SMTP, show_default=False
         ),
     ] = None,
     helo: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--helo", metavar="NAME", help="The HELO/EHLO name it gave.", rich_help_panel=SMTP, show_default=False),
     ] = None,
     mail_from: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--mail-from",
             metavar="ADDRESS|<>",
@@ -49,7 +49,7 @@ def message(
         ),
     ] = None,
     authserv_id: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--authserv-id",
             metavar="ID",
@@ -59,7 +59,7 @@ def message(
         ),
     ] = None,
     trusted_hop: Annotated[
-        Optional[int],
+        int | None,
         typer.Option(
             "--trusted-hop",
             metavar="N",
@@ -69,7 +69,7 @@ def message(
         ),
     ] = None,
     at: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--at",
             metavar="TIME",
@@ -79,7 +79,7 @@ def message(
         ),
     ] = None,
     provider: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--provider",
             metavar="LIST",
@@ -89,7 +89,7 @@ def message(
         ),
     ] = None,
     marketing: Annotated[
-        Optional[bool],
+        bool | None,
         typer.Option(
             "--marketing/--transactional",
             help="What kind of mail it is (default: guessed from List-Id, List-Unsubscribe, Precedence).",
@@ -98,7 +98,7 @@ def message(
         ),
     ] = None,
     trusted_arc_sealer: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option(
             "--trusted-arc-sealer",
             metavar="DOMAIN",

@@ -14,7 +14,7 @@ import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, Optional, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
@@ -57,7 +57,7 @@ class FailOn(str, enum.Enum):
 
 
 Nameservers = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--nameserver",
         envvar="MAILCHECK_NAMESERVER",
@@ -68,7 +68,7 @@ Nameservers = Annotated[
     ),
 ]
 Zones = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--zone",
         metavar="PATH",
@@ -92,7 +92,7 @@ Format = Annotated[
     ),
 ]
 OutputFile = Annotated[
-    Optional[str],
+    str | None,
     typer.Option(
         "--output",
         "-o",
@@ -103,7 +103,7 @@ OutputFile = Annotated[
     ),
 ]
 FailOnOption = Annotated[
-    Optional[FailOn],
+    FailOn | None,
     typer.Option(
         "--fail-on",
         metavar="LEVEL",
@@ -191,7 +191,7 @@ def with_global_options(
     command that accepts more values (bounce: hard|soft|complaint), which it maps back.
     """
     # Built at run time (the type depends on the default), so typed as a plain object.
-    timeout_type: Any = float if timeout is not None else Optional[float]
+    timeout_type: Any = float if timeout is not None else float | None
     timeout_option: Any = Annotated[
         timeout_type,
         typer.Option("--timeout", metavar="SECONDS", help=timeout_help, rich_help_panel=GLOBAL, show_default=timeout is not None),

@@ -27,7 +27,7 @@ import stat
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import IO, Any, Self
 
 from rich.console import Console
@@ -212,7 +212,7 @@ class AtomicFile:
             raise BadInput(f"--output {path}: Permission denied")
         try:
             if os.path.exists(path) and not stat.S_ISREG(os.stat(path).st_mode):
-                self._stream: IO[str] = open(path, "w", encoding="utf-8")
+                self._stream: IO[str] = open(path, "w", encoding="utf-8")  # noqa: SIM115  (kept open across writes; closed in close())
                 return
             directory = os.path.dirname(os.path.abspath(path))
             handle, self._temporary = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
@@ -246,10 +246,8 @@ class AtomicFile:
                 raise write_error(self.path, exc) from None
         finally:
             if self._temporary is not None:
-                try:
+                with suppress(OSError):
                     os.unlink(self._temporary)
-                except OSError:
-                    pass
 
 
 def _mode_for(path: str) -> int:

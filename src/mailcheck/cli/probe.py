@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -24,7 +24,7 @@ def probe(
     addresses: Annotated[list[str], typer.Argument(metavar="ADDRESS...", help="Email addresses to probe.", show_default=False)],
     port: Annotated[int, typer.Option("--port", metavar="PORT", help="SMTP port of the MX hosts (for tests and relays).")] = 25,
     helo: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--helo",
             metavar="NAME",
@@ -33,14 +33,14 @@ def probe(
         ),
     ] = None,
     mail_from: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--mail-from", metavar="ADDRESS", help="Envelope sender (default: the null reverse-path <>).", show_default=False
         ),
     ] = None,
     no_tls: Annotated[bool, typer.Option("--no-tls", help="Do not use STARTTLS even when offered.")] = False,
     ca_file: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--ca-file", metavar="PEM", help="Extra CA certificates to trust for STARTTLS.", show_default=False),
     ] = None,
     no_catch_all: Annotated[
@@ -49,7 +49,7 @@ def probe(
     ipv4: Annotated[bool, typer.Option("-4", "--ipv4", help="Connect over IPv4 only.")] = False,
     ipv6: Annotated[bool, typer.Option("-6", "--ipv6", help="Connect over IPv6 only.")] = False,
     retry_greylist: Annotated[
-        Optional[float],
+        float | None,
         typer.Option(
             "--retry-greylist",
             metavar="SECONDS",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:  # heavy imports stay inside the command, so --help starts fas
 @with_global_options()
 def report(
     files: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Argument(
             metavar="FILE...",
             help="Reports: .xml, .xml.gz, .zip, .json, .json.gz, or messages (.eml) carrying them; '-' for stdin.",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,13 +13,13 @@ from mailcheck.sources import DEFAULT_MAX_SIZE, SourceSpec
 INPUT = "Input"
 
 Mbox = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--mbox", metavar="FILE", help="Read every message of this mbox (repeatable).", rich_help_panel=INPUT, show_default=False
     ),
 ]
 Maildir = Annotated[
-    Optional[list[str]],
+    list[str] | None,
     typer.Option(
         "--maildir",
         metavar="DIR",

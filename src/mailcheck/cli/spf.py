@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,17 +13,15 @@ from mailcheck.cli.options import GlobalArguments, with_global_options
 @app.command(epilog="Example: mailcheck spf --ip 192.0.2.1 --mail-from user@example.com --helo mail.example.com")
 @with_global_options()
 def spf(
-    ip: Annotated[
-        Optional[str], typer.Option("--ip", metavar="ADDR", help="The client's IP address.", show_default=False)
-    ] = None,
+    ip: Annotated[str | None, typer.Option("--ip", metavar="ADDR", help="The client's IP address.", show_default=False)] = None,
     mail_from: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--mail-from", metavar="ADDRESS|<>", help="MAIL FROM exactly as sent ('<>' for the null sender).", show_default=False
         ),
     ] = None,
     helo: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(
             "--helo",
             metavar="NAME",

@@ -58,7 +58,13 @@ def run_domain(
     """
     if len(request.domains) <= concurrency:
         return run_targets(
-            DomainChecker(request.options), request.domains, network, scope=DnsScope.RUN, concurrency=concurrency, on_report=on_report, keep=keep
+            DomainChecker(request.options),
+            request.domains,
+            network,
+            scope=DnsScope.RUN,
+            concurrency=concurrency,
+            on_report=on_report,
+            keep=keep,
         )
     from mailcheck.workers import default_workers
 

@@ -82,7 +82,7 @@ def parse_time(text: str) -> float:
     except ValueError:
         raise BadInput(f"--at {text!r}: expected ISO 8601 (2026-03-01T12:00:00Z) or Unix seconds") from None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=datetime.timezone.utc)
+        when = when.replace(tzinfo=datetime.UTC)
     return when.timestamp()
 
 

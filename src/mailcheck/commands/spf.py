@@ -73,7 +73,7 @@ class SpfChecker:
             outcomes.append(evaluate_helo(target.ip, target.helo))
         results = await asyncio.gather(*outcomes)
         trees = await asyncio.gather(*(walk_spf(env.resolver, r.domain) if r.domain else _nothing() for r in results))
-        checks = tuple(_evaluation(result, tree) for result, tree in zip(results, trees))
+        checks = tuple(_evaluation(result, tree) for result, tree in zip(results, trees, strict=False))
         return Report("spf", target.label, (Obstacle("authentication", "Authentication", checks),))
 
 

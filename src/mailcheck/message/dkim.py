@@ -166,28 +166,15 @@ def _verify_one(
         expires=expires,
     )
     name = f"{base.selector}._domainkey.{base.domain}".lower()
-    answer = answers.get(name)
-    if answer is None or answer.problem == "unavailable":
-        return _with(
-            base,
-            "temperror",
-            f"could not look up the key {name} TXT: {answer.reason if answer else 'not asked'}",
-            key=KeyFacts(name),
-        )
-    if answer.problem == "missing" or answer.text is None:
-        return _with(base, "permerror", f"no key at {name} ({answer.reason or 'no TXT record'})", key=KeyFacts(name))
-    if "\n" in answer.text:
-        return _with(
-            base, "permerror", f"{answer.text.count(chr(10)) + 1} TXT records at {name}; the key is ambiguous", key=KeyFacts(name)
-        )
-    key = _key_facts(name, answer.text)
-    if key.revoked:
-        return _with(base, "permerror", f"the key at {name} is revoked (empty p=)", key=key)
+    found = _published_key(base, name, answers.get(name))
+    if isinstance(found, SignatureResult):
+        return found
+    key, key_text = found
     algorithm_hash = _text(sig[b"a"]).rpartition("-")[2]
     if key.hashes and algorithm_hash not in key.hashes:
         return _with(base, "permerror", f"the key allows h={':'.join(key.hashes)}, the signature uses {algorithm_hash}", key=key)
     try:
-        verifier.pk, verifier.keysize, verifier.ktag, verifier.seqtlsrpt = _evaluate_pk(name, answer.text)
+        verifier.pk, verifier.keysize, verifier.ktag, verifier.seqtlsrpt = _evaluate_pk(name, key_text)
     except (dkim.KeyFormatError, ValueError, TypeError) as exc:
         return _with(base, "permerror", f"the key at {name} cannot be read: {exc}", key=key)
     key = _replace_key(key, bits=verifier.keysize, key_type=verifier.ktag.decode() if verifier.ktag else key.key_type)
@@ -207,6 +194,28 @@ def _verify_one(
     if not valid:
         return _with(base, "fail", "the signature (b=) does not verify: a signed header field changed after signing", key=key)
     return _policy(base, key, at)
+
+
+def _published_key(base: SignatureResult, name: str, answer: KeyAnswer | None) -> SignatureResult | tuple[KeyFacts, str]:
+    """The key record at ``name`` and its facts, or the result that ends the signature's
+    verification there (no answer, no record, several, revoked)."""
+    if answer is None or answer.problem == "unavailable":
+        return _with(
+            base,
+            "temperror",
+            f"could not look up the key {name} TXT: {answer.reason if answer else 'not asked'}",
+            key=KeyFacts(name),
+        )
+    if answer.problem == "missing" or answer.text is None:
+        return _with(base, "permerror", f"no key at {name} ({answer.reason or 'no TXT record'})", key=KeyFacts(name))
+    if "\n" in answer.text:
+        return _with(
+            base, "permerror", f"{answer.text.count(chr(10)) + 1} TXT records at {name}; the key is ambiguous", key=KeyFacts(name)
+        )
+    key = _key_facts(name, answer.text)
+    if key.revoked:
+        return _with(base, "permerror", f"the key at {name} is revoked (empty p=)", key=key)
+    return key, answer.text
 
 
 @functools.lru_cache(maxsize=_KEY_CACHE_SIZE)
@@ -310,7 +319,7 @@ def _text(value: bytes) -> str:
 def _iso(at: float) -> str:
     import datetime
 
-    return datetime.datetime.fromtimestamp(at, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # -- the checks -----------------------------------------------------------------

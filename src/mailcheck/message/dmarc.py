@@ -126,7 +126,7 @@ async def discover(resolver: Resolver | None, domain: str) -> Discovery:
     org = suffixes.registered_domain(domain)
     names = _walk_names(domain)
     wanted = list(dict.fromkeys([domain, org, *names]))
-    answers = dict(zip(wanted, await asyncio.gather(*(_record_at(resolver, name) for name in wanted))))
+    answers = dict(zip(wanted, await asyncio.gather(*(_record_at(resolver, name) for name in wanted)), strict=False))
     problems = [a for a in answers.values() if isinstance(a, str) and a.startswith("could not")]
     old = answers[domain] if isinstance(answers[domain], FoundPolicy) else answers[org]
     new = next((answers[name] for name in names if isinstance(answers[name], FoundPolicy)), None)

@@ -38,7 +38,7 @@ class KeyStore:
             if name not in self._answers:
                 self._answers[name] = asyncio.ensure_future(self._lookup(name))
         results = await asyncio.gather(*(self._answers[name] for name in wanted))
-        return dict(zip(wanted, results))
+        return dict(zip(wanted, results, strict=False))
 
     async def _lookup(self, name: str) -> KeyAnswer:
         if self._resolver is None:

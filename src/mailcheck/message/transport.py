@@ -109,7 +109,7 @@ def _tls_check(ordered: Sequence[Hop], trusted: Hop | None) -> Check:
 
 def _delay_check(ordered: Sequence[Hop]) -> Check:
     steps = []
-    for earlier, later in zip(ordered, ordered[1:]):
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
         if earlier.when and later.when:
             steps.append((earlier, later, (later.when - earlier.when).total_seconds()))
     if not steps:

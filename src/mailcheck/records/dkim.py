@@ -108,10 +108,7 @@ def parse_key_record(text: str, name: str) -> DkimKey:
     key_data = re.sub(r"\s+", "", tags["p"])
     if not key_data:
         return DkimKey(tags, key_type, None, hashes, flags, revoked=True)
-    if key_type == "ed25519":
-        bits = _ed25519_bits(key_data)
-    else:
-        bits = _rsa_bits(text, name)
+    bits = _ed25519_bits(key_data) if key_type == "ed25519" else _rsa_bits(text, name)
     return DkimKey(tags, key_type, bits, hashes, flags, revoked=False)
 
 

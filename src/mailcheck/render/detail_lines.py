@@ -180,7 +180,7 @@ def _tlsa(check: Check, verbose: bool) -> list[str]:
     matching = set(_strings(details.get("matching")))
     marked = "matching" in details
     lines = []
-    for record, meaning in zip(records, meanings):
+    for record, meaning in zip(records, meanings, strict=False):
         mark = ("match    " if record in matching else "no match ") if marked else ""
         lines.append(f"{mark}{record}  ({meaning})")
     return lines

@@ -140,7 +140,7 @@ def _rate_chart(days: Sequence[dict[str, Any]]) -> str:
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
     dots = "".join(
         f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#17702a"><title>{escape(d["date"])}: {_pct(d["pass_share"])}</title></circle>'
-        for (x, y), d in zip(points, rated)
+        for (x, y), d in zip(points, rated, strict=False)
     )
     body = f'<polyline points="{line}" fill="none" stroke="#17702a" stroke-width="2"/>{dots}'
     return _svg("rate-chart", "Share passing DMARC per day", rated, "100%", body)

@@ -13,7 +13,7 @@ import socket
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Resolver
-from mailcheck.model import Check, Status
+from mailcheck.model import Check
 
 SMTP_HELO = CheckSpec(
     id="smtp.helo",

@@ -30,6 +30,7 @@ never asks a server to reveal addresses.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import time
 from typing import Literal, NamedTuple
@@ -201,10 +202,8 @@ class SmtpSession:
     async def quit(self) -> None:
         """QUIT and close; a server that already left is not an error here."""
         if self.connected:
-            try:
+            with contextlib.suppress(SmtpError):
                 await self.command("QUIT", stage="QUIT", timeout=min(self.timeout, 2.0))
-            except SmtpError:
-                pass
         self._drop()
 
     async def command(self, line: str, *, stage: str | None = None, timeout: float | None = None) -> Reply:
@@ -341,10 +340,8 @@ class SmtpSession:
 
     def _drop(self) -> None:
         if self._writer is not None:
-            try:
+            with contextlib.suppress(Exception):  # closing a broken transport must not hide the real error
                 self._writer.close()
-            except Exception:  # closing a broken transport must not hide the real error
-                pass
         self._reader = self._writer = None
 
 

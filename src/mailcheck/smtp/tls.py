@@ -21,7 +21,7 @@ from __future__ import annotations
 import ipaddress
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -40,10 +40,10 @@ class TlsInfo:
     leaf_der: bytes = field(repr=False)
 
     def expired(self, now: datetime | None = None) -> bool:
-        return (now or datetime.now(timezone.utc)) > self.not_after
+        return (now or datetime.now(UTC)) > self.not_after
 
     def days_left(self, now: datetime | None = None) -> int:
-        return (self.not_after - (now or datetime.now(timezone.utc))).days
+        return (self.not_after - (now or datetime.now(UTC))).days
 
     def to_dict(self) -> dict[str, Any]:
         return {
