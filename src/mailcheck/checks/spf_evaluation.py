@@ -34,7 +34,8 @@ EVALUATION = CheckSpec(
     refs=("RFC 7208 §2.6", "RFC 7208 §4"),
 )
 
-_EVALUATION_STATUS = {
+# How a check_host() result reads as a check, in the domain report and for a message.
+RESULT_STATUS = {
     "pass": Status.PASS,
     "fail": Status.FAIL,
     "softfail": Status.WARN,
@@ -69,7 +70,7 @@ async def evaluate_ip(context: DomainContext, ip: str) -> Check:
             f"could not evaluate SPF for {ip} sending as {mail_from}: {type(exc).__name__}: {exc}",
             details={"ip": ip, "mail_from": mail_from, "helo": helo},
         )
-    status = _EVALUATION_STATUS.get(evaluation.result, Status.ERROR)
+    status = RESULT_STATUS.get(evaluation.result, Status.ERROR)
     matched = f", matched {evaluation.mechanism}" if evaluation.mechanism else ""
     explanation = f": {evaluation.explanation}" if evaluation.explanation else ""
     sender_domain = mail_from.rpartition("@")[2] if "@" in mail_from else helo

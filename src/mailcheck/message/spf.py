@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mailcheck.catalogue.spec import CheckSpec, Example
+from mailcheck.checks.spf_evaluation import RESULT_STATUS
 from mailcheck.message.parse import printable
 from mailcheck.model import Check, Status
 
@@ -48,16 +49,9 @@ HELO = CheckSpec(
     refs=("RFC 7208 §2.3", "RFC 7208 §4.3"),
 )
 
-# How the result reads in a message's report (the mailcheck spf command has its own).
-_STATUS = {
-    "pass": Status.PASS,
-    "fail": Status.FAIL,
-    "softfail": Status.WARN,
-    "neutral": Status.WARN,
-    "none": Status.WARN,
-    "permerror": Status.FAIL,
-    "temperror": Status.ERROR,
-}
+# How the result reads in a message's report, as in the domain report (the mailcheck
+# spf command has its own).
+_STATUS = RESULT_STATUS
 
 
 @dataclass(frozen=True)
