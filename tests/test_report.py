@@ -475,3 +475,13 @@ def test_fixture_containers_are_up_to_date(tmp_path):
     with zipfile.ZipFile(REPORTS / "aggregate-rfc7489.zip") as archive:
         (name,) = archive.namelist()
         assert archive.read(name) == Path(REPORTS / "aggregate-rfc7489.xml").read_bytes()
+
+
+def test_the_text_report_draws_aggregate_rows_only_with_verbose():
+    path = str(REPORTS / "aggregate-rfc7489.xml")
+    plain = run_cli("report", path, "--no-dns", "--no-color")
+    assert "report.aggregate" in plain.stdout and "{'" not in plain.stdout
+    assert "192.0.2.10: 120 messages" not in plain.stdout
+    verbose = run_cli("report", path, "--no-dns", "--no-color", "-v")
+    assert "        192.0.2.10: 120 messages, dkim pass, spf pass, disposition none" in verbose.stdout.splitlines()
+    assert "{'" not in verbose.stdout

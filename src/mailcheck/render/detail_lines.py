@@ -35,11 +35,30 @@ def _strings(value: Any) -> list[str]:
 
 def _by_shape(check: Check, verbose: bool) -> list[str]:
     details = check.details
-    if len(_strings(details.get("records"))) > 1:
-        return _strings(details["records"])
+    records = details.get("records")
+    if isinstance(records, (list, tuple)) and len(records) > 1 and all(isinstance(r, str) for r in records):
+        return [str(r) for r in records]
     if check.status.severity > 0 and isinstance(details.get("record"), str) and "error" in details:
         return [details["record"]]
     return []
+
+
+def _aggregate_rows(check: Check, verbose: bool) -> list[str]:
+    """A DMARC aggregate report's rows, one line a source (with -v: the report's own
+    fields are in the JSON)."""
+    if not verbose:
+        return []
+    lines = []
+    for row in check.details.get("records") or ():
+        if not isinstance(row, Mapping):
+            continue
+        evaluated = row.get("policy_evaluated") or {}
+        source = (row.get("source") or {}).get("ip_address")
+        lines.append(
+            f"{source}: {row.get('count')} messages, dkim {evaluated.get('dkim')}, spf {evaluated.get('spf')}, "
+            f"disposition {evaluated.get('disposition')}"
+        )
+    return lines
 
 
 def _rest_of_problems(check: Check, verbose: bool) -> list[str]:
@@ -302,6 +321,7 @@ _BY_ID: dict[str, Formatter] = {
     "links.url": _link_hops,
     "blocklist.listing": _listing,
     "report.damage": _rest_of_problems,
+    "report.aggregate": _aggregate_rows,
     "report.by-org": _by_org,
     "report.by-source": _by_source,
     "report.by-day": _by_day,
