@@ -498,14 +498,7 @@ def _original(all_parts: list[Message]) -> Original:
         if kind in ("message/rfc822", "message/global", "text/rfc822-headers", "message/rfc822-headers", "text/rfc822"):
             inner = _inner_message(part)
             if inner is not None:
-                return Original(
-                    message_id=header(inner, "Message-ID"),
-                    from_=header(inner, "From"),
-                    to=header(inner, "To"),
-                    list_id=header(inner, "List-Id"),
-                    feedback_id=header(inner, "Feedback-ID"),
-                    subject=header(inner, "Subject"),
-                )
+                return _original_of(inner)
     return Original()
 
 
@@ -516,6 +509,11 @@ def _original_in_text(text: str) -> Original | None:
     inner = read_message(text[:65536].lstrip(" \t\n").encode("utf-8", errors="replace"))
     if not (inner.get("To") or inner.get("Message-ID")):
         return None
+    return _original_of(inner)
+
+
+def _original_of(inner: Message) -> Original:
+    """The original message's identifying fields, as the bounce carries them."""
     return Original(
         message_id=header(inner, "Message-ID"),
         from_=header(inner, "From"),
