@@ -218,7 +218,7 @@ def _verify(
     message: ParsedMessage, answers: dict[str, Any], at: float, trusted: Sequence[str]
 ) -> tuple[list[dkim.SignatureResult], arc.ArcChain | None]:
     signatures = dkim.verify_signatures(message.data, answers, at)
-    chain = arc.verify_chain(message.data, answers, trusted) if arc.has_arc(message) else None
+    chain = arc.verify_chain(message.data, answers, trusted, at) if arc.has_arc(message) else None
     return signatures, chain
 
 
