@@ -33,7 +33,14 @@ from mailcheck.records.dmarc import (
     read_record,
     record_tags,
 )
-from mailcheck.records.dmarc_discovery import Discovery, NameRecords, psl_discovery, tree_walk, walk_names
+from mailcheck.records.dmarc_discovery import (
+    Discovery,
+    name_exists,
+    name_records,
+    psl_discovery,
+    tree_walk,
+    walk_names,
+)
 
 RECORD = CheckSpec(
     id="dmarc.record",
@@ -408,23 +415,6 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
 
 
 # -- finding the record ------------------------------------------------------------
-
-
-def name_records(name: str, outcome: Answer | DnsError) -> NameRecords:
-    """What _dmarc.NAME answered, as the discovery functions read it."""
-    if isinstance(outcome, DnsUnavailable):
-        return NameRecords(name, unavailable=outcome.reason)
-    if isinstance(outcome, DnsError):
-        return NameRecords(name)
-    return NameRecords(name, tuple(text for text in outcome.texts() if DMARC_START.match(text)))
-
-
-async def name_exists(resolver: Resolver, domain: str) -> bool | None:
-    """RFC 9989 takes a name as non-existent on NXDOMAIN (RFC 8020); None: could not tell."""
-    outcome = await settle(resolver.query(domain, "A"))
-    if isinstance(outcome, NoSuchDomain):
-        return False
-    return None if isinstance(outcome, DnsUnavailable) else True
 
 
 def _records_at(policy_domain: str, outcome: Answer | DnsError) -> str | Check | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mailcheck import suffixes
@@ -22,7 +22,7 @@ from mailcheck.message.spf import SpfOutcome
 from mailcheck.model import Check
 from mailcheck.records.dmarc import POLICIES, PolicyTag, applied_tag, record_tags
 from mailcheck.records.dmarc_discovery import Discovery as RecordDiscovery
-from mailcheck.records.dmarc_discovery import psl_discovery, tree_walk, walk_names
+from mailcheck.records.dmarc_discovery import name_exists, name_records, psl_discovery, tree_walk, walk_names
 
 Disposition = Literal["none", "quarantine", "reject"]
 DmarcResult = Literal["pass", "fail", "none", "temperror", "permerror"]
@@ -146,8 +146,6 @@ class PolicyCache:
 async def discover(resolver: Resolver | None, domain: str) -> Discovery:
     """Both generations' discovery, by the domain report's functions over the same
     answers (``records.dmarc_discovery``), and whether the From domain exists."""
-    from mailcheck.checks.dmarc import name_exists, name_records
-
     if resolver is None:
         return Discovery(domain, {"rfc7489": None, "rfc9989": None}, "no DNS in this run")
     org = suffixes.registered_domain(domain)
@@ -238,34 +236,38 @@ def evaluate(
     }
     decided = generations[policy.generation]
     disposition: Disposition = decided["disposition"]
-    applied = {
-        "policy": policy,
-        "alignments": tuple(alignments),
-        "generations": generations,
-        "policy_tag": decided["tag"],
-        "policy_value": decided["policy"],
-        "from_domain_exists": discovery.exists,
-    }
+    tag, value = policy.applied(domain, discovery.exists)
+    failed = DmarcEvaluation(
+        domain,
+        "fail",
+        disposition,
+        _why_not(alignments, domain),
+        policy,
+        tuple(alignments),
+        generations,
+        policy_tag=tag,
+        policy_value=value,
+        from_domain_exists=discovery.exists,
+    )
     if passing:
         first = passing[0]
         reason = f"{first.method} {first.identifier} passes and aligns with {domain} ({first.mode})"
-        return DmarcEvaluation(domain, "pass", "none", reason, **applied)
-    reason = _why_not(alignments, domain)
+        return replace(failed, result="pass", disposition="none", reason=reason)
     if arc_vouches:
-        return DmarcEvaluation(
-            domain,
-            "fail",
-            "none",
-            reason + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)",
+        return replace(
+            failed,
+            disposition="none",
+            reason=failed.reason
+            + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)",
             arc_override=True,
-            **applied,
         )
-    if decided["tag"] == "np":
-        reason += f"; {domain} does not exist (NXDOMAIN), so np={decided['policy']} applies (RFC 9989 §4.7)"
+    reason = failed.reason
+    if tag == "np":
+        reason += f"; {domain} does not exist (NXDOMAIN), so np={value} applies (RFC 9989 §4.7)"
     if untrusted_sealer:
         # Gmail and Microsoft honour the ARC chains of forwarders they trust; say so.
         reason += f"; an ARC chain sealed by {untrusted_sealer} passes, which receivers that trust it honour (--trusted-arc-sealer {untrusted_sealer})"
-    return DmarcEvaluation(domain, "fail", disposition, reason, **applied)
+    return replace(failed, reason=reason)
 
 
 def _disposition(found: FoundPolicy, domain: str, exists: bool | None, passed: bool) -> dict[str, Any]:
