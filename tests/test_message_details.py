@@ -64,6 +64,8 @@ RUNS = {
     ),
     "bounce": lambda tmp: ("bounce", str(ROOT / "fixtures" / "bounces" / "dsn-two-recipients.eml")),
     "report": lambda tmp: ("report", str(ROOT / "fixtures" / "reports" / "aggregate-rfc7489.xml"), "--no-dns"),
+    "blocklist": lambda tmp: ("blocklist", "127.0.0.2", *offline()),
+    "links": lambda tmp: ("links", str(ROOT / "fixtures" / "messages" / "links-mixed.eml"), *offline()),
 }
 
 
