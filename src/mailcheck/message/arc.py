@@ -21,6 +21,7 @@ _QUIET = logging.getLogger("mailcheck.dkimpy.arc")
 _QUIET.addHandler(logging.NullHandler())
 _QUIET.propagate = False
 _TAG = re.compile(r"\b([a-z]+)\s*=\s*([^;\s]+)")
+_AAR_INSTANCE = re.compile(rb"\s*i\s*=\s*(\d+)\s*;")
 
 CHAIN = CheckSpec(
     id="arc.chain",
@@ -109,21 +110,26 @@ def verify_chain(data: bytes, answers: dict[str, KeyAnswer], trusted: Sequence[s
 
 
 def _sets(verifier: Any) -> dict[int, dict[str, dict[bytes, bytes] | str]]:
-    """Each instance's headers as written: the tags of its seal and signature, its AAR."""
+    """Each instance's headers as written: the tags of its seal and signature, its AAR.
+    Read from the parsed headers directly: dkimpy's sorted_arc_headers() canonicalizes
+    every header of the message again."""
     from dkim.util import InvalidTagValueList, parse_tag_value
 
-    _, headers = verifier.sorted_arc_headers()
     sets: dict[int, dict[str, dict[bytes, bytes] | str]] = {}
-    for instance, (name, value) in headers:
-        found = sets.setdefault(instance, {})
+    for name, value in verifier.headers:
         kind = name.decode("ascii", "replace").lower()
         if kind == "arc-authentication-results":
-            found[kind] = _text(value) or ""
-            continue
-        try:
-            found[kind] = dict(parse_tag_value(value))
-        except (InvalidTagValueList, ValueError):
-            found[kind] = {}
+            number = _AAR_INSTANCE.match(value)
+            if number:
+                sets.setdefault(int(number.group(1)), {})[kind] = _text(value) or ""
+        elif kind in ("arc-seal", "arc-message-signature"):
+            try:
+                tags = dict(parse_tag_value(value))
+            except (InvalidTagValueList, ValueError):
+                continue
+            instance = _number(tags.get(b"i"))
+            if instance is not None:
+                sets.setdefault(instance, {})[kind] = tags
     return sets
 
 
