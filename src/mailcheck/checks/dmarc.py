@@ -29,10 +29,18 @@ from mailcheck.records.dmarc import (
     Policy,
     RecordError,
     ReportUri,
+    applied_tag,
     read_record,
     record_tags,
 )
-from mailcheck.records.dmarc_discovery import Discovery, NameRecords, psl_discovery, tree_walk, walk_names
+from mailcheck.records.dmarc_discovery import (
+    Discovery,
+    name_exists,
+    name_records,
+    psl_discovery,
+    tree_walk,
+    walk_names,
+)
 
 RECORD = CheckSpec(
     id="dmarc.record",
@@ -375,9 +383,9 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
         return [verdict]
     if verdict is None and org != domain and isinstance(inherited := _records_at(org, by_name[org]), Check):
         return [inherited]
-    answers = {name: _name_records(name, outcome) for name, outcome in by_name.items()}
+    answers = {name: name_records(name, outcome) for name, outcome in by_name.items()}
     modern, legacy = tree_walk(domain, answers), psl_discovery(domain, org, answers)
-    exists = await _exists(context.resolver, domain) if modern.inherited or legacy.inherited else None
+    exists = await name_exists(context.resolver, domain) if modern.inherited or legacy.inherited else None
     generations = Generations(modern, legacy, exists)
     judged = legacy if legacy.record is not None else modern
     if judged.record is None or judged.policy_domain is None:
@@ -407,22 +415,6 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
 
 
 # -- finding the record ------------------------------------------------------------
-
-
-def _name_records(name: str, outcome: Answer | DnsError) -> NameRecords:
-    if isinstance(outcome, DnsUnavailable):
-        return NameRecords(name, unavailable=outcome.reason)
-    if isinstance(outcome, DnsError):
-        return NameRecords(name)
-    return NameRecords(name, tuple(text for text in outcome.texts() if DMARC_START.match(text)))
-
-
-async def _exists(resolver: Resolver, domain: str) -> bool | None:
-    """RFC 9989 takes a name as non-existent on NXDOMAIN (RFC 8020); None: could not tell."""
-    outcome = await settle(resolver.query(domain, "A"))
-    if isinstance(outcome, NoSuchDomain):
-        return False
-    return None if isinstance(outcome, DnsUnavailable) else True
 
 
 def _records_at(policy_domain: str, outcome: Answer | DnsError) -> str | Check | None:
@@ -532,17 +524,14 @@ async def _applied(discovery: Discovery, exists: bool | None) -> Applied:
         policy, _ = await asyncio.to_thread(read_record, discovery.record, discovery.policy_domain)
     except RecordError:
         return Applied(spec, name, "p", "none", False)
-    if spec == "RFC 7489":
-        testing = policy.pct == 0
-        if not discovery.inherited:
-            return Applied(spec, name, "p", policy.p, testing)
-        return Applied(spec, name, "sp", policy.sp, testing)
-    if not discovery.inherited:
-        return Applied(spec, name, "p", policy.p, policy.testing)
-    if exists is False:
-        return Applied(spec, name, policy.np_source, policy.np, policy.testing)
-    # sp= defaults to p=; it is named sp= either way, as RFC 7489's is.
-    return Applied(spec, name, "sp", policy.sp, policy.testing)
+    modern = spec == "RFC 9989"
+    tag = applied_tag(
+        subdomain=discovery.inherited,
+        nonexistent=modern and exists is False,
+        sp_explicit=policy.sp_explicit,
+        np_explicit=policy.np_explicit,
+    )
+    return Applied(spec, name, tag, policy.value_of(tag), policy.testing if modern else policy.pct == 0)
 
 
 async def _discovery_check(domain: str, generations: Generations) -> Check:

@@ -257,9 +257,9 @@ def _policy(base: SignatureResult, key: KeyFacts, at: float) -> SignatureResult:
             base, "policy", f"verifies, but the key has {key.bits} bits; receivers ignore keys under {MIN_RSA_BITS}", key=key
         )
     if base.expires is not None and base.expires < at - CLOCK_SLOP:
-        return _with(base, "policy", f"verifies, but it expired (x={base.expires}) before {_iso(at)}", key=key)
+        return _with(base, "policy", f"verifies, but it expired (x={base.expires}) before {iso_time(at)}", key=key)
     if base.timestamp is not None and base.timestamp > at + CLOCK_SLOP:
-        return _with(base, "policy", f"verifies, but it was made (t={base.timestamp}) after {_iso(at)}", key=key)
+        return _with(base, "policy", f"verifies, but it was made (t={base.timestamp}) after {iso_time(at)}", key=key)
     notes = []
     if key.testing:
         notes.append("the key is in testing mode (t=y): receivers treat the message as unsigned if it fails")
@@ -316,7 +316,7 @@ def _text(value: bytes) -> str:
     return value.decode("utf-8", "replace")
 
 
-def _iso(at: float) -> str:
+def iso_time(at: float) -> str:
     import datetime
 
     return datetime.datetime.fromtimestamp(at, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -368,7 +368,6 @@ def _signature_check(result: SignatureResult, any_pass: bool, from_count: int) -
             "revoked": result.key.revoked,
         },
         "notes": list(result.notes),
-        "lines": list(result.notes),
     }
     bits = f", {result.key.key_type} {result.key.bits} bits" if result.key and result.key.bits else ""
     summary = f"dkim={result.result} ({result.algorithm or '?'}{bits}): {result.reason}"

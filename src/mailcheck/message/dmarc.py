@@ -11,35 +11,36 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mailcheck import suffixes
 from mailcheck.catalogue.spec import CheckSpec, Example
-from mailcheck.dns.errors import DnsError, DnsUnavailable
 from mailcheck.dns.resolver import Resolver, settle
 from mailcheck.message.dkim import SignatureResult
 from mailcheck.message.spf import SpfOutcome
 from mailcheck.model import Check
-from mailcheck.records.dmarc import DMARC_START, POLICIES, record_tags
+from mailcheck.records.dmarc import POLICIES, PolicyTag, applied_tag, record_tags
+from mailcheck.records.dmarc_discovery import Discovery as RecordDiscovery
+from mailcheck.records.dmarc_discovery import name_exists, name_records, psl_discovery, tree_walk, walk_names
 
 Disposition = Literal["none", "quarantine", "reject"]
 DmarcResult = Literal["pass", "fail", "none", "temperror", "permerror"]
 Generation = Literal["rfc7489", "rfc9989"]
-TREE_WALK_LIMIT = 8  # RFC 9989 §4.10
 _LOWER: dict[str, Disposition] = {"reject": "quarantine", "quarantine": "none", "none": "none"}
+_DISPOSITIONS: dict[str, Disposition] = {"none": "none", "quarantine": "quarantine", "reject": "reject"}
 
 EVALUATION = CheckSpec(
     id="dmarc.evaluation",
     title="DMARC passes for the From domain",
-    verifies="The From domain's DMARC policy (RFC 7489 and RFC 9989 discovery), SPF and DKIM alignment with From for each identifier, the result and the disposition a receiver applies, and why.",
+    verifies="The From domain's DMARC policy (RFC 7489 and RFC 9989 discovery), SPF and DKIM alignment with From for each identifier, the result and the disposition a receiver applies, and why: p= for the domain that publishes the record, sp= for a subdomain that exists, np= for one that does not (NXDOMAIN, RFC 9989 §4.7); RFC 9989's record decides when it finds one.",
     why="DMARC decides whether an unauthenticated message is delivered, quarantined or rejected; only an SPF or DKIM pass for a domain aligned with From counts.",
     example=Example(
         bad="From: news@example.com, DKIM d=esp.example, SPF for bounces.esp.example",
         good="From: news@example.com, DKIM d=example.com (or d=mail.example.com, relaxed)",
         why="Sign with your own domain at the provider, so DKIM aligns with From.",
     ),
-    refs=("RFC 7489 §3.1", "RFC 7489 §6.6", "RFC 9989 §4.10", "RFC 8617 §7.2"),
+    refs=("RFC 7489 §3.1", "RFC 7489 §6.6", "RFC 9989 §4.7", "RFC 9989 §4.10", "RFC 8617 §7.2"),
 )
 
 
@@ -55,6 +56,21 @@ class FoundPolicy:
         value = self.tags.get("p", "none").lower()
         return value if value in POLICIES else "none"
 
+    def applied(self, domain: str, exists: bool | None) -> tuple[PolicyTag, Disposition]:
+        """The tag that applies to mail from ``domain`` and the policy it asks for, by the
+        domain report's rule (``records.dmarc.applied_tag``); an invalid or missing sp=
+        or np= falls back as the absent tag does."""
+        tag = applied_tag(
+            subdomain=self.policy_domain != domain,
+            nonexistent=self.generation == "rfc9989" and exists is False,
+            sp_explicit=self._valid("sp") is not None,
+            np_explicit=self._valid("np") is not None,
+        )
+        return tag, self._valid(tag) or _DISPOSITIONS[self.p]
+
+    def _valid(self, tag: PolicyTag) -> Disposition | None:
+        return _DISPOSITIONS.get(self.tags.get(tag, "").lower())
+
     @property
     def mode_dkim(self) -> str:
         return "strict" if self.tags.get("adkim", "r").lower() == "s" else "relaxed"
@@ -69,6 +85,9 @@ class Discovery:
     from_domain: str
     found: dict[Generation, FoundPolicy | None]
     problem: str | None = None  # a lookup that could not be answered
+    # Whether the From domain exists (RFC 9989 §4.7: NXDOMAIN means it does not); None
+    # when no inherited record made it worth asking, or the lookup went unanswered.
+    exists: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +118,10 @@ class DmarcEvaluation:
     alignments: tuple[Alignment, ...] = ()
     generations: dict[str, Any] = field(default_factory=dict)
     arc_override: bool = False
+    # The tag whose policy decided the disposition (p, sp, np), and what it asks for.
+    policy_tag: PolicyTag | None = None
+    policy_value: Disposition | None = None
+    from_domain_exists: bool | None = None
 
 
 class PolicyCache:
@@ -121,50 +144,36 @@ class PolicyCache:
 
 
 async def discover(resolver: Resolver | None, domain: str) -> Discovery:
+    """Both generations' discovery, by the domain report's functions over the same
+    answers (``records.dmarc_discovery``), and whether the From domain exists."""
     if resolver is None:
         return Discovery(domain, {"rfc7489": None, "rfc9989": None}, "no DNS in this run")
     org = suffixes.registered_domain(domain)
-    names = _walk_names(domain)
-    wanted = list(dict.fromkeys([domain, org, *names]))
-    answers = dict(zip(wanted, await asyncio.gather(*(_record_at(resolver, name) for name in wanted)), strict=False))
-    problems = [a for a in answers.values() if isinstance(a, str) and a.startswith("could not")]
-    old = answers[domain] if isinstance(answers[domain], FoundPolicy) else answers[org]
-    new = next((answers[name] for name in names if isinstance(answers[name], FoundPolicy)), None)
-    found: dict[Generation, FoundPolicy | None] = {
-        "rfc7489": _as(old, "rfc7489"),
-        "rfc9989": _as(new, "rfc9989"),
-    }
-    problem = str(problems[0]) if problems and not any(found.values()) else None
-    return Discovery(domain, found, problem)
+    names = list(dict.fromkeys([*walk_names(domain), org]))
+    # A name below its organizational domain usually inherits the record, and then its
+    # existence picks np= or sp=: asked beside the TXT lookups, not after them.
+    existence = asyncio.ensure_future(name_exists(resolver, domain)) if org != domain else None
+    outcomes = await asyncio.gather(*(settle(resolver.query(f"_dmarc.{name}", "TXT")) for name in names))
+    answers = {name: name_records(name, outcome) for name, outcome in zip(names, outcomes, strict=True)}
+    modern, legacy = tree_walk(domain, answers), psl_discovery(domain, org, answers)
+    found: dict[Generation, FoundPolicy | None] = {"rfc7489": _found(legacy), "rfc9989": _found(modern)}
+    exists = None
+    if modern.inherited or legacy.inherited:
+        exists = await (existence or name_exists(resolver, domain))
+    elif existence is not None:
+        await existence
+    unanswered = [answers[name] for name in names if answers[name].unavailable is not None]
+    problem = None
+    if unanswered and not any(found.values()):
+        problem = f"could not look up _dmarc.{unanswered[0].domain} TXT: {unanswered[0].unavailable}"
+    return Discovery(domain, found, problem, exists)
 
 
-def _walk_names(domain: str) -> list[str]:
-    """RFC 9989 §4.10: the name itself, then (for long names) its last seven labels,
-    then one label shorter each time, at most eight names, top-level domain included."""
-    labels = domain.split(".")
-    names = [domain]
-    start = max(1, len(labels) - 7)
-    for cut in range(start, len(labels)):
-        names.append(".".join(labels[cut:]))
-    return list(dict.fromkeys(names))[:TREE_WALK_LIMIT]
-
-
-async def _record_at(resolver: Resolver, domain: str) -> FoundPolicy | str | None:
-    answer = await settle(resolver.query(f"_dmarc.{domain}", "TXT"))
-    if isinstance(answer, DnsUnavailable):
-        return f"could not look up _dmarc.{domain} TXT: {answer.reason}"
-    if isinstance(answer, DnsError):
+def _found(discovery: RecordDiscovery) -> FoundPolicy | None:
+    if discovery.record is None or discovery.policy_domain is None:
         return None
-    records = [text for text in answer.texts() if DMARC_START.match(text)]
-    if len(records) != 1:
-        return f"{len(records)} DMARC records at _dmarc.{domain}" if records else None
-    return FoundPolicy("rfc7489", domain, records[0], record_tags(records[0]))
-
-
-def _as(found: FoundPolicy | str | None, generation: Generation) -> FoundPolicy | None:
-    if not isinstance(found, FoundPolicy):
-        return None
-    return FoundPolicy(generation, found.policy_domain, found.record, found.tags)
+    generation: Generation = "rfc9989" if discovery.spec == "RFC 9989" else "rfc7489"
+    return FoundPolicy(generation, discovery.policy_domain, discovery.record, record_tags(discovery.record))
 
 
 # -- evaluation -------------------------------------------------------------------
@@ -194,7 +203,8 @@ def evaluate(
     if discovery is None:
         return DmarcEvaluation(None, "none", "none", "the message has no single From domain to evaluate")
     domain = discovery.from_domain
-    policy = discovery.found["rfc7489"] or discovery.found["rfc9989"]
+    # RFC 9989 obsoletes RFC 7489: its record (and np=) decides when it finds one.
+    policy = discovery.found["rfc9989"] or discovery.found["rfc7489"]
     # Without a record alignment is still worth knowing (the providers' rules ask for
     # it), judged in the default relaxed mode.
     spf_mode = policy.mode_spf if policy else "relaxed"
@@ -220,38 +230,52 @@ def evaluate(
         )
     passing = [a for a in alignments if a.authenticated and a.aligned]
     generations: dict[str, Any] = {
-        g: _disposition(found, domain, bool(passing)) for g, found in discovery.found.items() if found is not None
+        g: _disposition(found, domain, discovery.exists, bool(passing))
+        for g, found in discovery.found.items()
+        if found is not None
     }
-    disposition: Disposition = generations.get("rfc7489", generations.get("rfc9989", {})).get("disposition", "none")
+    decided = generations[policy.generation]
+    disposition: Disposition = decided["disposition"]
+    tag, value = policy.applied(domain, discovery.exists)
+    failed = DmarcEvaluation(
+        domain,
+        "fail",
+        disposition,
+        _why_not(alignments, domain),
+        policy,
+        tuple(alignments),
+        generations,
+        policy_tag=tag,
+        policy_value=value,
+        from_domain_exists=discovery.exists,
+    )
     if passing:
         first = passing[0]
         reason = f"{first.method} {first.identifier} passes and aligns with {domain} ({first.mode})"
-        return DmarcEvaluation(domain, "pass", "none", reason, policy, tuple(alignments), generations)
-    reason = _why_not(alignments, domain)
+        return replace(failed, result="pass", disposition="none", reason=reason)
     if arc_vouches:
-        return DmarcEvaluation(
-            domain,
-            "fail",
-            "none",
-            reason + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)",
-            policy,
-            tuple(alignments),
-            generations,
+        return replace(
+            failed,
+            disposition="none",
+            reason=failed.reason
+            + "; a trusted ARC sealer vouches for it, so a receiver that trusts it may deliver (RFC 8617 §7.2)",
             arc_override=True,
         )
+    reason = failed.reason
+    if tag == "np":
+        reason += f"; {domain} does not exist (NXDOMAIN), so np={value} applies (RFC 9989 §4.7)"
     if untrusted_sealer:
         # Gmail and Microsoft honour the ARC chains of forwarders they trust; say so.
         reason += f"; an ARC chain sealed by {untrusted_sealer} passes, which receivers that trust it honour (--trusted-arc-sealer {untrusted_sealer})"
-    return DmarcEvaluation(domain, "fail", disposition, reason, policy, tuple(alignments), generations)
+    return replace(failed, reason=reason)
 
 
-def _disposition(found: FoundPolicy, domain: str, passed: bool) -> dict[str, Any]:
-    subdomain = found.policy_domain != domain
-    requested = found.tags.get("sp", found.p).lower() if subdomain else found.p
-    requested = requested if requested in POLICIES else found.p
+def _disposition(found: FoundPolicy, domain: str, exists: bool | None, passed: bool) -> dict[str, Any]:
+    tag, requested = found.applied(domain, exists)
+    shown = {"policy_domain": found.policy_domain, "tag": tag, "policy": requested}
     if passed:
-        return {"policy_domain": found.policy_domain, "policy": requested, "disposition": "none"}
-    applied: Disposition = requested  # type: ignore[assignment]
+        return {**shown, "disposition": "none"}
+    applied = requested
     note = ""
     if found.generation == "rfc7489":
         pct = found.tags.get("pct", "100")
@@ -260,7 +284,7 @@ def _disposition(found: FoundPolicy, domain: str, passed: bool) -> dict[str, Any
     elif found.tags.get("t", "n").lower() == "y":
         applied = _LOWER[requested]
         note = f"t=y (testing): {applied} instead of {requested}"
-    return {"policy_domain": found.policy_domain, "policy": requested, "disposition": applied, "note": note}
+    return {**shown, "disposition": applied, "note": note}
 
 
 def _why_not(alignments: Sequence[Alignment], domain: str) -> str:
@@ -288,10 +312,10 @@ def evaluation_check(evaluation: DmarcEvaluation) -> Check:
         "alignment": [a.to_dict() for a in evaluation.alignments],
         "generations": evaluation.generations,
         "arc_override": evaluation.arc_override,
-        "lines": [
-            f"{a.method} {a.identifier}: {'pass' if a.authenticated else 'not pass'}, {'aligned' if a.aligned else 'not aligned'} ({a.mode})"
-            for a in evaluation.alignments
-        ],
+        "policy_tag": evaluation.policy_tag,
+        "policy_value": evaluation.policy_value,
+        "policy_generation": evaluation.policy.generation if evaluation.policy else None,
+        "from_domain_exists": evaluation.from_domain_exists,
     }
     summary = f"dmarc={evaluation.result}, disposition {evaluation.disposition}: {evaluation.reason}"
     if evaluation.result == "pass":

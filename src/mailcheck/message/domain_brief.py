@@ -44,7 +44,6 @@ def brief_check(domain: str, checks: Sequence[Check]) -> Check:
     details = {
         "domain": domain,
         "checks": [{"id": c.id, "status": c.status.value, "summary": c.summary} for c in checks],
-        "lines": [f"{c.status.value:5} {c.id}: {c.summary}" for c in checks if c.status.severity > 0],
     }
     asking = [c for c in checks if c.status.severity > 0]
     passing = len(checks) - len(asking)

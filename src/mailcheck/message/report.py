@@ -218,7 +218,7 @@ def _verify(
     message: ParsedMessage, answers: dict[str, Any], at: float, trusted: Sequence[str]
 ) -> tuple[list[dkim.SignatureResult], arc.ArcChain | None]:
     signatures = dkim.verify_signatures(message.data, answers, at)
-    chain = arc.verify_chain(message.data, answers, trusted) if arc.has_arc(message) else None
+    chain = arc.verify_chain(message.data, answers, trusted, at) if arc.has_arc(message) else None
     return signatures, chain
 
 
@@ -326,12 +326,14 @@ def _verdict(label: str, checks: Sequence[Check], evaluation: dmarc.DmarcEvaluat
     rejections = [c for c in checks if c.id.startswith("compliance.") and c.status is Status.FAIL]
     details: dict[str, Any] = {"status": worst.value}
     if evaluation.result == "fail" and evaluation.disposition == "reject":
-        summary = f"rejected: DMARC fails for {evaluation.from_domain} and its policy is p=reject"
+        summary = f"rejected: DMARC fails for {evaluation.from_domain} and its policy is {evaluation.policy_tag or 'p'}=reject"
     elif rejections:
         first = rejections[0]
         summary = f"at risk of rejection: {first.details['provider'].capitalize()} replies {first.details['reply']} ({first.details['seen']})"
     elif evaluation.result == "fail" and evaluation.disposition == "quarantine":
-        summary = f"spam folder: DMARC fails for {evaluation.from_domain} and its policy is p=quarantine"
+        summary = (
+            f"spam folder: DMARC fails for {evaluation.from_domain} and its policy is {evaluation.policy_tag or 'p'}=quarantine"
+        )
     elif worst is Status.FAIL:
         summary = "delivery at risk: checks fail"
     elif worst is Status.WARN:

@@ -245,7 +245,7 @@ def _headers_check(message: ParsedMessage, subject: str) -> Check:
 
 
 def _line_check(message: ParsedMessage, subject: str) -> Check:
-    details = {"longest": message.longest_line, "limit": MAX_LINE, "lines": [f"line {n}" for n in message.long_lines]}
+    details = {"longest": message.longest_line, "limit": MAX_LINE, "long_lines": list(message.long_lines)}
     if message.long_lines:
         return LINE_LENGTH.fail(
             subject,
@@ -313,8 +313,8 @@ def _part_size(part: Message) -> int:
 
 def _mime_check(message: ParsedMessage, subject: str) -> Check:
     defects = [type(defect).__name__ for part in message.tree.walk() for defect in part.defects]
-    parts = [f"{'  ' * _depth(message.tree, part)}{part.get_content_type()}" for part in message.tree.walk()]
-    details = {"parts": len(parts), "defects": defects, "lines": parts if len(parts) > 1 else []}
+    parts = [{"type": part.get_content_type(), "depth": _depth(message.tree, part)} for part in message.tree.walk()]
+    details = {"parts": len(parts), "defects": defects, "tree": parts}
     broken = [d for d in defects if d in _BOUNDARY_DEFECTS]
     if broken:
         return MIME.fail(

@@ -53,10 +53,6 @@ def transport_checks(hops: Sequence[Hop], trusted: Hop | None) -> list[Check]:
     if not hops:
         return [PATH.info("(none)", "no Received fields: a message as sent, before any hop", details={"hops": []})]
     ordered = list(reversed(hops))  # first hop first
-    lines = [
-        f"#{h.index} from {h.from_name or '?'}{f' [{h.ip}]' if h.ip else ''} by {h.by or '?'} with {h.protocol or '?'}{' TLS' if h.tls else ''}{' <- trusted hop' if trusted is h else ''}"
-        for h in ordered
-    ]
     details = {
         "hops": [
             {
@@ -73,7 +69,6 @@ def transport_checks(hops: Sequence[Hop], trusted: Hop | None) -> list[Check]:
             for h in ordered
         ],
         "trusted_hop": trusted.index if trusted else None,
-        "lines": lines,
     }
     checks = [
         PATH.info("path", f"{len(hops)} hops; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)

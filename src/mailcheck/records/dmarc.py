@@ -23,6 +23,22 @@ POLICIES = ("none", "quarantine", "reject")
 REMOVED_TAGS = ("pct", "rf", "ri")
 
 PsdFlag = Literal["y", "n", "u"]
+PolicyTag = Literal["p", "sp", "np"]
+
+
+def applied_tag(*, subdomain: bool, nonexistent: bool, sp_explicit: bool, np_explicit: bool) -> PolicyTag:
+    """The tag whose policy applies to mail from a name (RFC 7489 §6.6.3, RFC 9989 §4.7).
+
+    p= for the name the record is published at; below it, sp= (which defaults to p=,
+    and is named sp= either way); under RFC 9989, a name that does not exist (NXDOMAIN)
+    gets np=, falling back to sp= and then p=. RFC 7489 knows no np=: its receivers pass
+    ``nonexistent=False``.
+    """
+    if not subdomain:
+        return "p"
+    if nonexistent:
+        return "np" if np_explicit else "sp" if sp_explicit else "p"
+    return "sp"
 
 
 @dataclass(frozen=True)
@@ -51,11 +67,13 @@ class Policy:
     unknown: tuple[str, ...] = ()  # tag names neither generation defines
 
     @property
-    def np_source(self) -> str:
+    def np_source(self) -> PolicyTag:
         """The tag whose value non-existent subdomains get (RFC 9989 §4.7 np=)."""
-        if self.np_explicit:
-            return "np"
-        return "sp" if self.sp_explicit else "p"
+        return applied_tag(subdomain=True, nonexistent=True, sp_explicit=self.sp_explicit, np_explicit=self.np_explicit)
+
+    def value_of(self, tag: PolicyTag) -> str:
+        """The policy a tag from ``applied_tag`` asks for, its defaults filled in."""
+        return {"p": self.p, "sp": self.sp, "np": self.np}[tag]
 
 
 @dataclass(frozen=True)

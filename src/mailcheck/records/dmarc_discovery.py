@@ -2,7 +2,9 @@
 RFC 7489's organizational domain from the Public Suffix List, side by side.
 
 Both are pure functions over the TXT answers at _dmarc.NAME, so the check can ask every
-name at once and each generation's receivers can be replayed on the same answers.
+name at once and each generation's receivers can be replayed on the same answers; the
+domain report and the message's DMARC evaluation read the answers with the same
+``name_records`` and ask ``name_exists`` whether np= applies.
 checkdmarc implements the tree walk too, but one query at a time through its own
 resolver calls, and it returns only the record, not the names asked and the
 organizational domain; hence this module.
@@ -14,7 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from mailcheck.records.dmarc import psd_flag
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoSuchDomain
+from mailcheck.dns.resolver import Answer, Resolver, settle
+from mailcheck.records.dmarc import DMARC_START, psd_flag
 
 # RFC 9989 §4.10: a walk asks at most this many names; longer names skip to the
 # last (LIMIT - 1) labels after the first query.
@@ -56,6 +60,23 @@ class Discovery:
     @property
     def inherited(self) -> bool:
         return self.via in ("organizational", "psd")
+
+
+def name_records(name: str, outcome: Answer | DnsError) -> NameRecords:
+    """What _dmarc.NAME answered, as the discovery functions read it."""
+    if isinstance(outcome, DnsUnavailable):
+        return NameRecords(name, unavailable=outcome.reason)
+    if isinstance(outcome, DnsError):
+        return NameRecords(name)
+    return NameRecords(name, tuple(text for text in outcome.texts() if DMARC_START.match(text)))
+
+
+async def name_exists(resolver: Resolver, domain: str) -> bool | None:
+    """RFC 9989 takes a name as non-existent on NXDOMAIN (RFC 8020); None: could not tell."""
+    outcome = await settle(resolver.query(domain, "A"))
+    if isinstance(outcome, NoSuchDomain):
+        return False
+    return None if isinstance(outcome, DnsUnavailable) else True
 
 
 def walk_names(domain: str) -> list[str]:

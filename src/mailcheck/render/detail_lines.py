@@ -299,6 +299,101 @@ def _bimi_logo(check: Check, verbose: bool) -> list[str]:
     return _strings(check.details.get("problems"))
 
 
+# -- mailcheck message ----------------------------------------------------------------
+
+# Long-line numbers beyond these are for --format json.
+SHOWN_LONG_LINES = 10
+
+
+def _hops(check: Check, verbose: bool) -> list[str]:
+    """The Received path, first hop first, the receiver's own hop marked."""
+    trusted = check.details.get("trusted_hop")
+    lines = []
+    for hop in check.details.get("hops") or ():
+        address = f" [{hop['ip']}]" if hop.get("ip") else ""
+        tls = " TLS" if hop.get("tls") else ""
+        mark = " <- the receiver's hop" if trusted is not None and hop.get("index") == trusted else ""
+        lines.append(
+            f"#{hop['index']} from {hop.get('from') or '?'}{address} by {hop.get('by') or '?'} "
+            f"with {hop.get('protocol') or '?'}{tls}{mark}"
+        )
+    return lines
+
+
+def _alignments(check: Check, verbose: bool) -> list[str]:
+    """dmarc.evaluation: each identifier's authentication and alignment, then the tag
+    whose policy decided the disposition."""
+    details = check.details
+    lines = [
+        f"{a['method']} {a['domain']}: {'pass' if a['authenticated'] else 'not pass'}, "
+        f"{'aligned' if a['aligned'] else 'not aligned'} ({a['mode']})"
+        for a in details.get("alignment") or ()
+    ]
+    if details.get("policy_tag") and details.get("policy_domain"):
+        lines.append(f"policy: {details['policy_tag']}={details.get('policy_value')} from _dmarc.{details['policy_domain']}")
+    return lines
+
+
+def _arc_instances(check: Check, verbose: bool) -> list[str]:
+    """arc.chain: each instance, oldest first: what verified, when it was sealed, what
+    its AAR recorded (cut short without -v)."""
+    instances: Sequence[Details] = check.details.get("instances") or ()
+    # dkimpy verifies from the newest instance down and stops at the first it cannot.
+    stopped = max((i["instance"] for i in instances if not i.get("verified", True)), default=None)
+    lines = []
+    for i in instances:
+        if not i.get("verified", True):
+            state = f"not verified (the chain stopped at i={stopped})"
+        else:
+            seal = "valid" if i["seal_valid"] else "INVALID"
+            signature = "valid" if i["signature_valid"] else "INVALID"
+            state = f"seal {seal}, signature {signature}"
+        sealed = f", sealed {_utc(i['sealed_at'])}" if isinstance(i.get("sealed_at"), int) else ""
+        aar = i.get("aar") or ""
+        shown = aar if verbose or len(aar) <= 120 else aar[:117] + "..."
+        lines.append(f"i={i['instance']} {i.get('sealer') or '?'}: {state}, cv={i.get('cv')}{sealed}; AAR {shown}")
+    return lines
+
+
+def _utc(unix: int) -> str:
+    import datetime
+
+    try:
+        return datetime.datetime.fromtimestamp(unix, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, ValueError, OSError):  # t= is the sender's text: any number
+        return f"t={unix}"
+
+
+def _domain_brief(check: Check, verbose: bool) -> list[str]:
+    """from-domain.records: the domain checks that ask for work (with -v: all)."""
+    lines = []
+    for found in check.details.get("checks") or ():
+        if verbose or Status(found["status"]).severity > 0:
+            lines.append(f"{found['status']:5} {found['id']}: {found['summary']}")
+    return lines
+
+
+def _long_lines(check: Check, verbose: bool) -> list[str]:
+    numbers = [str(n) for n in check.details.get("long_lines") or ()]
+    if not numbers:
+        return []
+    shown = numbers if verbose else numbers[:SHOWN_LONG_LINES]
+    more = f" and {len(numbers) - len(shown)} more" if len(numbers) > len(shown) else ""
+    return [f"over {check.details.get('limit')} characters: line{'s' if len(numbers) > 1 else ''} {', '.join(shown)}{more}"]
+
+
+def _mime_tree(check: Check, verbose: bool) -> list[str]:
+    """The MIME tree indented by depth; nothing for a single-part message."""
+    parts = check.details.get("tree") or ()
+    if len(parts) < 2:
+        return []
+    return [f"{'  ' * max(0, part['depth'])}{part['type']}" for part in parts]
+
+
+def _signature_notes(check: Check, verbose: bool) -> list[str]:
+    return _strings(check.details.get("notes"))
+
+
 _BY_ID: dict[str, Formatter] = {
     "acceptance.verdict": _acceptance,
     "smtp.connection": _connection,
@@ -326,4 +421,11 @@ _BY_ID: dict[str, Formatter] = {
     "report.by-source": _by_source,
     "report.by-day": _by_day,
     "bimi.logo": _bimi_logo,
+    "received.path": _hops,
+    "dmarc.evaluation": _alignments,
+    "arc.chain": _arc_instances,
+    "from-domain.records": _domain_brief,
+    "message.line-length": _long_lines,
+    "message.mime": _mime_tree,
+    "dkim.signature": _signature_notes,
 }
