@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from mailcheck.catalogue.spec import CheckSpec, Example
@@ -208,10 +208,13 @@ def _auth(results: Sequence[DkimResult] | Sequence[SpfResult]) -> str:
 # -- what one document says --------------------------------------------------------
 
 
-async def aggregate_judgements(subject: str, report: AggregateReport, sources: Sequence[Source], env: Env) -> list[Check]:
-    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the tally."""
+def aggregate_judgements(
+    subject: str, report: AggregateReport, sources: Sequence[Source], reverse_names: Mapping[str, str]
+) -> list[Check]:
+    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the
+    tally; ``reverse_names``: ``await reverse_names(sources, env)``, or none without DNS."""
     checks: list[Check] = []
-    names = await _reverse_names([s.ip for s in sources[:MAX_SOURCES]], env)
+    names = reverse_names
     for source in sources[:MAX_SOURCES]:
         checks.append(alignment_check(source, names.get(source.ip), report.policy.domain))
     if len(sources) > MAX_SOURCES:
@@ -346,7 +349,9 @@ def tls_judgements(subject: str, report: TlsReport) -> list[Check]:
 # -- against today's DNS ------------------------------------------------------------
 
 
-async def _reverse_names(ips: Sequence[str], env: Env) -> dict[str, str]:
+async def reverse_names(sources: Sequence[Source], env: Env) -> dict[str, str]:
+    """The reverse names of the failing sources the judgements name."""
+    ips = [s.ip for s in sources[:MAX_SOURCES]]
     if env.resolver is None or not ips:
         return {}
     resolver = env.resolver
