@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from mailcheck.errors import BadInput
-from mailcheck.model import Check, Obstacle, Report, Status
+from mailcheck.model import Check, Obstacle, Report, RunOutcome, Status
 from mailcheck.reports import judge
 from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.containers import Document, documents
@@ -18,9 +19,11 @@ from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.reading import Invalid, Reading, damage_check, invalid_check, read_check, read_document
 from mailcheck.reports.summary import Tally
 from mailcheck.reports.tlsrpt import TlsReport
-from mailcheck.run import DnsScope, Env, RunOutcome, crash_report, run_targets
-from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import SourceSpec, open_sources
+
+if TYPE_CHECKING:
+    from mailcheck.run import Env
+    from mailcheck.runtime import NetworkOptions
 
 # The checks against today's DNS that a --summary carries over from its documents.
 SUMMARY_CROSS_CHECKS = frozenset({"report.spf-source", "report.dkim-selector", "report.tls-failure"})
@@ -156,6 +159,9 @@ def run_report(
 
     keep_each = keep and not request.summary
     if request.dns:
+        # Imported here: the run loop brings dnspython, which a run without DNS never needs.
+        from mailcheck.run import DnsScope, run_targets
+
         outcome = run_targets(checker, targets, network, scope=DnsScope.RUN, on_report=hand_over, keep=keep_each)
     else:
         outcome = _read_all(checker, targets, hand_over, keep_each)
@@ -180,6 +186,8 @@ def _read_all(
         except BadInput:
             raise  # the user's to fix (exit 2), not one document's crash
         except Exception as exc:  # noqa: BLE001  (one document's crash is that document's error)
+            from mailcheck.run import crash_report
+
             report = crash_report(checker.command, checker.label(target), exc)
         outcome.count += 1
         worst = Status.worst((worst, report.status))

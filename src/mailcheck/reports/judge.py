@@ -10,6 +10,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
@@ -17,7 +18,9 @@ from mailcheck.model import Check, Status
 from mailcheck.reports.aggregate import AggregateReport, DkimResult, Record, SpfResult
 from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.tlsrpt import TlsReport
-from mailcheck.run import Env
+
+if TYPE_CHECKING:  # the run loop (and dnspython with it) is not needed to read reports
+    from mailcheck.run import Env
 
 # Per document: the failing sources named, and the lookups a cross-check may make.
 MAX_SOURCES = 20
