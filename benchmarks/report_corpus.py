@@ -196,8 +196,10 @@ def _compare(name: str, maildir: Path, python: Path | None) -> None:
         f"speed ({name}): parsedmarc read them in {their_wall:.2f} s wall, {their_cpu:.2f} s CPU (parse_report_file "
         f"loop, start-up not counted): {theirs[0]:,.0f} documents/s wall, {theirs[1]:,.0f} /s CPU"
     )
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"speed ({name}): mailcheck is {ours[0] / theirs[0]:.1f}x parsedmarc's rate by wall clock, {ours[1] / theirs[1]:.1f}x by CPU time"
+        f"speed ({name}): mailcheck is {ours[0] / theirs[0]:.1f}x parsedmarc's rate by wall clock, {ours[1] / theirs[1]:.1f}x by CPU time "
+        f"(load average {load})"
     )
 
 

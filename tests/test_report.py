@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mailcheck.commands.report import ReportChecker, _read_all
+from mailcheck.model import Report, Status
+from mailcheck.reports.containers import Document, documents
+from mailcheck.sources import DEFAULT_MAX_SIZE, SourceSpec, open_sources
 from tests.cli_subprocess import run_mailcheck
 from tests.conftest import ROOT, checks_by_id, offline, one_check, run_cli
 
@@ -485,3 +489,30 @@ def test_the_text_report_draws_aggregate_rows_only_with_verbose():
     verbose = run_cli("report", path, "--no-dns", "--no-color", "-v")
     assert "        192.0.2.10: 120 messages, dkim pass, spf pass, disposition none" in verbose.stdout.splitlines()
     assert "{'" not in verbose.stdout
+
+
+# -- the loop without DNS ----------------------------------------------------------------
+
+
+class _CrashesOnTls(ReportChecker):
+    """A reader that breaks on one kind of document, as a bug would."""
+
+    def read_now(self, target: Document) -> Report:
+        if target.kind == "json":
+            raise ValueError("unlucky")
+        return super().read_now(target)
+
+
+def test_without_dns_documents_are_read_in_order_and_a_crash_is_that_documents_error():
+    names = ("aggregate-rfc7489.xml", "tlsrpt-rfc8460.json", "aggregate-rfc9990.xml")
+    sources = open_sources(SourceSpec(files=tuple(fixture(name) for name in names)))
+    targets = (document for source in sources for document in documents(source, DEFAULT_MAX_SIZE))
+    seen: list[str] = []
+    checker = _CrashesOnTls(dns=False, summary=False)
+    outcome = _read_all(checker, targets, lambda report: seen.append(report.target), keep=True)
+    assert seen == [r.target for r in outcome.reports] == [fixture(name) for name in names]
+    assert [r.status for r in outcome.reports] == [Status.WARN, Status.ERROR, Status.PASS]
+    crashed = outcome.reports[1].checks[0]
+    assert (crashed.id, crashed.summary) == ("run.crash", f"checking {fixture(names[1])} crashed: ValueError: unlucky")
+    assert outcome.worst is Status.ERROR and outcome.count == 3
+    assert checker.tally.readable == 2

@@ -79,7 +79,7 @@ def _documents(spec: SourceSpec) -> Iterator[Source]:
         yield from read_mbox(path, spec.max_size)
     for path in spec.maildirs:
         for entry in _maildir_files(Path(path)):
-            yield _read_file(entry, str(entry), spec.max_size)
+            yield _read_file(entry, entry, spec.max_size)
 
 
 def _readable_file(path: str, option: str) -> None:
@@ -100,23 +100,27 @@ def _maildir(path: str) -> None:
         raise BadInput(f"--maildir {path}: not a Maildir (no cur/ or new/ folder)")
 
 
-def _maildir_files(root: Path) -> Iterator[Path]:
+def _maildir_files(root: Path) -> Iterator[str]:
     # new/ before cur/, each in name order (delivery time leads Maildir names), so a
     # run's order is the same every time. scandir, sorted by name: a folder of 10,000
-    # reports costs no stat and no Path comparison per file.
+    # reports costs no stat and no Path comparison per file, and no Path a file (its
+    # name is joined to the folder's as Path would join it).
     for folder in ("new", "cur"):
         directory = root / folder
         if directory.is_dir():
             with os.scandir(directory) as scan:
                 entries = sorted(scan, key=lambda entry: entry.name)
+            prefix = f"{directory}{os.sep}"
             for entry in entries:
                 if not entry.name.startswith(".") and entry.is_file():
-                    yield directory / entry.name
+                    yield prefix + entry.name
 
 
-def _read_file(path: Path, label: str, max_size: int) -> Source:
+def _read_file(path: Path | str, label: str, max_size: int) -> Source:
     try:
-        with path.open("rb") as stream:
+        # Unbuffered: a regular file is read whole in one call at its own size, so a
+        # buffer on top would only copy it and ask once more for the end of the file.
+        with open(path, "rb", buffering=0) as stream:
             return _read_whole(stream, label, max_size)
     except OSError as exc:
         return Source(label, b"", 0, error=exc.strerror or str(exc))
@@ -129,15 +133,25 @@ def _read_whole(stream: BinaryIO, label: str, max_size: int) -> Source:
     if known is not None and known < max_size:
         data = stream.read(known + 1)
         if len(data) > known:
-            data += stream.read(max_size - len(data))
+            data += _read_up_to(stream, max_size - len(data))
     else:
-        data = stream.read(max_size)
+        data = _read_up_to(stream, max_size)
     size = len(data)
     if size == max_size:
         # Count what lies past the cap without keeping it.
         while chunk := stream.read(_CHUNK):
             size += len(chunk)
     return Source(label, data, size)
+
+
+def _read_up_to(stream: BinaryIO, limit: int) -> bytes:
+    """``limit`` bytes or up to the end: an unbuffered read may return fewer."""
+    parts: list[bytes] = []
+    got = 0
+    while got < limit and (chunk := stream.read(limit - got)):
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
 
 
 def _file_size(stream: BinaryIO) -> int | None:

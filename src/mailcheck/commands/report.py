@@ -6,20 +6,24 @@ several attachments is several documents), so each document is its own report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from mailcheck.model import Check, Obstacle, Report
+from mailcheck.errors import BadInput
+from mailcheck.model import Check, Obstacle, Report, RunOutcome, Status
 from mailcheck.reports import judge
 from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.containers import Document, documents
 from mailcheck.reports.failure import FailureReport
-from mailcheck.reports.reading import Invalid, damage_check, invalid_check, read_check, read_document
+from mailcheck.reports.reading import Invalid, Reading, damage_check, invalid_check, read_check, read_document
 from mailcheck.reports.summary import Tally
 from mailcheck.reports.tlsrpt import TlsReport
-from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
-from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import SourceSpec, open_sources
+
+if TYPE_CHECKING:
+    from mailcheck.run import Env
+    from mailcheck.runtime import NetworkOptions
 
 # The checks against today's DNS that a --summary carries over from its documents.
 SUMMARY_CROSS_CHECKS = frozenset({"report.spf-source", "report.dkim-selector", "report.tls-failure"})
@@ -34,46 +38,74 @@ class ReportRequest:
     summary: bool = False
 
 
+@dataclass(frozen=True)
+class _Read:
+    """One document read: the report (or why none), its damage, its failing sources."""
+
+    reading: Reading
+    damage: tuple[str, ...]
+    failing: list[judge.Source]
+
+
 @dataclass
 class ReportChecker:
-    """Reads and judges one document; adds what it read to the run's tally."""
+    """Reads and judges one document; adds what it read to the run's tally (summed up
+    only for a summary; counted otherwise)."""
 
     dns: bool
+    summary: bool = True
     tally: Tally = field(default_factory=Tally)
     command: str = "report"
 
     def label(self, target: Document) -> str:
         return target.label
 
+    def read_now(self, target: Document) -> Report:
+        """The whole report of a document without DNS: no waiting, so no task."""
+        return self._report(target.label, self._read(target), {}, [])
+
     async def check(self, target: Document, env: Env) -> Report:
+        if not self.dns:
+            return self.read_now(target)
+        read = self._read(target)
+        reading = read.reading
+        names: dict[str, str] = {}
+        cross_checks: list[Check] = []
+        if isinstance(reading, AggregateReport):
+            names = await judge.reverse_names(read.failing, env)
+            cross_checks = await judge.cross_check_aggregate(reading, env)
+        elif isinstance(reading, TlsReport):
+            cross_checks = await judge.cross_check_tls(reading, env)
+        elif isinstance(reading, FailureReport):
+            cross_checks = await judge.cross_check_failure(reading, env)
+        return self._report(target.label, read, names, cross_checks)
+
+    def _read(self, target: Document) -> _Read:
         reading, damage = read_document(target)
-        subject = target.label
         if isinstance(reading, Invalid):
             self.tally.add_invalid()
-            return _report(subject, "invalid", [invalid_check(subject, reading)], [], [])
+            return _Read(reading, damage, [])
         failing = judge.failing_sources(reading.records) if isinstance(reading, AggregateReport) else []
-        self.tally.add(reading, failing)
-        read = [read_check(subject, reading)]
-        if damage:
-            read.append(damage_check(subject, damage))
-        authentication: list[Check] = []
-        transport: list[Check] = []
-        if isinstance(reading, AggregateReport):
-            authentication = await judge.aggregate_judgements(subject, reading, failing, env)
-            if self.dns:
-                authentication += await judge.cross_check_aggregate(reading, env)
-            kind = "aggregate"
-        elif isinstance(reading, TlsReport):
-            transport = judge.tls_judgements(subject, reading)
-            if self.dns:
-                transport += await judge.cross_check_tls(reading, env)
-            kind = "smtp_tls"
+        if self.summary:
+            self.tally.add(reading, failing)
         else:
-            assert isinstance(reading, FailureReport)
-            if self.dns:
-                authentication = await judge.cross_check_failure(reading, env)
-            kind = "failure"
-        return _report(subject, kind, read, authentication, transport)
+            self.tally.count_read()
+        return _Read(reading, damage, failing)
+
+    def _report(self, subject: str, read: _Read, names: dict[str, str], cross_checks: list[Check]) -> Report:
+        """``cross_checks``: what today's DNS says, after the document's own judgements."""
+        reading = read.reading
+        if isinstance(reading, Invalid):
+            return _report(subject, "invalid", [invalid_check(subject, reading)], [], [])
+        checks = [read_check(subject, reading)]
+        if read.damage:
+            checks.append(damage_check(subject, read.damage))
+        if isinstance(reading, AggregateReport):
+            authentication = judge.aggregate_judgements(subject, reading, read.failing, names) + cross_checks
+            return _report(subject, "aggregate", checks, authentication, [])
+        if isinstance(reading, TlsReport):
+            return _report(subject, "smtp_tls", checks, [], judge.tls_judgements(subject, reading) + cross_checks)
+        return _report(subject, "failure", checks, cross_checks, [])
 
 
 def _report(subject: str, kind: str, read: list[Check], authentication: list[Check], transport: list[Check]) -> Report:
@@ -104,7 +136,7 @@ def run_report(
 ) -> tuple[RunOutcome[Document], Tally]:
     """Run every document; with ``summary`` only unreadable documents are handed over
     one by one, then the summary report last."""
-    checker = ReportChecker(dns=request.dns)
+    checker = ReportChecker(dns=request.dns, summary=request.summary)
     targets = report_documents(request.sources)
     kept: list[Report] = []
     # Under --summary, what today's DNS says is kept once per check and subject.
@@ -125,10 +157,42 @@ def run_report(
         if keep and request.summary:
             kept.append(report)
 
-    scope = DnsScope.RUN if request.dns else DnsScope.NONE
-    outcome = run_targets(checker, targets, network, scope=scope, on_report=hand_over, keep=keep and not request.summary)
+    keep_each = keep and not request.summary
+    if request.dns:
+        # Imported here: the run loop brings dnspython, which a run without DNS never needs.
+        from mailcheck.run import DnsScope, run_targets
+
+        outcome = run_targets(checker, targets, network, scope=DnsScope.RUN, on_report=hand_over, keep=keep_each)
+    else:
+        outcome = _read_all(checker, targets, hand_over, keep_each)
     if request.summary:
         summary = checker.tally.report(tuple(cross_checks.values()))
         on_report(summary)
         outcome.reports = (kept + [summary]) if keep else []
     return outcome, checker.tally
+
+
+def _read_all(
+    checker: ReportChecker, targets: Iterable[Document], on_report: Callable[[Report], None], keep: bool
+) -> RunOutcome[Document]:
+    """The run loop's work without DNS, in order and in this thread: with nothing to
+    wait for, an event loop and a task a document would cost more than reading most
+    reports. A crash is still that document's error report, as in the run loop."""
+    outcome: RunOutcome[Document] = RunOutcome()
+    worst = Status.PASS
+    for target in targets:
+        try:
+            report = checker.read_now(target)
+        except BadInput:
+            raise  # the user's to fix (exit 2), not one document's crash
+        except Exception as exc:  # noqa: BLE001  (one document's crash is that document's error)
+            from mailcheck.run import crash_report
+
+            report = crash_report(checker.command, checker.label(target), exc)
+        outcome.count += 1
+        worst = Status.worst((worst, report.status))
+        on_report(report)
+        if keep:
+            outcome.reports.append(report)
+    outcome.worst = worst
+    return outcome

@@ -191,7 +191,9 @@ class _Reader:
         )
         policy = self.policy(policy_element, rfc9990)
         records: list[Record] = []
-        for number, element in enumerate(root.iterfind("record"), 1):
+        # findall, not iterfind: with a plain tag findall stays in C; iterfind runs
+        # ElementPath's Python code each call.
+        for number, element in enumerate(root.findall("record"), 1):
             if len(records) >= MAX_RECORDS:
                 self.damage.append(f"more than {MAX_RECORDS:,} records; the rest were left out")
                 break
@@ -201,7 +203,7 @@ class _Reader:
                 self.damage.append(f"record {number} left out: {exc}")
         if self.lowered:
             self.damage.append(f"upper-case values read as lower case: {', '.join(sorted(self.lowered))}")
-        version = _text(root.find("version"))
+        version = _child_text(root, "version")
         return AggregateReport(
             version, "RFC 9990" if rfc9990 else "RFC 7489", metadata, policy, tuple(records), tuple(self.damage)
         )
@@ -210,15 +212,15 @@ class _Reader:
 
     def metadata(self, element: ET.Element) -> Metadata:
         dates = self.need(element, "date_range")
-        errors = tuple(safe(e.text or "") for e in element.iterfind("error") if (e.text or "").strip())
+        errors = tuple(safe(e.text or "") for e in element.findall("error") if (e.text or "").strip())
         org_name = self.need_text(element, "org_name")
         if _HOSTNAME.fullmatch(org_name):
             # An organization named by its domain (Mail.Ru, Outlook.com): domains are case-blind.
             org_name = org_name.lower()
         return Metadata(
             org_name=org_name,
-            org_email=_text(element.find("email")),
-            org_extra_contact_info=_text(element.find("extra_contact_info")),
+            org_email=_child_text(element, "email"),
+            org_extra_contact_info=_child_text(element, "extra_contact_info"),
             report_id=self.need_text(element, "report_id"),
             begin_date=iso_from_unix(self.unix_time(dates, "begin")),
             end_date=iso_from_unix(self.unix_time(dates, "end")),
@@ -229,7 +231,7 @@ class _Reader:
         p = self.value(element, "p")
         if p is None:
             raise NotAReport("<policy_published> has no <p>", self.line(element))
-        pct = _text(element.find("pct"))
+        pct = _child_text(element, "pct")
         return PolicyPublished(
             domain=self.need_text(element, "domain").lower(),
             adkim=self.value(element, "adkim") or "r",
@@ -237,7 +239,7 @@ class _Reader:
             p=p,
             sp=self.value(element, "sp") or p,
             pct=pct if pct is not None else (None if rfc9990 else "100"),
-            fo=_text(element.find("fo")),
+            fo=_child_text(element, "fo"),
             np=self.value(element, "np"),
             testing=self.value(element, "testing"),
             discovery_method=self.value(element, "discovery_method"),
@@ -257,16 +259,19 @@ class _Reader:
             raise NotAReport(f"<count> {count_text!r} is not a number", self.line(row.find("count"))) from None
         evaluated = self.need(row, "policy_evaluated")
         reasons = tuple(
-            OverrideReason(self.value(reason, "type") or "other", _text(reason.find("comment")))
-            for reason in evaluated.iterfind("reason")
+            OverrideReason(self.value(reason, "type") or "other", _child_text(reason, "comment"))
+            for reason in evaluated.findall("reason")
         )
         identifiers = self.need(element, "identifiers")
         auth = element.find("auth_results")
         # A result without a domain names no identity (some reporters send an empty
         # <dkim> for "no signature"); parsedmarc leaves those out too.
-        dkim_results = tuple(r for r in (self.dkim_result(e) for e in _children(auth, "dkim")) if r.domain)[:MAX_RESULTS]
-        spf_results = tuple(r for r in (self.spf_result(e) for e in _children(auth, "spf")) if r.domain)[:MAX_RESULTS]
-        envelope_from = _lower(_text(identifiers.find("envelope_from")))
+        dkim_results: tuple[DkimResult, ...] = ()
+        spf_results: tuple[SpfResult, ...] = ()
+        if auth is not None:
+            dkim_results = tuple([r for r in map(self.dkim_result, auth.findall("dkim")) if r.domain][:MAX_RESULTS])
+            spf_results = tuple([r for r in map(self.spf_result, auth.findall("spf")) if r.domain][:MAX_RESULTS])
+        envelope_from = _lower(_child_text(identifiers, "envelope_from"))
         if envelope_from is None and spf_results:
             envelope_from = spf_results[-1].domain or None
         return Record(
@@ -278,25 +283,25 @@ class _Reader:
             override_reasons=reasons,
             header_from=(self.need_text(identifiers, "header_from")).lower(),
             envelope_from=envelope_from,
-            envelope_to=_lower(_text(identifiers.find("envelope_to"))),
+            envelope_to=_lower(_child_text(identifiers, "envelope_to")),
             dkim_results=dkim_results,
             spf_results=spf_results,
         )
 
     def dkim_result(self, element: ET.Element) -> DkimResult:
         return DkimResult(
-            domain=(_lower(_text(element.find("domain"))) or ""),
-            selector=_text(element.find("selector")) or "none",
+            domain=(_lower(_child_text(element, "domain")) or ""),
+            selector=_child_text(element, "selector") or "none",
             result=self.value(element, "result") or "none",
-            human_result=_text(element.find("human_result")),
+            human_result=_child_text(element, "human_result"),
         )
 
     def spf_result(self, element: ET.Element) -> SpfResult:
         return SpfResult(
-            domain=(_lower(_text(element.find("domain"))) or ""),
+            domain=(_lower(_child_text(element, "domain")) or ""),
             scope=self.value(element, "scope") or "mfrom",
             result=self.value(element, "result") or "none",
-            human_result=_text(element.find("human_result")),
+            human_result=_child_text(element, "human_result"),
         )
 
     # -- elements ----------------------------------------------------------------
@@ -311,14 +316,15 @@ class _Reader:
         return found
 
     def need_text(self, parent: ET.Element, tag: str) -> str:
-        text = _text(self.need(parent, tag))
+        found = self.need(parent, tag)
+        text = _text(found)
         if not text:
-            raise NotAReport(f"<{tag}> in <{parent.tag}> is empty", self.line(parent.find(tag)))
+            raise NotAReport(f"<{tag}> in <{parent.tag}> is empty", self.line(found))
         return text
 
     def value(self, parent: ET.Element, tag: str) -> str | None:
         """An enumerated value (pass, reject, r): lower case, noting where it was not."""
-        text = _text(parent.find(tag))
+        text = _child_text(parent, tag)
         if text is None:
             return None
         lowered = text.lower()
@@ -350,12 +356,19 @@ def _normal_ip(text: str) -> str:
     return str(ipaddress.ip_address(text))
 
 
-def _children(parent: ET.Element | None, tag: str) -> list[ET.Element]:
-    return [] if parent is None else parent.findall(tag)
-
-
 def _text(element: ET.Element | None) -> str | None:
     # Called for every element of every record: the common case stays in C.
+    if element is None or element.text is None:
+        return None
+    text = element.text.strip()
+    if not text:
+        return None
+    return text if text.isprintable() else safe(text)
+
+
+def _child_text(parent: ET.Element, tag: str) -> str | None:
+    """``_text(parent.find(tag))`` in one call: it runs a few dozen times a report."""
+    element = parent.find(tag)
     if element is None or element.text is None:
         return None
     text = element.text.strip()

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
@@ -17,7 +18,9 @@ from mailcheck.model import Check, Status
 from mailcheck.reports.aggregate import AggregateReport, DkimResult, Record, SpfResult
 from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.tlsrpt import TlsReport
-from mailcheck.run import Env
+
+if TYPE_CHECKING:  # the run loop (and dnspython with it) is not needed to read reports
+    from mailcheck.run import Env
 
 # Per document: the failing sources named, and the lookups a cross-check may make.
 MAX_SOURCES = 20
@@ -208,10 +211,13 @@ def _auth(results: Sequence[DkimResult] | Sequence[SpfResult]) -> str:
 # -- what one document says --------------------------------------------------------
 
 
-async def aggregate_judgements(subject: str, report: AggregateReport, sources: Sequence[Source], env: Env) -> list[Check]:
-    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the tally."""
+def aggregate_judgements(
+    subject: str, report: AggregateReport, sources: Sequence[Source], reverse_names: Mapping[str, str]
+) -> list[Check]:
+    """``sources``: ``failing_sources(report.records)``, folded once for the judge and the
+    tally; ``reverse_names``: ``await reverse_names(sources, env)``, or none without DNS."""
     checks: list[Check] = []
-    names = await _reverse_names([s.ip for s in sources[:MAX_SOURCES]], env)
+    names = reverse_names
     for source in sources[:MAX_SOURCES]:
         checks.append(alignment_check(source, names.get(source.ip), report.policy.domain))
     if len(sources) > MAX_SOURCES:
@@ -346,7 +352,9 @@ def tls_judgements(subject: str, report: TlsReport) -> list[Check]:
 # -- against today's DNS ------------------------------------------------------------
 
 
-async def _reverse_names(ips: Sequence[str], env: Env) -> dict[str, str]:
+async def reverse_names(sources: Sequence[Source], env: Env) -> dict[str, str]:
+    """The reverse names of the failing sources the judgements name."""
+    ips = [s.ip for s in sources[:MAX_SOURCES]]
     if env.resolver is None or not ips:
         return {}
     resolver = env.resolver

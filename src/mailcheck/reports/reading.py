@@ -134,17 +134,19 @@ class Invalid:
 Reading = AggregateReport | FailureReport | TlsReport | Invalid
 
 
+_READERS: dict[str, Callable[[bytes], AggregateReport | FailureReport | TlsReport]] = {
+    "xml": read_aggregate,
+    "json": read_tls_report,
+    "failure": read_failure_report,
+    "exim": read_exim_report,
+}
+
+
 def read_document(document: Document) -> tuple[Reading, tuple[str, ...]]:
     """The report the document holds (or why none), and the damage met on the way."""
     if document.problem is not None:
         return Invalid(document.problem, None), document.damage
-    readers: dict[str, Callable[[bytes], AggregateReport | FailureReport | TlsReport]] = {
-        "xml": read_aggregate,
-        "json": read_tls_report,
-        "failure": read_failure_report,
-        "exim": read_exim_report,
-    }
-    reader = readers.get(document.kind)
+    reader = _READERS.get(document.kind)
     if reader is None:
         return Invalid("not a report", None), document.damage
     try:

@@ -118,6 +118,10 @@ class Tally:
     def readable(self) -> int:
         return self.documents - self.invalid
 
+    def count_read(self) -> None:
+        """One more document read, counted but not summed up (no summary asked for)."""
+        self.documents += 1
+
     def add_invalid(self) -> None:
         self.documents += 1
         self.invalid += 1

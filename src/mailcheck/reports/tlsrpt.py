@@ -176,12 +176,12 @@ class _Reader:
     # -- values ------------------------------------------------------------------
 
     def need(self, parent: dict[str, Any], key: str, kind: type, where: str = "") -> Any:
-        name = f"{where}.{key}" if where else key
+        # The field's name is spelled only for a complaint: most reports have none.
         if key not in parent:
-            raise NotAReport(f"no {name} (RFC 8460 §4.4)")
+            raise NotAReport(f"no {_name(where, key)} (RFC 8460 §4.4)")
         value = parent[key]
         if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
-            raise NotAReport(f"{name} is {_kind(value)}, not {_KIND_NAMES[kind]}")
+            raise NotAReport(f"{_name(where, key)} is {_kind(value)}, not {_KIND_NAMES[kind]}")
         return value
 
     def enum(self, parent: dict[str, Any], key: str, where: str) -> str:
@@ -212,6 +212,10 @@ class _Reader:
 
 
 _KIND_NAMES: dict[type, str] = {str: "a string", dict: "an object", list: "a list", int: "a number"}
+
+
+def _name(where: str, key: str) -> str:
+    return f"{where}.{key}" if where else key
 
 
 def _kind(value: Any) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
@@ -32,7 +33,12 @@ def safe(text: str) -> str:
 
 
 def iso_from_unix(seconds: int) -> str:
-    return _iso_z(dt.datetime.fromtimestamp(seconds, dt.UTC))
+    if seconds < 0:
+        return _iso_z(dt.datetime.fromtimestamp(seconds, dt.UTC))
+    # From 1970 on the year has four digits; gmtime's fields cost less than a datetime
+    # (every aggregate report has two of these dates).
+    year, month, day, hour, minute, second = time.gmtime(seconds)[:6]
+    return f"{year}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}Z"
 
 
 def _iso_z(moment: dt.datetime) -> str:
