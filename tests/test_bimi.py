@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route
-from tests.transport_helpers import checks_of, transport_report
+from tests.helpers import offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route
+from tests.helpers.transport import checks_of, transport_report
 
 TINY_PS = (
     b'<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 100 100">'

@@ -17,7 +17,7 @@ from mailcheck.errors import BadInput
 from mailcheck.model import Status
 from mailcheck.render.detail_lines import detail_lines
 from mailcheck.runtime import NetworkOptions
-from tests.conftest import ZONES, offline, one_check, run_async, run_cli
+from tests.helpers import ZONES, offline, one_check, run_async, run_cli
 
 # -- targets -----------------------------------------------------------------------
 

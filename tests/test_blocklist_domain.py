@@ -8,7 +8,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.domain_report import domain_report
 from mailcheck.model import Status
 from mailcheck.names import parse_domain
-from tests.conftest import offline, one_check, run_async, run_cli
+from tests.helpers import offline, one_check, run_async, run_cli
 
 
 def _reputation(report: dict) -> dict:

@@ -14,8 +14,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.cli_subprocess import popen_mailcheck
-from tests.conftest import ZONES, offline, run_cli, validate_report
+from tests.helpers import ZONES, offline, run_cli, validate_report
+from tests.helpers.cli_subprocess import popen_mailcheck
 
 
 def _write(tmp_path, text: str):

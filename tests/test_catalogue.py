@@ -12,8 +12,8 @@ import pytest
 
 from mailcheck import catalogue
 from mailcheck.render.catalogue import list_markdown
-from tests.conftest import run_cli
 from tests.emitted_ids import emitted_ids
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = re.compile(r"^(RFC \d+( §[\d.]+)?(, [a-z ]+)?|https://\S+|docs/\S+\.md)$")
@@ -188,7 +188,7 @@ def test_readme_links_the_full_list():
 
 
 def test_a_text_report_with_a_problem_ends_with_the_explain_hint():
-    from tests.conftest import offline
+    from tests.helpers import offline
 
     failing = run_cli("domain", *offline("spf-toomany.example", "--no-smtp", "--no-color"))
     assert failing.exit_code == 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.dns_servers import misbehaving_dns
+from tests.helpers import offline, one_check, run_cli
+from tests.helpers.dns_servers import misbehaving_dns
 
 
 def test_healthy_domain_text_report_exits_0():

@@ -12,7 +12,7 @@ import pytest
 from mailcheck.config import Expectation, FieldRule, load_config, locate
 from mailcheck.expectations import accept_warnings, expectation_checks
 from mailcheck.model import Check, Obstacle, Report, Status
-from tests.conftest import ROOT, ZONES, checks_by_id, one_check, run_cli
+from tests.helpers import ROOT, ZONES, checks_by_id, one_check, run_cli
 
 FIXTURE_CONFIG = ROOT / "fixtures" / "mailcheck.toml"
 
@@ -371,7 +371,7 @@ def test_fixture_config_loads(tmp_path):
 
 
 def test_probe_addresses_are_probed_and_held_to_expectations(tmp_path):
-    from tests.smtp_servers import Script, free_port, known_users, smtp_server
+    from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
     port = free_port()
     path = _config(

@@ -17,7 +17,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.records.dkim import DkimRecordError, parse_key_record, parse_tags
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, offline, one_check, run_cli
 
 
 def dkim_checks(resolver_factory, domain: str, *selectors: str, timeout: float = 2.0) -> list[Check]:

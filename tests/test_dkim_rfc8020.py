@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import offline, run_cli
+from tests.helpers import offline, run_cli
 
 
 def _dkim_queries(stdout: str, domain: str) -> list[str]:

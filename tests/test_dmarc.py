@@ -13,7 +13,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.records.dmarc import NoPolicyError, RecordError, read_record
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, offline, one_check, run_cli
 
 
 def dmarc_run(resolver_factory, domain: str) -> tuple[list[Check], list[str]]:

@@ -10,8 +10,8 @@ from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.conftest import ZONES, offline, one_check, run_cli
-from tests.transport_helpers import transport_report
+from tests.helpers import ZONES, offline, one_check, run_cli
+from tests.helpers.transport import transport_report
 
 
 def ds_line(domain: str) -> str:

@@ -19,7 +19,7 @@ from mailcheck.cli.options import FailOn, OutputFormat
 from mailcheck.cli.output import exit_code_for, render_document
 from mailcheck.model import Check, DnsStats, ExitCode, Obstacle, Report, Status
 from mailcheck.run import crash_report
-from tests.conftest import offline, run_cli, validate_report
+from tests.helpers import offline, run_cli, validate_report
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
@@ -208,7 +208,7 @@ def _line_of(path: Path, start: str) -> int:
 def test_sarif_with_zones_points_at_the_record_a_check_judged():
     import jsonschema
 
-    from tests.conftest import ROOT, offline, run_cli
+    from tests.helpers import ROOT, offline, run_cli
 
     result = run_cli("domain", "dmarc-monitor.example", "parked.test", *offline("--no-smtp", "--format", "sarif"))
     document = json.loads(result.stdout)

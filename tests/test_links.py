@@ -6,8 +6,8 @@ import pytest
 
 from mailcheck.links.extract import links_in_file
 from mailcheck.links.shorteners import is_shortener
-from tests.conftest import ROOT, ZONES, offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route, redirect
+from tests.helpers import ROOT, ZONES, offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route, redirect
 
 MESSAGES = ROOT / "fixtures" / "messages"
 MIXED = str(MESSAGES / "links-mixed.eml")
@@ -365,7 +365,7 @@ def test_every_links_lookup_goes_to_the_loopback_zone_server():
     from mailcheck.commands.blocklist import ListChoice
     from mailcheck.commands.links import LinksRequest, run_links
     from mailcheck.runtime import NetworkOptions
-    from tests.conftest import ZONES
+    from tests.helpers import ZONES
 
     request = LinksRequest((str(MIXED), str(PAGE)), ListChoice().lists())
     outcome = run_links(request, NetworkOptions(zones=(str(ZONES),), offline=True, timeout=2))
@@ -421,7 +421,7 @@ def test_a_trail_with_a_host_no_list_takes_is_info_not_pass(resolver_factory):
     from mailcheck.links.follow import Hop, Trail
     from mailcheck.links.report import link_check, link_hosts, targets_for
     from mailcheck.model import Status
-    from tests.conftest import run_async
+    from tests.helpers import run_async
 
     start, final = "https://links-hop.example/r", "https://[2001:db8::1]/landing"
     link = Link(start, "command line")

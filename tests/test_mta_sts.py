@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route, redirect
-from tests.transport_helpers import POLICY_HOSTS, checks_of, policy, transport_report
+from tests.helpers import offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route, redirect
+from tests.helpers.transport import POLICY_HOSTS, checks_of, policy, transport_report
 
 HTTPS_ADDRESS = "127.0.2.1"  # mta-sts.transport-*.example in the fixture zones
 

@@ -19,8 +19,8 @@ from mailcheck.cli.options import OutputFormat
 from mailcheck.cli.output import render_document
 from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.render.safe import printable
-from tests.conftest import offline, one_check, run_cli, validate_report
-from tests.terminal_helpers import OFFLINE, ROOT, mailcheck, silent_dns_server
+from tests.helpers import offline, one_check, run_cli, validate_report
+from tests.helpers.terminal import OFFLINE, ROOT, mailcheck, silent_dns_server
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FULL = "/dev/full"

@@ -3,7 +3,7 @@ report addresses, TLS-RPT, MTA-STS or BIMI; --parked judges one that says so onl
 
 from __future__ import annotations
 
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, offline, one_check, run_cli
 
 
 def _report(domain: str, *args: str) -> tuple[int, dict]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.conftest import ZONES, checks_by_id, one_check, run_cli
-from tests.smtp_servers import (
+from tests.helpers import ZONES, checks_by_id, one_check, run_cli
+from tests.helpers.smtp_servers import (
     ACCEPT,
     Script,
     blocked_port,

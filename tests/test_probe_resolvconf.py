@@ -20,8 +20,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.conftest import ZONES, one_check
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ZONES, one_check
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 from tests.test_probe_system import HELO, MX, assert_refused, mailcheck
 
 RESOLV_ATTEMPTS = 50

@@ -8,8 +8,8 @@ import pytest
 
 from mailcheck.commands.probe import parse_address
 from mailcheck.errors import BadInput
-from tests.conftest import ZONES, one_check, run_cli
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ZONES, one_check, run_cli
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
 HELO = "prober.probe-client.example"
 MX = "127.0.6.10"  # mx1.probe.test

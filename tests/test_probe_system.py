@@ -14,9 +14,9 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from tests.cli_subprocess import guarded_env, mailcheck_command
-from tests.conftest import ROOT, one_check, validate_report
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ROOT, one_check, validate_report
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
 MX = "127.0.6.10"  # mx1.probe.test
 HELO = "prober.probe-client.example"

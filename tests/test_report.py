@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli_subprocess import run_mailcheck
-from tests.conftest import ROOT, checks_by_id, offline, one_check, run_cli
+from tests.helpers import ROOT, checks_by_id, offline, one_check, run_cli
+from tests.helpers.cli_subprocess import run_mailcheck
 
 REPORTS = ROOT / "fixtures" / "reports"
 

@@ -15,7 +15,7 @@ from mailcheck.dns.library import LibraryResolver, library_dns
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.render.detail_lines import detail_lines
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, offline, one_check, run_cli
 
 
 def spf_run(resolver_factory, domain: str, **options: str) -> tuple[list[Check], list[tuple[str, str]]]:

@@ -25,8 +25,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.cli_subprocess import guarded_env, mailcheck_command
-from tests.conftest import ROOT, ZONES, validate_report
+from tests.helpers import ROOT, ZONES, validate_report
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
 
 MESSAGE = """\
 From: News <news@good.test>

@@ -28,10 +28,10 @@ from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
 from mailcheck.model import Status
-from tests.conftest import ZONES, offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route
-from tests.smtp_servers import Script, blocked_port, smtp_server
-from tests.transport_helpers import POLICY_HOSTS, checks_of, policy, transport_report
+from tests.helpers import ZONES, offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route
+from tests.helpers.smtp_servers import Script, blocked_port, smtp_server
+from tests.helpers.transport import POLICY_HOSTS, checks_of, policy, transport_report
 
 NOW = dt.datetime.now(dt.UTC)
 

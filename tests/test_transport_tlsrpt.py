@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.transport_helpers import checks_of, transport_report
+from tests.helpers import offline, one_check, run_cli
+from tests.helpers.transport import checks_of, transport_report
 
 
 def test_good_record_and_destinations(resolver_factory):
