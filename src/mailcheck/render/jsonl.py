@@ -14,10 +14,10 @@ from mailcheck import __version__
 from mailcheck.model import Report
 
 
-def render_line(report: Report) -> str:
+def render_line(report: Report, *, version: str = __version__) -> str:
     """One report as one line, without the newline."""
-    return json.dumps(report.to_dict(__version__), ensure_ascii=False, separators=(",", ":"), default=str)
+    return json.dumps(report.to_dict(version), ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def render_jsonl(reports: Sequence[Report]) -> str:
-    return "".join(render_line(report) + "\n" for report in reports)
+def render_jsonl(reports: Sequence[Report], *, version: str = __version__) -> str:
+    return "".join(render_line(report, version=version) + "\n" for report in reports)
