@@ -23,3 +23,15 @@ def one_check(report: dict, check_id: str, subject: str | None = None) -> dict:
     found = [c for c in checks_by_id(report, check_id) if subject is None or c["subject"] == subject]
     assert len(found) == 1, f"expected one {check_id} check for {subject}, got {found}"
     return found[0]
+
+
+def mentions(text: str, *values: object) -> bool:
+    """Whether TEXT names each of VALUES, in this order: the numbers, names and replies
+    a user reads in a summary, whatever the sentence around them says."""
+    position = 0
+    for value in values:
+        found = text.find(str(value), position)
+        if found < 0:
+            return False
+        position = found + len(str(value))
+    return True
