@@ -173,7 +173,7 @@ def test_cli_message_links_json():
     assert mentions(short["summary"], "https://bit.ly/3xAmPlE", "bit.ly", "bit.ly", "3 lists")
     mailto = one_check(report, "links.url", "mailto:sales@blocklist-spam.example?subject=hi")
     assert mailto["status"] == "fail"
-    assert "blocklist-spam.example is listed on URIBL (black: domain seen in spam, high confidence)" in mailto["summary"]
+    assert mentions(mailto["summary"], "blocklist-spam.example", "URIBL", "black: domain seen in spam, high confidence")
     clean = one_check(report, "links.url", "http://links-hop.example/plain")
     assert (clean["status"], clean["summary"]) == (
         "pass",
@@ -290,7 +290,7 @@ def test_follow_never_leaves_http(web):
     url = web.url("links-start.example", "/ftp")
     check = one_check(_follow(web, url).json(), "links.url", url)
     assert check["status"] == "error"
-    assert "not followed to the end: redirected to a ftp: URL, which is not followed" in check["summary"]
+    assert mentions(check["summary"], "not followed to the end", "ftp:")
     assert check["details"]["final_url"] == "ftp://links-hop.example/file"
 
 
@@ -307,7 +307,7 @@ def test_follow_times_out_per_hop(web):
     result = _follow(web, url, "--timeout", "0.5")
     check = one_check(result.json(), "links.url", url)
     assert check["status"] == "error"
-    assert "not followed to the end: no answer from links-start.example within 0.5s" in check["summary"]
+    assert mentions(check["summary"], "not followed to the end", "links-start.example", "0.5s")
 
 
 def test_follow_reports_a_dead_host(web):

@@ -89,7 +89,7 @@ def test_good_policy_enforce_covers_the_mx(resolver_factory, policy_server):
     assert one_check(result, "mta-sts.mode")["status"] == "pass"
     covered = one_check(result, "mta-sts.mx", "mx.transport-good.example")
     assert covered["status"] == "pass"
-    assert "covered by the MTA-STS policy's mx patterns (mx.transport-good.example)" in covered["summary"]
+    assert mentions(covered["summary"], "covered", "mx.transport-good.example")
     skipped = one_check(result, "mta-sts.certificate", "mx.transport-good.example")
     assert skipped["status"] == "skip" and "--no-smtp" in skipped["summary"]
     # The request went to the address from our DNS, with the real name in Host: and SNI.
@@ -133,7 +133,7 @@ def test_untrusted_certificate_fails_without_the_test_ca(resolver_factory, polic
     result = transport_report(resolver_factory, "transport-good.example", smtp=False, https_port=policy_server.port)
     fetched = one_check(result, "mta-sts.policy")
     assert fetched["status"] == "fail"
-    assert "certificate not valid: unable to get local issuer certificate" in fetched["summary"]
+    assert mentions(fetched["summary"], "certificate not valid", "unable to get local issuer certificate")
     assert "senders must not use a policy fetched without a valid certificate" in fetched["summary"]
 
 

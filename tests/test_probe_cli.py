@@ -415,7 +415,7 @@ def test_a_certificate_with_only_a_cn_says_clients_ignore_the_cn(port: int, ca: 
     certificate = one_check(report, "tls.certificate")
     assert certificate["status"] == "warn"
     assert (certificate["details"]["sans"], certificate["details"]["hostname_match"]) == ([], False)
-    assert "does not match mx.probe-tls.example: no subjectAltName; clients ignore the CN" in certificate["summary"]
+    assert mentions(certificate["summary"], "does not match mx.probe-tls.example", "no subjectAltName")
     assert "        names:   no subjectAltName; clients ignore the CN" in text.stdout.splitlines()
 
 
@@ -446,8 +446,8 @@ def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, 
     assert certificate["details"]["trusted"] is False
     assert certificate["details"]["trust_error"] == "unable to get local issuer certificate"
     assert certificate["summary"].startswith("certificate ")
-    assert (
-        "(SANs: mx.probe-tls.example): not trusted (unable to get local issuer certificate); expires " in certificate["summary"]
+    assert mentions(
+        certificate["summary"], "SANs: mx.probe-tls.example", "not trusted", "unable to get local issuer certificate", "expires"
     )
     assert certificate["summary"].endswith("the probe carried on over TLS")
     # The verified handshake failed; the probe reconnected and went on over TLS.
@@ -463,7 +463,7 @@ def test_certificate_for_another_name_is_a_mismatch(port: int, ca: trustme.CA, t
         result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
     certificate = one_check(report, "tls.certificate")
     assert result.exit_code == 0 and certificate["status"] == "warn"
-    assert "(SANs: *.other.example): does not match mx.probe-tls.example; expires " in certificate["summary"]
+    assert mentions(certificate["summary"], "SANs: *.other.example", "does not match mx.probe-tls.example", "expires")
     assert certificate["details"]["trusted"] is True and certificate["details"]["hostname_match"] is False
 
 
@@ -849,7 +849,7 @@ def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) ->
         result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
     certificate = one_check(report, "tls.certificate")
     assert result.exit_code == 0 and certificate["status"] == "warn"
-    assert "not trusted (certificate has expired); expired on 2021-01-01 (" in certificate["summary"]
+    assert mentions(certificate["summary"], "not trusted", "certificate has expired", "2021-01-01")
     assert certificate["details"]["not_after"].startswith("2021-01-01")
 
 

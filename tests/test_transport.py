@@ -208,7 +208,7 @@ def test_wrong_name_fails_the_enforce_policy(world):
     label = "mx.transport-wrongname.example [127.0.2.12]"
     cert = one_check(result, "tls.certificate", subject(label))
     assert cert["status"] == "warn"
-    assert "does not name mx.transport-wrongname.example (names: other.transport-wrongname.example)" in cert["summary"]
+    assert mentions(cert["summary"], "does not name mx.transport-wrongname.example", "other.transport-wrongname.example")
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
     assert (
@@ -310,7 +310,7 @@ def test_dane_records_match_and_mismatch(world):
     result = run(world, "transport-dane.example")
     tlsa = one_check(result, "dane.tlsa", "mx.transport-dane.example")
     assert tlsa["status"] == "warn"  # the zone server does not validate: no AD bit
-    assert "2 TLSA record(s) at _25._tcp.mx.transport-dane.example" in tlsa["summary"]
+    assert mentions(tlsa["summary"], "2 TLSA", "_25._tcp.mx.transport-dane.example")
     assert tlsa["summary"].endswith(
         "but the answer is not DNSSEC-authenticated (no AD bit): DANE without DNSSEC is ignored by senders"
     )
