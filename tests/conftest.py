@@ -1,15 +1,9 @@
-"""Shared test set-up: the loopback-only network guard, the fixture zone server, and a
-way to run the CLI in-process and read what a user would see."""
+"""The fixtures and hooks every test shares: the loopback-only network guard and the
+fixture zone server. The helpers tests import live in tests/helpers."""
 
 from __future__ import annotations
 
-import asyncio
-import io
-import json
-from collections.abc import Iterator
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,10 +12,8 @@ from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests import netguard
-
-ROOT = Path(__file__).resolve().parent.parent
-ZONES = ROOT / "fixtures" / "zones"
+from tests.helpers import netguard
+from tests.helpers.paths import ZONES
 
 netguard.install_loopback_guard()
 
@@ -37,14 +29,14 @@ def loopback_only() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def zone_server():
+def zone_server() -> Iterator[ZoneServer]:
     """The project's zone server over fixtures/zones, for the whole session."""
     with ZoneServer(load_zones([ZONES])) as server:
         yield server
 
 
 @pytest.fixture
-def resolver_factory(zone_server):
+def resolver_factory(zone_server: ZoneServer) -> Callable[..., Resolver]:
     """Build a Resolver that answers from the fixture zones and refuses everything else."""
 
     def make(timeout: float = 2.0, **kwargs: Any) -> Resolver:
@@ -57,56 +49,3 @@ def resolver_factory(zone_server):
         )
 
     return make
-
-
-@dataclass
-class CliResult:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        """The JSON report, validated against the published schema."""
-        document = json.loads(self.stdout)
-        validate_report(document)
-        return document
-
-
-def run_cli(*args: str) -> CliResult:
-    """Run ``mailcheck ARGS`` in this process, as the console script would."""
-    from mailcheck.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            main(list(args))
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-    return CliResult(code, out.getvalue(), err.getvalue())
-
-
-def validate_report(document: Any) -> None:
-    import jsonschema
-
-    schema = json.loads((ROOT / "docs" / "report.schema.json").read_text())
-    jsonschema.validate(document, schema)
-
-
-def offline(*args: str) -> tuple[str, ...]:
-    """The options that make a CLI run answer from the fixture zones only."""
-    return (*args, "--zone", str(ZONES), "--offline", "--timeout", "2")
-
-
-def checks_by_id(report: dict, check_id: str) -> list[dict]:
-    return [c for o in report["obstacles"] for c in o["checks"] if c["id"] == check_id]
-
-
-def one_check(report: dict, check_id: str, subject: str | None = None) -> dict:
-    found = [c for c in checks_by_id(report, check_id) if subject is None or c["subject"] == subject]
-    assert len(found) == 1, f"expected one {check_id} check for {subject}, got {found}"
-    return found[0]
-
-
-def run_async(coro):
-    return asyncio.run(coro)

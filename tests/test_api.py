@@ -9,7 +9,7 @@ import pytest
 from mailcheck.api import Network, check_domain, check_domains, probe_address
 from mailcheck.errors import BadInput
 from mailcheck.render.jsonl import render_line
-from tests.conftest import ZONES, offline, run_cli
+from tests.helpers import ZONES, offline, run_cli
 
 NETWORK = Network(zones=(str(ZONES),), offline=True, timeout=2)
 

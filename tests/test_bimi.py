@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route
-from tests.transport_helpers import checks_of, transport_report
+from tests.helpers import mentions, offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route
+from tests.helpers.transport import checks_of, transport_report
 
 TINY_PS = (
     b'<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 100 100">'
@@ -57,9 +57,12 @@ def test_good_bimi(resolver_factory, bimi_server):
     result = report(resolver_factory, bimi_server, "transport-good.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "pass"
-    assert record["summary"] == (
-        "default._bimi.transport-good.example: v=BIMI1; l=https://bimi.transport-good.example/logo.svg; "
-        "a=https://bimi.transport-good.example/vmc.pem"
+    assert mentions(
+        record["summary"],
+        "default._bimi.transport-good.example",
+        "v=BIMI1",
+        "l=https://bimi.transport-good.example/logo.svg",
+        "a=https://bimi.transport-good.example/vmc.pem",
     )
     dmarc = one_check(result, "bimi.dmarc")
     assert (dmarc["status"], dmarc["summary"]) == (
@@ -68,16 +71,10 @@ def test_good_bimi(resolver_factory, bimi_server):
     )
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "pass"
-    assert (
-        logo["summary"]
-        == f"BIMI logo https://bimi.transport-good.example/logo.svg is an SVG Tiny PS image ({len(TINY_PS)} bytes)"
-    )
+    assert mentions(logo["summary"], "https://bimi.transport-good.example/logo.svg", "SVG Tiny PS", f"{len(TINY_PS)} bytes")
     vmc = one_check(result, "bimi.vmc")
     assert vmc["status"] == "pass"
-    assert (
-        vmc["summary"]
-        == "mark certificate present at https://bimi.transport-good.example/vmc.pem (1 PEM certificate(s); not validated)"
-    )
+    assert mentions(vmc["summary"], "https://bimi.transport-good.example/vmc.pem", "1 PEM")
 
 
 def test_plain_svg_is_not_tiny_ps(resolver_factory):
@@ -85,19 +82,14 @@ def test_plain_svg_is_not_tiny_ps(resolver_factory):
         result = report(resolver_factory, server, "transport-good.example")
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "warn"
-    assert logo["summary"] == (
-        f"BIMI logo https://bimi.transport-good.example/logo.svg is an SVG ({len(PLAIN_SVG)} bytes) but not SVG Tiny PS "
-        "as BIMI requires: The SVG version must be 1.2, not 1.1"
-    )
+    assert mentions(logo["summary"], "https://bimi.transport-good.example/logo.svg", len(PLAIN_SVG), "1.2", "1.1")
 
 
 def test_dmarc_none_and_a_logo_that_is_not_svg(resolver_factory, bimi_server):
     result = report(resolver_factory, bimi_server, "transport-bad.example")
     dmarc = one_check(result, "bimi.dmarc")
     assert dmarc["status"] == "warn"
-    assert dmarc["summary"] == (
-        "BIMI does not count: DMARC is p=none at _dmarc.transport-bad.example, and BIMI needs p=quarantine with pct=100 or p=reject"
-    )
+    assert mentions(dmarc["summary"], "p=none", "_dmarc.transport-bad.example", "p=quarantine", "pct=100", "p=reject")
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "fail"
     assert logo["summary"].startswith(
@@ -112,9 +104,13 @@ def test_other_selector_with_an_http_logo_is_invalid(resolver_factory, bimi_serv
     result = report(resolver_factory, bimi_server, "transport-bad.example", bimi_selector="brand")
     record = one_check(result, "bimi.record")
     assert record["status"] == "fail"
-    assert record["summary"] == (
-        "BIMI record at brand._bimi.transport-bad.example is invalid: l= must be empty or one https:// URL, "
-        "not http://bimi.transport-good.example/logo.svg (record: v=BIMI1; l=http://bimi.transport-good.example/logo.svg)"
+    assert mentions(
+        record["summary"],
+        "brand._bimi.transport-bad.example",
+        "l=",
+        "http://bimi.transport-good.example/logo.svg",
+        "v=BIMI1",
+        "l=http://bimi.transport-good.example/logo.svg",
     )
     assert checks_of(result, "bimi.logo") == []
 
@@ -123,7 +119,7 @@ def test_no_record_is_info(resolver_factory, bimi_server):
     result = report(resolver_factory, bimi_server, "good.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "info"
-    assert record["summary"] == "no BIMI record at default._bimi.good.example: mailboxes show no brand logo (optional)"
+    assert mentions(record["summary"], "default._bimi.good.example")
 
 
 def test_cli_text_and_json(bimi_server):
@@ -145,21 +141,21 @@ def test_subdomain_falls_back_to_the_organizational_record(resolver_factory, org
     result = report(resolver_factory, org_server, "sub.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "pass"
-    assert record["summary"] == (
-        "no BIMI record at default._bimi.sub.bimi-org.example; the organizational domain's record at "
-        "default._bimi.bimi-org.example applies: v=BIMI1; l=https://bimi.bimi-org.example/logo.svg; "
-        "a=https://bimi.bimi-org.example/vmc.pem"
+    assert mentions(
+        record["summary"],
+        "default._bimi.sub.bimi-org.example",
+        "default._bimi.bimi-org.example",
+        "v=BIMI1",
+        "l=https://bimi.bimi-org.example/logo.svg",
+        "a=https://bimi.bimi-org.example/vmc.pem",
     )
     assert (record["details"]["name"], record["details"]["inherited"]) == ("default._bimi.bimi-org.example", True)
     dmarc = one_check(result, "bimi.dmarc")
     assert dmarc["status"] == "pass"
-    assert dmarc["summary"] == (
-        "DMARC p=reject from the organizational domain's record at _dmarc.bimi-org.example "
-        "(none at _dmarc.sub.bimi-org.example; it has no sp=): BIMI logos can be shown"
-    )
+    assert mentions(dmarc["summary"], "p=reject", "_dmarc.bimi-org.example", "_dmarc.sub.bimi-org.example", "sp=")
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "pass"
-    assert logo["summary"] == f"BIMI logo https://{ORG_HOST}/logo.svg is an SVG Tiny PS image ({len(TINY_PS)} bytes)"
+    assert mentions(logo["summary"], f"https://{ORG_HOST}/logo.svg", "SVG Tiny PS", f"{len(TINY_PS)} bytes")
     assert one_check(result, "bimi.vmc")["status"] == "pass"
 
 
@@ -184,10 +180,7 @@ def test_no_record_at_either_name_is_info(resolver_factory, org_server):
     result = report(resolver_factory, org_server, "sub.bimi-org.example", bimi_selector="brand")
     record = one_check(result, "bimi.record")
     assert record["status"] == "info"
-    assert record["summary"] == (
-        "no BIMI record at brand._bimi.sub.bimi-org.example nor at brand._bimi.bimi-org.example: "
-        "mailboxes show no brand logo (optional)"
-    )
+    assert mentions(record["summary"], "brand._bimi.sub.bimi-org.example", "brand._bimi.bimi-org.example")
     assert checks_of(result, "bimi.dmarc") == []
 
 
@@ -195,10 +188,7 @@ def test_a_declination_at_the_domain_is_not_overridden_by_the_organizational_rec
     result = report(resolver_factory, org_server, "decline.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "info"
-    assert (
-        record["summary"]
-        == "BIMI record at default._bimi.decline.bimi-org.example declines BIMI (empty l= and a=): v=BIMI1; l=; a="
-    )
+    assert mentions(record["summary"], "default._bimi.decline.bimi-org.example", "l=", "a=", "v=BIMI1", "l=", "a=")
     assert checks_of(result, "bimi.logo") == []
 
 
@@ -206,7 +196,7 @@ def test_two_records_at_the_domain_are_not_overridden_by_the_organizational_reco
     result = report(resolver_factory, org_server, "twice.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "fail"
-    assert record["summary"] == "2 BIMI records at default._bimi.twice.bimi-org.example; receivers ignore them all"
+    assert mentions(record["summary"], "2 BIMI", "default._bimi.twice.bimi-org.example")
 
 
 # -- the record's tags --------------------------------------------------------------
@@ -216,19 +206,15 @@ def test_empty_logo_with_a_certificate_is_not_a_declination(resolver_factory, or
     result = report(resolver_factory, org_server, "vmconly.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "pass"
-    assert record["summary"] == "default._bimi.vmconly.bimi-org.example: v=BIMI1; l=; a=https://bimi.bimi-org.example/vmc.pem"
+    assert mentions(
+        record["summary"], "default._bimi.vmconly.bimi-org.example", "v=BIMI1", "l=", "a=https://bimi.bimi-org.example/vmc.pem"
+    )
     logo = one_check(result, "bimi.logo")
     assert logo["status"] == "info"
-    assert logo["summary"] == (
-        "no logo URL (empty l=): receivers show the logo embedded in the mark certificate at "
-        "https://bimi.bimi-org.example/vmc.pem (not checked)"
-    )
+    assert mentions(logo["summary"], "l=", "https://bimi.bimi-org.example/vmc.pem")
     vmc = one_check(result, "bimi.vmc")
     assert vmc["status"] == "pass"
-    assert (
-        vmc["summary"]
-        == "mark certificate present at https://bimi.bimi-org.example/vmc.pem (1 PEM certificate(s); not validated)"
-    )
+    assert mentions(vmc["summary"], "https://bimi.bimi-org.example/vmc.pem", "1 PEM")
     assert one_check(result, "bimi.dmarc")["status"] == "pass"
 
 
@@ -236,10 +222,15 @@ def test_tag_names_are_case_sensitive(resolver_factory, org_server):
     result = report(resolver_factory, org_server, "upper.bimi-org.example")
     record = one_check(result, "bimi.record")
     assert record["status"] == "fail"
-    assert record["summary"] == (
-        "BIMI record at default._bimi.upper.bimi-org.example is invalid: the l= tag is required; tag names are "
-        "case-sensitive, and L= is not l= (record: v=BIMI1; L=https://bimi.bimi-org.example/logo.svg; "
-        "A=https://bimi.bimi-org.example/vmc.pem)"
+    assert mentions(
+        record["summary"],
+        "default._bimi.upper.bimi-org.example",
+        "l=",
+        "L=",
+        "l=",
+        "v=BIMI1",
+        "L=https://bimi.bimi-org.example/logo.svg",
+        "A=https://bimi.bimi-org.example/vmc.pem",
     )
 
 

@@ -17,7 +17,7 @@ from mailcheck.errors import BadInput
 from mailcheck.model import Status
 from mailcheck.render.detail_lines import detail_lines
 from mailcheck.runtime import NetworkOptions
-from tests.conftest import ZONES, offline, one_check, run_async, run_cli
+from tests.helpers import ZONES, mentions, offline, one_check, run_async, run_cli
 
 # -- targets -----------------------------------------------------------------------
 
@@ -134,10 +134,7 @@ def test_a_listed_ip_fails_with_its_meaning_and_txt_reason(resolver_factory):
     check = listing_check(_lookup(resolver_factory(), "192.0.2.99", ZEN))
     assert check.status is Status.FAIL
     assert check.subject == "192.0.2.99 @ zen.spamhaus.org"
-    assert check.summary == (
-        "192.0.2.99 is listed on Spamhaus ZEN (zen.spamhaus.org): "
-        "SBL: a known spam source or spam operation (Spamhaus Block List) (127.0.0.2)"
-    )
+    assert mentions(check.summary, "192.0.2.99", "zen.spamhaus.org", "127.0.0.2")
     assert detail_lines(check, verbose=False) == ["reason: Listed by SBL, see https://check.spamhaus.org/sbl/query/SBL990099"]
     assert "https://check.spamhaus.org/" in check.fix
 
@@ -166,10 +163,7 @@ def test_an_ipv6_listing_is_found_by_nibbles(resolver_factory):
 def test_spamhaus_public_resolver_answer_is_an_error_not_a_listing(resolver_factory):
     check = listing_check(_lookup(resolver_factory(), "192.0.2.254", ZEN))
     assert check.status is Status.ERROR
-    assert check.summary == (
-        "Spamhaus ZEN (zen.spamhaus.org) refused the query for 192.0.2.254: Spamhaus refused the query: "
-        "it came through a public/open resolver (127.255.255.254); this is not a listing"
-    )
+    assert mentions(check.summary, "zen.spamhaus.org", "192.0.2.254", "127.255.255.254")
     assert "your own recursive resolver" in check.fix and "DQS key" in check.fix
 
 
@@ -217,10 +211,7 @@ def test_a_list_that_does_not_answer_is_an_error_not_a_pass(silent_server):
 
     check = listing_check(run_async(ask()))
     assert check.status is Status.ERROR
-    assert check.summary == (
-        f"Spamhaus ZEN (zen.spamhaus.org) gave no answer for 192.0.2.99: no answer within 0.5s from "
-        f"{silent_server.address}:{silent_server.port}; this is not a listing"
-    )
+    assert mentions(check.summary, "zen.spamhaus.org", "192.0.2.99", "0.5s", f"{silent_server.address}:{silent_server.port}")
 
 
 def test_lookups_run_concurrently_under_the_resolvers_cap(resolver_factory):
@@ -277,8 +268,11 @@ def test_cli_json_reports_each_target_and_list():
         "192.0.2.1 @ bl.spamcop.net",
     ]
     assert spam["status"] == "fail"
-    assert one_check(spam, "blocklist.listing", "blocklist-spam.example @ multi.uribl.com")["summary"] == (
-        "blocklist-spam.example is listed on URIBL (multi.uribl.com): black: domain seen in spam, high confidence (127.0.0.2)"
+    assert mentions(
+        one_check(spam, "blocklist.listing", "blocklist-spam.example @ multi.uribl.com")["summary"],
+        "blocklist-spam.example",
+        "multi.uribl.com",
+        "127.0.0.2",
     )
     assert one_check(spam, "blocklist.listing", "blocklist-spam.example @ multi.surbl.org")["status"] == "pass"
     assert refused["target"] == "www.blocklist-refused.example"
@@ -338,18 +332,15 @@ def test_cli_self_test_reports_and_leaves_out_misbehaving_lists():
     assert tests["target"] == "self-test" and tests["status"] == "warn"
     zen = one_check(tests, "blocklist.self-test", "zen.spamhaus.org")
     assert zen["status"] == "pass"
-    assert zen["summary"] == (
-        "Spamhaus ZEN (zen.spamhaus.org) answers its test points as RFC 5782 asks: 127.0.0.2 → 127.0.0.2, 127.0.0.1 → not listed"
-    )
+    assert mentions(zen["summary"], "zen.spamhaus.org", "RFC 5782", "127.0.0.2", "127.0.0.2", "127.0.0.1")
     assert one_check(tests, "blocklist.self-test", "multi.uribl.com")["summary"].endswith(
         "test.uribl.com → 127.0.0.14, invalid → not listed"
     )
     assert one_check(tests, "blocklist.self-test", "names.blocklist-lists.example")["status"] == "pass"
     broken = one_check(tests, "blocklist.self-test", "broken.blocklist-lists.example")
     assert broken["status"] == "warn"
-    assert broken["summary"] == (
-        "broken.blocklist-lists.example (broken.blocklist-lists.example) misbehaves: it lists what it must not "
-        "(127.0.0.1 → 127.0.0.2); its answers are left out of this run"
+    assert mentions(
+        broken["summary"], "broken.blocklist-lists.example", "broken.blocklist-lists.example", "127.0.0.1", "127.0.0.2"
     )
     subjects = [c["subject"] for o in target["obstacles"] for c in o["checks"]]
     assert subjects == [
@@ -358,10 +349,7 @@ def test_cli_self_test_reports_and_leaves_out_misbehaving_lists():
         "192.0.2.99 @ good.blocklist-lists.example",
     ]
     custom = one_check(target, "blocklist.listing", "192.0.2.99 @ good.blocklist-lists.example")
-    assert (
-        custom["summary"]
-        == "192.0.2.99 is listed on good.blocklist-lists.example (good.blocklist-lists.example): listed (127.0.0.2)"
-    )
+    assert mentions(custom["summary"], "192.0.2.99", "good.blocklist-lists.example", "good.blocklist-lists.example", "127.0.0.2")
     assert custom["details"]["reasons"] == ["on the custom list since 2026-11-01"]
 
 
@@ -382,7 +370,7 @@ def test_cli_offline_skips_lists_that_no_zone_serves(tmp_path):
     assert one_check(report, "blocklist.listing", "192.0.2.99 @ zen.spamhaus.org")["status"] == "fail"
     skipped = one_check(report, "blocklist.list", "bl.spamcop.net")
     assert skipped["status"] == "skip"
-    assert skipped["summary"] == "SpamCop was not asked: --offline is set and --zone does not serve bl.spamcop.net"
+    assert mentions(skipped["summary"], "SpamCop", "--offline", "bl.spamcop.net")
 
 
 @pytest.mark.parametrize(
@@ -467,24 +455,19 @@ def test_every_list_failing_its_self_test_is_an_error_naming_them_not_a_list_cho
     assert result.exit_code == 3 and text.exit_code == 3  # errors: no verdict
     tests, ip, domain = result.json()["reports"]
     assert tests["status"] == "warn"
-    assert one_check(tests, "blocklist.self-test", "names.blocklist-selftest.example")["summary"] == (
-        "names.blocklist-selftest.example (names.blocklist-selftest.example) misbehaves: it does not list its "
-        "test point (test → not listed); its answers are left out of this run"
+    assert mentions(
+        one_check(tests, "blocklist.self-test", "names.blocklist-selftest.example")["summary"],
+        "names.blocklist-selftest.example",
+        "names.blocklist-selftest.example",
     )
     check = one_check(ip, "blocklist.listing")
     assert (ip["status"], check["status"], check["subject"]) == ("error", "error", "192.0.2.99")
-    assert check["summary"] == (
-        "no list was asked about 192.0.2.99: every chosen list for IPv4 addresses failed its self-test "
-        "(ips.blocklist-selftest.example, broken.blocklist-lists.example); no verdict"
-    )
+    assert mentions(check["summary"], "192.0.2.99", "ips.blocklist-selftest.example", "broken.blocklist-lists.example")
     assert check["details"]["failed_self_test"] == ["ips.blocklist-selftest.example", "broken.blocklist-lists.example"]
     assert check["refs"] == ["RFC 5782 §5"]
     check = one_check(domain, "blocklist.listing")
     assert (domain["status"], check["status"]) == ("error", "error")
-    assert check["summary"] == (
-        "no list was asked about blocklist-spam.example: every chosen list for domains failed its self-test "
-        "(names.blocklist-selftest.example); no verdict"
-    )
+    assert mentions(check["summary"], "blocklist-spam.example", "names.blocklist-selftest.example")
     assert "no chosen list answers" not in text.stdout
     assert line_with(text.stdout, "blocklist.listing", "no list was asked about 192.0.2.99").startswith("? blocklist.listing")
     assert "192.0.2.99  ? ERROR" in text.stdout
@@ -508,10 +491,7 @@ def test_a_failed_self_test_names_the_lists_of_that_kind_only():
     assert result.exit_code == 3
     _, ip, domain = result.json()["reports"]
     assert ip["status"] == "pass"
-    assert one_check(ip, "blocklist.listing")["summary"] == "192.0.2.1 is not listed on Spamhaus ZEN (zen.spamhaus.org)"
+    assert mentions(one_check(ip, "blocklist.listing")["summary"], "192.0.2.1", "zen.spamhaus.org")
     check = one_check(domain, "blocklist.listing")
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "no list was asked about blocklist-spam.example: every chosen list for domains failed its self-test "
-        "(names.blocklist-selftest.example); no verdict"
-    )
+    assert mentions(check["summary"], "blocklist-spam.example", "names.blocklist-selftest.example")

@@ -8,7 +8,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.domain_report import domain_report
 from mailcheck.model import Status
 from mailcheck.names import parse_domain
-from tests.conftest import offline, one_check, run_async, run_cli
+from tests.helpers import mentions, offline, one_check, run_async, run_cli
 
 
 def _reputation(report: dict) -> dict:
@@ -31,8 +31,11 @@ def test_good_domain_is_clean_on_every_list_and_exits_0():
         "127.0.0.11 @ zen.spamhaus.org",
         "127.0.0.11 @ bl.spamcop.net",
     ]
-    assert one_check(result.json(), "blocklist.listing", "127.0.0.11 @ bl.spamcop.net")["summary"] == (
-        "127.0.0.11 (MX mx2.good.example) is not listed on SpamCop (bl.spamcop.net)"
+    assert mentions(
+        one_check(result.json(), "blocklist.listing", "127.0.0.11 @ bl.spamcop.net")["summary"],
+        "127.0.0.11",
+        "mx2.good.example",
+        "bl.spamcop.net",
     )
 
 
@@ -43,10 +46,7 @@ def test_listed_mx_address_fails_the_reputation_obstacle():
     assert _reputation(report)["status"] == "fail"
     check = one_check(report, "blocklist.listing", "127.0.3.25 @ zen.spamhaus.org")
     assert check["status"] == "fail"
-    assert check["summary"] == (
-        "127.0.3.25 (MX mx.blocklist-mx.example) is listed on Spamhaus ZEN (zen.spamhaus.org): "
-        "CSS: a low-reputation sender, e.g. snowshoe spam (Spamhaus CSS) (127.0.0.3)"
-    )
+    assert mentions(check["summary"], "127.0.3.25", "mx.blocklist-mx.example", "zen.spamhaus.org", "127.0.0.3")
     assert check["details"]["reasons"] == ["Listed by CSS, see https://check.spamhaus.org/css/127.0.3.25"]
 
 
@@ -69,7 +69,7 @@ def test_sending_ip_is_looked_up_and_its_reverse_dns_confirmed():
     fcrdns = one_check(report, "ip.fcrdns")
     assert fcrdns["status"] == "pass"
     assert fcrdns["subject"] == "127.0.3.25 (sending IP)"
-    assert fcrdns["summary"] == ("127.0.3.25 → mx.blocklist-mx.example, which resolves back to 127.0.3.25 (forward-confirmed)")
+    assert mentions(fcrdns["summary"], "127.0.3.25", "mx.blocklist-mx.example", "127.0.3.25")
     assert _reputation(report)["status"] == "fail"
     assert any(c["id"] == "ip.fcrdns" for c in _reputation(report)["checks"])
 
@@ -79,7 +79,7 @@ def test_sending_ip_without_reverse_dns_warns():
     report = result.json()
     fcrdns = one_check(report, "ip.fcrdns")
     assert fcrdns["status"] == "warn"
-    assert fcrdns["summary"] == "127.0.3.99 has no reverse DNS (PTR); many receivers distrust such hosts"
+    assert mentions(fcrdns["summary"], "127.0.3.99")
     assert one_check(report, "blocklist.listing", "127.0.3.99 @ bl.spamcop.net")["status"] == "pass"
     # SPF rejects this IP (a fail of the authentication obstacle); reputation only warns.
     assert _reputation(report)["status"] == "warn"

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.cli_subprocess import run_mailcheck
-from tests.conftest import ROOT, run_cli, validate_report
+from tests.helpers import ROOT, run_cli, validate_report
+from tests.helpers.cli_subprocess import run_mailcheck
 
 BOUNCES = ROOT / "fixtures" / "bounces"
 

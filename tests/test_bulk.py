@@ -14,8 +14,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.cli_subprocess import popen_mailcheck
-from tests.conftest import ZONES, offline, run_cli, validate_report
+from tests.helpers import ZONES, mentions, offline, run_cli, validate_report
+from tests.helpers.cli_subprocess import popen_mailcheck
 
 
 def _write(tmp_path, text: str):
@@ -114,7 +114,7 @@ def test_a_crashing_domain_becomes_an_error_report_and_the_others_complete(tmp_p
     assert crashed["status"] == "error"
     [check] = crashed["obstacles"][0]["checks"]
     assert check["id"] == "run.crash"
-    assert check["summary"] == "checking mx-ptr.example crashed: ValueError: resolver state corrupted"
+    assert mentions(check["summary"], "mx-ptr.example", "crashed", "ValueError: resolver state corrupted")
     assert reports["good.example"]["status"] == "pass"
     assert reports["mx-dangling.example"]["status"] == "fail"
 

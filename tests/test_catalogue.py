@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import importlib
 import json
@@ -12,46 +13,56 @@ import pytest
 
 from mailcheck import catalogue
 from mailcheck.render.catalogue import list_markdown
-from tests.conftest import run_cli
-from tests.emitted_ids import emitted_ids
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parent.parent
 REF = re.compile(r"^(RFC \d+( §[\d.]+)?(, [a-z ]+)?|https://\S+|docs/\S+\.md)$")
 
 
-def test_every_id_the_code_emits_is_declared():
-    emitted = emitted_ids()
-    assert emitted.untraceable == []
-    declared = catalogue.catalogue()
-    # A wildcard emitter (f"compliance.{provider}.{rule}") is declared by the ids it stands for.
-    undeclared = {
-        check_id: where
-        for check_id, where in emitted.ids.items()
-        if check_id not in declared and not ("*" in check_id and any(fnmatch.fnmatchcase(d, check_id) for d in declared))
-    }
-    assert undeclared == {}
+SRC = ROOT / "src" / "mailcheck"
+SPEC_MODULE = SRC / "catalogue" / "spec.py"
 
 
-def test_every_declared_id_is_emitted_somewhere():
-    # A specific entry under a wildcard emitter counts: f"{area}.lookup" emits mx.lookup.
-    emitted = set(emitted_ids().ids)
-    patterns = [pattern for pattern in emitted if "*" in pattern]
+def _id_builders(path: Path) -> list[str]:
+    """Where PATH builds a check with an id of its own choosing: ``Check(...)`` or
+    ``replace(check, id=...)``. Only CheckSpec may, so every id comes from a spec."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+        if called == "Check" or (called == "replace" and any(k.arg == "id" for k in node.keywords)):
+            found.append(f"{path.name}:{node.lineno}: {ast.unparse(node)[:60]}")
+    return found
 
-    def reached(check_id: str) -> bool:
-        return check_id in emitted or any(fnmatch.fnmatchcase(check_id, p) for p in patterns)
 
-    beside_code = {spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))}
-    old_style = [check_id for check_id in catalogue.catalogue() if check_id not in beside_code]
-    assert [check_id for check_id in old_style if not reached(check_id)] == []
+def test_the_builder_finder_sees_each_way_an_id_is_chosen(tmp_path):
+    module = tmp_path / "area.py"
+    module.write_text(
+        "def a(): return Check('area.a', s, x, y)\n"
+        "def b(c): return dataclasses.replace(c, id='area.b')\n"
+        "def c(c): return replace(c, status=s)\n"
+        "def d(): return SPEC.fail(x, y)\n"
+    )
+    assert [line.split(":")[1] for line in _id_builders(module)] == ["1", "2"]
 
 
-_EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result", "recast")
+def test_every_check_is_built_by_a_spec():
+    """The ids a report can hold are the specs' ids (a wildcard family's members
+    included), so the catalogue cannot miss one: no scan of the emitters is needed."""
+    builders = [b for path in sorted(SRC.rglob("*.py")) if path != SPEC_MODULE for b in _id_builders(path)]
+    assert builders == []
+    assert _id_builders(SPEC_MODULE) != []  # the one place that builds them
+
+
+_EMIT_METHODS = ("ok", "info", "skip", "warn", "error", "fail", "result", "recast", "member")
 
 
 def test_every_spec_declared_beside_its_code_is_emitted():
     # A spec declared in a SPEC_MODULES module is emitted through its own methods
-    # (SPEC.fail(...)), so its name followed by an emit method must appear in src/.
-    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "src").rglob("*.py"))
+    # (SPEC.fail(...), LOOKUP.member(area).error(...)), so its name followed by an emit
+    # method must appear in src/.
+    source = "\n".join(path.read_text(encoding="utf-8") for path in SRC.rglob("*.py"))
     never = []
     for name in catalogue.SPEC_MODULES:
         module = importlib.import_module(name)
@@ -63,39 +74,53 @@ def test_every_spec_declared_beside_its_code_is_emitted():
     assert never == []
 
 
-def test_the_scanner_finds_each_way_an_id_is_built(tmp_path):
-    # The two tests above are only as good as the scanner: a scanner that found nothing
-    # would pass the first and fail the second, one that missed a way would hide drift.
-    package = tmp_path / "mailcheck"
-    package.mkdir()
-    (package / "area.py").write_text(
-        'CONSTANT = "area.constant"\n'
-        "def literal(): return Check('area.literal', s, x, y)\n"
-        "def keyword(): return Check(id='area.keyword', status=s)\n"
-        "def choose(t): return Check('area.a' if t else 'area.b', s, x, y)\n"
-        "def local(t):\n    check_id = 'area.local'\n    return Check(check_id, s, x, y)\n"
-        "def constant(): return Check(CONSTANT, s, x, y)\n"
-        "def helper(check_id, name): return Check(check_id, s, name, y)\n"
-        "def callers(): return [helper('area.param', 1), helper(check_id='area.param2', name=1)]\n"
-        "def wild(area): return Check(f'{area}.lookup', s, x, y)\n"
-        "def renamed(c): return replace(c, id='area.renamed')\n"
-        "def passed(c): return Check(id=c.id, status=s)\n"
-        "def lost(x): return Check(x.make_id(), s, x, y)\n"
+def test_every_compliance_rule_is_emitted_for_its_provider():
+    from mailcheck.message.compliance import PROVIDERS, Facts, compliance_checks, compliance_specs
+
+    facts = Facts(
+        spf_pass=True,
+        spf_known=True,
+        dkim_pass=True,
+        dkim_aligned=True,
+        spf_aligned=True,
+        dmarc_record=True,
+        dmarc_pass=True,
+        dmarc_policy="reject",
+        ptr_ok=True,
+        tls=True,
+        format_ok=True,
+        format_problem="",
+        marketing=True,
+        one_click=True,
+        unsubscribe_any=True,
+        body_link=True,
+        smallest_key=2048,
     )
-    emitted = emitted_ids(package)
-    assert sorted(emitted.ids) == [
-        "*.lookup",
-        "area.a",
-        "area.b",
-        "area.constant",
-        "area.keyword",
-        "area.literal",
-        "area.local",
-        "area.param",
-        "area.param2",
-        "area.renamed",
-    ]
-    assert len(emitted.untraceable) == 1 and emitted.untraceable[0].endswith("x.make_id()")
+    emitted = [c.id for c in compliance_checks(facts, PROVIDERS)]
+    assert emitted == [spec.id for spec in compliance_specs()]
+    assert {c.id.split(".")[1] for c in compliance_checks(facts, ("yahoo",))} == {"yahoo"}
+
+
+def test_the_specs_held_in_tables_are_emitted():
+    """The entries not declared beside their code: the compliance rules (tested above),
+    and specific members of a wildcard family that a beside-code spec emits (mx.lookup
+    is the mx area's *.lookup)."""
+    from mailcheck.message.compliance import compliance_specs
+
+    beside_code = {spec.id for name in catalogue.SPEC_MODULES for spec in catalogue.declared_specs(importlib.import_module(name))}
+    families = [check_id for check_id in beside_code if "*" in check_id]
+    in_tables = set(catalogue.catalogue()) - beside_code - {spec.id for spec in compliance_specs()}
+    assert in_tables == {"mx.lookup"}
+    assert [i for i in in_tables if not any(fnmatch.fnmatchcase(i, family) for family in families)] == []
+
+
+def test_a_family_member_takes_the_family_text():
+    from mailcheck.area_errors import LOOKUP
+
+    member = LOOKUP.member("spf")
+    assert (member.id, member.title, member.refs) == ("spf.lookup", LOOKUP.title, LOOKUP.refs)
+    with pytest.raises(ValueError, match="not a wildcard family"):
+        member.member("x")
 
 
 @pytest.mark.parametrize("spec", list(catalogue.catalogue().values()), ids=lambda spec: spec.id)
@@ -188,7 +213,7 @@ def test_readme_links_the_full_list():
 
 
 def test_a_text_report_with_a_problem_ends_with_the_explain_hint():
-    from tests.conftest import offline
+    from tests.helpers import offline
 
     failing = run_cli("domain", *offline("spf-toomany.example", "--no-smtp", "--no-color"))
     assert failing.exit_code == 1

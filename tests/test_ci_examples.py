@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 EXAMPLES = sorted((ROOT / "docs" / "ci").glob("*.yml"))
 

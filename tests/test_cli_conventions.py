@@ -7,7 +7,7 @@ import json
 import pytest
 
 from mailcheck import __version__
-from tests.conftest import offline, run_cli
+from tests.helpers import offline, run_cli
 
 
 @pytest.mark.parametrize("flag", ["--version", "-V"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.dns_servers import misbehaving_dns
+from tests.helpers import mentions, offline, one_check, run_cli
+from tests.helpers.dns_servers import misbehaving_dns
 
 
 def test_healthy_domain_text_report_exits_0():
@@ -29,10 +29,8 @@ def test_healthy_domain_json_report():
         "pass",
     )
     assert [o["id"] for o in report["obstacles"]][:2] == ["dns", "routing"]
-    assert one_check(report, "dns.ns")["summary"] == "2 nameservers: ns1.good.example, ns2.good.example"
-    assert one_check(report, "mx.ptr", "127.0.0.11")["summary"] == (
-        "127.0.0.11 → mx2.good.example, which resolves back to 127.0.0.11 (forward-confirmed)"
-    )
+    assert mentions(one_check(report, "dns.ns")["summary"], "2 nameservers", "ns1.good.example", "ns2.good.example")
+    assert mentions(one_check(report, "mx.ptr", "127.0.0.11")["summary"], "127.0.0.11", "mx2.good.example", "127.0.0.11")
     assert report["dns"]["queries"] > 5
 
 
@@ -42,7 +40,7 @@ def test_missing_domain_fails_and_skips_the_rest():
     assert result.exit_code == 1
     exists = one_check(report, "dns.exists")
     assert exists["status"] == "fail"
-    assert exists["summary"] == "nowhere.example does not exist (NXDOMAIN): no mail can be sent from or to it"
+    assert mentions(exists["summary"], "nowhere.example", "NXDOMAIN")
     others = [c for o in report["obstacles"] for c in o["checks"] if not c["id"].startswith("dns.")]
     assert others and {c["status"] for c in others} == {"skip"}
     assert {c["summary"] for c in others} == {"skipped: nowhere.example does not exist"}

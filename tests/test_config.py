@@ -12,7 +12,7 @@ import pytest
 from mailcheck.config import Expectation, FieldRule, load_config, locate
 from mailcheck.expectations import accept_warnings, expectation_checks
 from mailcheck.model import Check, Obstacle, Report, Status
-from tests.conftest import ROOT, ZONES, checks_by_id, one_check, run_cli
+from tests.helpers import ROOT, ZONES, checks_by_id, mentions, one_check, run_cli
 
 FIXTURE_CONFIG = ROOT / "fixtures" / "mailcheck.toml"
 
@@ -50,10 +50,8 @@ def test_fixture_config_runs_every_domain(fixture_run):
 def test_met_expectations_pass_with_the_values_seen(fixture_run):
     _, reports = fixture_run
     good = reports["good.example"]
-    assert one_check(good, "expect.dmarc.policy")["summary"] == (
-        "dmarc.policy: status pass, effective = 'reject', as expected (status pass, effective = 'reject')"
-    )
-    assert one_check(good, "expect.spf.lookups")["summary"] == "spf.lookups: lookups = 2, as expected (lookups <= 8)"
+    assert mentions(one_check(good, "expect.dmarc.policy")["summary"], "dmarc.policy", "'reject'", "'reject'")
+    assert mentions(one_check(good, "expect.spf.lookups")["summary"], "spf.lookups", "= 2", "<= 8")
     dkim = one_check(good, "expect.dkim.key", "google")
     assert dkim["status"] == "pass" and "bits = 2048" in dkim["summary"]
     # The sending IP from the config was evaluated: SPF passes for it through `mx`.
@@ -65,7 +63,7 @@ def test_unmet_expectation_fails_and_points_at_the_config_line(fixture_run):
     _, reports = fixture_run
     check = one_check(reports["dmarc-none.example"], "expect.dmarc.record")
     assert check["status"] == "fail"
-    assert check["summary"] == "dmarc.record: expected status pass; got status fail: no DMARC record at _dmarc.dmarc-none.example"
+    assert mentions(check["summary"], "dmarc.record", "status pass", "status fail", "_dmarc.dmarc-none.example")
     line = FIXTURE_CONFIG.read_text().splitlines().index('expect = { "dmarc.record" = "pass" }') + 1
     assert check["details"]["config"].endswith(f"mailcheck.toml:{line}")
 
@@ -74,10 +72,7 @@ def test_accepted_warnings_become_info_with_the_reason(fixture_run):
     _, reports = fixture_run
     ptrs = checks_by_id(reports["mx-ptr.example"], "mx.ptr")
     assert [c["status"] for c in ptrs] == ["info", "info"]
-    assert ptrs[0]["summary"] == (
-        "127.0.0.30 has no reverse DNS (PTR); many receivers distrust such hosts "
-        "(warning accepted: provider sets PTRs in Q3 (ticket OPS-1234))"
-    )
+    assert mentions(ptrs[0]["summary"], "127.0.0.30", "warning accepted", "OPS-1234")
     assert ptrs[0]["details"]["original_status"] == "warn"
 
 
@@ -283,10 +278,7 @@ def test_zone_paths_are_relative_to_the_config(tmp_path):
     result = run_cli("check", "--config", str(path), "--format", "json")
     report = result.json()
     assert one_check(report, "expect.mx.null")["status"] == "pass"
-    assert (
-        one_check(report, "expect.dmarc.policy")["summary"]
-        == "dmarc.policy: effective = 'reject', as expected (effective = 'reject')"
-    )
+    assert mentions(one_check(report, "expect.dmarc.policy")["summary"], "dmarc.policy", "'reject'", "'reject'")
 
 
 # -- the pieces ----------------------------------------------------------------------
@@ -340,15 +332,12 @@ def test_expectation_rules_read_details_values(tmp_path):
     )
     results = expectation_checks(domain, [lookups, key], "a.example", "mailcheck.toml")
     assert [c.status for c in results] == [Status.FAIL, Status.FAIL, Status.FAIL, Status.FAIL, Status.PASS]
-    assert results[0].summary == "spf.lookups: expected lookups <= 8; got lookups = 9"
+    assert mentions(results[0].summary, "spf.lookups", "<= 8", "= 9")
     assert results[0].details["config"] == "mailcheck.toml:7"
-    assert results[1].summary == "dkim.key: expected bits >= 2048, algorithm in ['rsa', 'ed25519']; got bits = 1024"
+    assert mentions(results[1].summary, "dkim.key", ">= 2048", "'rsa'", "'ed25519'", "= 1024")
     assert results[1].subject == "s1"
-    assert results[2].summary == "expected dkim.key on s2 (status pass), but the report has no such check"
-    assert (
-        results[3].summary
-        == "spf.lookups: expected tree.depth <= 3; the check has no details field 'tree.depth' (fields: limit, lookups)"
-    )
+    assert mentions(results[2].summary, "dkim.key on s2", "no such check")
+    assert mentions(results[3].summary, "spf.lookups", "tree.depth", "<= 3", "'tree.depth'")
 
 
 def test_accept_warnings_leaves_failures_alone():
@@ -371,7 +360,7 @@ def test_fixture_config_loads(tmp_path):
 
 
 def test_probe_addresses_are_probed_and_held_to_expectations(tmp_path):
-    from tests.smtp_servers import Script, free_port, known_users, smtp_server
+    from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
     port = free_port()
     path = _config(

@@ -11,9 +11,8 @@ from mailcheck.api import Network
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
 from mailcheck.render.jsonl import render_line
-from tests import netguard
-from tests.cli_subprocess import run_mailcheck
-from tests.conftest import ROOT, ZONES
+from tests.helpers import ROOT, ZONES, netguard
+from tests.helpers.cli_subprocess import run_mailcheck
 
 distributed = pytest.importorskip("distributed")
 
@@ -46,7 +45,7 @@ def test_a_local_cluster_of_two_workers_gives_the_reports_of_the_cli(tmp_path, m
                 processes=True,
                 host="127.0.0.1",
                 dashboard_address=None,
-                preload=["tests.dask_guard"],
+                preload=["tests.helpers.dask_guard"],
             ) as cluster,
             distributed.Client(cluster) as client,
         ):

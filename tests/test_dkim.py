@@ -17,7 +17,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.records.dkim import DkimRecordError, parse_key_record, parse_tags
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, mentions, offline, one_check, run_cli
 
 
 def dkim_checks(resolver_factory, domain: str, *selectors: str, timeout: float = 2.0) -> list[Check]:
@@ -112,15 +112,13 @@ def test_testing_flag_warns(resolver_factory):
     checks = dkim_checks(resolver_factory, "dkim-keys.example", "testing")
     check = only(checks, "dkim.testing", "testing")
     assert check.status is Status.WARN
-    assert check.summary == "testing: key is in testing mode (t=y); receivers may ignore its signatures"
+    assert mentions(check.summary, "t=y")
 
 
 def test_sha1_only_warns(resolver_factory):
     check = only(dkim_checks(resolver_factory, "dkim-keys.example", "sha1"), "dkim.hash", "sha1")
     assert check.status is Status.WARN
-    assert check.summary == (
-        "sha1: key allows only h=sha1; RFC 8301 forbids sha1, so verifiers reject every signature made with this key"
-    )
+    assert mentions(check.summary, "h=sha1", "RFC 8301")
     assert check.refs == ("RFC 8301 §3.1",)
 
 
@@ -161,7 +159,7 @@ def test_cname_delegation_names_the_provider_host(resolver_factory):
     checks = dkim_checks(resolver_factory, "dkim-keys.example", "delegated")
     check = only(checks, "dkim.cname", "delegated")
     assert check.status is Status.INFO
-    assert check.summary == "delegated: key delegated by CNAME to delegated.keys.dkim-provider.example"
+    assert mentions(check.summary, "CNAME", "delegated.keys.dkim-provider.example")
 
 
 def test_explicit_selectors_are_each_reported_and_not_probed(resolver_factory):
@@ -170,25 +168,21 @@ def test_explicit_selectors_are_each_reported_and_not_probed(resolver_factory):
         ("dkim.key", "google", Status.PASS),
         ("dkim.key", "s1", Status.FAIL),
     ]
-    assert checks[0].summary == "google: RSA 2048-bit key (k=rsa, h=any)"
-    assert checks[1].summary == "s1: no DKIM key at s1._domainkey.good.example (the name does not exist)"
+    assert mentions(checks[0].summary, "RSA 2048", "k=rsa", "h=any")
+    assert mentions(checks[1].summary, "s1._domainkey.good.example", "does not exist")
 
 
 def test_a_non_key_record_at_a_named_selector_is_unparsable(resolver_factory):
     check = only(dkim_checks(resolver_factory, "dkim-probe.example", "mail"), "dkim.key", "mail")
     assert check.status is Status.FAIL
-    assert check.summary == (
-        "mail: unparsable key record at mail._domainkey.dkim-probe.example: invalid tag name 'google-site-verification'"
-    )
+    assert mentions(check.summary, "mail._domainkey.dkim-probe.example", "'google-site-verification'")
 
 
 def test_unanswered_lookup_is_an_error_not_a_fail(resolver_factory):
     # Outside the fixture zones with --offline: the resolver cannot tell.
     check = only(dkim_checks(resolver_factory, "elsewhere.test", "google"), "dkim.key", "google")
     assert check.status is Status.ERROR
-    assert check.summary == (
-        "google: could not look up google._domainkey.elsewhere.test TXT: outside the loaded zones and --offline is set"
-    )
+    assert mentions(check.summary, "google._domainkey.elsewhere.test", "--offline")
 
 
 # -- probing common selectors ------------------------------------------------------
@@ -199,9 +193,7 @@ def test_probe_reports_the_keys_found(resolver_factory):
     probe = only(checks, "dkim.selectors", "dkim-probe.example")
     assert probe.status is Status.INFO
     total = len(COMMON_SELECTORS)
-    assert probe.summary == (
-        f"probed {total} common selectors; found 3: selector1 (Microsoft 365), selector2 (Microsoft 365), s1 (SendGrid)"
-    )
+    assert mentions(probe.summary, f"probed {total}", "found 3", "Microsoft 365", "Microsoft 365")
     assert probe.details["probed"] == list(common_selector_names())
     assert probe.details["found"] == ["selector1", "selector2", "s1"]
     # The TXT at mail._domainkey is a verification token, not a key: not counted.
@@ -219,7 +211,7 @@ def test_probe_finding_nothing_warns(resolver_factory):
     assert len(checks) == 1
     check = checks[0]
     assert (check.id, check.status) == ("dkim.selectors", Status.WARN)
-    assert check.summary == (f"no key found under common selectors ({len(COMMON_SELECTORS)} probed); pass --dkim-selector")
+    assert mentions(check.summary, f"({len(COMMON_SELECTORS)} probed)", "--dkim-selector")
     assert "--dkim-selector" in (check.fix or "")
 
 
@@ -227,10 +219,7 @@ def test_probe_with_dns_unavailable_is_an_error(resolver_factory):
     checks = dkim_checks(resolver_factory, "elsewhere.test")
     assert len(checks) == 1
     assert checks[0].status is Status.ERROR
-    assert checks[0].summary == (
-        f"could not tell whether a DKIM key exists: {len(COMMON_SELECTORS)} of {len(COMMON_SELECTORS)} "
-        "selector lookups went unanswered (outside the loaded zones and --offline is set)"
-    )
+    assert mentions(checks[0].summary, f"exists: {len(COMMON_SELECTORS)}", f"of {len(COMMON_SELECTORS)}")
 
 
 def test_the_builtin_list_covers_the_big_providers():
@@ -367,7 +356,7 @@ def test_cli_named_missing_selector_fails():
     result = run_cli("domain", "dkim-none.example", *offline("--format", "json", "--dkim-selector", "google"))
     assert result.exit_code == 1
     check = one_check(result.json(), "dkim.key", "google")
-    assert check["summary"] == "google: no DKIM key at google._domainkey.dkim-none.example (the name does not exist)"
+    assert mentions(check["summary"], "google._domainkey.dkim-none.example", "does not exist")
 
 
 def test_cli_bad_selector_is_bad_input():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import offline, run_cli
+from tests.helpers import mentions, offline, run_cli
 
 
 def _dkim_queries(stdout: str, domain: str) -> list[str]:
@@ -20,7 +20,7 @@ def test_no_domainkey_subtree_means_one_query_and_the_usual_warning():
     report = json.loads(run_cli("domain", *offline("mx-null.example", "--no-smtp", "--format", "json")).stdout)
     selectors = next(c for o in report["obstacles"] for c in o["checks"] if c["id"] == "dkim.selectors")
     assert selectors["status"] == "warn"
-    assert selectors["summary"] == "no key found under common selectors (51 probed); pass --dkim-selector"
+    assert mentions(selectors["summary"], "51 probed", "--dkim-selector")
     assert selectors["details"]["found"] == [] and len(selectors["details"]["probed"]) == 51
 
 

@@ -13,7 +13,7 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.records.dmarc import NoPolicyError, RecordError, read_record
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, mentions, offline, one_check, run_cli
 
 
 def dmarc_run(resolver_factory, domain: str) -> tuple[list[Check], list[str]]:
@@ -363,8 +363,15 @@ def test_pct_out_of_range_is_a_syntax_warning_with_the_value(resolver_factory):
     assert syntax.refs == ("RFC 7489 §6.3", "RFC 9989 §4.7")
     # Receivers apply the policy to all mail, so there is no pct finding, and the policy says 100.
     assert not [c for c in checks if c.id == "dmarc.pct"]
-    assert only(checks, "dmarc.policy").summary == (
-        "p=quarantine applies to dmarc-pctrange.example: p=quarantine, sp=quarantine, pct=100, adkim=r, aspf=r"
+    assert mentions(
+        only(checks, "dmarc.policy").summary,
+        "p=quarantine",
+        "dmarc-pctrange.example",
+        "p=quarantine",
+        "sp=quarantine",
+        "pct=100",
+        "adkim=r",
+        "aspf=r",
     )
     assert only(checks, "dmarc.rua").status is Status.PASS
 

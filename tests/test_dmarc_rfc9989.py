@@ -8,7 +8,7 @@ import pytest
 
 from mailcheck.model import Status
 from mailcheck.records.dmarc_discovery import NameRecords, tree_walk, walk_names
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, offline, one_check, run_cli
 from tests.test_dmarc import dmarc_run, only, outcome
 
 

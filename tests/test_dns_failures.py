@@ -18,9 +18,9 @@ from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, N
 from mailcheck.dns.library import LibraryResolver, LookupFailed, LookupTimedOut, library_dns
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
-from tests.cli_subprocess import guarded_env, mailcheck_command
-from tests.conftest import ZONES, run_async, run_cli
-from tests.dns_servers import rcode_reply, scripted_dns
+from tests.helpers import ZONES, run_async, run_cli
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
+from tests.helpers.dns_servers import rcode_reply, scripted_dns
 
 
 def _failure(port: int, name: str, rdtype: str = "TXT", timeout: float = 1.0) -> DnsError:

@@ -9,7 +9,7 @@ import pytest
 
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.runtime import NetworkOptions, run_dns
-from tests.conftest import run_async
+from tests.helpers import run_async
 
 
 def _network(zone_server) -> NetworkOptions:

@@ -11,8 +11,8 @@ import pytest
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
-from tests.conftest import run_async
-from tests.dns_servers import misbehaving_dns
+from tests.helpers import run_async
+from tests.helpers.dns_servers import misbehaving_dns
 
 
 def test_answers_and_logs_each_network_query(resolver_factory, zone_server):

@@ -10,9 +10,9 @@ import time
 
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver, attempt_timeout
-from tests.cli_subprocess import mailcheck_command
-from tests.conftest import run_async, validate_report
-from tests.dns_servers import dropping_proxy
+from tests.helpers import run_async, validate_report
+from tests.helpers.cli_subprocess import mailcheck_command
+from tests.helpers.dns_servers import dropping_proxy
 
 DOMAIN = "good.example"
 TIMEOUT = 2.0

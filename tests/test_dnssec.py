@@ -10,8 +10,8 @@ from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.conftest import ZONES, offline, one_check, run_cli
-from tests.transport_helpers import transport_report
+from tests.helpers import ZONES, mentions, offline, one_check, run_cli
+from tests.helpers.transport import transport_report
 
 
 def ds_line(domain: str) -> str:
@@ -31,16 +31,11 @@ def test_signed_zone_with_matching_ds_passes(resolver_factory):
     ds = one_check(result, "dnssec.ds")
     key_tag = ds_line("dnssec-good.example").split()[0]
     assert ds["status"] == "pass"
-    assert ds["summary"] == (
-        f"the parent's DS {key_tag} (digest type 2) matches a DNSKEY of dnssec-good.example: the chain of trust is intact"
-    )
+    assert mentions(ds["summary"], f"DS {key_tag}", "type 2", "dnssec-good.example")
     assert ds["details"]["matched"] == [ds_line("dnssec-good.example")]
     sigs = one_check(result, "dnssec.signatures")
     assert sigs["status"] == "pass"
-    assert sigs["summary"] == (
-        "RRSIGs over DNSKEY, SOA, MX verify against the zone's DNSKEYs (checked here with dns.dnssec.validate); "
-        "first expiry 2036-01-01"
-    )
+    assert mentions(sigs["summary"], "dns.dnssec.validate", "2036-01-01")
     first = sigs["details"]["sets"][0]
     assert (first["type"], first["state"], first["key_tags"]) == ("DNSKEY", "valid", [int(key_tag)])
     assert first["until"].startswith("2036-01-01")
@@ -53,9 +48,7 @@ def test_island_of_security_warns(resolver_factory):
     result = transport_report(resolver_factory, "dnssec-island.example", smtp=False)
     ds = one_check(result, "dnssec.ds")
     assert ds["status"] == "warn"
-    assert ds["summary"] == (
-        "dnssec-island.example is signed but its parent has no DS record: no resolver can validate it (an island of security)"
-    )
+    assert mentions(ds["summary"], "dnssec-island.example", "no DS record")
     assert one_check(result, "dnssec.signatures")["status"] == "pass"
 
 
@@ -63,10 +56,7 @@ def test_ds_naming_another_key_fails(resolver_factory):
     result = transport_report(resolver_factory, "dnssec-bogus.example", smtp=False)
     ds = one_check(result, "dnssec.ds")
     assert ds["status"] == "fail"
-    assert ds["summary"] == (
-        f"no DS at the parent ({ds_line('dnssec-bogus.example')}) matches a DNSKEY of dnssec-bogus.example: "
-        "validating resolvers answer SERVFAIL for the whole domain"
-    )
+    assert mentions(ds["summary"], ds_line("dnssec-bogus.example"), "dnssec-bogus.example")
 
 
 def test_unsigned_domain_is_info(resolver_factory):
@@ -89,10 +79,7 @@ def test_unanswered_ds_lookup_without_dnskey_says_unsigned_without_claiming_no_d
         result = transport_report(None, "good.example", resolver=resolver, smtp=False)
     signed = one_check(result, "dnssec.signed")
     assert signed["status"] == "info"
-    assert signed["summary"] == (
-        "good.example is not DNSSEC-signed (no DNSKEY); whether its parent publishes a DS could not be checked: "
-        f"{server.host}:{server.port} refused the query (REFUSED)"
-    )
+    assert mentions(signed["summary"], "good.example", "no DNSKEY", f"{server.host}:{server.port}", "REFUSED")
     assert [c["id"] for c in result["obstacles"][0]["checks"] if c["id"].startswith("dnssec")] == ["dnssec.signed"]
 
 
@@ -110,7 +97,7 @@ def test_tampered_record_fails_signature_validation(tmp_path):
         result = transport_report(None, "dnssec-good.example", resolver=resolver, smtp=False)
     sigs = one_check(result, "dnssec.signatures")
     assert sigs["status"] == "fail"
-    assert sigs["summary"] == "DNSSEC signatures of dnssec-good.example do not verify: MX: no RRSIGs validated"
+    assert mentions(sigs["summary"], "dnssec-good.example", "MX: no RRSIGs validated")
     assert sigs["details"]["verified"] == ["DNSKEY", "SOA"]
 
 

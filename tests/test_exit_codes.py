@@ -14,7 +14,7 @@ import pytest
 from mailcheck.cli.options import FailOn
 from mailcheck.cli.output import exit_code_for
 from mailcheck.model import Check, ExitCode, Obstacle, Report, Status, exit_code
-from tests.conftest import ZONES, checks_by_id, one_check, run_cli
+from tests.helpers import ZONES, checks_by_id, mentions, one_check, run_cli
 
 
 def report(*checks: Check, verdict_check: str | None = None) -> Report:
@@ -128,14 +128,13 @@ def test_one_blocklist_that_refused_among_several_that_answered_exits_0() -> Non
 
 
 def test_a_tls_report_destination_that_could_not_be_resolved_is_a_side_fact(resolver_factory) -> None:  # type: ignore[no-untyped-def]
-    from tests.transport_helpers import transport_report
+    from tests.helpers.transport import transport_report
 
     result = transport_report(resolver_factory, "tlsrpt-lost.test", smtp=False, https_port=9)
     rua = one_check(result, "tlsrpt.rua", "mailto:tls-reports@reports.tlsrpt-lost.invalid")
     assert (rua["status"], rua["side_fact"]) == ("error", True)
-    assert rua["summary"] == (
-        "could not tell whether reports.tlsrpt-lost.invalid (mailto:tls-reports@reports.tlsrpt-lost.invalid) "
-        "can receive TLS reports: DNS did not answer"
+    assert mentions(
+        rua["summary"], "reports.tlsrpt-lost.invalid", "mailto:tls-reports@reports.tlsrpt-lost.invalid", "DNS did not answer"
     )
     assert one_check(result, "tlsrpt.record")["status"] == "pass"
     transport = next(o for o in result["obstacles"] if o["id"] == "transport")

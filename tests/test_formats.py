@@ -19,11 +19,12 @@ from mailcheck.cli.options import FailOn, OutputFormat
 from mailcheck.cli.output import exit_code_for, render_document
 from mailcheck.model import Check, DnsStats, ExitCode, Obstacle, Report, Status
 from mailcheck.run import crash_report
-from tests.conftest import offline, run_cli, validate_report
+from tests.helpers import offline, run_cli, validate_report
 
 HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
 SCHEMAS = HERE / "schemas"
+# The golden files name this version, so that a release does not change them.
 FIXED_VERSION = "0.0.0-golden"
 DOMAINS = ("mx-ptr.example", "mx-dangling.example", "nope.example")
 SUFFIX = {"json": "json", "jsonl": "jsonl", "junit": "xml", "sarif": "sarif.json", "markdown": "md"}
@@ -60,18 +61,6 @@ def golden_reports(zone_server):
     return [Report(r.command, r.target, r.obstacles, stats, r.display_target, r.extra) for r in reports]
 
 
-@pytest.fixture
-def fixed_version(monkeypatch):
-    import mailcheck.render.json as json_module
-    import mailcheck.render.jsonl as jsonl_module
-    import mailcheck.render.junit as junit_module
-    import mailcheck.render.markdown as markdown_module
-    import mailcheck.render.sarif as sarif_module
-
-    for module in (json_module, jsonl_module, junit_module, markdown_module, sarif_module):
-        monkeypatch.setattr(module, "__version__", FIXED_VERSION)
-
-
 def _golden(name: str, text: str) -> str:
     path = GOLDEN / name
     if os.environ.get("MAILCHECK_UPDATE_GOLDEN"):
@@ -87,15 +76,15 @@ def test_golden_reports_cover_every_problem_status(golden_reports):
 
 
 @pytest.mark.parametrize("fmt", sorted(SUFFIX))
-def test_format_matches_golden_file(golden_reports, fixed_version, fmt):
-    text = render_document(golden_reports, OutputFormat(fmt))
+def test_format_matches_golden_file(golden_reports, fmt):
+    text = render_document(golden_reports, OutputFormat(fmt), version=FIXED_VERSION)
     assert text == _golden(f"reports.{SUFFIX[fmt]}", text)
 
 
-def test_junit_is_valid_and_maps_statuses(golden_reports, fixed_version):
+def test_junit_is_valid_and_maps_statuses(golden_reports):
     import xmlschema
 
-    text = render_document(golden_reports, OutputFormat.junit)
+    text = render_document(golden_reports, OutputFormat.junit, version=FIXED_VERSION)
     xmlschema.XMLSchema(SCHEMAS / "junit.xsd").validate(text)
     # Jenkins' schema too: no "skipped" on <testsuites>, a time on every test case.
     xmlschema.XMLSchema(SCHEMAS / "junit-10.xsd").validate(text)
@@ -141,10 +130,10 @@ def test_junit_fail_on_warn_turns_warnings_into_failures(golden_reports):
     assert {f.get("type") for f in failures} == {"warn"}
 
 
-def test_sarif_is_valid_and_maps_levels(golden_reports, fixed_version):
+def test_sarif_is_valid_and_maps_levels(golden_reports):
     import jsonschema
 
-    document = json.loads(render_document(golden_reports, OutputFormat.sarif))
+    document = json.loads(render_document(golden_reports, OutputFormat.sarif, version=FIXED_VERSION))
     schema = json.loads((SCHEMAS / "sarif-2.1.0-subset.json").read_text())
     jsonschema.validate(document, schema, format_checker=jsonschema.FormatChecker())
     run = document["runs"][0]
@@ -208,7 +197,7 @@ def _line_of(path: Path, start: str) -> int:
 def test_sarif_with_zones_points_at_the_record_a_check_judged():
     import jsonschema
 
-    from tests.conftest import ROOT, offline, run_cli
+    from tests.helpers import ROOT, offline, run_cli
 
     result = run_cli("domain", "dmarc-monitor.example", "parked.test", *offline("--no-smtp", "--format", "sarif"))
     document = json.loads(result.stdout)
@@ -238,8 +227,8 @@ def test_jsonl_is_one_valid_report_a_line(golden_reports):
         assert document["target"] == report.target and document["status"] == report.status.value
 
 
-def test_markdown_table_per_target(golden_reports, fixed_version):
-    text = render_document(golden_reports, OutputFormat.markdown)
+def test_markdown_table_per_target(golden_reports):
+    text = render_document(golden_reports, OutputFormat.markdown, version=FIXED_VERSION)
     assert "| mx-dangling.example | ❌ fail | 2 | 0 | 0 |" in text
     assert "## ⚠️ `domain` mx-ptr.example: warn" in text
     assert "| ⚠️ | `mx.ptr` | 127.0.0.30 | 127.0.0.30 has no reverse DNS (PTR); many receivers distrust such hosts |" in text
@@ -329,3 +318,20 @@ def test_every_command_takes_the_report_options(tmp_path):
     for command in ("probe", "links", "blocklist", "domain", "check"):
         help_text = run_cli(command, "--help").stdout
         assert "--output" in help_text and "--fail-on" in help_text, command
+
+
+@pytest.mark.parametrize("fmt", ["json", "junit", "sarif", "markdown"])
+def test_the_cli_names_the_installed_version(fmt):
+    """The golden files pass a fixed version; a user's run names the real one."""
+    from mailcheck import __version__
+
+    result = run_cli("domain", "mx-ptr.example", *offline("--no-smtp", "--format", fmt))
+    if fmt == "json":
+        assert result.json()["tool"] == {"name": "mailcheck", "version": __version__}
+    elif fmt == "junit":
+        versions = {p.get("value") for p in ET.fromstring(result.stdout).iter("property") if p.get("name") == "mailcheck.version"}
+        assert versions == {__version__}
+    elif fmt == "sarif":
+        assert json.loads(result.stdout)["runs"][0]["tool"]["driver"]["version"] == __version__
+    else:
+        assert result.stdout.startswith(f"# mailcheck {__version__}\n")

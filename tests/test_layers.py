@@ -136,3 +136,29 @@ def test_lower_layers_do_not_import_checks_commands_or_cli():
         if any(_within(target, high) for high in HIGHER)
     )
     assert wrong == []
+
+
+TESTS = Path(__file__).resolve().parent
+
+
+def _imports_conftest(path: Path) -> bool:
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[-1] == "conftest":
+            return True
+        if isinstance(node, ast.Import) and any(alias.name.split(".")[-1] == "conftest" for alias in node.names):
+            return True
+    return False
+
+
+def test_the_conftest_finder_sees_an_import(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("def f():\n    from tests.conftest import run_cli\n")
+    assert _imports_conftest(probe)
+    probe.write_text("from tests.helpers import run_cli\n")
+    assert not _imports_conftest(probe)
+
+
+def test_no_test_module_imports_conftest():
+    """Helpers live in tests/helpers; conftest.py is pytest's, for fixtures and hooks."""
+    importers = sorted(str(p.relative_to(TESTS)) for p in TESTS.rglob("*.py") if _imports_conftest(p))
+    assert importers == []

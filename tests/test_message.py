@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ZONES, run_cli
-from tests.message_fixtures import arc_seal, message, received, sign
+from tests.helpers import ZONES, run_cli
+from tests.helpers.message_fixtures import arc_seal, message, received, sign
 
 MARCH_1 = 1772366400  # 2026-03-01T12:00:00Z
 TRACE = b"Return-Path: <bounce@sender.example>\r\n" + received("mx.receiver.test", "mail.sender.example", "127.0.0.25")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from tests.message_fixtures import arc_seal, message, sign
+from tests.helpers.message_fixtures import arc_seal, message, sign
 from tests.test_message import HOP1, MARCH_1, check_message, one
 
 # 2100-01-01T00:00:00Z: later than any wall clock these tests run on.

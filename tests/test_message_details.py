@@ -11,8 +11,8 @@ import pytest
 
 import mailcheck.render.json as json_render
 from mailcheck.model import Report
-from tests.conftest import ROOT, ZONES, offline, run_cli
-from tests.message_fixtures import message, sign
+from tests.helpers import ROOT, ZONES, offline, run_cli
+from tests.helpers.message_fixtures import message, sign
 from tests.test_message import TRACE, check_message, forwarded, one, three_sealers
 
 PLAIN = (str, int, float, bool, type(None))
@@ -74,9 +74,9 @@ def test_every_commands_details_are_plain_data(tmp_path, monkeypatch, run):
     seen: list[Report] = []
     document = json_render.report_document
 
-    def keeping(reports: Sequence[Report]) -> dict[str, Any]:
+    def keeping(reports: Sequence[Report], *, version: str) -> dict[str, Any]:
         seen.extend(reports)
-        return document(reports)
+        return document(reports, version=version)
 
     # The Report objects themselves, before JSON turns tuples into lists and objects into str.
     monkeypatch.setattr(json_render, "report_document", keeping)

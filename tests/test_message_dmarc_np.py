@@ -7,8 +7,8 @@ the disposition shows which tag applied."""
 
 from __future__ import annotations
 
-from tests.conftest import ZONES, run_cli
-from tests.message_fixtures import message, sign
+from tests.helpers import ZONES, run_cli
+from tests.helpers.message_fixtures import message, sign
 from tests.test_message import check_message, one
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from mailcheck.checks.mx import MxRecord, _null_mx, check_fcrdns
-from tests.conftest import ZONES, offline, one_check, run_async, run_cli
-from tests.dns_servers import misbehaving_dns
+from tests.helpers import ZONES, offline, one_check, run_async, run_cli
+from tests.helpers.dns_servers import misbehaving_dns
 
 
 def report_for(domain: str) -> dict:

@@ -13,8 +13,7 @@ import textwrap
 
 import pytest
 
-from tests import netguard
-from tests.conftest import ROOT
+from tests.helpers import ROOT, netguard
 
 pytest_plugins = ["pytester"]
 
@@ -40,7 +39,7 @@ def test_a_query_to_a_real_nameserver_fails_the_test_although_the_cli_carries_on
     result = run_inner(
         inner,
         """
-        from tests.conftest import run_cli
+        from tests.helpers import run_cli
 
         def test_leaks():
             result = run_cli("domain", "good.example", "--nameserver", "192.0.2.53", "--timeout", "0.5", "--no-smtp")
@@ -62,8 +61,8 @@ def test_a_test_that_talks_only_to_loopback_passes(inner: pytest.Pytester) -> No
     result = run_inner(
         inner,
         """
-        from tests.cli_subprocess import run_mailcheck
-        from tests.conftest import offline, run_cli
+        from tests.helpers.cli_subprocess import run_mailcheck
+        from tests.helpers import offline, run_cli
 
         def test_in_process():
             result = run_cli("domain", "good.example", *offline("--no-smtp"))
@@ -82,7 +81,7 @@ def test_a_child_process_is_guarded_and_its_attempts_fail_the_test(inner: pytest
     result = run_inner(
         inner,
         """
-        from tests.cli_subprocess import run_mailcheck
+        from tests.helpers.cli_subprocess import run_mailcheck
 
         def test_child_leaks():
             done = run_mailcheck("domain", "good.example", "--nameserver", "192.0.2.53", "--timeout", "0.5", "--no-smtp")
@@ -167,7 +166,7 @@ def test_a_mailcheck_child_started_without_the_guard_is_refused() -> None:
     [attempt] = attempts
     assert (attempt.kind, attempt.target) == (
         "unguarded child",
-        f"{sys.executable} -m mailcheck --version ... (start it with tests/cli_subprocess.py)",
+        f"{sys.executable} -m mailcheck --version ... (start it with tests/helpers/cli_subprocess.py)",
     )
 
 

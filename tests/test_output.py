@@ -19,8 +19,8 @@ from mailcheck.cli.options import OutputFormat
 from mailcheck.cli.output import render_document
 from mailcheck.model import Check, DnsStats, Obstacle, Report, Status
 from mailcheck.render.safe import printable
-from tests.conftest import offline, one_check, run_cli, validate_report
-from tests.terminal_helpers import OFFLINE, ROOT, mailcheck, silent_dns_server
+from tests.helpers import mentions, offline, one_check, run_cli, validate_report
+from tests.helpers.terminal import OFFLINE, ROOT, mailcheck, silent_dns_server
 
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 FULL = "/dev/full"
@@ -274,7 +274,7 @@ def test_links_dash_reads_a_page_or_a_message_from_stdin():
     stdin_report, file_report = json.loads(from_stdin.stdout), json.loads(from_file.stdout)
     validate_report(stdin_report)
     assert stdin_report["target"] == "-"
-    assert one_check(stdin_report, "links.found")["summary"] == "3 links to 3 hosts in -"
+    assert mentions(one_check(stdin_report, "links.found")["summary"], "3 links", "3 hosts", "in -")
     as_seen = [(c["subject"], c["status"]) for o in stdin_report["obstacles"] for c in o["checks"] if c["id"] == "links.url"]
     assert as_seen == [
         (c["subject"], c["status"]) for o in file_report["obstacles"] for c in o["checks"] if c["id"] == "links.url"
@@ -284,7 +284,7 @@ def test_links_dash_reads_a_page_or_a_message_from_stdin():
     message = (ROOT / "fixtures" / "messages" / "links-mixed.eml").read_bytes()
     result = subprocess.run(mailcheck("links", "-", "--format", "json", *OFFLINE), input=message, capture_output=True, cwd=ROOT)
     assert result.returncode == 1
-    assert one_check(json.loads(result.stdout), "links.found")["summary"] == "8 links to 7 hosts in -"
+    assert mentions(one_check(json.loads(result.stdout), "links.found")["summary"], "8 links", "7 hosts", "in -")
 
 
 def test_links_dash_twice_is_bad_input():

@@ -3,7 +3,7 @@ report addresses, TLS-RPT, MTA-STS or BIMI; --parked judges one that says so onl
 
 from __future__ import annotations
 
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, mentions, offline, one_check, run_cli
 
 
 def _report(domain: str, *args: str) -> tuple[int, dict]:
@@ -21,9 +21,7 @@ def test_a_domain_that_says_it_is_parked_is_judged_so_and_asked_for_nothing_more
     for check_id in ("dkim.selectors", "dmarc.rua", "tlsrpt.record", "mta-sts.record", "bimi.record"):
         check = one_check(report, check_id)
         assert check["status"] == "skip", check
-        assert (
-            check["summary"] == "not asked: parked.example is judged as parked (it declares that it sends and receives no mail)"
-        )
+        assert mentions(check["summary"], "not asked", "parked.example", "judged as parked")
         assert "fix" not in check or check["fix"] is None
     null_mx = one_check(report, "mx.null")
     assert (null_mx["status"], null_mx["summary"]) == (
@@ -32,7 +30,7 @@ def test_a_domain_that_says_it_is_parked_is_judged_so_and_asked_for_nothing_more
     )
     # What the domain does publish is still judged.
     assert one_check(report, "dmarc.policy")["status"] == "pass"
-    assert one_check(report, "spf.record")["summary"] == "SPF record: v=spf1 -all"
+    assert mentions(one_check(report, "spf.record")["summary"], "v=spf1 -all")
 
 
 def test_two_of_the_three_records_are_not_a_parked_domain() -> None:
@@ -52,7 +50,7 @@ def test_parked_forces_the_judgement_and_names_the_missing_record() -> None:
     assert parked["fix"] == (
         'Publish _dmarc.parked.test. TXT "v=DMARC1; p=reject;", so that receivers refuse mail forged in its name.'
     )
-    assert one_check(report, "dkim.selectors")["summary"] == "not asked: parked.test is judged as parked (--parked)"
+    assert mentions(one_check(report, "dkim.selectors")["summary"], "not asked", "parked.test", "--parked")
     # No DMARC record still fails, with the advice for a parked domain rather than p=none and reports.
     record = one_check(report, "dmarc.record")
     assert record["status"] == "fail"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from tests.conftest import ZONES, checks_by_id, one_check, run_cli
-from tests.smtp_servers import (
+from tests.helpers import ZONES, checks_by_id, mentions, one_check, run_cli
+from tests.helpers.smtp_servers import (
     ACCEPT,
     Script,
     blocked_port,
@@ -51,9 +51,7 @@ def test_known_mailbox_is_deliverable_and_unknown_ones_are_refused(port: int) ->
     assert report["verdict"] == "deliverable"
     check = verdict(report)
     assert check["status"] == "pass"
-    assert check["summary"] == (
-        "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10); catch-all test: refuses unknown"
-    )
+    assert mentions(check["summary"], "250 2.1.5", "'OK'", "mx1.probe-ok.example", "127.0.1.10", "refuses unknown")
     assert check["details"]["code"] == 250 and check["details"]["enhanced"] == "2.1.5"
     catch_all = one_check(report, "acceptance.catch-all")
     assert catch_all["status"] == "pass" and catch_all["summary"].startswith("refuses unknown: the random address mailcheck-")
@@ -65,7 +63,7 @@ def test_known_mailbox_is_deliverable_and_unknown_ones_are_refused(port: int) ->
     assert [o["id"] for o in report["obstacles"]] == ["routing", "transport", "acceptance"]
     connection = one_check(report, "smtp.connection")
     assert connection["status"] == "pass"
-    assert connection["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 10)"
+    assert mentions(connection["summary"], "1 address", f"port {port}", "preference 10")
     transcript = connection["details"]["transcript"]
     assert {"direction": "C", "text": "RCPT TO:<alice@probe-ok.example>"}.items() <= transcript[5].items() or any(
         t["text"] == "RCPT TO:<alice@probe-ok.example>" and t["direction"] == "C" for t in transcript
@@ -106,7 +104,7 @@ def test_unknown_mailbox_is_undeliverable(port: int) -> None:
     assert result.exit_code == 1 and text.exit_code == 1
     check = verdict(report)
     assert check["status"] == "fail"
-    assert check["summary"] == "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx1.probe-bad.example 127.0.1.11)"
+    assert mentions(check["summary"], "550 5.1.1", "'User unknown'", "mx1.probe-bad.example", "127.0.1.11")
     assert check["details"]["decoded"] == (
         "550 (mailbox unavailable (not found, no access, or refused by policy)), "
         "5.1.1 (permanent failure: bad destination mailbox address (mailbox unknown))"
@@ -124,9 +122,13 @@ def test_greylisting_is_deferred_with_a_retry_hint(port: int) -> None:
     assert result.exit_code == 0
     check = verdict(report)
     assert check["status"] == "warn"
-    assert check["summary"] == (
-        "deferred: 451 4.7.1 greylisted — 'Greylisted, please try again in 300 seconds' "
-        "(mx1.probe-grey.example 127.0.1.12); the server asks to retry after 300 s"
+    assert mentions(
+        check["summary"],
+        "451 4.7.1",
+        "'Greylisted, please try again in 300 seconds'",
+        "mx1.probe-grey.example",
+        "127.0.1.12",
+        "300 s",
     )
     assert check["details"]["retry_hint"] == "the server asks to retry after 300 s"
     assert "DATA" not in server.verbs()
@@ -170,10 +172,12 @@ def test_policy_block_is_about_the_sender_not_the_address(port: int) -> None:
     assert report["verdict"] == "unknown"
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: 554 5.7.1 refused by policy or reputation — "
-        "'Service unavailable; client host blocked using a DNSBL' (mx1.probe-policy.example 127.0.1.13); "
-        "the server refused the sender, not the mailbox"
+    assert mentions(
+        check["summary"],
+        "554 5.7.1",
+        "'Service unavailable; client host blocked using a DNSBL'",
+        "mx1.probe-policy.example",
+        "127.0.1.13",
     )
     assert check["details"]["verdict"] == "unknown" and check["details"]["kind"] == "refused by policy"
     assert "does not mean the address does not exist" in check["details"]["explanation"]
@@ -192,9 +196,12 @@ def test_microsoft_block_list_refusal_is_unknown_with_the_delisting_hint(port: i
     assert result.exit_code == 3
     check = verdict(report)
     assert check["status"] == "error" and report["verdict"] == "unknown"
-    assert check["summary"] == (
-        "unknown: 550 5.7.606 refused by policy or reputation — 'Access denied, banned sending IP [127.0.1.250]' "
-        "(mx1.probe-policy.example 127.0.1.13); the server refused the sender, not the mailbox"
+    assert mentions(
+        check["summary"],
+        "550 5.7.606",
+        "'Access denied, banned sending IP [127.0.1.250]'",
+        "mx1.probe-policy.example",
+        "127.0.1.13",
     )
     assert check["details"]["enhanced"] == "5.7.606"
     assert "sender.office.com" in check["details"]["hint"]["text"]
@@ -208,9 +215,8 @@ def test_starttls_required_at_rcpt_is_unknown_not_undeliverable(port: int) -> No
     assert result.exit_code == 3
     check = verdict(report)
     assert check["status"] == "error" and report["verdict"] == "unknown"
-    assert check["summary"] == (
-        "unknown: 530 5.7.0 STARTTLS required — 'Must issue a STARTTLS command first' "
-        "(mx1.probe-policy.example 127.0.1.13); the server refused the unencrypted session, not the mailbox"
+    assert mentions(
+        check["summary"], "530 5.7.0", "'Must issue a STARTTLS command first'", "mx1.probe-policy.example", "127.0.1.13"
     )
     assert check["fix"] == "The server requires STARTTLS: run the probe without --no-tls."
     assert "DATA" not in server.verbs()
@@ -225,11 +231,7 @@ def test_a_3xx_at_rcpt_is_a_protocol_error_not_acceptance(port: int) -> None:
     assert report["verdict"] == "unknown"
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: RCPT TO answered 354 unexpected reply (protocol error) — 'End data with <CR><LF>.<CR><LF>' "
-        "(mx1.probe-ok.example 127.0.1.10); an intermediate 3xx reply at RCPT is a protocol error, "
-        "neither acceptance nor refusal of the address"
-    )
+    assert mentions(check["summary"], "354 unexpected", "'End data with <CR><LF>.<CR><LF>'", "mx1.probe-ok.example", "127.0.1.10")
     assert check["details"]["code"] == 354 and check["details"]["kind"] == "protocol error"
     assert check["refs"] == ["RFC 5321 §4.2.1", "RFC 5321 §4.3.2"]
     # No catch-all test after a 3xx (it is not acceptance), and never DATA.
@@ -241,9 +243,7 @@ def test_a_3xx_at_rcpt_is_a_protocol_error_not_acceptance(port: int) -> None:
     # A 3xx is no RCPT answer: the session is a failure of that host, not a pass.
     connection = one_check(report, "smtp.connection")
     assert connection["status"] == "error"
-    assert connection["summary"] == (
-        f"RCPT TO answered 354 End data with <CR><LF>.<CR><LF>, a protocol error; moved on (port {port}, MX preference 10)"
-    )
+    assert mentions(connection["summary"], "354 End", f"port {port}", "preference 10")
 
 
 def test_a_3xx_at_rcpt_moves_on_to_the_next_mx_host(port: int) -> None:
@@ -254,16 +254,12 @@ def test_a_3xx_at_rcpt_moves_on_to_the_next_mx_host(port: int) -> None:
         text = probe(port, "kim@probe-fallback.example", "--no-color")
     assert result.exit_code == 1 and text.exit_code == 1
     assert report["verdict"] == "undeliverable"
-    assert verdict(report)["summary"] == (
-        "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)"
-    )
+    assert mentions(verdict(report)["summary"], "550 5.1.1", "'User unknown'", "mx2.probe-fallback.example", "127.0.1.22")
     first, second = checks_by_id(report, "smtp.connection")
     assert first["subject"] == "mx1.probe-fallback.example 127.0.1.21" and first["status"] == "warn"
-    assert first["summary"] == (
-        f"RCPT TO answered 354 Start mail input; end with <CRLF>.<CRLF>, a protocol error; moved on (port {port}, MX preference 10)"
-    )
+    assert mentions(first["summary"], "354 Start", f"port {port}", "preference 10")
     assert second["status"] == "pass"
-    assert second["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 20)"
+    assert mentions(second["summary"], "1 address", f"port {port}", "preference 20")
     assert "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)" in text.stdout
     # Each session stays EHLO, MAIL, RCPT, RSET, QUIT: never DATA after the 354.
     assert mx1.verbs() == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"] * 2  # two runs
@@ -280,10 +276,8 @@ def test_a_3xx_at_rcpt_with_no_other_host_answering_stays_unknown(port: int) -> 
     assert report["verdict"] == "unknown"
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: RCPT TO answered 354 unexpected reply (protocol error) — 'Start mail input' "
-        "(mx1.probe-fallback.example 127.0.1.21); an intermediate 3xx reply at RCPT is a protocol error, "
-        "neither acceptance nor refusal of the address; no other MX host answered RCPT for it (1 more tried)"
+    assert mentions(
+        check["summary"], "354 unexpected", "'Start mail input'", "mx1.probe-fallback.example", "127.0.1.21", "1 more"
     )
     assert check["details"]["last_problem"] == "mx2.probe-fallback.example 127.0.1.22: connection refused"
     assert [c["status"] for c in checks_by_id(report, "smtp.connection")] == ["error", "error"]
@@ -304,9 +298,7 @@ def test_a_3xx_for_the_random_address_is_not_a_catch_all(port: int) -> None:
     assert result.exit_code == 0
     check = verdict(report)
     assert check["status"] == "pass"
-    assert check["summary"] == (
-        "deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe-ok.example 127.0.1.10); catch-all test: inconclusive"
-    )
+    assert mentions(check["summary"], "250 2.1.5", "'OK'", "mx1.probe-ok.example", "127.0.1.10", "inconclusive")
     catch_all = one_check(report, "acceptance.catch-all")
     assert catch_all["status"] == "info"
     assert catch_all["summary"].endswith(": RCPT TO answered 354 Start mail input")
@@ -320,10 +312,7 @@ def test_mailbox_full_is_deferred_with_its_own_fix(port: int) -> None:
     assert result.exit_code == 0
     check = verdict(report)
     assert check["status"] == "warn" and report["verdict"] == "deferred"
-    assert check["summary"] == (
-        "deferred: 452 4.2.2 mailbox full — 'Mailbox full' (mx1.probe-grey.example 127.0.1.12); "
-        "the mailbox is over quota: a retry succeeds only once its owner makes room"
-    )
+    assert mentions(check["summary"], "452 4.2.2", "'Mailbox full'", "mx1.probe-grey.example", "127.0.1.12")
     assert check["fix"] == "The mailbox exists but is over quota; retry later or contact the recipient."
     assert "greylist" not in check["fix"].lower() and "greylist" not in check["summary"].lower()
     assert check["details"]["kind"] == "mailbox full"
@@ -345,9 +334,7 @@ def test_catch_all_server_makes_the_address_risky(port: int) -> None:
     assert report["verdict"] == "risky"
     check = verdict(report)
     assert check["status"] == "warn"
-    assert check["summary"] == (
-        "risky: 250 2.1.5 accepted — 'OK' (mx1.probe-catchall.example 127.0.1.14), but the server accepts any address (catch-all)"
-    )
+    assert mentions(check["summary"], "250 2.1.5", "'OK'", "mx1.probe-catchall.example", "127.0.1.14", "catch-all")
     catch_all = one_check(report, "acceptance.catch-all")
     assert catch_all["status"] == "warn" and catch_all["summary"].startswith("accepts all: the random address mailcheck-")
     assert len(server.args("RCPT")) == 2
@@ -428,7 +415,7 @@ def test_a_certificate_with_only_a_cn_says_clients_ignore_the_cn(port: int, ca: 
     certificate = one_check(report, "tls.certificate")
     assert certificate["status"] == "warn"
     assert (certificate["details"]["sans"], certificate["details"]["hostname_match"]) == ([], False)
-    assert "does not match mx.probe-tls.example: no subjectAltName; clients ignore the CN" in certificate["summary"]
+    assert mentions(certificate["summary"], "does not match mx.probe-tls.example", "no subjectAltName")
     assert "        names:   no subjectAltName; clients ignore the CN" in text.stdout.splitlines()
 
 
@@ -459,8 +446,8 @@ def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, 
     assert certificate["details"]["trusted"] is False
     assert certificate["details"]["trust_error"] == "unable to get local issuer certificate"
     assert certificate["summary"].startswith("certificate ")
-    assert (
-        "(SANs: mx.probe-tls.example): not trusted (unable to get local issuer certificate); expires " in certificate["summary"]
+    assert mentions(
+        certificate["summary"], "SANs: mx.probe-tls.example", "not trusted", "unable to get local issuer certificate", "expires"
     )
     assert certificate["summary"].endswith("the probe carried on over TLS")
     # The verified handshake failed; the probe reconnected and went on over TLS.
@@ -476,7 +463,7 @@ def test_certificate_for_another_name_is_a_mismatch(port: int, ca: trustme.CA, t
         result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
     certificate = one_check(report, "tls.certificate")
     assert result.exit_code == 0 and certificate["status"] == "warn"
-    assert "(SANs: *.other.example): does not match mx.probe-tls.example; expires " in certificate["summary"]
+    assert mentions(certificate["summary"], "SANs: *.other.example", "does not match mx.probe-tls.example", "expires")
     assert certificate["details"]["trusted"] is True and certificate["details"]["hostname_match"] is False
 
 
@@ -489,9 +476,8 @@ def test_starttls_required_is_unknown_when_tls_is_off(port: int, ca: trustme.CA)
     assert result.exit_code == 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: 530 5.7.0 STARTTLS required — 'Must issue a STARTTLS command first' "
-        "(mx1.probe-tlsreq.example 127.0.1.16); no RCPT answer"
+    assert mentions(
+        check["summary"], "530 5.7.0", "'Must issue a STARTTLS command first'", "mx1.probe-tlsreq.example", "127.0.1.16"
     )
     assert check["details"]["code"] == 530 and check["details"]["enhanced"] == "5.7.0"
     assert "without --no-tls" in check["fix"]
@@ -512,10 +498,7 @@ def test_server_that_never_greets_times_out_quickly(port: int) -> None:
     assert elapsed < 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: mx1.probe-silent.example 127.0.1.17: accepted the connection but never greeted "
-        "(no greeting within 0.5 s); moved on"
-    )
+    assert mentions(check["summary"], "mx1.probe-silent.example", "127.0.1.17", "0.5")
     assert one_check(report, "smtp.connection")["status"] == "error"
     assert server.forbidden == []
 
@@ -526,10 +509,7 @@ def test_server_that_speaks_garbage_is_a_clean_error(port: int) -> None:
     assert result.exit_code == 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        "unknown: mx1.probe-garbage.example 127.0.1.18: accepted the connection but does not speak SMTP: "
-        "not an SMTP reply: 'HTTP/1.1 400 Bad Request'; moved on"
-    )
+    assert mentions(check["summary"], "mx1.probe-garbage.example", "127.0.1.18", "'HTTP/1.1 400 Bad Request'")
     assert "Traceback" not in result.stderr
 
 
@@ -538,9 +518,7 @@ def test_server_that_hangs_up_after_ehlo(port: int) -> None:
         result, report = probe_json(port, "ivy@probe-hangup.example", timeout="0.5")
     assert result.exit_code == 3
     check = verdict(report)
-    assert check["summary"] == (
-        "unknown: mx1.probe-hangup.example 127.0.1.19: the server closed the connection (at EHLO); moved on"
-    )
+    assert mentions(check["summary"], "mx1.probe-hangup.example", "127.0.1.19", "closed the connection", "at EHLO")
     assert server.verbs() == ["EHLO"]
 
 
@@ -556,9 +534,12 @@ def test_multi_line_banner_and_replies(port: int) -> None:
         result, report = probe_json(port, "jack@probe-multiline.example")
     assert result.exit_code == 1
     check = verdict(report)
-    assert check["summary"] == (
-        "undeliverable: 550 5.1.1 mailbox unknown — 'The email account that you tried to reach does not exist. "
-        "Please check the address.' (mx1.probe-multiline.example 127.0.1.20)"
+    assert mentions(
+        check["summary"],
+        "550 5.1.1",
+        "'The email account that you tried to reach does not exist. Please check the address.'",
+        "mx1.probe-multiline.example",
+        "127.0.1.20",
     )
     connection = one_check(report, "smtp.connection")
     assert connection["details"]["banner"] == ["mx1.probe-multiline.example ESMTP", "No UCE", "Welcome"]
@@ -581,7 +562,7 @@ def test_mx_fallback_when_the_first_host_refuses(port: int) -> None:
         "mx2.probe-fallback.example 127.0.1.22",
     ]
     assert connections[0]["status"] == "warn"
-    assert connections[0]["summary"] == f"connection refused (port {port}, MX preference 10)"
+    assert mentions(connections[0]["summary"], "connection refused", f"port {port}", "preference 10")
     assert connections[1]["status"] == "pass"
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
     assert "DATA" not in server.verbs()
@@ -592,10 +573,7 @@ def test_null_mx_fails_without_connecting(port: int) -> None:
     assert result.exit_code == 1
     check = verdict(report)
     assert check["status"] == "fail"
-    assert check["summary"] == (
-        "undeliverable: the domain declares it accepts no mail (RFC 7505) — probe-null.example has a null MX; "
-        "no connection was made"
-    )
+    assert mentions(check["summary"], "RFC 7505", "probe-null.example", "null MX")
     assert checks_by_id(report, "smtp.connection") == []
     assert one_check(report, "mx.null")["subject"] == "probe-null.example"
 
@@ -603,9 +581,7 @@ def test_null_mx_fails_without_connecting(port: int) -> None:
 def test_nxdomain_fails_without_connecting(port: int) -> None:
     result, report = probe_json(port, "x@missing.probe-ok.example")
     assert result.exit_code == 1
-    assert verdict(report)["summary"] == (
-        "undeliverable: domain does not exist — missing.probe-ok.example is NXDOMAIN; no connection was made"
-    )
+    assert mentions(verdict(report)["summary"], "missing.probe-ok.example", "NXDOMAIN")
     assert checks_by_id(report, "smtp.connection") == []
 
 
@@ -615,12 +591,10 @@ def test_no_mx_uses_the_implicit_address(port: int) -> None:
     assert result.exit_code == 0
     records = one_check(report, "mx.records")
     assert records["status"] == "warn"
-    assert records["summary"] == (
-        "no MX records; senders fall back to probe-nomx.example's own address (127.0.1.23) as an implicit MX"
-    )
+    assert mentions(records["summary"], "probe-nomx.example", "127.0.1.23")
     connection = one_check(report, "smtp.connection")
     assert connection["subject"] == "probe-nomx.example 127.0.1.23"
-    assert connection["summary"] == f"answered RCPT for 1 address (port {port}, implicit MX)"
+    assert mentions(connection["summary"], "1 address", f"port {port}", "implicit MX")
     assert verdict(report)["status"] == "pass"
     assert "DATA" not in server.verbs()
 
@@ -633,7 +607,7 @@ def test_ipv4_and_ipv6_restrictions(port: int) -> None:
     assert verdict(only4)["status"] == "pass"
     # Nothing listens on [::1] at this port: refused, and no verdict.
     assert [c["subject"] for c in checks_by_id(only6, "smtp.connection")] == ["mx1.probe-dual.example ::1"]
-    assert verdict(only6)["summary"] == "unknown: mx1.probe-dual.example ::1: connection refused"
+    assert mentions(verdict(only6)["summary"], "mx1.probe-dual.example", "::1", "connection refused")
 
 
 def test_blocked_port_is_said_plainly(port: int) -> None:
@@ -645,12 +619,9 @@ def test_blocked_port_is_said_plainly(port: int) -> None:
     assert elapsed < 3
     check = verdict(report)
     assert check["status"] == "error"
-    assert check["summary"] == (
-        f"unknown: outbound port {port} seems blocked on this network; many cloud and home providers block it "
-        "(every connection to every MX of probe-blocked.example timed out)"
-    )
+    assert mentions(check["summary"], f"port {port}", "probe-blocked.example")
     assert check["details"]["port_blocked"] is True
-    assert one_check(report, "smtp.connection")["summary"] == f"connection timed out after 0.5 s (port {port}, MX preference 10)"
+    assert mentions(one_check(report, "smtp.connection")["summary"], "0.5", f"port {port}", "preference 10")
 
 
 # -- several addresses -------------------------------------------------------------
@@ -692,17 +663,11 @@ def test_internationalized_address_on_a_server_without_smtputf8_is_no_answer(por
     connection = one_check(report, "smtp.connection")
     # The session reached its end, but no RCPT was sent: that is no pass.
     assert connection["status"] == "error"
-    assert connection["summary"] == (
-        "no RCPT sent: the server does not offer SMTPUTF8, which josé@probe-ok.example needs (RFC 6531); "
-        f"moved on (port {port}, MX preference 10)"
-    )
+    assert mentions(connection["summary"], "probe-ok.example", "RFC 6531", f"port {port}", "preference 10")
     assert connection["details"]["ending"] == "failed"
     check = verdict(report)
     assert check["status"] == "error" and report["verdict"] == "unknown"
-    assert check["summary"] == (
-        "unknown: mx1.probe-ok.example 127.0.1.10 does not offer SMTPUTF8, which the internationalized "
-        "address josé@probe-ok.example needs (RFC 6531)"
-    )
+    assert mentions(check["summary"], "mx1.probe-ok.example", "127.0.1.10", "probe-ok.example", "RFC 6531")
     assert "no RCPT sent: the server does not offer SMTPUTF8" in text.stdout
     assert "answered RCPT for 0 addresses" not in text.stdout
     assert server.verbs() == ["EHLO", "HELO", "QUIT"] * 2  # two runs: no MAIL, no RCPT
@@ -733,7 +698,7 @@ def test_without_smtputf8_the_probe_moves_on_to_the_next_mx_host(port: int) -> N
     assert first["status"] == "warn"
     assert first["summary"].startswith("no RCPT sent: the server does not offer SMTPUTF8")
     assert second["status"] == "pass"
-    assert second["summary"] == f"answered RCPT for 1 address (port {port}, MX preference 20)"
+    assert mentions(second["summary"], "1 address", f"port {port}", "preference 20")
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
     assert mx1.verbs() == ["EHLO", "HELO", "QUIT"]
     assert mx2.args("MAIL") == ["FROM:<> SMTPUTF8"]
@@ -786,11 +751,9 @@ def test_a_421_greeting_moves_on_to_the_next_host(port: int) -> None:
     assert result.exit_code == 1
     first, second = checks_by_id(report, "smtp.connection")
     assert first["status"] == "warn"
-    assert first["summary"] == f"greeted with 421 4.7.0 mx1 too busy, try later; moved on (port {port}, MX preference 10)"
+    assert mentions(first["summary"], "421 4.7.0", f"port {port}", "preference 10")
     assert second["status"] == "pass"
-    assert verdict(report)["summary"] == (
-        "undeliverable: 550 5.1.1 mailbox unknown — 'User unknown' (mx2.probe-fallback.example 127.0.1.22)"
-    )
+    assert mentions(verdict(report)["summary"], "550 5.1.1", "'User unknown'", "mx2.probe-fallback.example", "127.0.1.22")
     assert "DATA" not in mx2.verbs()
 
 
@@ -800,7 +763,7 @@ def test_a_server_that_stalls_at_rcpt_ends_in_about_the_timeout(port: int) -> No
         result, report = probe_json(port, "alice@probe-ok.example", timeout="0.5")
         elapsed = time.monotonic() - started
     assert result.exit_code == 3 and elapsed < 3
-    assert verdict(report)["summary"] == "unknown: mx1.probe-ok.example 127.0.1.10: no reply to RCPT within 0.5 s; moved on"
+    assert mentions(verdict(report)["summary"], "mx1.probe-ok.example", "127.0.1.10", "0.5")
     assert server.verbs() == ["EHLO", "MAIL", "RCPT"]
 
 
@@ -866,7 +829,7 @@ def test_failed_tls_handshake_is_retried_in_plain_text(port: int, ca: trustme.CA
         "STARTTLS with mx.probe-tls.example failed: TLS handshake failed"
     )
     assert second["status"] == "warn"
-    assert second["summary"] == "mx.probe-tls.example offers STARTTLS; retried in plain text after the failed TLS handshake"
+    assert mentions(second["summary"], "mx.probe-tls.example", "retried in plain text")
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
     assert server.connections == 2
     assert server.verbs()[-5:] == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
@@ -886,7 +849,7 @@ def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) ->
         result, report = probe_json(port, "erin@probe-tls.example", "--ca-file", str(ca_file), "--no-catch-all")
     certificate = one_check(report, "tls.certificate")
     assert result.exit_code == 0 and certificate["status"] == "warn"
-    assert "not trusted (certificate has expired); expired on 2021-01-01 (" in certificate["summary"]
+    assert mentions(certificate["summary"], "not trusted", "certificate has expired", "2021-01-01")
     assert certificate["details"]["not_after"].startswith("2021-01-01")
 
 
@@ -894,9 +857,7 @@ def test_unreachable_dns_gives_unknown(port: int) -> None:
     # --offline: a domain outside the fixture zones cannot be looked up at all.
     result, report = probe_json(port, "a@example.net")
     assert result.exit_code == 3
-    assert verdict(report)["summary"] == (
-        "unknown: could not look up the MX of example.net: outside the loaded zones and --offline is set"
-    )
+    assert mentions(verdict(report)["summary"], "example.net", "--offline")
     assert one_check(report, "mx.lookup")["status"] == "error"
 
 
@@ -955,7 +916,7 @@ def test_a_4xx_at_mail_moves_on_to_the_next_host(port: int) -> None:
     assert result.exit_code == 0
     first, second = checks_by_id(report, "smtp.connection")
     assert first["status"] == "warn"
-    assert first["summary"] == f"MAIL FROM answered 451 4.3.0 Temporary local problem; moved on (port {port}, MX preference 10)"
+    assert mentions(first["summary"], "451 4.3.0", f"port {port}", "preference 10")
     assert mx1.verbs() == ["EHLO", "MAIL", "QUIT"]
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted — 'OK' (mx2.probe-fallback.example 127.0.1.22)")
     assert "DATA" not in mx2.verbs()

@@ -20,8 +20,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.conftest import ZONES, one_check
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ZONES, mentions, one_check
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 from tests.test_probe_system import HELO, MX, assert_refused, mailcheck
 
 RESOLV_ATTEMPTS = 50
@@ -64,7 +64,7 @@ def test_probe_through_resolv_conf_is_deliverable_under_test_and_local(resolv_co
     assert (report["verdict"], report["status"]) == ("deliverable", "warn")
     verdict = one_check(report, "acceptance.verdict")
     assert verdict["status"] == "pass"
-    assert verdict["summary"] == f"deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe.test {MX}); catch-all test: refuses unknown"
+    assert mentions(verdict["summary"], "250 2.1.5", "'OK'", "mx1.probe.test", MX, "refuses unknown")
     ptr = one_check(report, "mx.ptr", MX)
     assert (ptr["status"], ptr["side_fact"]) == ("error", True)
     assert_refused(ptr["summary"], f"{address}:53")

@@ -8,7 +8,7 @@ import pytest
 import trustme
 
 from mailcheck.smtp.session import ConnectFailed, SmtpSession
-from tests.smtp_servers import free_port, smtp_server
+from tests.helpers.smtp_servers import free_port, smtp_server
 
 
 def test_session_api_with_starttls(tmp_path) -> None:  # type: ignore[no-untyped-def]

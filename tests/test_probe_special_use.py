@@ -8,8 +8,8 @@ import pytest
 
 from mailcheck.commands.probe import parse_address
 from mailcheck.errors import BadInput
-from tests.conftest import ZONES, one_check, run_cli
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ZONES, mentions, one_check, run_cli
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
 HELO = "prober.probe-client.example"
 MX = "127.0.6.10"  # mx1.probe.test
@@ -75,12 +75,10 @@ def test_probe_of_a_test_domain_is_deliverable_and_the_unmade_ptr_is_listed_firs
     assert (report["target"], report["verdict"], report["status"]) == ("user@probe.test", "deliverable", "warn")
     verdict = one_check(report, "acceptance.verdict")
     assert verdict["status"] == "pass"
-    assert verdict["summary"] == (
-        f"deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe.test {MX}); catch-all test: refuses unknown"
-    )
+    assert mentions(verdict["summary"], "250 2.1.5", "'OK'", "mx1.probe.test", MX, "refuses unknown")
     ptr = one_check(report, "mx.ptr", MX)
     assert (ptr["status"], ptr["side_fact"]) == ("error", True)
-    assert ptr["summary"] == f"could not look up the PTR of {MX}: outside the loaded zones and --offline is set"
+    assert mentions(ptr["summary"], f"PTR of {MX}", "--offline")
     assert server.args("MAIL")[0].startswith("FROM:<sender@mail.local>")
     assert text.stdout.splitlines()[:3] == [
         "user@probe.test  ! WARN",
@@ -106,9 +104,7 @@ def test_probe_of_a_local_domain_without_zone_gets_no_verdict_not_bad_input() ->
     # corp-nowhere.local is served by no zone: the name is accepted, the lookup cannot be made.
     result = run_cli("probe", "a@corp-nowhere.local", "--zone", str(ZONES), "--offline", "--helo", HELO, "--format", "json")
     assert result.exit_code == 3
-    assert one_check(result.json(), "acceptance.verdict")["summary"] == (
-        "unknown: could not look up the MX of corp-nowhere.local: outside the loaded zones and --offline is set"
-    )
+    assert mentions(one_check(result.json(), "acceptance.verdict")["summary"], "corp-nowhere.local", "--offline")
 
 
 def test_mail_from_under_a_special_use_name_is_checked_too() -> None:

@@ -14,9 +14,9 @@ import os
 import subprocess
 from dataclasses import dataclass
 
-from tests.cli_subprocess import guarded_env, mailcheck_command
-from tests.conftest import ROOT, one_check, validate_report
-from tests.smtp_servers import Script, free_port, known_users, smtp_server
+from tests.helpers import ROOT, mentions, one_check, validate_report
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
+from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
 MX = "127.0.6.10"  # mx1.probe.test
 HELO = "prober.probe-client.example"
@@ -74,7 +74,7 @@ def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(z
     )
     verdict = one_check(report, "acceptance.verdict")
     assert verdict["status"] == "pass"
-    assert verdict["summary"] == f"deliverable: 250 2.1.5 accepted — 'OK' (mx1.probe.test {MX}); catch-all test: refuses unknown"
+    assert mentions(verdict["summary"], "250 2.1.5", "'OK'", "mx1.probe.test", MX, "refuses unknown")
     ptr = one_check(report, "mx.ptr", MX)
     assert (ptr["status"], ptr["side_fact"]) == ("error", True)
     assert_refused(ptr["summary"], f"127.0.0.1:{zone_server.port}")

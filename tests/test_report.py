@@ -14,8 +14,8 @@ from mailcheck.commands.report import ReportChecker, _read_all
 from mailcheck.model import Report, Status
 from mailcheck.reports.containers import Document, documents
 from mailcheck.sources import DEFAULT_MAX_SIZE, SourceSpec, open_sources
-from tests.cli_subprocess import run_mailcheck
-from tests.conftest import ROOT, checks_by_id, offline, one_check, run_cli
+from tests.helpers import ROOT, checks_by_id, offline, one_check, run_cli
+from tests.helpers.cli_subprocess import run_mailcheck
 
 REPORTS = ROOT / "fixtures" / "reports"
 

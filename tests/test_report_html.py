@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
+from tests.helpers import ROOT, run_cli
 
 REPORTS = ROOT / "fixtures" / "reports"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

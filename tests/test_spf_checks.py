@@ -15,7 +15,7 @@ from mailcheck.dns.library import LibraryResolver, library_dns
 from mailcheck.model import Check, Status
 from mailcheck.names import DomainName
 from mailcheck.render.detail_lines import detail_lines
-from tests.conftest import checks_by_id, offline, one_check, run_cli
+from tests.helpers import checks_by_id, mentions, offline, one_check, run_cli
 
 
 def spf_run(resolver_factory, domain: str, **options: str) -> tuple[list[Check], list[tuple[str, str]]]:
@@ -400,9 +400,8 @@ def test_unanswerable_include_is_an_error_never_a_failure(resolver_factory):
     checks = spf_checks(resolver_factory, "spf-unreachable.example")
     include = only(checks, "spf.include", "_spf.provider.invalid")
     assert include.status is Status.ERROR
-    assert include.summary == (
-        "could not tell whether include:_spf.provider.invalid in spf-unreachable.example has an SPF record: "
-        "could not look up _spf.provider.invalid TXT: outside the loaded zones and --offline is set"
+    assert mentions(
+        include.summary, "include:_spf.provider.invalid", "spf-unreachable.example", "_spf.provider.invalid TXT", "--offline"
     )
     lookups = only(checks, "spf.lookups")
     assert lookups.status is Status.ERROR
@@ -413,7 +412,7 @@ def test_unanswerable_include_is_an_error_never_a_failure(resolver_factory):
 def test_unanswerable_top_record_is_an_error(resolver_factory):
     checks = spf_checks(resolver_factory, "outside.invalid")
     assert [(c.id, c.status) for c in checks] == [("spf.record", Status.ERROR)]
-    assert checks[0].summary == "could not look up outside.invalid TXT: outside the loaded zones and --offline is set"
+    assert mentions(checks[0].summary, "outside.invalid TXT", "--offline")
 
 
 def test_dead_nameserver_gives_an_error_quickly(zone_server):

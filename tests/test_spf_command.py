@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import ZONES, run_cli
+from tests.helpers import ZONES, run_cli
 
 
 def spf(*args: str):  # type: ignore[no-untyped-def]

@@ -25,8 +25,8 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.cli_subprocess import guarded_env, mailcheck_command
-from tests.conftest import ROOT, ZONES, validate_report
+from tests.helpers import ROOT, ZONES, mentions, validate_report
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
 
 MESSAGE = """\
 From: News <news@good.test>
@@ -199,9 +199,7 @@ def test_blocklist_through_the_system_resolver(system_resolver):
         validate_report(report)
         no_crash(report)
     clean = checks(reports["192.0.2.1"])
-    assert (clean[("blocklist.listing", "192.0.2.1 @ zen.spamhaus.org")]["summary"]) == (
-        "192.0.2.1 is not listed on Spamhaus ZEN (zen.spamhaus.org)"
-    )
+    assert mentions(clean[("blocklist.listing", "192.0.2.1 @ zen.spamhaus.org")]["summary"], "192.0.2.1", "zen.spamhaus.org")
     assert reports["192.0.2.1"]["status"] == "pass"
     listed = checks(reports["127.0.0.2"])[("blocklist.listing", "127.0.0.2 @ zen.spamhaus.org")]
     assert listed["status"] == "fail"
@@ -226,8 +224,12 @@ def test_blocklist_self_test_through_the_system_resolver(system_resolver):
         "multi.surbl.org",
     }
     assert {check["status"] for check in found.values()} == {"pass"}
-    assert found[("blocklist.self-test", "multi.uribl.com")]["summary"] == (
-        "URIBL (multi.uribl.com) answers its test points as RFC 5782 asks: test.uribl.com → 127.0.0.14, invalid → not listed"
+    assert mentions(
+        found[("blocklist.self-test", "multi.uribl.com")]["summary"],
+        "multi.uribl.com",
+        "RFC 5782",
+        "test.uribl.com",
+        "127.0.0.14",
     )
     text = mailcheck(system_resolver, "blocklist", "--self-test", "--no-color")
     assert text.exit_code == 0 and "self-test  ✓ PASS" in text.stdout
@@ -241,17 +243,20 @@ def test_links_through_the_system_resolver(system_resolver, tmp_path: Path):
     report = run.report()
     no_crash(report)
     found = checks(report)
-    assert found[("links.found", str(message))]["summary"] == f"3 links to 3 hosts in {message}"
+    assert mentions(found[("links.found", str(message))]["summary"], "3 links", "3 hosts", f"in {message}")
     assert {key[1]: check["status"] for key, check in found.items() if key[0] == "links.url"} == {
         "https://good.test/shop": "pass",
         "http://www.corp.local/wiki": "pass",
         "https://links-listed.example/offer": "fail",
     }
-    assert found[("links.url", "http://www.corp.local/wiki")]["summary"] == (
-        "http://www.corp.local/wiki: www.corp.local: not listed on 3 lists"
+    assert mentions(
+        found[("links.url", "http://www.corp.local/wiki")]["summary"], "http://www.corp.local/wiki", "www.corp.local", "3 lists"
     )
-    assert found[("blocklist.listing", "links-listed.example @ dbl.spamhaus.org")]["summary"] == (
-        "links-listed.example is listed on Spamhaus DBL (dbl.spamhaus.org): phishing domain (127.0.1.4)"
+    assert mentions(
+        found[("blocklist.listing", "links-listed.example @ dbl.spamhaus.org")]["summary"],
+        "links-listed.example",
+        "dbl.spamhaus.org",
+        "127.0.1.4",
     )
     text = mailcheck(system_resolver, "links", str(message), "--no-color", "-v")
     assert text.exit_code == 1

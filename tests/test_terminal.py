@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from tests.conftest import validate_report
-from tests.terminal_helpers import OFFLINE, Terminal, clean_env, mailcheck, run_in_terminal, silent_dns_server
+from tests.helpers import validate_report
+from tests.helpers.terminal import OFFLINE, Terminal, clean_env, mailcheck, run_in_terminal, silent_dns_server
 
 BULK = ("good.example", "mx-ptr.example", "dmarc-none.example")
 ESC = b"\x1b"

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from tests.cli_subprocess import run_mailcheck
+from tests.helpers.cli_subprocess import run_mailcheck
 
 ZONES = ("--zone", "fixtures/zones", "--offline", "--no-smtp", "--no-color")
 

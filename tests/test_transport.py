@@ -28,10 +28,10 @@ from mailcheck.dns.resolver import Resolver
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
 from mailcheck.model import Status
-from tests.conftest import ZONES, offline, one_check, run_cli
-from tests.https_server import HttpsServer, Route
-from tests.smtp_servers import Script, blocked_port, smtp_server
-from tests.transport_helpers import POLICY_HOSTS, checks_of, policy, transport_report
+from tests.helpers import ZONES, mentions, offline, one_check, run_cli
+from tests.helpers.https_server import HttpsServer, Route
+from tests.helpers.smtp_servers import Script, blocked_port, smtp_server
+from tests.helpers.transport import POLICY_HOSTS, checks_of, policy, transport_report
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -172,7 +172,7 @@ def test_valid_certificate_and_enforce_policy_pass(world):
     assert connect["summary"].startswith(f"{label}:{port} greets: 220 mx.transport-good.example")
     banner = one_check(result, "smtp.banner", subject(label))
     assert banner["status"] == "info"
-    assert banner["summary"] == "banner host name mx.transport-good.example matches the PTR of 127.0.2.10"
+    assert mentions(banner["summary"], "mx.transport-good.example", "127.0.2.10")
     starttls = one_check(result, "smtp.starttls", subject(label))
     assert starttls["status"] == "pass"
     assert starttls["summary"].startswith(f"{label}:{port} offers STARTTLS; TLS starts (TLSv1.3, TLS_")
@@ -185,9 +185,7 @@ def test_valid_certificate_and_enforce_policy_pass(world):
     assert cert["details"]["sans"] == ["mx.transport-good.example"]
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "pass"
-    assert (
-        sts["summary"] == f"MX {label} presents a valid certificate for mx.transport-good.example, as the MTA-STS policy requires"
-    )
+    assert mentions(sts["summary"], f"MX {label}", "mx.transport-good.example")
     # Banner, EHLO, STARTTLS, QUIT: never MAIL FROM.
     assert world["records"]["127.0.2.10"].verbs()[-3:] == ["EHLO", "STARTTLS", "QUIT"]
     assert "MAIL" not in world["records"]["127.0.2.10"].verbs()
@@ -202,10 +200,7 @@ def test_expired_certificate_fails_the_enforce_policy(world):
     assert cert["summary"].startswith(f"certificate of {label} expired on {expired_on};")
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
-    assert sts["summary"] == (
-        f"MX {label}: its certificate does not validate (certificate has expired); "
-        "under MTA-STS mode enforce senders enforcing it will not deliver there"
-    )
+    assert mentions(sts["summary"], f"MX {label}", "certificate has expired", "mode enforce")
 
 
 def test_wrong_name_fails_the_enforce_policy(world):
@@ -213,7 +208,7 @@ def test_wrong_name_fails_the_enforce_policy(world):
     label = "mx.transport-wrongname.example [127.0.2.12]"
     cert = one_check(result, "tls.certificate", subject(label))
     assert cert["status"] == "warn"
-    assert "does not name mx.transport-wrongname.example (names: other.transport-wrongname.example)" in cert["summary"]
+    assert mentions(cert["summary"], "does not name mx.transport-wrongname.example", "other.transport-wrongname.example")
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
     assert (
@@ -227,7 +222,7 @@ def test_tls12_is_acceptable_and_testing_mode_is_held_to_the_certificate(world):
     label = "mx.transport-tls12.example [127.0.2.13]"
     version = one_check(result, "tls.version", subject(label))
     assert version["status"] == "pass"
-    assert version["summary"] == f"{label} negotiates TLSv1.2 (acceptable; TLS 1.3 is better)"
+    assert mentions(version["summary"], label, "TLSv1.2", "1.3")
     assert one_check(result, "mta-sts.mode")["status"] == "info"
     assert one_check(result, "mta-sts.certificate", subject(label))["status"] == "pass"
 
@@ -297,7 +292,7 @@ def test_certificate_expiring_within_14_days_warns(world):
     cert = one_check(result, "tls.certificate", subject(label))
     assert cert["status"] == "warn"
     until = (NOW + dt.timedelta(days=5, hours=1)).strftime("%Y-%m-%d")
-    assert cert["summary"] == f"certificate of {label} expires in 5 days ({until})"
+    assert mentions(cert["summary"], f"of {label}", "5 days", until)
 
 
 def test_no_starttls_warns_and_fails_the_enforce_policy(world):
@@ -305,32 +300,27 @@ def test_no_starttls_warns_and_fails_the_enforce_policy(world):
     label = "mx.transport-plain.example [127.0.2.14]"
     starttls = one_check(result, "smtp.starttls", subject(label))
     assert starttls["status"] == "warn"
-    assert starttls["summary"] == f"{label}:{world['port']} does not offer STARTTLS: mail to it travels in clear text"
+    assert mentions(starttls["summary"], f"{label}:{world['port']}", "does not offer STARTTLS")
     sts = one_check(result, "mta-sts.certificate", subject(label))
     assert sts["status"] == "fail"
-    assert (
-        sts["summary"]
-        == f"MX {label} does not offer STARTTLS; under MTA-STS mode enforce senders enforcing it will not deliver there"
-    )
+    assert mentions(sts["summary"], f"MX {label}", "does not offer STARTTLS", "mode enforce")
 
 
 def test_dane_records_match_and_mismatch(world):
     result = run(world, "transport-dane.example")
     tlsa = one_check(result, "dane.tlsa", "mx.transport-dane.example")
     assert tlsa["status"] == "warn"  # the zone server does not validate: no AD bit
-    assert "2 TLSA record(s) at _25._tcp.mx.transport-dane.example" in tlsa["summary"]
+    assert mentions(tlsa["summary"], "2 TLSA", "_25._tcp.mx.transport-dane.example")
     assert tlsa["summary"].endswith(
         "but the answer is not DNSSEC-authenticated (no AD bit): DANE without DNSSEC is ignored by senders"
     )
     match = one_check(result, "dane.match", "mx.transport-dane.example 127.0.2.16")
     assert match["status"] == "pass"
-    assert match["summary"] == "certificate of mx.transport-dane.example [127.0.2.16] matches TLSA 3 1 1 (DANE-EE SPKI SHA2-256)"
+    assert mentions(match["summary"], "mx.transport-dane.example", "127.0.2.16", "TLSA 3", "1", "1", "SHA2-256")
     assert len(match["details"]["matching"]) == 2  # 3 0 2 matches as well
     mismatch = one_check(result, "dane.match", "mx2.transport-dane.example 127.0.2.17")
     assert mismatch["status"] == "warn"
-    assert mismatch["summary"] == (
-        "certificate of mx2.transport-dane.example [127.0.2.17] matches none of its 1 TLSA record(s) (ignored without DNSSEC, but wrong)"
-    )
+    assert mentions(mismatch["summary"], "mx2.transport-dane.example", "127.0.2.17", "none of its 1 TLSA")
 
 
 def test_dane_keeps_its_tlsa_findings_when_no_session_could_start(resolver_factory):
@@ -365,10 +355,7 @@ def test_dane_keeps_its_tlsa_findings_when_no_session_could_start(resolver_facto
         *(("dane.tlsa", host, Status.WARN) for host in hosts),
         *(("dane.match", host, Status.ERROR) for host in hosts),
     ]
-    assert found[-1].summary == (
-        "certificate of plain.transport-danestart.example not matched against its TLSA records: "
-        "could not look up refuses.transport-danestart.example A: no answer within 2s from 127.0.0.1:53"
-    )
+    assert mentions(found[-1].summary, "plain.transport-danestart.example", "refuses.transport-danestart.example", "127.0.0.1:53")
 
 
 def test_dane_mismatch_under_dnssec_fails():
@@ -396,10 +383,7 @@ def test_every_mx_refusing_means_the_domain_cannot_receive_mail(world):
     refused = one_check(result, "smtp.connect", "good.example")
     assert refused["status"] == "fail"
     port = world["port"]
-    assert refused["summary"] == (
-        f"no MX address accepts connections on port {port} (3 tried, each refused): "
-        "good.example cannot receive mail; STARTTLS was not checked"
-    )
+    assert mentions(refused["summary"], f"port {port}", "3 tried", "good.example")
     assert refused["fix"].startswith(
         f"Run the mail server on mx1.good.example, mx2.good.example listening on port {port}, "
         "or point the MX records at hosts that do"
@@ -416,11 +400,7 @@ def test_timeout_is_could_not_tell_not_a_hang(world):
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     blocked = one_check(result, "smtp.connect", "transport-plain.example")
     assert blocked["status"] == "error"
-    assert blocked["summary"] == (
-        f"no MX address answered on port {port} (1 tried; connection timed out after 0.5 s): could not tell whether "
-        f"transport-plain.example can receive mail; outbound port {port} may be blocked from this network; "
-        "STARTTLS was not checked"
-    )
+    assert mentions(blocked["summary"], f"port {port}", "1 tried", "0.5", "transport-plain.example", f"port {port}")
     assert (
         blocked["fix"]
         == f"Run from a network that allows outbound port {port} (many ISPs and clouds block it), or pass --no-smtp."
@@ -507,9 +487,7 @@ def test_dane_under_dnssec_passes_and_a_mismatch_fails(world):
     assert one_check(result, "dane.match", "mx.transport-dane.example 127.0.2.16")["status"] == "pass"
     mismatch = one_check(result, "dane.match", "mx2.transport-dane.example 127.0.2.17")
     assert mismatch["status"] == "fail"
-    assert mismatch["summary"] == (
-        "certificate of mx2.transport-dane.example [127.0.2.17] matches none of its 1 TLSA record(s); DANE senders will not deliver"
-    )
+    assert mentions(mismatch["summary"], "mx2.transport-dane.example", "127.0.2.17", "none of its 1 TLSA")
     # The AD bit is all the DANE checks read; the domain's own zone is not signed here.
     assert one_check(result, "dnssec.signed")["status"] == "info"
 
@@ -538,16 +516,17 @@ def test_dane_without_a_tls_attempt_is_an_error_but_no_starttls_fails(world):
     for result in (plain_run, signed_run):
         refused = one_check(result, "dane.match", "refuses.transport-danestart.example 127.0.2.41")
         assert refused["status"] == "error"
-        assert refused["summary"] == (
-            "certificate of refuses.transport-danestart.example [127.0.2.41] not matched against TLSA: it greets with "
-            "554 5.7.1 refuses.transport-danestart.example no service instead of 220, so TLS could not be checked"
+        assert mentions(
+            refused["summary"],
+            "refuses.transport-danestart.example",
+            "127.0.2.41",
+            "554 5.7.1",
+            "refuses.transport-danestart.example",
+            "of 220",
         )
         no_ehlo = one_check(result, "dane.match", "noehlo.transport-danestart.example 127.0.2.42")
         assert no_ehlo["status"] == "error"
-        assert no_ehlo["summary"] == (
-            "certificate of noehlo.transport-danestart.example [127.0.2.42] not matched against TLSA: "
-            "its EHLO failed (EHLO: 554 5.7.1 no EHLO for you), so TLS could not be checked"
-        )
+        assert mentions(no_ehlo["summary"], "noehlo.transport-danestart.example", "127.0.2.42", "554 5.7.1")
     summary = (
         "plain.transport-danestart.example [127.0.2.43] publishes TLSA records but TLS does not start "
         "(STARTTLS not offered); DANE senders will not deliver"
@@ -575,9 +554,8 @@ def test_a_refusing_banner_is_a_warning_and_ends_the_look(world):
         result = run(world, "transport-refused.example", smtp_port=port, https_port=9)
     connect = one_check(result, "smtp.connect", "mx.transport-refused.example 127.0.2.19")
     assert connect["status"] == "warn"
-    assert connect["summary"] == (
-        f"mx.transport-refused.example [127.0.2.19]:{port} greets: 554 5.7.1 mx.transport-refused.example no service for you; "
-        "it refuses the session, so STARTTLS was not checked"
+    assert mentions(
+        connect["summary"], "mx.transport-refused.example", f"[127.0.2.19]:{port}", "554 5.7.1", "mx.transport-refused.example"
     )
     assert checks_of(result, "smtp.starttls") == []
 
@@ -590,10 +568,7 @@ def test_a_silent_mx_is_named_as_one_and_cannot_tell(world):
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     connect = one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")
     assert connect["status"] == "error"
-    assert connect["summary"] == (
-        f"mx.transport-plain.example [127.0.2.14]:{port} accepted the connection but never greeted "
-        "(no greeting within 0.5 s): could not tell whether it receives mail"
-    )
+    assert mentions(connect["summary"], "mx.transport-plain.example", f"[127.0.2.14]:{port}", "0.5")
     assert connect["details"]["failure"] == "silent"
     assert "accept connections" not in connect["fix"] and "sends no 220 greeting" in connect["fix"]
     assert checks_of(result, "smtp.starttls") == []
@@ -605,10 +580,12 @@ def test_an_mx_that_speaks_garbage_is_named_and_fails(world):
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     connect = one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")
     assert connect["status"] == "fail"
-    assert connect["summary"] == (
-        f"mx.transport-plain.example [127.0.2.14]:{port} accepted the connection but does not speak SMTP: "
-        "not an SMTP reply: 'HTTP/1.1 400 Bad Request'; no MX address gave an SMTP session, "
-        "so transport-plain.example cannot receive mail"
+    assert mentions(
+        connect["summary"],
+        "mx.transport-plain.example",
+        f"[127.0.2.14]:{port}",
+        "'HTTP/1.1 400 Bad Request'",
+        "transport-plain.example",
     )
     assert connect["details"]["failure"] == "not-smtp"
     assert connect["fix"].startswith(f"What answers on port {port} of mx.transport-plain.example is not a working mail server")
@@ -620,19 +597,13 @@ def test_an_mx_that_hangs_up_at_ehlo_fails_and_one_that_stalls_cannot_tell(world
         result = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     starttls = one_check(result, "smtp.starttls", "mx.transport-plain.example 127.0.2.14")
     assert starttls["status"] == "fail"
-    assert starttls["summary"] == (
-        f"SMTP session with mx.transport-plain.example [127.0.2.14]:{port} broke off before STARTTLS: "
-        "the server closed the connection (at EHLO); senders cannot deliver through it"
-    )
+    assert mentions(starttls["summary"], "mx.transport-plain.example", f"[127.0.2.14]:{port}", "closed the connection", "at EHLO")
     assert one_check(result, "smtp.connect", "mx.transport-plain.example 127.0.2.14")["status"] == "pass"
     with smtp_server("127.0.2.14", port, Script(stall_ehlo=True), hostname="mx.transport-plain.example"):
         stalled = run(world, "transport-plain.example", timeout=0.5, smtp_port=port, https_port=9)
     starttls = one_check(stalled, "smtp.starttls", "mx.transport-plain.example 127.0.2.14")
     assert starttls["status"] == "error"
-    assert starttls["summary"] == (
-        f"mx.transport-plain.example [127.0.2.14]:{port} stopped answering before STARTTLS: "
-        "no reply to EHLO within 0.5 s; could not tell whether it offers TLS"
-    )
+    assert mentions(starttls["summary"], "mx.transport-plain.example", f"[127.0.2.14]:{port}", "0.5")
 
 
 def test_the_session_introduces_itself_with_a_dotted_name_or_an_address_literal(world):
@@ -659,10 +630,7 @@ def test_one_mx_down_while_another_answers_is_a_warning(world):
     port = world["port"]
     down = one_check(result, "smtp.connect", "backup.transport-halfdown.example 127.0.2.21")
     assert down["status"] == "warn"
-    assert down["summary"] == (
-        f"no SMTP session with backup.transport-halfdown.example [127.0.2.21]:{port}: connection refused; "
-        "other MX addresses answered, so this one seems down"
-    )
+    assert mentions(down["summary"], "backup.transport-halfdown.example", f"[127.0.2.21]:{port}", "connection refused")
     assert one_check(result, "smtp.connect", "mx.transport-halfdown.example 127.0.2.10")["status"] == "pass"
 
 
@@ -671,10 +639,7 @@ def test_an_unanswered_address_lookup_is_could_not_tell_not_no_address(world):
     result = run(world, "transport-lostmx.example", https_port=9)
     starttls = one_check(result, "smtp.starttls", "transport-lostmx.example")
     assert starttls["status"] == "error"
-    assert starttls["summary"] == (
-        "STARTTLS not checked: could not look up the MX hosts "
-        "(mx.transport-lostmx.invalid A: outside the loaded zones and --offline is set)"
-    )
+    assert mentions(starttls["summary"], "mx.transport-lostmx.invalid", "--offline")
     # TLSA hangs off the host name, so DANE still looks (and cannot tell either).
     tlsa = one_check(result, "dane.tlsa", "mx.transport-lostmx.invalid")
     assert (tlsa["status"], tlsa["summary"]) == (

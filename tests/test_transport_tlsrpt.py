@@ -6,24 +6,25 @@ import socket
 
 import pytest
 
-from tests.conftest import offline, one_check, run_cli
-from tests.transport_helpers import checks_of, transport_report
+from tests.helpers import mentions, offline, one_check, run_cli
+from tests.helpers.transport import checks_of, transport_report
 
 
 def test_good_record_and_destinations(resolver_factory):
     result = transport_report(resolver_factory, "transport-good.example", smtp=False, https_port=9)
     record = one_check(result, "tlsrpt.record")
     assert record["status"] == "pass"
-    assert record["summary"] == (
-        "_smtp._tls.transport-good.example: v=TLSRPTv1; "
-        "rua=mailto:tlsrpt@transport-good.example,https://tlsrpt.transport-good.example/v1"
+    assert mentions(
+        record["summary"],
+        "_smtp._tls.transport-good.example",
+        "v=TLSRPTv1",
+        "rua=mailto:tlsrpt@transport-good.example",
+        "https://tlsrpt.transport-good.example/v1",
     )
     assert record["details"]["rua"] == ["mailto:tlsrpt@transport-good.example", "https://tlsrpt.transport-good.example/v1"]
     mailto = one_check(result, "tlsrpt.rua", "mailto:tlsrpt@transport-good.example")
     assert mailto["status"] == "pass"
-    assert (
-        mailto["summary"] == "TLS reports go to mailto:tlsrpt@transport-good.example; mail domain transport-good.example resolves"
-    )
+    assert mentions(mailto["summary"], "mailto:tlsrpt@transport-good.example", "transport-good.example")
     https = one_check(result, "tlsrpt.rua", "https://tlsrpt.transport-good.example/v1")
     assert https["status"] == "pass"
 
@@ -35,10 +36,7 @@ def test_mailto_domain_with_a_null_mx_fails(resolver_factory):
     assert one_check(result, "tlsrpt.record")["status"] == "pass"
     rua = one_check(result, "tlsrpt.rua", "mailto:tlsrpt@reports.transport-nullrua.example")
     assert rua["status"] == "fail"
-    assert rua["summary"] == (
-        "TLS reports cannot be delivered to mailto:tlsrpt@reports.transport-nullrua.example: mail domain "
-        "reports.transport-nullrua.example publishes a null MX (RFC 7505), declaring that it accepts no mail"
-    )
+    assert mentions(rua["summary"], "reports.transport-nullrua.example", "reports.transport-nullrua.example", "RFC 7505")
     assert rua["details"]["mx"] == [{"preference": 0, "host": "."}]
 
 
@@ -46,9 +44,12 @@ def test_invalid_uri_fails(resolver_factory):
     result = transport_report(resolver_factory, "transport-bad.example", smtp=False)
     record = one_check(result, "tlsrpt.record")
     assert record["status"] == "fail"
-    assert record["summary"] == (
-        "TLS-RPT record at _smtp._tls.transport-bad.example is invalid: ftp://reports.transport-bad.example/ is not a "
-        "valid SMTP TLS Reporting URI. (record: v=TLSRPTv1; rua=ftp://reports.transport-bad.example/)"
+    assert mentions(
+        record["summary"],
+        "_smtp._tls.transport-bad.example",
+        "reports.transport-bad.example",
+        "v=TLSRPTv1",
+        "rua=ftp://reports.transport-bad.example/",
     )
     assert checks_of(result, "tlsrpt.rua") == []
 
@@ -56,7 +57,7 @@ def test_invalid_uri_fails(resolver_factory):
 def test_missing_record_is_info_but_warns_next_to_mta_sts(resolver_factory):
     plain = one_check(transport_report(resolver_factory, "good.example", smtp=False), "tlsrpt.record")
     assert plain["status"] == "info"
-    assert plain["summary"] == "no TLS-RPT record at _smtp._tls.good.example: senders cannot tell you when TLS to your MX fails"
+    assert mentions(plain["summary"], "_smtp._tls.good.example")
     with_sts = one_check(
         transport_report(resolver_factory, "transport-expired.example", smtp=False, https_port=9), "tlsrpt.record"
     )

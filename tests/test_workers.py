@@ -16,8 +16,7 @@ from mailcheck.names import parse_domain
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
 from mailcheck.workers import default_workers, fork_available, shares
-from tests import netguard
-from tests.conftest import ZONES
+from tests.helpers import ZONES, netguard
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="worker processes are forked (Linux)")
 

@@ -13,7 +13,7 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.errors import BadInput
-from tests.conftest import ZONES
+from tests.helpers import ZONES
 
 
 def ask(server, name: str, rdtype: str, tcp: bool = False) -> dns.message.Message:

@@ -8,6 +8,7 @@ areas' findings are replaced by skips: they would only repeat the NXDOMAIN.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable, Sequence
 
 from mailcheck.area_errors import crashed, lookup_failed
@@ -111,9 +112,13 @@ def _domain_missing(checks: Sequence[Check]) -> bool:
 
 
 def _skipped(check: Check, domain: DomainName) -> Check:
-    return Check(
-        id=check.id,
+    # The same check, told as skipped: nothing of what it found is left.
+    return dataclasses.replace(
+        check,
         status=Status.SKIP,
-        subject=check.subject,
         summary=f"skipped: {domain.ascii} does not exist",
+        details={},
+        fix=None,
+        refs=(),
+        side_fact=False,
     )

@@ -7,12 +7,34 @@ Expectations are generic on purpose: they read a check's status and the values i
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from typing import Any
 
+from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.config import DomainConfig, Expectation, FieldRule
 from mailcheck.model import Check, Obstacle, Report, Status
+
+EXPECT = CheckSpec(
+    id="expect.*",
+    title="A config expectation",
+    verifies=(
+        "`mailcheck check` turns each expectation in mailcheck.toml into a check named after the "
+        "check it is about (expect.dmarc.policy, expect.spf.lookups): pass when the report "
+        "meets it, fail when it does not or when the report has no such check."
+    ),
+    why=(
+        "A team's own rules (policy must be reject, at most 8 SPF lookups) are what CI should "
+        "hold a change to, beyond mailcheck's general advice."
+    ),
+    example=Example(
+        bad='[domains."shop.example".expect]\n"dmarc.policy" = { policy = "reject" }   # zone has p=none',
+        good='_dmarc.shop.example. TXT "v=DMARC1; p=reject; rua=mailto:dmarc@shop.example"',
+        why="Change the zone to meet the expectation, or the expectation if the rule changed.",
+    ),
+    refs=("docs/ci.md",),
+)
 
 OBSTACLE = ("expectations", "Expectations")
 
@@ -30,14 +52,12 @@ def _accept(check: Check, reasons: dict[str, str]) -> Check:
     reason = reasons.get(check.id)
     if reason is None or check.status is not Status.WARN:
         return check
-    return Check(
-        id=check.id,
+    return dataclasses.replace(
+        check,
         status=Status.INFO,
-        subject=check.subject,
         summary=f"{check.summary} (warning accepted: {reason})",
         details={**check.details, "accepted": reason, "original_status": Status.WARN.value},
-        fix=check.fix,
-        refs=check.refs,
+        side_fact=False,
     )
 
 
@@ -54,7 +74,7 @@ def with_expectations(report: Report, expect_checks: Sequence[Check]) -> Report:
 
 
 def _judge(expectation: Expectation, checks: Sequence[Check], target: str, where: str) -> Check:
-    check_id = f"expect.{expectation.check_id}"
+    spec = EXPECT.member(expectation.check_id)
     wanted = expectation.describe()
     subject = expectation.subject or target
     location = f"{where}:{expectation.line}"
@@ -64,28 +84,26 @@ def _judge(expectation: Expectation, checks: Sequence[Check], target: str, where
     details: dict[str, Any] = {"expected": wanted, "config": location, "config_line": expectation.line}
     if not found:
         about = f" on {expectation.subject}" if expectation.subject else ""
-        return Check(
-            check_id,
-            Status.FAIL,
+        return spec.fail(
             subject,
             f"expected {expectation.check_id}{about} ({wanted}), but the report has no such check",
             details=details,
             fix=f"Check the id at {location}; `mailcheck domain {target} --format json` lists the ids.",
+            refs=(),
         )
     problems = [problem for c in found for problem in _problems(expectation, c, len(found) > 1)]
     if problems:
         details["problems"] = problems
         more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-        return Check(
-            check_id,
-            Status.FAIL,
+        return spec.fail(
             subject,
             f"{expectation.check_id}: expected {wanted}; {problems[0]}{more}",
             details=details,
             fix=f"Fix what {expectation.check_id} reports, or change the expectation at {location}.",
+            refs=(),
         )
     seen = "; ".join(sorted({_seen(expectation, c) for c in found}))
-    return Check(check_id, Status.PASS, subject, f"{expectation.check_id}: {seen}, as expected ({wanted})", details=details)
+    return spec.ok(subject, f"{expectation.check_id}: {seen}, as expected ({wanted})", details=details)
 
 
 def _problems(expectation: Expectation, check: Check, name_subject: bool) -> list[str]:

@@ -42,6 +42,14 @@ class CheckSpec:
     def area(self) -> str:
         return self.id.split(".", 1)[0]
 
+    def member(self, part: str) -> CheckSpec:
+        """The spec of one id of a wildcard family: ``*.lookup`` with ``spf`` is
+        ``spf.lookup``, ``expect.*`` with ``dmarc.policy`` is ``expect.dmarc.policy``.
+        The family's text stands for every member (explain finds it by pattern)."""
+        if self.id.count("*") != 1:
+            raise ValueError(f"{self.id} is not a wildcard family")
+        return dataclasses.replace(self, id=self.id.replace("*", part))
+
     def ref_urls(self) -> tuple[str, ...]:
         """Links for the references that are RFC sections or already URLs."""
         return tuple(url for url in (ref_url(ref) for ref in self.refs) if url)

@@ -77,7 +77,7 @@ async def check_existence(context: DomainContext) -> list[Check]:
             )
         ]
     if isinstance(soa, DnsUnavailable) and isinstance(ns, DnsUnavailable):
-        return [_unavailable("dns.exists", name, soa)]
+        return [_unavailable(EXISTS, name, soa)]
     return [
         EXISTS.ok(name, f"{name} exists"),
         _soa_check(name, soa),
@@ -87,11 +87,11 @@ async def check_existence(context: DomainContext) -> list[Check]:
 
 def _soa_check(name: str, soa: Answer | DnsError) -> Check:
     if isinstance(soa, DnsUnavailable):
-        return _unavailable("dns.soa", name, soa)
+        return _unavailable(DNS_SOA, name, soa)
     if isinstance(soa, NoRecords):
         return DNS_SOA.info(name, f"{name} has no SOA of its own: it is a name inside its parent's zone")
     if not isinstance(soa, Answer):
-        return _unavailable("dns.soa", name, soa)
+        return _unavailable(DNS_SOA, name, soa)
     record = soa.rdata[0]
     mname = record.mname.to_text(omit_final_dot=True)
     rname = record.rname.to_text(omit_final_dot=True)
@@ -113,7 +113,7 @@ def _soa_check(name: str, soa: Answer | DnsError) -> Check:
 
 def _ns_check(name: str, ns: Answer | DnsError, *, zone_apex: bool) -> Check:
     if isinstance(ns, DnsUnavailable):
-        return _unavailable("dns.ns", name, ns)
+        return _unavailable(DNS_NS, name, ns)
     if isinstance(ns, NoRecords):
         if not zone_apex:
             return DNS_NS.info(name, f"{name} has no NS of its own: its parent zone's nameservers answer for it")
@@ -124,7 +124,7 @@ def _ns_check(name: str, ns: Answer | DnsError, *, zone_apex: bool) -> Check:
             refs=("RFC 1034 §4.2.1",),
         )
     if not isinstance(ns, Answer):
-        return _unavailable("dns.ns", name, ns)
+        return _unavailable(DNS_NS, name, ns)
     hosts = sorted(r.target.to_text(omit_final_dot=True) for r in ns.rdata)
     status = Status.PASS if len(hosts) >= 2 else Status.WARN
     summary = f"{len(hosts)} nameserver{'s' if len(hosts) != 1 else ''}: {', '.join(hosts)}"
@@ -138,11 +138,11 @@ def _ns_check(name: str, ns: Answer | DnsError, *, zone_apex: bool) -> Check:
     )
 
 
-def _unavailable(check_id: str, name: str, error: DnsError) -> Check:
-    return Check(
-        id=check_id,
-        status=Status.ERROR,
-        subject=name,
-        summary=f"could not tell: {error.name} {error.rdtype}: {error.reason}",
+def _unavailable(spec: CheckSpec, name: str, error: DnsError) -> Check:
+    # No refs: the lookup failed, no rule was broken.
+    return spec.error(
+        name,
+        f"could not tell: {error.name} {error.rdtype}: {error.reason}",
         details={"name": error.name, "type": error.rdtype, "reason": error.reason},
+        refs=(),
     )

@@ -32,6 +32,7 @@ from typing import IO, Any, Self
 
 from rich.console import Console
 
+from mailcheck import __version__
 from mailcheck.cli.console import make_console
 from mailcheck.cli.options import FailOn, OutputFormat, OutputOptions
 from mailcheck.dns.resolver import QueryRecord
@@ -59,28 +60,30 @@ def render_document(
     *,
     fail_on: FailOn | None = None,
     artifacts: Mapping[str, Any] | None = None,
+    version: str = __version__,
 ) -> str:
-    """The machine-readable document for ``output_format`` (not text)."""
+    """The machine-readable document for ``output_format`` (not text), naming VERSION as
+    the tool's: the installed one, or a fixed one for the golden files."""
     if output_format is OutputFormat.json:
         from mailcheck.render.json import render_json
 
-        return render_json(reports) + "\n"
+        return render_json(reports, version=version) + "\n"
     if output_format is OutputFormat.jsonl:
         from mailcheck.render.jsonl import render_jsonl
 
-        return render_jsonl(reports)
+        return render_jsonl(reports, version=version)
     if output_format is OutputFormat.junit:
         from mailcheck.render.junit import render_junit
 
-        return render_junit(reports, warn_fails=fail_on is FailOn.warn)
+        return render_junit(reports, warn_fails=fail_on is FailOn.warn, version=version)
     if output_format is OutputFormat.sarif:
         from mailcheck.render.sarif import render_sarif
 
-        return render_sarif(reports, artifacts=artifacts)
+        return render_sarif(reports, artifacts=artifacts, version=version)
     if output_format is OutputFormat.markdown:
         from mailcheck.render.markdown import render_markdown
 
-        return render_markdown(reports)
+        return render_markdown(reports, version=version)
     raise ValueError(f"no document renderer for {output_format.value}")  # pragma: no cover
 
 

@@ -473,7 +473,7 @@ def compliance_checks(facts: Facts, providers: tuple[Provider, ...]) -> list[Che
             summary = f"cannot tell: {seen}"
         fix = None if status.severity == 0 else f"Make sure {rule.verifies.removeprefix('That ')}"
         refs = (rule.page,) if status.severity else ()
-        checks.append(Check(f"compliance.{rule.provider}.{rule.name}", status, rule.provider, summary, details, fix, refs))
+        checks.append(rule.spec.result(status, rule.provider, summary, details=details, fix=fix, refs=refs))
     return checks
 
 

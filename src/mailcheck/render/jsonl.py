@@ -18,10 +18,10 @@ from mailcheck.model import Report
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def render_line(report: Report) -> str:
+def render_line(report: Report, *, version: str = __version__) -> str:
     """One report as one line, without the newline."""
-    return _ENCODER.encode(report.to_dict(__version__))
+    return _ENCODER.encode(report.to_dict(version))
 
 
-def render_jsonl(reports: Sequence[Report]) -> str:
-    return "".join(render_line(report) + "\n" for report in reports)
+def render_jsonl(reports: Sequence[Report], *, version: str = __version__) -> str:
+    return "".join(render_line(report, version=version) + "\n" for report in reports)

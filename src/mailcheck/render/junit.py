@@ -23,11 +23,11 @@ from mailcheck.render.detail_lines import detail_lines
 from mailcheck.render.safe import printable
 
 
-def render_junit(reports: Sequence[Report], *, warn_fails: bool = False) -> str:
+def render_junit(reports: Sequence[Report], *, warn_fails: bool = False, version: str = __version__) -> str:
     root = ET.Element("testsuites", name="mailcheck")
     totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for report in reports:
-        suite = _suite(report, warn_fails)
+        suite = _suite(report, warn_fails, version)
         root.append(suite)
         for key in totals:
             totals[key] += int(suite.get(key, "0"))
@@ -44,11 +44,11 @@ def render_junit(reports: Sequence[Report], *, warn_fails: bool = False) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _suite(report: Report, warn_fails: bool) -> ET.Element:
+def _suite(report: Report, warn_fails: bool, version: str) -> ET.Element:
     suite = ET.Element("testsuite", name=printable(f"{report.command} {report.target}"))
     counts = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     properties = ET.SubElement(suite, "properties")
-    ET.SubElement(properties, "property", name="mailcheck.version", value=__version__)
+    ET.SubElement(properties, "property", name="mailcheck.version", value=version)
     ET.SubElement(properties, "property", name="status", value=report.status.value)
     if report.display_target and report.display_target != report.target:
         ET.SubElement(properties, "property", name="target_unicode", value=printable(report.display_target))

@@ -22,8 +22,8 @@ ICONS = {
 }
 
 
-def render_markdown(reports: Sequence[Report]) -> str:
-    parts = [f"# mailcheck {__version__}\n"]
+def render_markdown(reports: Sequence[Report], *, version: str = __version__) -> str:
+    parts = [f"# mailcheck {version}\n"]
     if len(reports) > 1:
         parts.append(_overview(reports))
     parts.extend(_report(report) for report in reports)

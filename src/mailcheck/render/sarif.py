@@ -95,12 +95,23 @@ def repository_root(start: Path | None = None) -> Path:
     return next((folder for folder in (here, *here.parents) if (folder / ".git").exists()), here)
 
 
-def render_sarif(reports: Sequence[Report], *, artifacts: Mapping[str, Artifact | ZoneArtifacts] | None = None) -> str:
-    return json.dumps(sarif_document(reports, artifacts=artifacts), indent=2, ensure_ascii=False, default=str) + "\n"
+def render_sarif(
+    reports: Sequence[Report],
+    *,
+    artifacts: Mapping[str, Artifact | ZoneArtifacts] | None = None,
+    version: str = __version__,
+) -> str:
+    return (
+        json.dumps(sarif_document(reports, artifacts=artifacts, version=version), indent=2, ensure_ascii=False, default=str)
+        + "\n"
+    )
 
 
 def sarif_document(
-    reports: Sequence[Report], *, artifacts: Mapping[str, Artifact | ZoneArtifacts] | None = None
+    reports: Sequence[Report],
+    *,
+    artifacts: Mapping[str, Artifact | ZoneArtifacts] | None = None,
+    version: str = __version__,
 ) -> dict[str, Any]:
     artifacts = artifacts or {}
     root = repository_root()
@@ -128,7 +139,7 @@ def sarif_document(
                 "tool": {
                     "driver": {
                         "name": "mailcheck",
-                        "version": __version__,
+                        "version": version,
                         "informationUri": INFORMATION_URI,
                         "rules": list(rules.values()),
                     }

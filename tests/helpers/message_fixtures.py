@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import base64
 import time
-from pathlib import Path
 
 import dkim
 from dkim.canonicalization import CanonicalizationPolicy
 
-KEYS = Path(__file__).resolve().parent.parent / "fixtures" / "keys"
+from tests.helpers.paths import ROOT
+
+KEYS = ROOT / "fixtures" / "keys"
 SIGNED = ["from", "to", "subject", "date", "message-id", "list-unsubscribe", "list-unsubscribe-post", "feedback-id"]
 
 

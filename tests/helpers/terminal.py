@@ -14,13 +14,11 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
-from tests.cli_subprocess import guarded_env, mailcheck_command
+from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
+from tests.helpers.paths import ROOT, ZONES
 
-ROOT = Path(__file__).resolve().parent.parent
-ZONES = ROOT / "fixtures" / "zones"
 OFFLINE = ("--zone", str(ZONES), "--offline", "--timeout", "5")
 
 

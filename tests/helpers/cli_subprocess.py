@@ -2,7 +2,7 @@
 
 A child does not inherit the guard of the pytest process, so every test that starts
 mailcheck (or any Python code that may touch the network) in a subprocess goes through
-here: the child runs ``python -m tests.netguard mailcheck ARGS...``, which installs the
+here: the child runs ``python -m tests.helpers.netguard mailcheck ARGS...``, which installs the
 same guard and reports what it blocked to the watching test.
 """
 
@@ -11,22 +11,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
-from tests.netguard import LOG_VARIABLE
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers.netguard import LOG_VARIABLE
+from tests.helpers.paths import ROOT
 
 
 def mailcheck_command(*args: str) -> list[str]:
     """The argv of a guarded ``python -m mailcheck ARGS``, for Popen, pty spawns and the like."""
-    return [sys.executable, "-m", "tests.netguard", "mailcheck", *args]
+    return [sys.executable, "-m", "tests.helpers.netguard", "mailcheck", *args]
 
 
 def guarded_env(env: dict[str, str] | None = None) -> dict[str, str]:
     """ENV (default: this process's environment) with the project root importable, so
-    ``-m tests.netguard`` works from any working directory. The guard's log variable is
+    ``-m tests.helpers.netguard`` works from any working directory. The guard's log variable is
     inherited from the environment the watching fixture set."""
     merged = dict(os.environ if env is None else env)
     if log := os.environ.get(LOG_VARIABLE):

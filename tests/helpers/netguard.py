@@ -7,8 +7,8 @@ catches whatever its socket.sendto raises and the run carries on as if the serve
 had not answered, so every blocked attempt is also recorded, and the autouse
 fixture in conftest.py fails the test that made one.
 
-A child process gets the same guard by running ``python -m tests.netguard MODULE
-ARGS...`` (see tests/cli_subprocess.py); it appends what it blocked to the file
+A child process gets the same guard by running ``python -m tests.helpers.netguard MODULE
+ARGS...`` (see tests/helpers/cli_subprocess.py); it appends what it blocked to the file
 that ``MAILCHECK_TEST_NETGUARD_LOG`` names, which the watching test reads back.
 """
 
@@ -30,8 +30,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from tests.helpers.paths import ROOT
+
 LOG_VARIABLE = "MAILCHECK_TEST_NETGUARD_LOG"
-ROOT = Path(__file__).resolve().parent.parent
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -183,11 +184,11 @@ def _gethostbyaddr(host: str) -> tuple[str, list[str], list[str]]:
 
 
 def _popen_init(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
-    # A mailcheck child started without tests.netguard would reach the network unseen.
+    # A mailcheck child started without tests.helpers.netguard would reach the network unseen.
     argv = [str(a) for a in args] if isinstance(args, (list, tuple)) else [str(args)]
     by_module = any(a == "-m" and b == "mailcheck" for a, b in zip(argv, argv[1:], strict=False))
     if by_module or Path(argv[0]).name == "mailcheck":
-        _block("unguarded child", " ".join(argv[:4]) + " ... (start it with tests/cli_subprocess.py)")
+        _block("unguarded child", " ".join(argv[:4]) + " ... (start it with tests/helpers/cli_subprocess.py)")
     _real_popen_init(self, args, *rest, **kwargs)
 
 
@@ -201,7 +202,7 @@ def _in_forked_child() -> None:
 
 
 def install_in_child() -> None:
-    """The guard in a child process started some other way than ``-m tests.netguard``
+    """The guard in a child process started some other way than ``-m tests.helpers.netguard``
     (a Dask worker's preload): attempts go to the watching test's file."""
     install_loopback_guard()
     if log := os.environ.get(LOG_VARIABLE):
@@ -262,9 +263,9 @@ def report(attempts: list[Attempt]) -> str:
 
 
 def _main(argv: list[str]) -> None:
-    """``python -m tests.netguard MODULE ARGS...``: run MODULE as ``python -m`` would, guarded."""
+    """``python -m tests.helpers.netguard MODULE ARGS...``: run MODULE as ``python -m`` would, guarded."""
     if not argv:
-        raise SystemExit("usage: python -m tests.netguard MODULE [ARGS...]")
+        raise SystemExit("usage: python -m tests.helpers.netguard MODULE [ARGS...]")
     install_in_child()
     sys.argv = argv
     runpy.run_module(argv[0], run_name="__main__", alter_sys=True)
