@@ -10,7 +10,9 @@ zones. ``latency`` delays every answer, to benchmark against a far-away server.
 
 from __future__ import annotations
 
+import collections
 import heapq
+import select
 import socket
 import socketserver
 import threading
@@ -32,6 +34,9 @@ MAX_CNAME_HOPS = 8
 NO_EDNS_UDP_SIZE = 512
 UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
 MAX_KEPT_RRSETS = 100_000
+# A client's attempt waits 1.25 s with the default --timeout of 5 s (see
+# mailcheck.dns.resolver.attempt_timeout); a query older than this is answered too late.
+MAX_QUEUE_DELAY = 1.0
 
 
 @dataclass
@@ -124,6 +129,13 @@ class ZoneServer:
         with self._lock:
             self.queries.clear()
             self.max_active = 0
+            if self._udp is not None:
+                self._udp.shed = 0
+
+    @property
+    def shed(self) -> int:
+        """UDP queries dropped unanswered for having waited too long (an overloaded server)."""
+        return self._udp.shed if self._udp is not None else 0
 
     def _respond(self, wire: bytes, transport: str) -> bytes | None:
         try:
@@ -276,7 +288,10 @@ class _UdpService:
 
     A thread per query (socketserver's way), sleeping for the latency, cost more CPU
     than the answer itself, and the benchmarks' zone server shares the machine with
-    the client it measures.
+    the client it measures. When queries come faster than it answers, a query that
+    has waited longer than MAX_QUEUE_DELAY is dropped unanswered, as a busy server's
+    full queue drops it: its client has most likely sent it again by then, and
+    answering every stale copy would only make the queue longer.
     """
 
     def __init__(self, server: ZoneServer, host: str, port: int) -> None:
@@ -291,12 +306,15 @@ class _UdpService:
         except OSError:
             self._sock.close()
             raise
-        self._sock.settimeout(0.05)  # how often the threads look at the stop flag
+        self._sock.setblocking(False)
+        self._readable = select.poll()
+        self._readable.register(self._sock, select.POLLIN)
         self.port: int = self._sock.getsockname()[1]
         self._stop = threading.Event()
         self._due: list[tuple[float, int, bytes, tuple[str, int]]] = []  # a heap of (when, order, reply, peer)
         self._order = 0
         self._wakeup = threading.Condition()
+        self.shed = 0  # queries dropped for waiting too long (see MAX_QUEUE_DELAY)
         self._threads = [
             threading.Thread(target=self._receive, daemon=True, name="zone-server-udp"),
             threading.Thread(target=self._send_when_due, daemon=True, name="zone-server-udp-latency"),
@@ -317,12 +335,16 @@ class _UdpService:
 
     def _receive(self) -> None:
         server = self._server
+        waiting: collections.deque[tuple[float, bytes, tuple[str, int]]] = collections.deque()
         while not self._stop.is_set():
-            try:
-                data, peer = self._sock.recvfrom(65535)
-            except (TimeoutError, OSError):
+            self._take_waiting(waiting)
+            if not waiting:
+                self._readable.poll(50)  # milliseconds: how often it looks at the stop flag
                 continue
-            received = time.monotonic()
+            received, data, peer = waiting.popleft()
+            if time.monotonic() - received > MAX_QUEUE_DELAY:
+                self.shed += 1
+                continue
             server._hold()
             try:
                 reply = server.respond(data, "udp")
@@ -337,6 +359,15 @@ class _UdpService:
                     self._wakeup.notify()
             else:
                 self._send(reply, peer)
+
+    def _take_waiting(self, waiting: collections.deque[tuple[float, bytes, tuple[str, int]]]) -> None:
+        """Move every datagram the socket holds into ``waiting``, stamped with the time."""
+        while True:
+            try:
+                data, peer = self._sock.recvfrom(65535)
+            except OSError:  # BlockingIOError: none left
+                return
+            waiting.append((time.monotonic(), data, peer))
 
     def _send_when_due(self) -> None:
         while not self._stop.is_set():
@@ -355,7 +386,7 @@ class _UdpService:
         try:
             self._sock.sendto(reply, peer)
         except OSError:
-            pass  # the client has gone; a lost datagram, as on any network
+            pass  # the client has gone, or the send buffer is full: a lost datagram
         finally:
             self._server._release()
 
