@@ -18,7 +18,9 @@ added to every answer (in this process), then in the same run:
 
 For each: domains per second and the peak RSS (``os.wait4``'s rusage: the largest
 process of the tree). For the zone server: queries answered, the most it held at
-once, and its share of the CPU, to show whether it is the bottleneck.
+once, and its share of the CPU, to show whether it is the bottleneck; then the CPU
+a domain of each side, the rate the machine's cores allow for both and for mailcheck
+alone, and how long a domain took with the run's domains in flight (--concurrency).
 
 Run: python benchmarks/bulk.py [--domains N] [--subset N] [--concurrency N] [--no-memory]
 Targets: >= 100 domains/s with the default options, >= 200/s with --dkim-selector;
@@ -38,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.050
+DEFAULT_CONCURRENCY = 20  # mailcheck domain --concurrency's default
 
 CHECKDMARC_WORKER = """
 import json, sys, time
@@ -182,6 +185,24 @@ def main() -> None:
     theirs = rates["checkdmarc check_domains loop"]
     print(f"throughput ratio mailcheck (default options) / checkdmarc: {rates['mailcheck, default options'] / theirs:.0f}x")
     print("server CPU: the zone server's share of one core (this process); CPU: the child's user+system time.")
+    cores = os.cpu_count() or 1
+    in_flight = args.concurrency or DEFAULT_CONCURRENCY
+    for label, m in (("default options", default), ("--dkim-selector google", selector)):
+        # What the CPU alone allows: both sides of the benchmark share the same cores.
+        client_ms = 1000 * m["child_cpu"] / len(names)
+        server_ms = 1000 * m["server_cpu"] / len(names)
+        queries = max(1, m["queries"])
+        # Little's law: with in_flight domains at once, each took this long on average.
+        each = m["seconds"] * in_flight / len(names)
+        print(
+            f"{label}: mailcheck {client_ms:.1f} ms CPU a domain ({1000 * m['child_cpu'] / queries:.2f} ms a query, "
+            f"start-up included), the zone server {server_ms:.1f} ms ({1000 * m['server_cpu'] / queries:.2f} ms a query): "
+            f"{cores} cores allow {1000 * cores / (client_ms + server_ms):.0f} domains/s for both, "
+            f"{1000 * cores / client_ms:.0f}/s for mailcheck alone; with {in_flight} domains in flight "
+            f"(--concurrency), a domain took {each:.2f} s"
+        )
+        if m["shed"]:
+            print(f"  the zone server was overloaded: it dropped {m['shed']} queries that had waited over a second")
     fast = rates["mailcheck, default options"] >= 100 and rates["mailcheck --dkim-selector google"] >= 200
     print(f"target >= 100 domains/s (default) and >= 200/s (--dkim-selector): {'met' if fast else 'NOT met'}")
     peak = max(default["rss_mb"], selector["rss_mb"])
@@ -278,6 +299,7 @@ def _measure(server, command: list[str]) -> dict:  # type: ignore[no-untyped-def
         "rss_mb": usage.ru_maxrss / 1024,  # Linux reports kilobytes
         "queries": len(server.queries),
         "max_active": server.max_active,
+        "shed": server.shed,
         "server_cpu": (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime),
         "child_cpu": usage.ru_utime + usage.ru_stime,
         "stdout": stdout,

@@ -1,11 +1,16 @@
 """The run's resolver: cache, single flight, in-flight cap, TXT joining, TCP fallback,
-and "could not tell" for dead, refusing and failing servers."""
+"could not tell" for dead, refusing and failing servers, and one socket for the lookups
+in flight that takes only the replies to its own questions."""
 
 from __future__ import annotations
 
 import asyncio
+import socket
+import threading
 import time
 
+import dns.message
+import dns.rrset
 import pytest
 
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
@@ -188,3 +193,53 @@ def test_resolvers_sharing_answers_ask_the_network_once(zone_server):
     assert [r.address for r in two.rdata] == [r.address for r in one.rdata] == ["127.0.0.10"]
     assert [(q.name, q.outcome) for q in first.log] == [("mx1.good.example", "NOERROR"), ("missing.good.example", "NXDOMAIN")]
     assert second.log == [] and shared.hits == 2
+
+
+def test_lookups_in_flight_share_one_socket_and_skip_replies_to_other_questions():
+    """Each query gets, first, a reply with another ID and one about another name: both
+    are dropped, and the real reply that follows still ends the same attempt."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.settimeout(0.1)
+    stop = threading.Event()
+    peers: list[tuple[str, int]] = []
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                data, peer = sock.recvfrom(4096)
+            except (TimeoutError, OSError):
+                continue
+            query = dns.message.from_wire(data)
+            peers.append(peer)
+            name = query.question[0].name
+            wrong_id = dns.message.make_response(query)
+            wrong_id.id = (query.id + 1) % 65536
+            wrong_id.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "192.0.2.66"))
+            other = dns.message.make_query("other.example", "A")
+            other.id = query.id
+            wrong_name = dns.message.make_response(other)
+            wrong_name.answer.append(dns.rrset.from_text("other.example.", 300, "IN", "A", "192.0.2.77"))
+            right = dns.message.make_response(query)
+            right.answer.append(dns.rrset.from_text(name, 300, "IN", "A", f"127.0.0.{name.labels[0][1:].decode()}"))
+            for reply in (wrong_id, wrong_name, right):
+                sock.sendto(reply.to_wire(), peer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+
+        async def go() -> tuple[list[list[str]], Resolver]:
+            resolver = Resolver(upstream=[Nameserver("127.0.0.1", sock.getsockname()[1])], timeout=2)
+            answers = await asyncio.gather(*(resolver.query(f"h{n}.example", "A") for n in range(1, 11)))
+            return [[r.address for r in a.rdata] for a in answers], resolver
+
+        addresses, resolver = run_async(go())
+    finally:
+        stop.set()
+        thread.join()
+        sock.close()
+    assert addresses == [[f"127.0.0.{n}"] for n in range(1, 11)]
+    assert [q.outcome for q in resolver.log] == ["NOERROR"] * 10
+    assert len(peers) == 10  # no attempt timed out, none was sent twice
+    assert len(set(peers)) == 1  # the ten lookups in flight went out from one socket

@@ -51,7 +51,7 @@ def test_a_query_to_a_real_nameserver_fails_the_test_although_the_cli_carries_on
         [
             "*ERROR at teardown of test_leaks*",
             "*the network guard blocked * attempt(s) to reach outside loopback:",
-            "*udp sendto 192.0.2.53:53 (from src/mailcheck/*.py:*)*",
+            "*udp connect 192.0.2.53:53 (from src/mailcheck/*.py:*)*",
         ]
     )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -92,7 +92,7 @@ def test_a_child_process_is_guarded_and_its_attempts_fail_the_test(inner: pytest
     result.stdout.fnmatch_lines(
         [
             "*ERROR at teardown of test_child_leaks*",
-            "*udp sendto 192.0.2.53:53 (from src/mailcheck/*.py:*, in a child process)*",
+            "*udp connect 192.0.2.53:53 (from src/mailcheck/*.py:*, in a child process)*",
         ]
     )
 

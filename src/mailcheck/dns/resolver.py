@@ -14,13 +14,12 @@ from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import dns.asyncresolver
 import dns.exception
 import dns.flags
 import dns.message
 import dns.name
-import dns.nameserver
 import dns.rcode
+import dns.rdataclass
 import dns.rdatatype
 import dns.resolver
 import dns.reversename
@@ -28,6 +27,16 @@ import dns.reversename
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.dns.transport import (
+    BadReply,
+    Truncated,
+    UdpChannel,
+    answer_count,
+    exchange_tcp,
+    is_truncated,
+    question_wire,
+    rcode_of,
+)
 from mailcheck.model import DnsStats
 
 T = TypeVar("T")
@@ -99,13 +108,13 @@ class Resolver:
         self.offline = offline
         # A set, so routing a name walks its labels (a few lookups) instead of
         # comparing it with every zone: bulk runs serve thousands of zones.
-        self._zone_origins = frozenset(dns.name.from_text(o) for o in zone_origins)
-        self._zone_resolver = _stub([zone_server] if zone_server else None, timeout)
+        self._zone_origins = frozenset(o.rstrip(".").lower() or "." for o in zone_origins)
+        self._zone_servers: tuple[Nameserver, ...] = (zone_server,) if zone_server else ()
         if upstream is None and not offline:
             upstream = system_nameservers(None)
-        self._upstream = None if offline else _stub(upstream, timeout)
-        self._zone_signed = _signed(self._zone_resolver)
-        self._upstream_signed = _signed(self._upstream)
+        self._upstream: tuple[Nameserver, ...] = () if offline or upstream is None else tuple(upstream)
+        # One UDP socket a nameserver for the lookups in flight (see mailcheck.dns.transport).
+        self._channels: dict[Nameserver, UdpChannel] = {}
         self._cache: dict[tuple[str, str, bool], asyncio.Future[Answer]] = {}
         self._limit = asyncio.Semaphore(max_in_flight)
         self._in_flight = 0
@@ -188,20 +197,21 @@ class Resolver:
 
     # -- the network -------------------------------------------------------------
 
-    def _route(self, name: str, dnssec: bool) -> dns.asyncresolver.Resolver | None:
-        if self._zone_resolver is not None and self._zone_origins:
-            qname = dns.name.from_text(name)
+    def _route(self, name: str) -> Sequence[Nameserver]:
+        """The zone server for names inside the loaded zones, else the upstream ones."""
+        if self._zone_servers and self._zone_origins:
+            suffix = name
             while True:
-                if qname in self._zone_origins:
-                    return self._zone_signed if dnssec else self._zone_resolver
-                if qname == dns.name.root:
+                if suffix in self._zone_origins:
+                    return self._zone_servers
+                if suffix == ".":
                     break
-                qname = qname.parent()
-        return self._upstream_signed if dnssec else self._upstream
+                suffix = suffix.partition(".")[2] or "."
+        return self._upstream
 
     async def _fetch(self, name: str, rdtype: str, dnssec: bool) -> Answer:
-        stub = self._route(name, dnssec)
-        if stub is None:
+        servers = self._route(name)
+        if not servers:
             self._record(name, rdtype, "-", "offline", time.perf_counter())
             if self.offline:
                 raise DnsUnavailable(name, rdtype, "outside the loaded zones and --offline is set", Failure.OFFLINE)
@@ -212,54 +222,96 @@ class Resolver:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             started = time.perf_counter()
-            server = ", ".join(_server_text(ns.address, ns.port) for ns in _nameservers(stub))
+            server = ", ".join(_server_text(ns.address, ns.port) for ns in servers)
             try:
-                raw = await stub.resolve(name, rdtype, search=False)
-            except dns.resolver.NXDOMAIN:
-                self._record(name, rdtype, server, "NXDOMAIN", started)
-                raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)") from None
-            except dns.resolver.NoAnswer as exc:
-                stranger = _wrong_owner(name, exc)
-                if stranger is not None:
-                    self._record(name, rdtype, server, Failure.WRONG_OWNER.value, started)
-                    raise DnsUnavailable(
-                        name,
-                        rdtype,
-                        f"{server} answered about {stranger}, not the name asked (wrong owner)",
-                        Failure.WRONG_OWNER,
-                    ) from None
-                self._record(name, rdtype, server, "NODATA", started)
-                raise NoRecords(name, rdtype, f"no {rdtype} record") from None
-            except dns.resolver.LifetimeTimeout:
-                self._record(name, rdtype, server, "timeout", started)
-                raise DnsUnavailable(
-                    name,
-                    rdtype,
-                    f"no answer within {self.timeout:g}s from {server}",
-                    Failure.TIMEOUT,
-                ) from None
-            except dns.resolver.NoNameservers as exc:
-                kind, reason = _no_nameservers_failure(name, exc, server)
-                self._record(name, rdtype, server, kind.value, started)
-                raise DnsUnavailable(name, rdtype, reason, kind) from None
-            except dns.message.ChainTooLong:
-                self._record(name, rdtype, server, Failure.CNAME_LOOP.value, started)
-                raise DnsUnavailable(name, rdtype, f"{server} answered a CNAME loop", Failure.CNAME_LOOP) from None
+                raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server)
+            except DnsError as exc:
+                self._record(name, rdtype, server, exc.kind.value, started)
+                raise
             except (dns.exception.DNSException, OSError, ValueError) as exc:
                 self._record(name, rdtype, server, "error", started)
                 raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
             finally:
                 self._in_flight -= 1
-        self._record(name, rdtype, _server_text(str(raw.nameserver), raw.port or 53), "NOERROR", started)
+        self._record(name, rdtype, _server_text(answered_by.address, answered_by.port), "NOERROR", started)
+        rrset = raw.rrset
         return Answer(
             name=name,
             rdtype=rdtype,
-            rdata=tuple(raw.rrset or ()),
+            rdata=tuple(rrset or ()),
             canonical_name=raw.canonical_name.to_text(omit_final_dot=True).lower(),
-            ttl=raw.rrset.ttl if raw.rrset is not None else 0,
+            ttl=rrset.ttl if rrset is not None else 0,
             authenticated=bool(raw.response.flags & dns.flags.AD),
             raw=raw,
         )
+
+    async def _lookup(
+        self, name: str, rdtype: str, dnssec: bool, servers: Sequence[Nameserver], server: str
+    ) -> tuple[dns.resolver.Answer, Nameserver]:
+        """One lookup within the ``--timeout`` budget, as dnspython's stub resolver does it.
+
+        Each round asks every nameserver still in play in turn, one attempt each (see
+        attempt_timeout), with a growing pause between rounds; a server that answered
+        with an error rcode, a malformed reply or a refusal leaves play; a truncated
+        reply is asked again over TCP. NXDOMAIN and NOERROR end the lookup.
+        """
+        type_code = dns.rdatatype.from_text(rdtype)
+        question = question_wire(name, type_code)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.timeout
+        per_attempt = attempt_timeout(self.timeout, len(servers))
+        in_play = list(servers)
+        this_round: list[Nameserver] = []
+        failures: list[tuple[object, dns.message.Message | None]] = []
+        pause, first_round = 0.1, True
+        while True:
+            if not this_round:
+                if not in_play:
+                    kind, reason = _no_nameservers_failure(name, failures, server)
+                    raise DnsUnavailable(name, rdtype, reason, kind)
+                if not first_round:
+                    await asyncio.sleep(min(pause, max(0.0, deadline - loop.time())))
+                    pause = min(pause * 2, MAX_ATTEMPT_TIMEOUT)
+                this_round, first_round = list(in_play), False
+            nameserver = this_round.pop(0)
+            if loop.time() >= deadline:
+                raise DnsUnavailable(name, rdtype, f"no answer within {self.timeout:g}s from {server}", Failure.TIMEOUT)
+            try:
+                reply = await self._exchange(nameserver, question, dnssec, deadline, per_attempt)
+            except TimeoutError as exc:
+                failures.append((exc, None))
+                continue
+            except (OSError, EOFError, BadReply, Truncated) as exc:
+                failures.append((exc, None))
+                in_play.remove(nameserver)
+                continue
+            judged = _judge(name, rdtype, type_code, reply, nameserver, server)
+            if isinstance(judged, dns.resolver.Answer):
+                return judged, nameserver
+            failures.append(judged)
+            in_play.remove(nameserver)
+
+    async def _exchange(
+        self, nameserver: Nameserver, question: bytes, dnssec: bool, deadline: float, per_attempt: float
+    ) -> bytes:
+        """One attempt at one nameserver (over TCP too when UDP came back truncated)."""
+        loop = asyncio.get_running_loop()
+        left = deadline - loop.time()
+        channel = self._channels.get(nameserver)
+        if channel is None:
+            channel = self._channels[nameserver] = UdpChannel(nameserver.address, nameserver.port)
+        reply = await channel.exchange(question, payload=EDNS_PAYLOAD, dnssec=dnssec, timeout=min(per_attempt, left))
+        if not is_truncated(reply):
+            return reply
+        left = deadline - loop.time()
+        if left <= 0:
+            raise TimeoutError()
+        reply = await exchange_tcp(
+            nameserver.address, nameserver.port, question, payload=EDNS_PAYLOAD, dnssec=dnssec, timeout=min(per_attempt, left)
+        )
+        if is_truncated(reply):
+            raise Truncated(f"{_server_text(nameserver.address, nameserver.port)} truncated its answer over TCP")
+        return reply
 
     def _record(self, name: str, rdtype: str, server: str, outcome: str, started: float) -> None:
         now = time.perf_counter()
@@ -275,6 +327,56 @@ class Resolver:
         )
 
 
+def _judge(
+    name: str, rdtype: str, type_code: dns.rdatatype.RdataType, reply: bytes, nameserver: Nameserver, server: str
+) -> dns.resolver.Answer | tuple[object, dns.message.Message | None]:
+    """What ``reply`` (matched to the question) means, as dnspython's stub resolver reads it.
+
+    The answer; or, raised, NoSuchDomain / NoRecords / wrong owner (the lookup's end);
+    or the failure entry of a server that leaves play (an error rcode, a malformed reply).
+    """
+    # No record in the answer section: the header alone says NXDOMAIN or NODATA, which
+    # most lookups of a bulk run get (DKIM selectors that do not exist); the rest of
+    # such a reply (the SOA) is not parsed.
+    if answer_count(reply) == 0 and rcode_of(reply) == dns.rcode.NXDOMAIN:
+        raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)")
+    if answer_count(reply) == 0 and rcode_of(reply) == dns.rcode.NOERROR:
+        raise NoRecords(name, rdtype, f"no {rdtype} record")
+    response: dns.message.Message | None = None
+    try:
+        response = dns.message.from_wire(reply)
+        if not isinstance(response, dns.message.QueryMessage):
+            raise dns.exception.FormError("the reply is not a query's answer")
+        rcode = response.rcode()
+        if rcode not in (dns.rcode.NOERROR, dns.rcode.NXDOMAIN):
+            if rcode == dns.rcode.YXDOMAIN:
+                raise dns.resolver.YXDOMAIN()
+            return dns.rcode.to_text(rcode), response
+        # dnspython's Answer follows the CNAME chain (and rejects a loop), for NXDOMAIN too.
+        answer = dns.resolver.Answer(
+            dns.name.from_text(name),
+            type_code if rcode == dns.rcode.NOERROR else dns.rdatatype.ANY,
+            dns.rdataclass.IN,
+            response,
+            nameserver.address,
+            nameserver.port,
+        )
+    except dns.resolver.YXDOMAIN:
+        raise
+    except (dns.exception.DNSException, ValueError) as exc:  # malformed, or a CNAME loop
+        return exc, response
+    if rcode == dns.rcode.NXDOMAIN:
+        raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)")
+    if answer.rrset is not None:
+        return answer
+    stranger = _wrong_owner(name, response)
+    if stranger is not None:
+        raise DnsUnavailable(
+            name, rdtype, f"{server} answered about {stranger}, not the name asked (wrong owner)", Failure.WRONG_OWNER
+        )
+    raise NoRecords(name, rdtype, f"no {rdtype} record")
+
+
 def attempt_timeout(budget: float, servers: int) -> float:
     """How long one attempt at one nameserver waits, within a lookup's ``budget``.
 
@@ -287,40 +389,8 @@ def attempt_timeout(budget: float, servers: int) -> float:
     return min(MAX_ATTEMPT_TIMEOUT, budget / ATTEMPTS_PER_BUDGET / max(1, servers))
 
 
-def _stub(nameservers: Sequence[Nameserver] | None, budget: float) -> dns.asyncresolver.Resolver | None:
-    """A dnspython stub resolver for these nameservers (None or none: no stub)."""
-    if not nameservers:
-        return None
-    stub = dns.asyncresolver.Resolver(configure=False)
-    stub.nameservers = [dns.nameserver.Do53Nameserver(ns.address, ns.port) for ns in nameservers]
-    stub.timeout = attempt_timeout(budget, len(nameservers))
-    stub.lifetime = budget  # --timeout is the budget of one lookup, retries included
-    stub.cache = None  # the run's cache is ours: it also keeps NXDOMAIN and failures
-    # Ask for the AD bit (RFC 6840 §5.7) so a validating resolver tells us about DNSSEC.
-    stub.flags = dns.flags.RD | dns.flags.AD
-    stub.use_edns(0, 0, EDNS_PAYLOAD)
-    return stub
-
-
-def _nameservers(stub: dns.asyncresolver.Resolver) -> list[Nameserver]:
-    # The stubs are built from our Nameservers only (see _stub), so every entry is a
-    # dnspython Do53Nameserver with an address and a port.
-    return [Nameserver(ns.address, ns.port) for ns in stub.nameservers if isinstance(ns, dns.nameserver.Do53Nameserver)]
-
-
 def _server_text(address: str, port: int) -> str:
     return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
-
-
-def _signed(stub: dns.asyncresolver.Resolver | None) -> dns.asyncresolver.Resolver | None:
-    """A copy of ``stub`` that asks with the DO bit (RFC 3225) for RRSIGs."""
-    if stub is None:
-        return None
-    signed = dns.asyncresolver.Resolver(configure=False)
-    signed.nameservers = list(stub.nameservers)
-    signed.timeout, signed.lifetime, signed.cache, signed.flags = stub.timeout, stub.lifetime, None, stub.flags
-    signed.use_edns(0, dns.flags.DO, EDNS_PAYLOAD)
-    return signed
 
 
 _RCODE_FAILURES = {
@@ -331,20 +401,21 @@ _RCODE_FAILURES = {
 }
 
 
-def _no_nameservers_failure(name: str, exc: dns.resolver.NoNameservers, server: str) -> tuple[Failure, str]:
+def _no_nameservers_failure(
+    name: str, failures: Sequence[tuple[object, dns.message.Message | None]], server: str
+) -> tuple[Failure, str]:
     """Which failure every nameserver gave up with, named as users read it.
 
-    dnspython keeps one (server, tcp, port, error, response) entry per attempt; the
-    last one with a response says what the servers answered. The reason leaves the
-    name out: checks put it first ("could not look up NAME TYPE: REASON").
+    ``failures`` has one (error, response) entry per attempt; the last one with a
+    response says what the servers answered. The reason leaves the name out: checks
+    put it first ("could not look up NAME TYPE: REASON").
     """
-    entries = list(exc.kwargs.get("errors") or ())
-    for _server, _tcp, _port, error, response in reversed(entries):
+    for error, response in reversed(failures):
         if isinstance(error, dns.message.ChainTooLong) or (
             response is not None and _cname_loop(dns.name.from_text(name), response)
         ):
             return Failure.CNAME_LOOP, f"{server} answered SERVFAIL: CNAME loop"
-        if isinstance(response, dns.message.Message):
+        if response is not None:
             rcode = response.rcode()
             kind = _RCODE_FAILURES.get(rcode, Failure.OTHER_RCODE)
             text = dns.rcode.to_text(rcode)
@@ -369,15 +440,12 @@ def _cname_loop(qname: dns.name.Name, response: dns.message.Message) -> bool:
     return False
 
 
-def _wrong_owner(name: str, exc: dns.resolver.NoAnswer) -> str | None:
+def _wrong_owner(name: str, response: dns.message.Message) -> str | None:
     """The name a NOERROR answer is about when no CNAME links it to the name asked.
 
-    dnspython reports such an answer as "no answer", which would read as NODATA ("no
+    dnspython's chaining finds no answer in it, which would read as NODATA ("no
     records"); it is a broken or spoofed answer, so it must not be taken for a fact.
     """
-    response = exc.kwargs.get("response")
-    if not isinstance(response, dns.message.Message):
-        return None
     chain = {dns.name.from_text(name)}
     for rrset in response.answer:  # CNAMEs in answer order extend the chain
         if rrset.rdtype == dns.rdatatype.CNAME and rrset.name in chain and rrset:

@@ -10,6 +10,9 @@ zones. ``latency`` delays every answer, to benchmark against a far-away server.
 
 from __future__ import annotations
 
+import collections
+import heapq
+import select
 import socket
 import socketserver
 import threading
@@ -29,6 +32,11 @@ import dns.zone
 
 MAX_CNAME_HOPS = 8
 NO_EDNS_UDP_SIZE = 512
+UDP_RECEIVE_BUFFER = 4 * 1024 * 1024
+MAX_KEPT_RRSETS = 100_000
+# A client's attempt waits 1.25 s with the default --timeout of 5 s (see
+# mailcheck.dns.resolver.attempt_timeout); a query older than this is answered too late.
+MAX_QUEUE_DELAY = 1.0
 
 
 @dataclass
@@ -54,6 +62,9 @@ class ZoneServer:
 
     def __post_init__(self) -> None:
         self._servers: list[socketserver.BaseServer] = []
+        self._udp: _UdpService | None = None
+        self._parents: dict[dns.name.Name | None, set[dns.name.Name]] = {}
+        self._rrsets: dict[tuple[dns.name.Name, int, int, bool], list[dns.rrset.RRset]] = {}
         self._lock = threading.Lock()
         self._active = 0
         self.max_active = 0  # the most queries it held at once (benchmarks read it)
@@ -66,27 +77,28 @@ class ZoneServer:
     # -- lifecycle -------------------------------------------------------------
 
     def start(self) -> ZoneServer:
-        handler = self._handler_classes()
         for _ in range(1 if self.bind_port else 20):  # the UDP port may be taken for TCP; try another
-            udp = _ThreadingUDPServer((self.host, self.bind_port), handler[0])
-            port = udp.server_address[1]
+            udp = _UdpService(self, self.host, self.bind_port)
             try:
-                tcp = _ThreadingTCPServer((self.host, port), handler[1])
+                tcp = _ThreadingTCPServer((self.host, udp.port), self._tcp_handler())
             except OSError:
-                udp.server_close()
+                udp.close()
                 if self.bind_port:
                     raise
                 continue
             break
         else:  # pragma: no cover - the loopback has run out of ports
             raise OSError("no free port for the zone server")
-        self.port = port
-        self._servers = [udp, tcp]
-        for server in self._servers:
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.port = udp.port
+        self._udp, self._servers = udp, [tcp]
+        udp.start()
+        threading.Thread(target=tcp.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
+        if self._udp is not None:
+            self._udp.close()
+            self._udp = None
         for server in self._servers:
             server.shutdown()
             server.server_close()
@@ -101,27 +113,35 @@ class ZoneServer:
     # -- answering -------------------------------------------------------------
 
     def respond(self, wire: bytes, transport: str) -> bytes | None:
+        """The reply to one query (None: no reply), at once; the transports add the latency."""
+        return self._respond(wire, transport)
+
+    def _hold(self) -> None:
         with self._lock:
             self._active += 1
             self.max_active = max(self.max_active, self._active)
-        try:
-            return self._respond(wire, transport)
-        finally:
-            with self._lock:
-                self._active -= 1
+
+    def _release(self) -> None:
+        with self._lock:
+            self._active -= 1
 
     def reset_counters(self) -> None:
         with self._lock:
             self.queries.clear()
             self.max_active = 0
+            if self._udp is not None:
+                self._udp.shed = 0
+
+    @property
+    def shed(self) -> int:
+        """UDP queries dropped unanswered for having waited too long (an overloaded server)."""
+        return self._udp.shed if self._udp is not None else 0
 
     def _respond(self, wire: bytes, transport: str) -> bytes | None:
         try:
             query = dns.message.from_wire(wire)
         except dns.exception.DNSException:
             return None
-        if self.latency:
-            time.sleep(self.latency)
         response = dns.message.make_response(query)
         response.flags &= ~dns.flags.RA
         if len(query.question) != 1 or query.opcode() != 0:
@@ -197,22 +217,38 @@ class ZoneServer:
                 return node
         return None
 
-    @staticmethod
-    def _has_descendants(zone: dns.zone.Zone, name: dns.name.Name) -> bool:
+    def _has_descendants(self, zone: dns.zone.Zone, name: dns.name.Name) -> bool:
         """An empty non-terminal (a name with only names below it) exists: NODATA."""
-        return any(other != name and other.is_subdomain(name) for other in zone.nodes)
+        origin = zone.origin
+        parents = self._parents.get(origin)
+        if parents is None:  # every name above a node of the zone, worked out once a zone
+            parents = set()
+            for other in zone.nodes:
+                while other != origin and len(other) > 1:
+                    other = other.parent()
+                    parents.add(other)
+            self._parents[origin] = parents
+        return name in parents
 
-    @staticmethod
-    def _add(section: list, name: dns.name.Name, rdataset, node, rdtype: int, want_dnssec: bool) -> None:  # type: ignore[no-untyped-def]
-        rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdataset.rdtype)
-        rrset.update(rdataset)
-        section.append(rrset)
-        if want_dnssec:
-            sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdataset.rdtype)
-            if sigs is not None:
-                sig_rrset = dns.rrset.RRset(name, dns.rdataclass.IN, dns.rdatatype.RRSIG, rdataset.rdtype)
-                sig_rrset.update(sigs)
-                section.append(sig_rrset)
+    def _add(self, section: list, name: dns.name.Name, rdataset, node, rdtype: int, want_dnssec: bool) -> None:  # type: ignore[no-untyped-def]
+        # The zones do not change while served: each RRset (and its signatures) is
+        # built once, as building one hashes every record (a bulk run asks thousands).
+        key = (name, rdataset.rdtype, rdataset.covers, want_dnssec)
+        rrsets = self._rrsets.get(key)
+        if rrsets is None:
+            rrset = dns.rrset.RRset(name, dns.rdataclass.IN, rdataset.rdtype)
+            rrset.update(rdataset)
+            rrsets = [rrset]
+            if want_dnssec:
+                sigs = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.RRSIG, rdataset.rdtype)
+                if sigs is not None:
+                    sig_rrset = dns.rrset.RRset(name, dns.rdataclass.IN, dns.rdatatype.RRSIG, rdataset.rdtype)
+                    sig_rrset.update(sigs)
+                    rrsets.append(sig_rrset)
+            if len(self._rrsets) >= MAX_KEPT_RRSETS:  # wildcards make names without end
+                self._rrsets.clear()
+            self._rrsets[key] = rrsets
+        section.extend(rrsets)
 
     def _add_soa(self, response: dns.message.Message, zone: dns.zone.Zone, want_dnssec: bool) -> None:
         origin = zone.origin
@@ -222,15 +258,8 @@ class ZoneServer:
         soa = node.get_rdataset(dns.rdataclass.IN, dns.rdatatype.SOA)
         self._add(response.authority, origin, soa, node, dns.rdatatype.SOA, want_dnssec)
 
-    def _handler_classes(self) -> tuple[type, type]:
+    def _tcp_handler(self) -> type:
         server = self
-
-        class UdpHandler(socketserver.BaseRequestHandler):
-            def handle(self) -> None:
-                data, sock = self.request
-                reply = server.respond(data, "udp")
-                if reply is not None:
-                    sock.sendto(reply, self.client_address)
 
         class TcpHandler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
@@ -239,16 +268,127 @@ class ZoneServer:
                     if len(header) < 2:
                         return
                     data = self.rfile.read(int.from_bytes(header, "big"))
-                    reply = server.respond(data, "tcp")
-                    if reply is None:
-                        return
+                    server._hold()
+                    try:
+                        reply = server.respond(data, "tcp")
+                        if reply is None:
+                            return
+                        if server.latency:
+                            time.sleep(server.latency)
+                    finally:
+                        server._release()
                     self.wfile.write(len(reply).to_bytes(2, "big") + reply)
 
-        return UdpHandler, TcpHandler
+        return TcpHandler
 
 
-class _ThreadingUDPServer(socketserver.ThreadingMixIn, socketserver.UDPServer):
-    daemon_threads = True
+class _UdpService:
+    """UDP from two threads: one answers each datagram as it comes, one sends each
+    reply when the server's latency has passed since its query came.
+
+    A thread per query (socketserver's way), sleeping for the latency, cost more CPU
+    than the answer itself, and the benchmarks' zone server shares the machine with
+    the client it measures. When queries come faster than it answers, a query that
+    has waited longer than MAX_QUEUE_DELAY is dropped unanswered, as a busy server's
+    full queue drops it: its client has most likely sent it again by then, and
+    answering every stale copy would only make the queue longer.
+    """
+
+    def __init__(self, server: ZoneServer, host: str, port: int) -> None:
+        self._server = server
+        self._sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            # A bulk client sends bursts (a domain's 51 DKIM selectors, for twenty
+            # domains at once); the default receive buffer (~200 KB) would drop some.
+            # The kernel caps this at net.core.rmem_max.
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_RECEIVE_BUFFER)
+            self._sock.bind((host, port))
+        except OSError:
+            self._sock.close()
+            raise
+        self._sock.setblocking(False)
+        self._readable = select.poll()
+        self._readable.register(self._sock, select.POLLIN)
+        self.port: int = self._sock.getsockname()[1]
+        self._stop = threading.Event()
+        self._due: list[tuple[float, int, bytes, tuple[str, int]]] = []  # a heap of (when, order, reply, peer)
+        self._order = 0
+        self._wakeup = threading.Condition()
+        self.shed = 0  # queries dropped for waiting too long (see MAX_QUEUE_DELAY)
+        self._threads = [
+            threading.Thread(target=self._receive, daemon=True, name="zone-server-udp"),
+            threading.Thread(target=self._send_when_due, daemon=True, name="zone-server-udp-latency"),
+        ]
+
+    def start(self) -> None:
+        for thread in self._threads:
+            thread.start()
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._wakeup:
+            self._wakeup.notify()
+        for thread in self._threads:
+            if thread.is_alive():
+                thread.join()
+        self._sock.close()
+
+    def _receive(self) -> None:
+        server = self._server
+        waiting: collections.deque[tuple[float, bytes, tuple[str, int]]] = collections.deque()
+        while not self._stop.is_set():
+            self._take_waiting(waiting)
+            if not waiting:
+                self._readable.poll(50)  # milliseconds: how often it looks at the stop flag
+                continue
+            received, data, peer = waiting.popleft()
+            if time.monotonic() - received > MAX_QUEUE_DELAY:
+                self.shed += 1
+                continue
+            server._hold()
+            try:
+                reply = server.respond(data, "udp")
+            except Exception:  # noqa: BLE001  (one bad query must not stop the server)
+                reply = None
+            if reply is None:
+                server._release()
+            elif server.latency:
+                with self._wakeup:
+                    self._order += 1
+                    heapq.heappush(self._due, (received + server.latency, self._order, reply, peer))
+                    self._wakeup.notify()
+            else:
+                self._send(reply, peer)
+
+    def _take_waiting(self, waiting: collections.deque[tuple[float, bytes, tuple[str, int]]]) -> None:
+        """Move every datagram the socket holds into ``waiting``, stamped with the time."""
+        while True:
+            try:
+                data, peer = self._sock.recvfrom(65535)
+            except OSError:  # BlockingIOError: none left
+                return
+            waiting.append((time.monotonic(), data, peer))
+
+    def _send_when_due(self) -> None:
+        while not self._stop.is_set():
+            with self._wakeup:
+                now = time.monotonic()
+                if not self._due or self._due[0][0] > now:
+                    self._wakeup.wait(timeout=min(0.05, self._due[0][0] - now) if self._due else 0.05)
+                    continue
+                due = []
+                while self._due and self._due[0][0] <= now:
+                    due.append(heapq.heappop(self._due))
+            for _when, _order, reply, peer in due:
+                self._send(reply, peer)
+
+    def _send(self, reply: bytes, peer: tuple[str, int]) -> None:
+        try:
+            self._sock.sendto(reply, peer)
+        except OSError:
+            pass  # the client has gone, or the send buffer is full: a lost datagram
+        finally:
+            self._server._release()
 
 
 class _ThreadingTCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):

@@ -1,0 +1,200 @@
+"""DNS messages on the wire: one query's bytes, and one exchange with one nameserver.
+
+A bulk run asks tens of thousands of questions; dnspython builds a Message object,
+renders it, and opens a socket (and an asyncio transport) for every attempt, which
+cost more CPU than the answer's parsing. Here a query is its header, the question's
+wire bytes and an EDNS OPT record, written directly (RFC 1035 §4.1, RFC 6891 §6.1.2),
+and the lookups a resolver has in flight to one nameserver share one connected UDP
+socket, each attempt waiting for the reply with its ID and question. Answers are
+still parsed by dnspython; only what the header alone decides (TC, and the rcode of
+an answer with no records) is read here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import socket
+import struct
+
+import dns.name
+
+# Header flags of our queries: RD, and AD to ask a validating resolver about DNSSEC
+# (RFC 6840 §5.7); DO, in the OPT record's TTL field, asks for RRSIGs (RFC 3225).
+_FLAGS_RD_AD = 0x0120
+_DO = 0x8000
+_QR = 0x80
+_TC = 0x02
+_CLASS_IN = 1
+_TYPE_OPT = 41
+# Largest DNS message over TCP (a two-byte length prefix).
+MAX_MESSAGE = 65535
+
+
+class Truncated(Exception):
+    """The UDP reply had the TC bit: the same question goes again over TCP."""
+
+
+class BadReply(Exception):
+    """A TCP reply that is not about the question asked."""
+
+
+def question_wire(name: str, rdtype: int) -> bytes:
+    """The question section for ``name`` (no trailing dot needed) and ``rdtype``.
+
+    Plain ASCII names are encoded here; anything else (escapes, non-ASCII, a bad
+    label) goes through dnspython, which encodes or rejects it as it always did.
+    """
+    labels = [] if name in ("", ".") else name.rstrip(".").split(".")
+    if name.isascii() and "\\" not in name and all(0 < len(label) < 64 for label in labels):
+        encoded = b"".join(bytes((len(label),)) + label.encode() for label in labels) + b"\x00"
+        if len(encoded) <= 255:
+            return encoded + struct.pack("!HH", rdtype, _CLASS_IN)
+    wire = dns.name.from_text(name).to_wire()
+    assert wire is not None  # to_wire() without a file returns the bytes
+    return wire + struct.pack("!HH", rdtype, _CLASS_IN)
+
+
+def query_wire(query_id: int, question: bytes, *, payload: int, dnssec: bool) -> bytes:
+    """A recursive query with one question and an EDNS(0) OPT record."""
+    header = struct.pack("!HHHHHH", query_id, _FLAGS_RD_AD, 1, 0, 0, 1)
+    opt = b"\x00" + struct.pack("!HHIH", _TYPE_OPT, payload, _DO if dnssec else 0, 0)
+    return header + question + opt
+
+
+def is_truncated(reply: bytes) -> bool:
+    return bool(reply[2] & _TC)
+
+
+def rcode_of(reply: bytes) -> int:
+    return reply[3] & 0x0F
+
+
+def answer_count(reply: bytes) -> int:
+    return int.from_bytes(reply[6:8], "big")
+
+
+def matches(reply: bytes, query_id: int, question: bytes) -> bool:
+    """``reply`` answers this query: its ID, the QR bit and the question echoed back.
+
+    The name is compared without regard to case (a server may echo it in its own);
+    an error reply without a question section also counts (RFC 1035 lets a server
+    that could not parse the question leave it out).
+    """
+    if len(reply) < 12 or int.from_bytes(reply[:2], "big") != query_id or not reply[2] & _QR:
+        return False
+    questions = reply[4:6]
+    if questions == b"\x00\x00":
+        return rcode_of(reply) != 0
+    end = 12 + len(question)
+    return (
+        questions == b"\x00\x01"
+        and reply[12 : end - 4].lower() == question[:-4].lower()
+        and reply[end - 4 : end] == question[-4:]
+    )
+
+
+class UdpChannel:
+    """One connected UDP socket to one nameserver, shared by the attempts in flight.
+
+    Connected, so the kernel hands us only datagrams from that server (and an ICMP
+    "port unreachable" as an error). The socket is opened by the first attempt and
+    closed when none is left waiting, so nothing outlives the lookups that used it.
+    Sharing one source port among a burst of queries trades some of the entropy
+    that a port per query gives against off-path spoofing; the random ID and the
+    echoed question are still checked.
+    """
+
+    def __init__(self, address: str, port: int) -> None:
+        self.address = address
+        self.port = port
+        self._sock: socket.socket | None = None
+        self._waiting: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def exchange(self, question: bytes, *, payload: int, dnssec: bool, timeout: float) -> bytes:
+        """Send the question once and wait up to ``timeout`` for its reply.
+
+        TimeoutError when none came; OSError when the socket failed (a refusal).
+        """
+        loop = asyncio.get_running_loop()
+        sock = self._open(loop)
+        query_id = secrets.randbits(16)
+        while query_id in self._waiting:
+            query_id = secrets.randbits(16)
+        future: asyncio.Future[bytes] = loop.create_future()
+        self._waiting[query_id] = (question, future)
+        timer = loop.call_later(timeout, _expire, future)
+        try:
+            sock.send(query_wire(query_id, question, payload=payload, dnssec=dnssec))
+            return await future
+        finally:
+            timer.cancel()
+            del self._waiting[query_id]
+            if not self._waiting:
+                self._close()
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> socket.socket:
+        if self._sock is not None and self._loop is loop:
+            return self._sock
+        self._close()
+        family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setblocking(False)
+            sock.connect((self.address, self.port))
+            loop.add_reader(sock.fileno(), self._readable)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock, self._loop = sock, loop
+        return sock
+
+    def _close(self) -> None:
+        if self._sock is None:
+            return
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._sock.fileno())
+        self._sock.close()
+        self._sock = self._loop = None
+
+    def _readable(self) -> None:
+        sock = self._sock
+        while sock is not None:
+            try:
+                reply = sock.recv(MAX_MESSAGE)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # e.g. ECONNREFUSED: nothing listens there
+                for _question, future in list(self._waiting.values()):
+                    if not future.done():
+                        future.set_exception(OSError(exc.errno, exc.strerror))
+                return
+            if len(reply) < 12:
+                continue
+            entry = self._waiting.get(int.from_bytes(reply[:2], "big"))
+            # Anything else (a late reply to an earlier attempt, a stray datagram) is dropped.
+            if entry is not None and not entry[1].done() and matches(reply, int.from_bytes(reply[:2], "big"), entry[0]):
+                entry[1].set_result(reply)
+
+
+def _expire(future: asyncio.Future[bytes]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError())
+
+
+async def exchange_tcp(address: str, port: int, question: bytes, *, payload: int, dnssec: bool, timeout: float) -> bytes:
+    """The question over TCP (RFC 7766), for a reply too big for UDP."""
+    query_id = secrets.randbits(16)
+    query = query_wire(query_id, question, payload=payload, dnssec=dnssec)
+    async with asyncio.timeout(timeout):
+        reader, writer = await asyncio.open_connection(address, port)
+        try:
+            writer.write(len(query).to_bytes(2, "big") + query)
+            length = int.from_bytes(await reader.readexactly(2), "big")
+            reply = await reader.readexactly(length)
+        finally:
+            writer.close()
+    if not matches(reply, query_id, question):
+        raise BadReply(f"the TCP reply from {address} is not about the question asked")
+    return reply
