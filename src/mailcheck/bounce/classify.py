@@ -258,9 +258,9 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
     quoted = prose.quoted_reply(notice) if len(found) == 1 else ""
     for item in found:
         text = _clean(item.text)
-        if quoted and not (find_status(text) or find_replycode(text)):
-            # The only recipient's lines carry no reply; the notice quotes it under a
-            # label of its own ("Error message below:"), and that is its reply.
+        if quoted and _clean(quoted) not in text:
+            # The only recipient's lines do not carry the reply the notice quotes under
+            # a label of its own ("Error message below:"): that reply is its reply.
             text = _clean(quoted)
         # A recipient listed without words of its own: the notice's code is its code.
         status = find_status(text) if text else find_status(notice)
