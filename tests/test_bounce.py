@@ -738,3 +738,48 @@ def test_ezweb_spam_filter_header_means_filtered():
     assert report["kind"] == "bounce"
     details = recipients(report)["customer@ezweb.ne.jp"]["details"]
     assert (details["reason"], details["hardbounce"], details["action_to_take"]) == ("filtered", False, "retry later")
+
+
+# The documented reply texts and codes of named providers (prose-postfix-provider-texts.eml):
+# each row would read otherwise by the generic phrase tables or the status alone.
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "replycode", "command", "hard"),
+    [
+        ("listed@cox.example", "blocked", "5.7.1", "554", "RCPT TO", False),
+        ("unsigned@cox.example", "authfailure", "5.1.0", "550", "MAIL FROM", False),
+        ("noptr@godaddy.example", "requireptr", "", "421", "RCPT TO", False),
+        ("hourly@godaddy.example", "speeding", "", "550", "DATA", False),
+        ("absent@i.ua.example", "userunknown", "5.7.1", "550", "RCPT TO", True),
+        ("lowrep@gmail.example", "badreputation", "5.7.1", "550", "DATA", False),
+        ("busy@gmail.example", "speeding", "4.2.1", "450", "RCPT TO", False),
+        ("group@tenant.example", "rejected", "5.7.133", "550", "RCPT TO", False),
+        ("quota@tenant.example", "speeding", "5.2.2", "550", "DATA", False),
+        ("gone@yahoo.example", "suspend", "", "554", "DATA", False),
+        ("moved@icloud.example", "hasmoved", "5.1.6", "550", "RCPT TO", True),
+        ("fast@qq.example", "toomanyconn", "", "550", "RCPT TO", False),
+        ("strict@zoho.example", "policyviolation", "5.7.7", "554", "DATA", False),
+    ],
+)
+def test_named_provider_texts(address: str, reason: str, status: str, replycode: str, command: str, hard: bool):
+    report = run_cli("bounce", fixture("prose-postfix-provider-texts.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "postfix")
+    found = recipients(report)
+    assert len(found) == 13
+    details = found[address]["details"]
+    assert (details["reason"], details["status"], details["replycode"]) == (reason, status, replycode)
+    assert (details["command"], details["hardbounce"]) == (command, hard)
+    assert found[address]["status"] == ("fail" if hard else "warn")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "kind"),
+    [
+        ("450 4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding", "delay"),
+        ("421 Max message per connection reached, closing transmission channel", "toomanyconn", "delay"),
+    ],
+)
+def test_line_rate_and_connection_limits(line: str, reason: str, kind: str):
+    report = run_cli("bounce", "--line", line, "--format", "json").json()
+    assert report["kind"] == kind
+    (found,) = recipients(report).values()
+    assert (found["details"]["reason"], found["details"]["hardbounce"]) == (reason, False)

@@ -18,6 +18,12 @@ provider's published list of codes:
 - NTT docomo and au (KDDI): Japanese mobile carriers that answer "Unknown user" also
   for a recipient whose filter refuses the sender; the command or the form of the
   reply tells which.
+- Cox (``AUP#CXBL``, ``AUP#IPBL0001``, ...), GoDaddy (``IB108``, ``IB212``, ...) and
+  i.ua (``mail.i.ua/err/2/``): codes from their bounce-code help pages.
+- Gmail, Outlook.com / Microsoft 365, Yahoo / AOL, iCloud, Tencent QQ and Zoho: the
+  reply texts their postmaster pages document, recognised when the reply, the remote
+  host or the reporting host names the provider (Microsoft's texts, distinctive as
+  they are, also when relayed by an Exchange server of a customer).
 """
 
 from __future__ import annotations
@@ -90,10 +96,160 @@ _KDDI_UNKNOWN = re.compile(r">: user unknown")
 _KDDI_HOSTS = re.compile(r"(?:^|[.@])(?:ezweb\.ne\.jp|au\.com|kddi\.com)$")
 
 
-# Outlook.com (hotmail, live, msn) answers a recipient that does not exist with RFC
-# 5321's bare text, whatever its notice says about the stage.
-_MICROSOFT_HOSTS = re.compile(r"(?:^|\.)(?:hotmail|outlook|live|msn)\.com$")
-_MICROSOFT_UNKNOWN = re.compile(r"requested action not taken: mailbox unavailable")
+_COX_CODE = re.compile(r"aup#(cx[a-z]+|cdrbl|ipbl\d+|urlbl\d+)")
+_COX: tuple[tuple[str, str], ...] = (
+    ("cxbl", "blocked"), ("cdrbl", "blocked"), ("ipbl", "blocked"), ("cxdns", "requireptr"),
+    ("cxsndr", "authfailure"), ("cxsmtp", "rejected"), ("cxcnct", "toomanyconn"), ("cxmxrt", "toomanyconn"),
+    ("cxthrt", "securityerror"), ("cxmj", "securityerror"), ("urlbl", "spamdetected"),
+)  # fmt: skip
+
+_GODADDY_CODE = re.compile(r"\bib(\d{3})\b")
+_GODADDY: dict[str, str] = {
+    "401": "securityerror", "501": "notcompliantrfc", "502": "notcompliantrfc", "506": "rejected",
+    "508": "authfailure", "108": "requireptr", "212": "spamdetected", "705": "virusdetected",
+    "605": "toomanyconn", "007": "toomanyconn", "101": "speeding", "110": "blocked", "111": "blocked",
+    "112": "blocked", "113": "blocked", "504": "speeding", "510": "speeding", "607": "speeding",
+    "103": "badreputation", "104": "blocked", "105": "blocked", "106": "blocked",
+}  # fmt: skip
+_GODADDY_HOSTS = re.compile(r"secureserver\.net|ibsmtp")
+
+_IUA_CODE = re.compile(r"\bi\.ua/err/(\d+)")
+_IUA: dict[str, str] = {
+    "1": "norelaying", "2": "userunknown", "3": "suspend", "4": "mailboxfull", "5": "toomanyconn",
+    "6": "norelaying", "7": "blocked", "8": "rejected", "9": "blocked", "10": "filtered",
+}  # fmt: skip
+
+
+def _words(*pairs: tuple[str, str]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((reason, re.compile(pattern)) for reason, pattern in pairs)
+
+
+# Providers recognised by name, and the reply texts their postmaster pages document,
+# most specific first within each.
+_PROVIDER_WORDS: tuple[tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]], ...] = (
+    (
+        re.compile(r"google\.com|googlemail\.com|gmail|gsmtp"),
+        _words(
+            ("requireptr", r"does not have a ptr record|ptr record's forward dns|ipv6 sending guidelines regarding ptr"),
+            ("badreputation", r"very low reputation of the sending"),
+            ("blocked", r"unusual rate of unsolicited mail|ip not in whitelist for rcpt domain|helo/ehlo argument"),
+            ("spamdetected", r"likely unsolicited mail|nature of the content or the links"),
+            (
+                "notcompliantrfc",
+                r"missing a valid (?:address in the from|message-id)|not rfc 5322 compliant|encoded-word syntax is not permitted|unicode character in a disallowed header",
+            ),
+            (
+                "policyviolation",
+                r"has a policy that prohibited|illegal attachment|content presents a potential security issue|same message-id",
+            ),
+            (
+                "speeding",
+                r"receiving mail (?:too quickly|at a rate that prevents)|(?:daily|peak) smtp relay (?:sending )?limit|daily (?:user )?sending (?:quota|limit)",
+            ),
+            ("suspend", r"account that you tried to reach is (?:disabled|inactive)"),
+            ("mailboxfull", r"inbox is out of storage space|tried to reach is over quota"),
+            ("failedstarttls", r"must issue a starttls command first|tls required for rcpt domain|to use tls/ssl"),
+            (
+                "norelaying",
+                r"mail relay denied|invalid credentials for relay|not authorized to send email directly to our servers",
+            ),
+            ("rejected", r"mail sending denied"),
+            (
+                "securityerror",
+                r"too many login attempts|application-specific password required|username and password not accepted|log in (?:with|through) your web browser",
+            ),
+            ("toomanyconn", r"your message has too many recipients|too many recipients for this sender"),
+        ),
+    ),
+    (
+        # Outlook.com answers an address that does not exist with RFC 5321's bare text,
+        # whatever stage its notice names.
+        re.compile(r"(?:^|[.\s])(?:outlook|hotmail|live|msn)\.com|office365|microsoft"),
+        _words(
+            ("userunknown", r"requested action not taken: mailbox unavailable|resolver\.adr\.exrecipnotfound"),
+        ),
+    ),
+    (
+        # Microsoft's own texts: distinctive enough to need no host.
+        re.compile(r""),
+        _words(
+            (
+                "blocked",
+                r"access denied, (?:bad helo|banned sender|banned sending ip)|does not accept email over ipv6|using customer block list|part of their network is on our block list",
+            ),
+            (
+                "speeding",
+                r"has exceeded permitted limits within|submission quota exceeded|tenant has exceeded threshold|traffic not accepted from this ip|per hour message receive limit|daily limit for message recipients|recipient thread limit exceeded",
+            ),
+            (
+                "rejected",
+                r"sender not authenticated for group|sender was not authenticated (?:by organization|for)|sender not in allowed-senders list|access denied, spam abuse detected|access denied, bad outbound sender|delivery not authorized, message refused",
+            ),
+            ("expired", r"\b[45]\.4\.3(?:00|16|18)\b.{0,20}message expired"),
+            ("authfailure", r"does not pass dmarc verification|must pass either spf or dkim"),
+        ),
+    ),
+    (
+        re.compile(r"yahoo|yahoodns|\baol\b|aol\.com"),
+        _words(
+            ("authfailure", r"requires all senders to authenticate"),
+            ("blocked", r"ip is in spamhaus's list|not accepted from ip addresses on spamhaus"),
+            ("badreputation", r"temporarily deferred due to unexpected volume or user complaints"),
+            ("rejected", r"will be permanently deferred|unresolvable rfc\.?5321"),
+            ("notcompliantrfc", r"headers are not rfc compliant"),
+            ("policyviolation", r"not accepted for policy reasons"),
+            ("suspend", r"is no longer valid|this mailbox is disabled"),
+            ("userunknown", r"doesn'?t have an? [\w.-]+ account|mailbox not found"),
+            ("norelaying", r"relaying denied for"),
+        ),
+    ),
+    (
+        re.compile(r"icloud\.com|me\.com|mac\.com|apple\.com"),
+        _words(
+            ("authfailure", r"'s dmarc policy|failing both spf and dkim"),
+            ("hasmoved", r"recipient no longer on server"),
+            ("userunknown", r"inactive email address|unknown or illegal alias|user does not exist"),
+            ("speeding", r"deferred due to excessive volume"),
+            ("policyviolation", r"due to local policy"),
+            ("mailboxfull", r"user is over quota"),
+        ),
+    ),
+    (
+        re.compile(r"qq\.com|tencent|foxmail"),
+        _words(
+            ("authfailure", r"(?:spf|dmarc) check failed"),
+            ("blocked", r"suspected bounce attacks|suspected spam ip|connection denied"),
+            ("spamdetected", r"spam is embedded in the email|mail content denied"),
+            ("rejected", r"suspected spam|mail is rejected by recipients"),
+            ("mesgtoobig", r"message too large"),
+            ("speeding", r"mailbox unavailable or access deni"),
+            ("suspend", r"is a deactivated mailbox"),
+            ("syntaxerror", r"bad address syntax"),
+            ("toomanyconn", r"frequency limited"),
+            ("userunknown", r"mailbox not found"),
+        ),
+    ),
+    (
+        re.compile(r"zoho"),
+        _words(
+            ("authfailure", r"rejected per dmarc policy"),
+            ("rejected", r"email flagged as spam|mail rejected by destination domain"),
+            ("policyviolation", r"email policy violation detected|delivery restricted by policy"),
+            ("userunknown", r"user does not exist"),
+            ("virusdetected", r"detected by zoho mail"),
+        ),
+    ),
+)
+
+
+def _named_provider_reason(text: str, hosts: str) -> str | None:
+    for names, words in _PROVIDER_WORDS:
+        if names.pattern and not (names.search(hosts) or names.search(text)):
+            continue
+        found = next((reason for reason, pattern in words if pattern.search(text)), None)
+        if found is not None:
+            return found
+    return None
 
 
 def provider_reason(
@@ -103,29 +259,43 @@ def provider_reason(
     ``reporting_mta``: the host that wrote the notice (a provider's own DSN)."""
     text = diagnostic.lower()
     host = remote_mta.lower()
-    if _MICROSOFT_UNKNOWN.search(text) and any(_MICROSOFT_HOSTS.search(h.lower()) for h in (host, reporting_mta)):
-        return "userunknown"
-    match = _ORANGE_CODE.search(text)
-    if match is not None and (match.group(1) in _ORANGE):
-        return _ORANGE[match.group(1)]
+    return (
+        _coded_reason(text, host)
+        or _carrier_reason(text, host, recipient.rpartition("@")[2].lower(), command)
+        or _named_provider_reason(text, f"{host} {reporting_mta.lower()}")
+    )
+
+
+def _coded_reason(text: str, host: str) -> str | None:
+    """A provider's own code in the reply: its table names the reason."""
+    for pattern, table in ((_ORANGE_CODE, _ORANGE), (_IUA_CODE, _IUA)):
+        match = pattern.search(text)
+        if match is not None and match.group(1) in table:
+            return table[match.group(1)]
+    match = _COX_CODE.search(text)
+    if match is not None:
+        return next((reason for prefix, reason in _COX if match.group(1).startswith(prefix)), None)
     match = _SPECTRUM_CODE.search(text)
     if match is not None:
         number = int(match.group(1))
         return next((reason for low, high, reason in _SPECTRUM if low <= number <= high), None)
+    if _GODADDY_HOSTS.search(host) or _GODADDY_HOSTS.search(text):
+        match = _GODADDY_CODE.search(text)
+        if match is not None and match.group(1) in _GODADDY:
+            return _GODADDY[match.group(1)]
     if "facebook" in text or "facebook" in host:
         match = _FACEBOOK_CODE.search(text)
         if match is not None:
             return _FACEBOOK.get(f"{match.group(1)}-{match.group(2)}")
     if "mimecast" in text or "mimecast" in host:
-        found = next((reason for reason, pattern in _MIMECAST if pattern.search(text)), None)
-        if found is not None:
-            return found
+        return next((reason for reason, pattern in _MIMECAST if pattern.search(text)), None)
+    return None
+
+
+def _carrier_reason(text: str, host: str, domain: str, command: str) -> str | None:
+    """docomo and au: the same "unknown user" words, told apart by stage or form."""
     if host.endswith("docomo.ne.jp") and _DOCOMO_UNKNOWN.search(text):
-        if command == "DATA":
-            return "rejected"
-        if command == "RCPT TO":
-            return "userunknown"
-    domain = recipient.rpartition("@")[2].lower()
+        return {"DATA": "rejected", "RCPT TO": "userunknown"}.get(command)
     if _KDDI_HOSTS.search(domain) or _KDDI_HOSTS.search(host):
         if _KDDI_FILTERED.search(text):
             return "filtered"

@@ -219,8 +219,8 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
     # "Too many recipients" spells out X.5.3, which sisimai reads as toomanyconn: the
     # words take the reason their own status code has.
-    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
-    ("speeding", _phrases(r"rate limit", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
+    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors", r"max(?:imum)? (?:number of )?messages? per (?:connection|session)")),
+    ("speeding", _phrases(r"rate limit", r"receiving mail (?:too quickly|at a rate)", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
     ("networkerror", _phrases(
         r"network (?:error|unreachable)", r"connection (?:timed out|refused|reset|lost|dropped)", r"no route to host",
         r"could not connect", r"unable to connect", r"temporary (?:dns|lookup) failure", r"lost connection", r"dns (?:failure|problem)",
