@@ -164,7 +164,7 @@ _PROVIDER_WORDS: tuple[tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]],
     (
         # Outlook.com answers an address that does not exist with RFC 5321's bare text,
         # whatever stage its notice names.
-        re.compile(r"(?:^|[.\s])(?:outlook|hotmail|live|msn)\.com|office365|microsoft"),
+        re.compile(r"(?:^|[.@\s])(?:outlook|hotmail|live|msn)\.com|office365|microsoft"),
         _words(
             ("userunknown", r"requested action not taken: mailbox unavailable|resolver\.adr\.exrecipnotfound"),
         ),
@@ -190,7 +190,7 @@ _PROVIDER_WORDS: tuple[tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]],
         ),
     ),
     (
-        re.compile(r"yahoo|yahoodns|\baol\b|aol\.com"),
+        re.compile(r"yahoo|(?:^|[.@\s])aol\.(?:com|jp)"),
         _words(
             ("authfailure", r"requires all senders to authenticate"),
             ("blocked", r"ip is in spamhaus's list|not accepted from ip addresses on spamhaus"),
@@ -204,7 +204,7 @@ _PROVIDER_WORDS: tuple[tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]],
         ),
     ),
     (
-        re.compile(r"icloud\.com|me\.com|mac\.com|apple\.com"),
+        re.compile(r"(?:^|[.@\s])(?:icloud|me|mac|apple)\.com"),
         _words(
             ("authfailure", r"'s dmarc policy|failing both spf and dkim"),
             ("hasmoved", r"recipient no longer on server"),
