@@ -783,3 +783,18 @@ def test_line_rate_and_connection_limits(line: str, reason: str, kind: str):
     assert report["kind"] == kind
     (found,) = recipients(report).values()
     assert (found["details"]["reason"], found["details"]["hardbounce"]) == (reason, False)
+
+
+def test_sendmail_transcript_reply_before_the_recipient_line():
+    # The server refused MAIL FROM; sendmail's own line for the recipient says only
+    # "Remote protocol error": the transcript's reply above it is the reply.
+    report = run_cli("bounce", fixture("prose-sendmail-mail-from-refused.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "sendmail")
+    details = recipients(report)["partner@receiver.example"]["details"]
+    assert details["diagnostic"].startswith("<<< 550 Insecure Mail Relay")
+    assert (details["reason"], details["replycode"], details["command"], details["hardbounce"]) == (
+        "norelaying",
+        "550",
+        "MAIL FROM",
+        False,
+    )

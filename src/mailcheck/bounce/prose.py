@@ -233,6 +233,9 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
     found: dict[str, list[str]] = {}
     current: str | None = None
     blank_run = 0
+    # A transcript's reply before any recipient line (sendmail's "<<< 550 ..." to MAIL
+    # FROM, which refused every recipient): the first recipient's reply.
+    early_replies: list[str] = []
     for line in lines:
         match = _RECIPIENT_LINE.match(line)
         lead = ""
@@ -246,9 +249,13 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
                 code = match.groupdict().get("code") or ""
                 # A sentence keeps its words (the reply may lead it); a line, what follows the address.
                 said = line.strip() if lead else code + match.group("rest")
+                if not found:
+                    found[address] = early_replies
                 found.setdefault(address, []).append(said.strip(" :"))
                 blank_run = 0
                 continue
+        if not found and _TRANSCRIPT_ERROR.match(line) and "@" not in line:
+            early_replies.append(line.strip())
         if current is None:
             continue
         if not line.strip():

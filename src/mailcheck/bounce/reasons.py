@@ -216,7 +216,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         # Postfix's recipient access map refusing the address, as sites list the gone.
         r"recipient address rejected: access denied",
     )),
-    ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
+    ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"insecure mail relay", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
     # "Too many recipients" spells out X.5.3, which sisimai reads as toomanyconn: the
     # words take the reason their own status code has.
     ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors", r"max(?:imum)? (?:number of )?messages? per (?:connection|session)")),
