@@ -339,7 +339,8 @@ def classify_reason(
         reason = "expired" if action == "delayed" else "undefined"
     temporary = status.startswith("4") or (not status and action == "delayed")
     lowered = diagnostic.lower()
-    named_fault = bool(_NAMED_NETWORK_FAULT.search(lowered))
+    # (Only a reason the words gave can be kept; "undefined" still becomes an expiry.)
+    named_fault = reason != "undefined" and bool(_NAMED_NETWORK_FAULT.search(lowered))
     if temporary and status[2:] in _KEPT_TRYING and reason in ("networkerror", "hostunknown", "undefined") and not named_fault:
         # No answer (4.4.1), routing undefined (4.4.0) or delivery time expired (4.4.7):
         # the queue kept trying until it gave up or is still trying, an expiry. A bad
