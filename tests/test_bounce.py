@@ -607,3 +607,194 @@ def test_line_reasons_after_sisimai_definitions(line: str, reason: str, kind: st
     assert report["kind"] == kind
     (found,) = recipients(report).values()
     assert (found["details"]["reason"], found["details"]["hardbounce"]) == (reason, False)
+
+
+# Receivers' own reply codes (prose-postfix-providers.eml): each row is one provider's
+# table in bounce/providers.py, or a contrast showing the words alone decide otherwise.
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "inferred", "replycode", "command", "hard", "to_do"),
+    [
+        # Orange / La Poste: the code's last three digits name the cause, not the status.
+        ("gone@orange.example", "userunknown", "5.5.0", "", "550", "RCPT TO", True, "suppress"),
+        ("bulk@wanadoo.example", "spamdetected", "5.2.0", "", "550", "DATA", False, "fix the sender side"),
+        ("geo@laposte.example", "policyviolation", "5.7.1", "", "554", "RCPT TO", False, "fix the sender side"),
+        # Spectrum AUP#: 1300-1340 is its connection limit.
+        ("crowded@charter.example", "toomanyconn", "5.1.0", "", "550", "RCPT TO", False, "retry later"),
+        # Facebook: RCP-P1 no such address, RCP-P2 the recipient's preferences.
+        ("nobody@facebook.example", "userunknown", "5.1.1", "", "550", "RCPT TO", True, "suppress"),
+        ("private@facebook.example", "filtered", "5.1.1", "", "550", "RCPT TO", False, "retry later"),
+        # Mimecast's geographic restriction policy.
+        ("geofenced@customer.example", "policyviolation", "", "5.7.1", "554", "RCPT TO", False, "fix the sender side"),
+        # docomo: "Unknown user" after DATA is the recipient refusing the sender.
+        ("screens@docomo.example", "rejected", "", "5.7.1", "550", "DATA", False, "retry later"),
+        ("missing@docomo.example", "userunknown", "", "5.1.1", "550", "RCPT TO", True, "suppress"),
+        # au (KDDI): the address left out of the reply means its filter refused.
+        ("picky@ezweb.ne.jp", "filtered", "", "5.2.0", "550", "DATA", False, "retry later"),
+        ("vanished@ezweb.ne.jp", "userunknown", "", "5.1.1", "550", "DATA", True, "suppress"),
+        # Outlook.com's RFC 5321 text means no such account; elsewhere after DATA, a filter.
+        ("closed@hotmail.example", "userunknown", "", "5.1.1", "550", "DATA", True, "suppress"),
+        ("elsewhere@receiver.example", "filtered", "", "5.2.0", "550", "DATA", False, "retry later"),
+        ("headers@receiver.example", "policyviolation", "5.7.0", "", "554", "DATA", False, "fix the sender side"),
+    ],
+)
+def test_provider_reply_codes(
+    address: str, reason: str, status: str, inferred: str, replycode: str, command: str, hard: bool, to_do: str
+):
+    report = run_cli("bounce", fixture("prose-postfix-providers.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "postfix")
+    found = recipients(report)
+    assert len(found) == 14
+    details = found[address]["details"]
+    assert (details["reason"], details["status"], details["status_inferred"]) == (reason, status, inferred)
+    assert (details["replycode"], details["command"], details["hardbounce"]) == (replycode, command, hard)
+    assert details["action_to_take"] == to_do
+    assert found[address]["status"] == ("fail" if hard else "warn")
+
+
+def test_outlook_dsn_mailbox_unavailable_is_an_unknown_account():
+    report = run_cli("bounce", fixture("dsn-outlook-mailbox-unavailable.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "rfc3464")
+    details = recipients(report)["closed.account@hotmail.example"]["details"]
+    assert (details["reason"], details["status"], details["replycode"], details["hardbounce"]) == (
+        "userunknown",
+        "5.5.0",
+        "550",
+        True,
+    )
+
+
+def test_gmail_address_not_found_keeps_the_mailbox_verdict():
+    # Status 5.0.0 and no command named, but Gmail's headline says the address was refused.
+    report = run_cli("bounce", fixture("dsn-gmail-address-not-found.eml"), "--format", "json").json()
+    details = recipients(report)["left@receiver.example"]["details"]
+    assert (details["reason"], details["status"], details["hardbounce"], details["action_to_take"]) == (
+        "userunknown",
+        "5.0.0",
+        True,
+        "suppress",
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "address", "reason", "status", "inferred"),
+    [
+        # A named network fault outweighs the queue's giving up; a timeout does not.
+        ("prose-qmail-gave-up.eml", "unreachable@receiver.example", "networkerror", "4.4.1", ""),
+        ("prose-qmail-gave-up.eml", "slow@receiver.example", "expired", "4.4.1", ""),
+        ("dsn-sendmail-lookup-failure.eml", "invoices@unresolved.example", "networkerror", "4.4.7", ""),
+        ("prose-delivery-aborted.eml", "buyer@receiver.example", "expired", "", "5.4.7"),
+    ],
+)
+def test_network_faults_and_expiry(name: str, address: str, reason: str, status: str, inferred: str):
+    report = run_cli("bounce", fixture(name), "--format", "json").json()
+    assert report["kind"] == "bounce"
+    details = recipients(report)[address]["details"]
+    assert (details["reason"], details["status"], details["status_inferred"]) == (reason, status, inferred)
+    assert (details["action"], details["hardbounce"], details["action_to_take"]) == ("failed", False, "retry later")
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "inferred"),
+    [("fml-loop-alert.eml", "systemerror", "5.3.0"), ("fml-not-member.eml", "rejected", "5.7.1")],
+)
+def test_fml_notices(name: str, reason: str, inferred: str):
+    report = run_cli("bounce", fixture(name), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "fml")
+    (found,) = recipients(report).values()
+    assert found["subject"] == "cats@lists.sender.example"
+    details = found["details"]
+    assert (details["reason"], details["status"], details["status_inferred"], details["hardbounce"]) == (
+        reason,
+        "",
+        inferred,
+        False,
+    )
+
+
+def test_a_post_fml_distributes_is_not_a_bounce():
+    result = run_cli("bounce", fixture("fml-list-post.eml"), "--format", "json")
+    assert result.exit_code == 0
+    assert result.json()["kind"] == "not-bounce"
+
+
+def test_verizon_notice_with_a_broken_multipart_header():
+    # The inner part's boundary sits on an unfolded line: its body is still read.
+    report = run_cli("bounce", fixture("prose-verizon.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "verizon")
+    (found,) = recipients(report).values()
+    details = found["details"]
+    assert details["recipient"] == "5550100@vtext.com"
+    assert details["diagnostic"] == "550 - Requested action not taken: no such user here"
+    assert (details["reason"], details["replycode"], details["status_inferred"], details["hardbounce"]) == (
+        "userunknown",
+        "550",
+        "5.1.1",
+        True,
+    )
+
+
+def test_ezweb_spam_filter_header_means_filtered():
+    report = run_cli("bounce", fixture("prose-ezweb-spam-filter.eml"), "--format", "json").json()
+    assert report["kind"] == "bounce"
+    details = recipients(report)["customer@ezweb.ne.jp"]["details"]
+    assert (details["reason"], details["hardbounce"], details["action_to_take"]) == ("filtered", False, "retry later")
+
+
+# The documented reply texts and codes of named providers (prose-postfix-provider-texts.eml):
+# each row would read otherwise by the generic phrase tables or the status alone.
+@pytest.mark.parametrize(
+    ("address", "reason", "status", "replycode", "command", "hard"),
+    [
+        ("listed@cox.example", "blocked", "5.7.1", "554", "RCPT TO", False),
+        ("unsigned@cox.example", "authfailure", "5.1.0", "550", "MAIL FROM", False),
+        ("noptr@godaddy.example", "requireptr", "", "421", "RCPT TO", False),
+        ("hourly@godaddy.example", "speeding", "", "550", "DATA", False),
+        ("absent@i.ua.example", "userunknown", "5.7.1", "550", "RCPT TO", True),
+        ("lowrep@gmail.example", "badreputation", "5.7.1", "550", "DATA", False),
+        ("busy@gmail.example", "speeding", "4.2.1", "450", "RCPT TO", False),
+        ("group@tenant.example", "rejected", "5.7.133", "550", "RCPT TO", False),
+        ("quota@tenant.example", "speeding", "5.2.2", "550", "DATA", False),
+        ("gone@yahoo.example", "suspend", "", "554", "DATA", False),
+        ("moved@icloud.example", "hasmoved", "5.1.6", "550", "RCPT TO", True),
+        ("fast@qq.example", "toomanyconn", "", "550", "RCPT TO", False),
+        ("strict@zoho.example", "policyviolation", "5.7.7", "554", "DATA", False),
+    ],
+)
+def test_named_provider_texts(address: str, reason: str, status: str, replycode: str, command: str, hard: bool):
+    report = run_cli("bounce", fixture("prose-postfix-provider-texts.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "postfix")
+    found = recipients(report)
+    assert len(found) == 13
+    details = found[address]["details"]
+    assert (details["reason"], details["status"], details["replycode"]) == (reason, status, replycode)
+    assert (details["command"], details["hardbounce"]) == (command, hard)
+    assert found[address]["status"] == ("fail" if hard else "warn")
+
+
+@pytest.mark.parametrize(
+    ("line", "reason", "kind"),
+    [
+        ("450 4.2.1 The user you are trying to contact is receiving mail too quickly", "speeding", "delay"),
+        ("421 Max message per connection reached, closing transmission channel", "toomanyconn", "delay"),
+    ],
+)
+def test_line_rate_and_connection_limits(line: str, reason: str, kind: str):
+    report = run_cli("bounce", "--line", line, "--format", "json").json()
+    assert report["kind"] == kind
+    (found,) = recipients(report).values()
+    assert (found["details"]["reason"], found["details"]["hardbounce"]) == (reason, False)
+
+
+def test_sendmail_transcript_reply_before_the_recipient_line():
+    # The server refused MAIL FROM; sendmail's own line for the recipient says only
+    # "Remote protocol error": the transcript's reply above it is the reply.
+    report = run_cli("bounce", fixture("prose-sendmail-mail-from-refused.eml"), "--format", "json").json()
+    assert (report["kind"], report["format"]) == ("bounce", "sendmail")
+    details = recipients(report)["partner@receiver.example"]["details"]
+    assert details["diagnostic"].startswith("<<< 550 Insecure Mail Relay")
+    assert (details["reason"], details["replycode"], details["command"], details["hardbounce"]) == (
+        "norelaying",
+        "550",
+        "MAIL FROM",
+        False,
+    )

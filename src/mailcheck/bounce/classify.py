@@ -8,12 +8,14 @@ bounce because a word in it looks like one.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from dataclasses import dataclass, field
 from email.message import Message
 from typing import Literal
 
-from mailcheck.bounce import amazonses, prose
+from mailcheck.bounce import amazonses, fml, prose
 from mailcheck.bounce.parse import (
     address_in,
     addresses_in,
@@ -138,8 +140,17 @@ def analyze(data: bytes) -> Analysis:
     if ses is not None and ses.recipients:
         return _ses(ses, original, subject, defects)
 
+    if fml.is_notice(header(message, "X-MLServer"), subject):
+        refused = fml.refusals(subject, whole_text)
+        if refused:
+            return _fml(refused, original, subject, defects)
+
     if _from_mailer(message, subject) or _FAILURE_WORDS.search(notice[:3000]):
         recipients = _prose(message, notice, family, original)
+        if recipients and header(message, "X-SPASIGN").upper() == "NG":
+            # au (KDDI EZweb) marks the notice of a message its recipient's spam
+            # filter refused with this header: the filter, whatever the prose says.
+            recipients = [dataclasses.replace(r, reason="filtered", hardbounce=False) for r in recipients]
         if recipients:
             return _verdict(recipients, family or "unknown", family or "", original, subject, defects)
 
@@ -169,6 +180,7 @@ def analyze(data: bytes) -> Analysis:
 def _dsn(part: Message, notice: str) -> list[Recipient]:
     blocks = field_blocks(_leaf_text(part))
     recipient_blocks = [b for b in blocks if b.get("final-recipient") or b.get("original-recipient")]
+    reporting = next((typed_value(b.get("reporting-mta")) for b in blocks if b.get("reporting-mta")), "")
     prose_by_address = {r.address: r.text for r in prose.prose_recipients(notice, frozenset())}
     out: list[Recipient] = []
     for block in recipient_blocks:
@@ -201,6 +213,7 @@ def _dsn(part: Message, notice: str) -> list[Recipient]:
                 or (prose.smtp_command(notice) if len(recipient_blocks) == 1 else ""),
                 context=told or notice,
                 local_program=local_program,
+                reporting_mta=reporting,
             )
         )
     return out
@@ -242,8 +255,13 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
         found = [prose.ProseRecipient(a, "") for a in dict.fromkeys(addresses_in(original.to)) if a not in own]
     delayed = prose.looks_delayed(notice)
     out: list[Recipient] = []
+    quoted = prose.quoted_reply(notice) if len(found) == 1 else ""
     for item in found:
         text = _clean(item.text)
+        if quoted and _clean(quoted) not in text:
+            # The only recipient's lines do not carry the reply the notice quotes under
+            # a label of its own ("Error message below:"): that reply is its reply.
+            text = _clean(quoted)
         # A recipient listed without words of its own: the notice's code is its code.
         status = find_status(text) if text else find_status(notice)
         # The only recipient of a notice whose line carries no reply: the notice's
@@ -260,6 +278,7 @@ def _prose(message: Message, notice: str, family: str | None, original: Original
                 command=prose.smtp_command(text) or (prose.smtp_command(notice) if len(found) == 1 else ""),
                 context=context,
                 fallback_reason=prose.default_reason(family),
+                address_refused=len(found) == 1 and prose.says_address_refused(notice),
             )
         )
     return out
@@ -281,17 +300,28 @@ def _recipient(
     inferred: str = "",
     fallback_reason: str | None = None,
     local_program: bool = False,
+    reporting_mta: str = "",
+    address_refused: bool = False,
 ) -> Recipient:
     replycode = find_replycode(diagnostic)
     judged_status = status or inferred
     if not action:
         action = {"2": "delivered", "4": "delayed"}.get(judged_status[:1], "failed")
-    reason = classify_reason(judged_status, diagnostic or context, action=action, command=command)
+    judge = functools.partial(
+        classify_reason,
+        action=action,
+        command=command,
+        remote_mta=remote_mta,
+        reporting_mta=reporting_mta,
+        recipient=address,
+        address_refused=address_refused or prose.says_address_refused(context),
+    )
+    reason = judge(judged_status, diagnostic or context)
     if local_program and text_reason(diagnostic) is None:
         # The exit code of a local program says nothing a status class could refine.
         reason = "mailererror"
     if reason == "undefined" and context and context != diagnostic:
-        reason = classify_reason(judged_status, context, action=action, command=command)
+        reason = judge(judged_status, context)
     if reason == "undefined" and fallback_reason is not None:
         reason = fallback_reason
     if reason == "undefined" and diagnostic:
@@ -361,6 +391,21 @@ def _ses(notice: amazonses.SesNotice, original: Original, subject: str, defects:
             )
         )
     return _verdict(found, "amazonses", "amazonses", original, subject, defects)
+
+
+def _fml(refused: list[fml.FmlRefusal], original: Original, subject: str, defects: int) -> Analysis:
+    found = [
+        Recipient(
+            recipient=r.address,
+            reason=r.reason,
+            hardbounce=False,
+            action="failed",
+            status_inferred=_inferred_status(r.reason, "", "failed"),
+            diagnostic=_clean(r.text),
+        )
+        for r in refused
+    ]
+    return _verdict(found, "fml", "fml", original, subject, defects)
 
 
 def _verdict(recipients: list[Recipient], fmt: str, mta: str, original: Original, subject: str, defects: int) -> Analysis:
@@ -440,7 +485,9 @@ def _autoreply_sign(message: Message, subject: str) -> str:
 _FAILURE_WORDS = re.compile(
     r"could not be delivered|couldn't be delivered|undeliverable|delivery (?:has )?failed|permanent (?:fatal )?error|"
     r"was not delivered|unable to deliver|wasn't able to deliver|delivery to the following recipients? failed|"
-    r"the following addresses had|returned mail|error delivering your mail",
+    r"the following addresses had|returned mail|error delivering your mail|"
+    # Verizon's carrier notices: a headline, then the receiver's reply under its label.
+    r"(?m:^error: [^\n]+\n\s*\nerror message below:\s*\n\s*[245]\d\d\b)",
     re.I,
 )
 _MAILER_FROM = re.compile(r"mailer-daemon|postmaster|mail delivery (?:subsystem|system)|mdaemon|mailer daemon|^<>$", re.I)

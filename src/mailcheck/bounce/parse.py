@@ -92,7 +92,9 @@ def body_text(message: Message) -> str:
     html: list[str] = []
     for part in _notice_parts(message):
         kind = content_type(part)
-        if kind == "text/plain":
+        if kind == "text/plain" or kind.startswith("multipart/"):
+            # (A multipart part reaching here lost its boundary, a header folded
+            # wrongly: its body is read as the text it is.)
             texts.append(part_text(part))
         elif kind == "text/html":
             html.append(_strip_html(part_text(part)))

@@ -113,6 +113,8 @@ FAMILIES: tuple[Family, ...] = (
         ),
         _any(r"^below is a copy of the original message"),
     ),
+    # Verizon Wireless's gateway for mail to phones (vtext.com, vzwpix.com).
+    Family("verizon", _signs(r"@vtext\.com", r"@vzwpix\.com"), _any(r"^-+ ?original message")),
     Family("domino", _signs(r"lotus (?:notes|domino)", r"was not delivered to:"), _any(r"^-+ ?original message")),
 )
 
@@ -153,6 +155,11 @@ _DELAY_WORDS = re.compile(
     re.I,
 )
 _SENDER_WORDS = re.compile(r"mailer-daemon$", re.I)
+# A notice's own headline saying the address itself was refused (Gmail's "Address not
+# found", Verizon's "Invalid user address"): the reply it quotes answered the address.
+_ADDRESS_REFUSED = re.compile(
+    r"\*\* ?address not found ?\*\*|the address couldn'?t be found|^\s*error: invalid user address", re.I | re.M
+)
 
 
 @dataclass(frozen=True)
@@ -171,6 +178,26 @@ def family_of(signature: str) -> str | None:
         if family.signs.search(lowered):
             return family.name
     return None
+
+
+# The label under which a notice quotes the receiver's reply, and the reply after it.
+_QUOTED_REPLY = re.compile(
+    r"^[ \t]*(?:error message below|the response was|the error that the other server returned was|"
+    r"remote server replied|the remote server (?:said|responded))[ \t]*:?[ \t]*\n+((?:[ \t]*\S[^\n]*(?:\n|$))+)",
+    re.I | re.M,
+)
+
+
+def quoted_reply(notice: str) -> str:
+    """The reply a notice quotes under its label ('' if none, or if it holds no code)."""
+    match = _QUOTED_REPLY.search(notice)
+    if match is None or not re.match(r"\s*[245]\d\d\b", match.group(1)):
+        return ""
+    return match.group(1).strip()
+
+
+def says_address_refused(text: str) -> bool:
+    return bool(_ADDRESS_REFUSED.search(text))
 
 
 def looks_delayed(text: str) -> bool:
@@ -206,6 +233,9 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
     found: dict[str, list[str]] = {}
     current: str | None = None
     blank_run = 0
+    # A transcript's reply before any recipient line (sendmail's "<<< 550 ..." to MAIL
+    # FROM, which refused every recipient): the first recipient's reply.
+    early_replies: list[str] = []
     for line in lines:
         match = _RECIPIENT_LINE.match(line)
         lead = ""
@@ -219,9 +249,13 @@ def prose_recipients(notice: str, own_addresses: frozenset[str]) -> list[ProseRe
                 code = match.groupdict().get("code") or ""
                 # A sentence keeps its words (the reply may lead it); a line, what follows the address.
                 said = line.strip() if lead else code + match.group("rest")
+                if not found:
+                    found[address] = early_replies
                 found.setdefault(address, []).append(said.strip(" :"))
                 blank_run = 0
                 continue
+        if not found and _TRANSCRIPT_ERROR.match(line) and "@" not in line:
+            early_replies.append(line.strip())
         if current is None:
             continue
         if not line.strip():

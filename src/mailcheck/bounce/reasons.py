@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from mailcheck.bounce.providers import provider_reason
+
 Reason = Literal[
     "authfailure", "badreputation", "blocked", "contenterror", "delivered", "exceedlimit", "expired",
     "failedstarttls", "feedback", "filtered", "hasmoved", "hostunknown", "mailboxfull", "mailererror",
@@ -169,6 +171,9 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"policy (?:reason|violation)", r"violat(?:es|ion) (?:of )?(?:our|the)? ?(?:policy|policies|terms)",
         r"not accepted for policy reasons", r"prohibited", r"denied by policy", r"\bviolation\b", r"content presents a potential", r"message (?:content )?(?:rejected|refused) (?:due to|by) (?:local )?policy",
         r"content policy", r"acceptable use", r"message not allowed",
+        # A header refused by the receiver's rules (sisimai's reading: a policy, not
+        # RFC 5322, since no rule of the format is named).
+        r"\bheader error\b",
     )),
     # A mailbox that exceeded its limit is full, not a sending limit.
     ("mailboxfull", _phrases(r"mail ?box(?:es)? (?:has |have )?exceeded", r"mailbox exceeds")),
@@ -211,11 +216,11 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         # Postfix's recipient access map refusing the address, as sites list the gone.
         r"recipient address rejected: access denied",
     )),
-    ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
+    ("norelaying", _phrases(r"relay(?:ing)? (?:access )?(?:denied|not permitted|not allowed|prohibited)", r"not permitted to relay", r"unable to relay", r"relay not", r"we do not relay", r"no relaying", r"not configured to relay", r"to relay\b", r"insecure mail relay", r"relaying (?:mail )?(?:to|denied)", r"not a gateway", r"relay access")),
     # "Too many recipients" spells out X.5.3, which sisimai reads as toomanyconn: the
     # words take the reason their own status code has.
-    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors")),
-    ("speeding", _phrases(r"rate limit", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
+    ("toomanyconn", _phrases(r"too many recipients", r"too many (?:connections|concurrent|smtp sessions|simultaneous)", r"connection (?:rate )?limit", r"too many (?:hosts|sessions)", r"too many errors", r"max(?:imum)? (?:number of )?messages? per (?:connection|session)")),
+    ("speeding", _phrases(r"rate limit", r"receiving mail (?:too quickly|at a rate)", r"too (?:fast|many messages|much mail)", r"slow down", r"sending rate", r"throttl")),
     ("networkerror", _phrases(
         r"network (?:error|unreachable)", r"connection (?:timed out|refused|reset|lost|dropped)", r"no route to host",
         r"could not connect", r"unable to connect", r"temporary (?:dns|lookup) failure", r"lost connection", r"dns (?:failure|problem)",
@@ -225,7 +230,7 @@ PHRASES: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:delivery|message) (?:time ?out|timed out|expired)", r"retry (?:time|timeout) (?:not reached|exceeded)", r"giving up",
         r"could not be delivered (?:for|within)", r"has not been delivered (?:for|within)", r"too long", r"queue (?:lifetime|time) expired",
         r"deferred for", r"(?:hours|days) .{0,40}(?:undeliver|no success|delivery)", r"expired", r"time(?:d)? out",
-        r"retry limit", r"was not delivered within", r"exceeded .{0,20}max(?:imum)? (?:time|age)", r"did not accept our requests to connect",
+        r"retry limit", r"was not delivered within", r"aborted after \d+(?:\.\d+)? (?:hour|day|minute)", r"exceeded .{0,20}max(?:imum)? (?:time|age)", r"did not accept our requests to connect",
     )),
     ("syntaxerror", _phrases(r"syntax error", r"command unrecognized", r"unrecognized command", r"bad sequence", r"invalid domain name", r"line too long", r"command not (?:implemented|recognized)")),
     ("contenterror", _phrases(r"content (?:error|type)", r"message (?:contains|has) (?:invalid|bad)", r"8-?bit", r"invalid (?:mime|content)", r"attachment")),
@@ -282,6 +287,13 @@ _CONNECT_KEEP = frozenset(
 
 
 _KEPT_TRYING = frozenset({"4.0", "4.1", "4.7"})
+# Network faults a notice names beyond "no answer in time": the fault is the reason,
+# however long the queue kept the message.
+_NAMED_NETWORK_FAULT = re.compile(
+    r"host name lookup failure|name server|(?:wasn'?t|was not|unable to|could not) (?:able to )?establish"
+)
+# The queue's own words for giving up on a message it kept retrying.
+_GAVE_UP = re.compile(r"in the queue too long|not going to try again|queue (?:lifetime|time) expired")
 
 # Providers' words that only ever mean the account does not exist, whatever command
 # they answer (Yahoo and Gmail refuse unknown accounts after DATA when pipelining).
@@ -293,10 +305,27 @@ _VAGUE_TEXT = frozenset({None, "userunknown", "filtered", "rejected"})
 _ACCESS_MAP = re.compile(r"access denied")
 
 
-def classify_reason(status: str, diagnostic: str, *, action: str = "", command: str = "") -> str:
-    """The sisimai reason for one recipient's status and reply text."""
+def classify_reason(
+    status: str,
+    diagnostic: str,
+    *,
+    action: str = "",
+    command: str = "",
+    remote_mta: str = "",
+    reporting_mta: str = "",
+    recipient: str = "",
+    address_refused: bool = False,
+) -> str:
+    """The sisimai reason for one recipient's status and reply text. ``address_refused``:
+    the notice itself says the address was refused (Gmail's "Address not found")."""
     if action in ("delivered", "relayed", "expanded") or status.startswith("2."):
         return "delivered"
+    by_provider = provider_reason(
+        diagnostic, remote_mta=remote_mta, reporting_mta=reporting_mta, recipient=recipient, command=command
+    )
+    if by_provider is not None:
+        # A provider's own code is more precise than the status beside it.
+        return by_provider
     by_status, specific = status_reason(status)
     by_text = text_reason(diagnostic) if diagnostic else None
     if specific and by_status is not None:
@@ -309,13 +338,21 @@ def classify_reason(status: str, diagnostic: str, *, action: str = "", command: 
     if reason is None:
         reason = "expired" if action == "delayed" else "undefined"
     temporary = status.startswith("4") or (not status and action == "delayed")
-    if temporary and status[2:] in _KEPT_TRYING and reason in ("networkerror", "hostunknown", "undefined"):
+    lowered = diagnostic.lower()
+    # (Only a reason the words gave can be kept; "undefined" still becomes an expiry.)
+    named_fault = reason != "undefined" and bool(_NAMED_NETWORK_FAULT.search(lowered))
+    if temporary and status[2:] in _KEPT_TRYING and reason in ("networkerror", "hostunknown", "undefined") and not named_fault:
         # No answer (4.4.1), routing undefined (4.4.0) or delivery time expired (4.4.7):
         # the queue kept trying until it gave up or is still trying, an expiry. A bad
-        # connection (4.4.2) or a loop (4.4.6) stays a network error.
+        # connection (4.4.2), a loop (4.4.6), or a fault the text names (a failed name
+        # lookup, no connection established at all) stays a network error.
+        return "expired"
+    if reason == "networkerror" and not named_fault and _GAVE_UP.search(lowered):
+        # Timed out until the queue gave up on the message: the expiry is the verdict.
         return "expired"
     if (
         reason == "userunknown"
+        and not address_refused
         and by_status != "userunknown"
         and command not in ("RCPT TO", "MAIL FROM")
         and (status or find_replycode(diagnostic))
