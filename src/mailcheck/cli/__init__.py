@@ -111,10 +111,12 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    from mailcheck.cli.coercion import coerce_plainly
     from mailcheck.cli.placeholders import placeholders_as_words
 
     command = typer.main.get_command(app)
     placeholders_as_words(command, HELP_OPTION_NAMES)
+    coerce_plainly(command, HELP_OPTION_NAMES)
     completion.enable_if_asked()
     try:
         code = command.main(args=argv, prog_name="mailcheck", standalone_mode=False)
