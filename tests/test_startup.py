@@ -15,14 +15,14 @@ from typer._coercion import build_runtime_param
 from typer.core import TyperGroup
 
 from mailcheck import suffixes
-from mailcheck.cli import HELP_OPTION_NAMES, app
+from mailcheck.cli import COMMANDS, HELP_OPTION_NAMES, app, register_commands
 from mailcheck.cli.coercion import coerce_plainly, is_unsure, plain_value
 from tests.conftest import ROOT, ZONES
 
-# Prints the top-level packages the run imported, after it has exited.
+# Prints the modules the run imported, after it has exited.
 _MODULES_AT_EXIT = """
 import atexit, json, sys
-atexit.register(lambda: print(json.dumps(sorted({m.split(".")[0] for m in sys.modules})), file=sys.stderr))
+atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
 sys.argv = ["mailcheck", *sys.argv[1:]]
 from mailcheck.launch import main
 main()
@@ -30,11 +30,13 @@ main()
 
 
 def _modules_of(*args: str, cache: Path) -> tuple[int, str, set[str]]:
+    """The exit code, the output and the modules (packages: their top level) of a run."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "XDG_CACHE_HOME": str(cache), "COLUMNS": "80"}
     process = subprocess.run(
         [sys.executable, "-c", _MODULES_AT_EXIT, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
     )
-    return process.returncode, process.stdout, set(json.loads(process.stderr.strip().splitlines()[-1]))
+    modules = json.loads(process.stderr.strip().splitlines()[-1])
+    return process.returncode, process.stdout, {name.split(".")[0] for name in modules} | set(modules)
 
 
 @pytest.mark.parametrize("args", [("--help",), ("domain", "--help"), ("--version",)])
@@ -44,11 +46,14 @@ def test_help_and_version_load_no_checking_library(args, tmp_path):
     assert modules.isdisjoint({"checkdmarc", "dkim", "spf", "dns", "publicsuffixlist", "pydantic", "httpx"})
 
 
-def test_a_domain_report_as_json_loads_neither_pydantic_nor_rich(tmp_path):
+def test_a_domain_report_as_json_loads_only_what_it_uses(tmp_path):
     args = ("domain", "good.example", "--zone", str(ZONES), "--offline", "--no-smtp", "--format", "json")
     code, stdout, modules = _modules_of(*args, cache=tmp_path)
     assert code in (0, 1) and json.loads(stdout)["target"] == "good.example"
-    assert "pydantic" not in modules and "checkdmarc" in modules  # DMARC's record is judged by checkdmarc
+    assert modules.isdisjoint({"pydantic", "rich", "spf"})  # no text drawn, no --ip for pyspf to evaluate
+    assert "checkdmarc" in modules and "dkim" in modules  # they judge the DMARC record and the DKIM keys
+    # Of the commands, only the one that ran.
+    assert {name for name in modules if name.startswith("mailcheck.cli.") and name[14:] in COMMANDS} == {"mailcheck.cli.domain"}
     # The list was parsed, once, and kept for the next run.
     assert [path.name.startswith("public-suffixes-") for path in (tmp_path / "mailcheck").iterdir()] == [True]
 
@@ -146,7 +151,16 @@ def _parameters(command):
     return params
 
 
+def test_every_command_is_registered_by_the_module_of_its_name():
+    register_commands(())
+    assert typer.main.get_command(app).list_commands(None) == list(COMMANDS)
+    # (registered in the order a process first ran them: the help sorts them)
+    modules = sorted(info.callback.__module__ for info in app.registered_commands)
+    assert modules == [f"mailcheck.cli.{name}" for name in COMMANDS]
+
+
 def test_plain_values_are_what_typers_own_coercion_returns():
+    register_commands(())
     command = typer.main.get_command(app)
     coerce_plainly(command, HELP_OPTION_NAMES)
     compared = 0
