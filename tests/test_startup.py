@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import typer.main
+import typer.rich_utils  # whole, as typer imports it: the in-process help below is drawn by it
 from publicsuffixlist import PSLFILE, PublicSuffixList
 from typer._coercion import build_runtime_param
 from typer.core import TyperGroup
@@ -17,26 +16,31 @@ from typer.core import TyperGroup
 from mailcheck import suffixes
 from mailcheck.cli import COMMANDS, HELP_OPTION_NAMES, app, register_commands
 from mailcheck.cli.coercion import coerce_plainly, is_unsure, plain_value
-from tests.conftest import ROOT, ZONES
+from tests.cli_subprocess import run_mailcheck
+from tests.conftest import ZONES, run_cli
 
-# Prints the modules the run imported, after it has exited.
-_MODULES_AT_EXIT = """
-import atexit, json, sys
-atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.stderr))
-sys.argv = ["mailcheck", *sys.argv[1:]]
-from mailcheck.launch import main
-main()
+# Started with every Python process (sitecustomize): writes the modules it imported.
+_RECORDER = """
+import atexit, json, os, sys
+atexit.register(lambda: open(os.environ["IMPORTED_MODULES"], "w").write(json.dumps(sorted(sys.modules))))
 """
 
 
 def _modules_of(*args: str, cache: Path) -> tuple[int, str, set[str]]:
-    """The exit code, the output and the modules (packages: their top level) of a run."""
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "XDG_CACHE_HOME": str(cache), "COLUMNS": "80"}
-    process = subprocess.run(
-        [sys.executable, "-c", _MODULES_AT_EXIT, *args], capture_output=True, text=True, env=env, cwd=ROOT, timeout=60
-    )
-    modules = json.loads(process.stderr.strip().splitlines()[-1])
-    return process.returncode, process.stdout, {name.split(".")[0] for name in modules} | set(modules)
+    """The exit code, the output and the modules (and packages) of a run."""
+    (cache / "sitecustomize.py").write_text(_RECORDER)
+    record = cache / "modules.json"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(cache), os.environ.get("PYTHONPATH")])),
+        "IMPORTED_MODULES": str(record),
+        "XDG_CACHE_HOME": str(cache),
+        "COLUMNS": "80",
+    }
+    process = run_mailcheck(*args, env=env)
+    modules = set(json.loads(record.read_text()))
+    assert "mailcheck.launch" in modules
+    return process.returncode, process.stdout, modules | {name.split(".")[0] for name in modules}
 
 
 @pytest.mark.parametrize("args", [("--help",), ("domain", "--help"), ("--version",)])
@@ -44,6 +48,18 @@ def test_help_and_version_load_no_checking_library(args, tmp_path):
     code, stdout, modules = _modules_of(*args, cache=tmp_path)
     assert code == 0 and ("Usage: mailcheck" in stdout or stdout.startswith("mailcheck "))
     assert modules.isdisjoint({"checkdmarc", "dkim", "spf", "dns", "publicsuffixlist", "pydantic", "httpx"})
+    # typer's help renderer, without its Markdown and pretty-traceback parts (cli.help_renderer)
+    assert ("typer.rich_utils" in modules) == (args != ("--version",))
+    assert modules.isdisjoint({"rich.markdown", "markdown_it", "rich.traceback", "pygments", "attr"})
+
+
+@pytest.mark.parametrize("command", [(), *((name,) for name in COMMANDS)])
+def test_the_help_is_what_typers_whole_renderer_draws(command, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    drawn_here = run_cli(*command, "--help")  # typer.rich_utils imported whole (above)
+    child = run_mailcheck(*command, "--help", env={**os.environ, "COLUMNS": "100"})
+    assert (child.returncode, child.stderr) == (0, "") and drawn_here.exit_code == 0
+    assert child.stdout == drawn_here.stdout and f"Usage: mailcheck {' '.join(command)}".rstrip() in child.stdout
 
 
 def test_a_domain_report_as_json_loads_only_what_it_uses(tmp_path):
@@ -55,7 +71,7 @@ def test_a_domain_report_as_json_loads_only_what_it_uses(tmp_path):
     # Of the commands, only the one that ran.
     assert {name for name in modules if name.startswith("mailcheck.cli.") and name[14:] in COMMANDS} == {"mailcheck.cli.domain"}
     # The list was parsed, once, and kept for the next run.
-    assert [path.name.startswith("public-suffixes-") for path in (tmp_path / "mailcheck").iterdir()] == [True]
+    assert [path.name.split("-")[:2] for path in (tmp_path / "mailcheck").iterdir()] == [["public", "suffixes"]]
 
 
 # -- the Public Suffix List ------------------------------------------------------------------

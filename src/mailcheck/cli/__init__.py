@@ -123,7 +123,12 @@ def _run(argv: list[str] | None) -> int:
     from mailcheck.cli.coercion import coerce_plainly
     from mailcheck.cli.placeholders import placeholders_as_words
 
-    register_commands(sys.argv[1:] if argv is None else argv)
+    args = sys.argv[1:] if argv is None else argv
+    register_commands(args)
+    if not args or any(arg in HELP_OPTION_NAMES for arg in args):
+        from mailcheck.cli import help_renderer
+
+        help_renderer.load()  # else typer imports its renderer itself, whole, if it draws help
     command = typer.main.get_command(app)
     placeholders_as_words(command, HELP_OPTION_NAMES)
     coerce_plainly(command, HELP_OPTION_NAMES)
