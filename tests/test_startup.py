@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,20 @@ def test_plain_values_are_what_typers_own_coercion_returns():
             assert (ours, type(ours)) == (theirs, type(theirs)), (param.name, value)
             compared += 1
     assert compared > 100
+
+
+def test_the_help_renderers_stand_ins_are_richs_classes_when_used(monkeypatch):
+    import typer
+
+    from mailcheck.cli import help_renderer
+
+    monkeypatch.setattr(typer, "rich_utils", typer.rich_utils)  # put back after the fresh import
+    for module in ("typer.rich_utils", "rich.markdown", "rich.traceback"):
+        monkeypatch.delitem(sys.modules, module, raising=False)
+    help_renderer.load()
+    fresh = sys.modules["typer.rich_utils"]
+    assert "rich.markdown" not in sys.modules and "rich.traceback" not in sys.modules
+    page = fresh.Markdown("**bold**")  # what typer draws help written in Markdown with
+    real = sys.modules["rich.markdown"].Markdown
+    assert type(page) is real and isinstance(page, fresh.Markdown) and page.markup == "**bold**"
+    assert fresh.Traceback.from_exception.__func__ is sys.modules["rich.traceback"].Traceback.from_exception.__func__
