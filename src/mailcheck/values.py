@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-import ssl
 from collections.abc import Iterable
 
 
@@ -45,6 +44,8 @@ def dns_selector(text: str) -> str:
 
 def ca_file(path: str) -> str:
     """The file must load as PEM trust anchors now, not fail inside a TLS handshake later."""
+    import ssl  # here, not for every command line that never names a CA file (--help)
+
     try:
         ssl.create_default_context().load_verify_locations(cafile=path)
     except FileNotFoundError:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from typing import TYPE_CHECKING
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
@@ -18,8 +19,10 @@ from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsR
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.mxhosts import MxHosts, mx_route
-from mailcheck.smtp.starttls_probe import MxProbe
 from mailcheck.transport.dane import Tlsa, matches
+
+if TYPE_CHECKING:  # the SMTP session code loads when a run talks SMTP (not with --no-smtp)
+    from mailcheck.smtp.starttls_probe import MxProbe
 
 DANE_TLSA = CheckSpec(
     id="dane.tlsa",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.checks.context import DomainContext
@@ -17,7 +18,9 @@ from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsR
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.mxhosts import MxHosts, MxLookupFailed, NoDomain, mx_route
-from mailcheck.smtp.starttls_probe import MxProbe
+
+if TYPE_CHECKING:  # the SMTP session code loads when a run talks SMTP (not with --no-smtp)
+    from mailcheck.smtp.starttls_probe import MxProbe
 
 MTA_STS_RECORD = CheckSpec(
     id="mta-sts.record",

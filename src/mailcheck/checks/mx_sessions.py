@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable
 from mailcheck.mxhosts import MxHosts, MxLookupFailed, host_addresses, mx_route
-from mailcheck.smtp.starttls_probe import MxProbe, probe_starttls
+
+if TYPE_CHECKING:  # the SMTP session code loads when a run talks SMTP (not with --no-smtp)
+    from mailcheck.smtp.starttls_probe import MxProbe
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ def start_sessions(context: DomainContext) -> asyncio.Future[StartTlsResults]:
 async def _sessions(context: DomainContext) -> StartTlsResults:
     if not context.options.smtp:
         return NotProbed()
+    from mailcheck.smtp.starttls_probe import probe_starttls
+
     targets = await mx_addresses(context)
     if isinstance(targets, DnsUnavailable):
         return MxUnknown(targets)

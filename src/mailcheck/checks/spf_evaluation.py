@@ -109,9 +109,12 @@ def _rfc7208_query(ip: str, mail_from: str, helo: str) -> Any:  # pyspf is untyp
     an error on the PTR lookup itself only makes the mechanism not match. A receiver
     following the RFC gives the verdict we report, so we do the same.
     """
-    import spf
+    from mailcheck.dns.library import pyspf
 
-    class Rfc7208Query(spf.query):
+    spf = pyspf()
+    pyspf_query: Any = spf.query
+
+    class Rfc7208Query(pyspf_query):
         def validated_ptrs(self) -> list[str]:
             try:
                 names = self.dns_ptr(self.i)[:MAX_PTR_NAMES]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Awaitable, Sequence
+from typing import TYPE_CHECKING
 
 from mailcheck.area_errors import crashed, lookup_failed
 from mailcheck.catalogue.spec import CheckSpec, Example
@@ -29,7 +30,9 @@ from mailcheck.checks.mx_sessions import MxUnknown, NotProbed, Probed, StartTlsR
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.model import Check, Status
 from mailcheck.smtp import tls_certificate
-from mailcheck.smtp.starttls_probe import MxProbe
+
+if TYPE_CHECKING:  # the SMTP session code loads when a run talks SMTP (not with --no-smtp)
+    from mailcheck.smtp.starttls_probe import MxProbe
 
 CONNECT = CheckSpec(
     id="smtp.connect",

@@ -1,6 +1,8 @@
 """The command line: parse options, hand the work to the library, print, exit.
 
-Commands import their heavy modules (dnspython, checkdmarc, httpx) inside the command
+Each command lives in the module of its name (mailcheck.cli.domain), imported only
+by a run that names it or that lists them all (the help, completion); commands
+import their heavy modules (dnspython, checkdmarc, httpx) inside the command
 function, so ``mailcheck --help`` starts fast.
 """
 
@@ -8,11 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
+from typer._click.core import Context
 from typer._click.exceptions import NoArgsIsHelpError
+from typer.core import TyperGroup
 
 from mailcheck.cli import completion
 from mailcheck.cli.completion import Shell
@@ -21,7 +27,18 @@ from mailcheck.model import ExitCode
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
+# Every command, in the order the help lists them; each is registered by its module.
+COMMANDS = ("blocklist", "bounce", "check", "domain", "explain", "links", "message", "probe", "report", "spf")
+
+
+class _Commands(TyperGroup):
+    def list_commands(self, ctx: Context) -> list[str]:
+        # In COMMANDS' order, whichever command's module a process imported first.
+        return sorted(self.commands, key=lambda name: COMMANDS.index(name) if name in COMMANDS else len(COMMANDS))
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="mailcheck",
     help="Diagnose why email does not reach the inbox: one pass/fail line per obstacle.",
     no_args_is_help=True,
@@ -71,22 +88,14 @@ def _root(
     """Diagnose why email does not reach the inbox: one pass/fail line per obstacle."""
 
 
-def _register_commands() -> None:
-    from mailcheck.cli import (
-        blocklist,  # noqa: F401
-        bounce,  # noqa: F401
-        check,  # noqa: F401
-        domain,  # noqa: F401  (registers its command)
-        explain,  # noqa: F401
-        links,  # noqa: F401
-        message,  # noqa: F401
-        probe,  # noqa: F401
-        report,  # noqa: F401
-        spf,  # noqa: F401
-    )
-
-
-_register_commands()
+def register_commands(args: Sequence[str]) -> None:
+    """Import the module of the command ``args`` run (its first word), or of every
+    command when they name none of them: the help, completion, a mistyped name that
+    typer's "did you mean" answers. A root option before the command (--help,
+    --version, --show-completion) acts and exits before any command: all of them."""
+    wanted = (args[0],) if args and args[0] in COMMANDS else COMMANDS
+    for name in wanted:
+        importlib.import_module(f"mailcheck.cli.{name}")  # its @app.command registers it
 
 
 # What a write to stdout can fail with, other than a closed pipe.
@@ -111,10 +120,18 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _run(argv: list[str] | None) -> int:
+    from mailcheck.cli.coercion import coerce_plainly
     from mailcheck.cli.placeholders import placeholders_as_words
 
+    args = sys.argv[1:] if argv is None else argv
+    register_commands(args)
+    if not args or any(arg in HELP_OPTION_NAMES for arg in args):
+        from mailcheck.cli import help_renderer
+
+        help_renderer.load()  # else typer imports its renderer itself, whole, if it draws help
     command = typer.main.get_command(app)
     placeholders_as_words(command, HELP_OPTION_NAMES)
+    coerce_plainly(command, HELP_OPTION_NAMES)
     completion.enable_if_asked()
     try:
         code = command.main(args=argv, prog_name="mailcheck", standalone_mode=False)

@@ -11,7 +11,6 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from mailcheck.cli.console import make_console
 from mailcheck.cli.options import OutputFormat, OutputOptions
 from mailcheck.cli.output import ReportSink, output_path
 from mailcheck.model import ExitCode, Report
@@ -66,6 +65,7 @@ def run_streaming(
 
 
 def _summary(sink: ReportSink, tally: Tally, output: OutputOptions) -> None:
+    from mailcheck.cli.console import make_console
     from mailcheck.render.summary import render_summary
 
     if output.format is OutputFormat.text or output_path(output) is not None:

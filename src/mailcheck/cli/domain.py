@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from mailcheck.cli import app
-from mailcheck.cli.options import GlobalArguments, given, with_global_options
+from mailcheck.cli.options import GlobalArguments, OutputFormat, given, with_global_options
 from mailcheck.errors import BadInput
 
 if TYPE_CHECKING:
     from mailcheck.checks.context import DomainOptions
+    from mailcheck.commands.domain import DomainRequest
 
 TRANSPORT = "Transport security"
 BULK = "Many domains"
@@ -119,7 +120,6 @@ def domain(
     from mailcheck.cli.bulk import run_streaming
     from mailcheck.commands.domain import DomainRequest, run_domain
     from mailcheck.names import parse_domain
-    from mailcheck.render.sarif import zone_artifacts
 
     network, output = options.settings()
     if concurrency < 1:
@@ -149,8 +149,16 @@ def domain(
         len(request.domains),
         output,
         summary=from_file is not None,
-        artifacts=zone_artifacts([name.ascii for name in request.domains], network.zones),
+        artifacts=_zone_artifacts(request, network.zones) if output.format is OutputFormat.sarif else None,
     )
+
+
+def _zone_artifacts(request: DomainRequest, zones: Sequence[str]) -> dict[str, Any]:
+    """Where SARIF results point: each domain's records in the --zone files (only SARIF
+    shows them, and reading the zones is work the other formats need not do)."""
+    from mailcheck.render.sarif import zone_artifacts
+
+    return zone_artifacts([name.ascii for name in request.domains], zones)
 
 
 def domain_options(

@@ -28,16 +28,18 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from typing import IO, Any, Self
-
-from rich.console import Console
+from typing import IO, TYPE_CHECKING, Any, Self
 
 from mailcheck import __version__
-from mailcheck.cli.console import make_console
 from mailcheck.cli.options import FailOn, OutputFormat, OutputOptions
-from mailcheck.dns.resolver import QueryRecord
 from mailcheck.errors import BadInput
 from mailcheck.model import ExitCode, Report, Status, exit_code
+
+if TYPE_CHECKING:
+    # rich loads when a report is drawn as text, not for a JSON document.
+    from rich.console import Console
+
+    from mailcheck.dns.resolver import QueryRecord
 
 # The least status that makes the exit code 1 under --fail-on.
 FAIL_ON_STATUS = {FailOn.warn: Status.WARN, FailOn.error: Status.ERROR, FailOn.fail: Status.FAIL}
@@ -158,7 +160,7 @@ class ReportSink:
         if fmt is OutputFormat.text:
             self.terminal(lambda console: self._text(console, reports, query_log))
             if self._file is not None:
-                self._file.write_with(lambda stream: self._text(make_console(stream, color=False), reports, query_log))
+                self._file.write_with(lambda stream: self._text(_console(stream, color=False), reports, query_log))
         else:
             if not (self.streams and self._streamed):
                 self.write_document(render_document(reports, fmt, fail_on=self.output.fail_on, artifacts=self.artifacts))
@@ -171,7 +173,7 @@ class ReportSink:
         if self._stdout_closed:
             return
         with self._stdout():
-            draw(make_console(sys.stdout, color=self.output.color))
+            draw(_console(sys.stdout, color=self.output.color))
 
     def write_document(self, text: str) -> None:
         """A whole document of the command's own (a page) to --output or stdout."""
@@ -197,6 +199,12 @@ class ReportSink:
         from mailcheck.render.text import render_text
 
         render_text(console, reports, quiet=self.output.quiet, verbose=self.output.verbose, query_log=query_log)
+
+
+def _console(stream: IO[str], *, color: bool) -> Console:
+    from mailcheck.cli.console import make_console  # rich: only for a report drawn as text
+
+    return make_console(stream, color=color)
 
 
 class AtomicFile:

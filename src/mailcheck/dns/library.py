@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -115,7 +117,8 @@ _current: contextvars.ContextVar[LibraryResolver | None] = contextvars.ContextVa
 @contextmanager
 def library_dns(resolver: LibraryResolver) -> Iterator[None]:
     """Within this block (and threads started from it), libraries use ``resolver``."""
-    _install_pyspf_hook()
+    if "spf" in sys.modules:  # else pyspf() installs the hook when pyspf is first used
+        _install_pyspf_hook()
     token = _current.set(resolver)
     try:
         yield
@@ -123,12 +126,32 @@ def library_dns(resolver: LibraryResolver) -> Iterator[None]:
         _current.reset(token)
 
 
+def pyspf() -> Any:
+    """The pyspf module, its DNS going through the run's resolver inside ``library_dns``.
+
+    Imported at first use rather than with every run's DNS: a report that evaluates
+    no SPF policy (no --ip) never loads it.
+    """
+    import spf
+
+    _install_pyspf_hook()
+    return spf
+
+
+# pyspf() runs in worker threads: two first evaluations must not both wrap the hook.
+_hook_lock = threading.Lock()
+
+
 def _install_pyspf_hook() -> None:
     import spf
 
-    if getattr(spf.DNSLookup, "__mailcheck__", False):
-        return
-    original = spf.DNSLookup
+    with _hook_lock:
+        if not getattr(spf.DNSLookup, "__mailcheck__", False):
+            spf.DNSLookup = _routed(spf.DNSLookup)
+
+
+def _routed(original: Any) -> Any:
+    """pyspf's lookup through the resolver of the ``library_dns`` block it runs in."""
 
     def lookup(name: str, qtype: str, strict: Any = True, timeout: Any = 30) -> list[Any]:
         resolver = _current.get()
@@ -137,7 +160,7 @@ def _install_pyspf_hook() -> None:
         return _pyspf_lookup(resolver, name, qtype)
 
     lookup.__mailcheck__ = True  # type: ignore[attr-defined]
-    spf.DNSLookup = lookup
+    return lookup
 
 
 def _pyspf_lookup(resolver: LibraryResolver, name: str, qtype: str) -> list[Any]:

@@ -140,7 +140,9 @@ async def _check_host(identity: Identity, ip: str, sender: str, domain: str, hel
 
 
 def _pyspf(identity: Identity, ip: str, sender: str, domain: str, helo: str) -> SpfOutcome:
-    import spf
+    from mailcheck.dns.library import pyspf
+
+    spf = pyspf()
 
     try:
         query = spf.query(i=ip, s=sender, h=helo)

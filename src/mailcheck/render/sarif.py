@@ -25,12 +25,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailcheck import __version__, catalogue
-from mailcheck.dns.zone_lines import RecordLine
 from mailcheck.model import Check, Report, Status
 from mailcheck.render import catalogue as render_catalogue
+
+if TYPE_CHECKING:
+    from mailcheck.dns.zone_lines import RecordLine
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/mailcheck/mailcheck"

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from mailcheck.model import Report, Status
 from mailcheck.render.safe import printable
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 TOP = 10
 
@@ -61,6 +61,9 @@ def summarise(reports: Iterable[Report], top: int = TOP) -> RunSummary:
 
 
 def render_summary(console: Console, reports: Iterable[Report] | Tally) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
     summary = reports.summary() if isinstance(reports, Tally) else summarise(reports)
     statuses = Table(title=f"{summary.targets} targets checked", title_justify="left", box=None, pad_edge=False)
     statuses.add_column("status")
