@@ -9,11 +9,12 @@ back with its place in the input. Reports reach ``on_report`` in completion orde
 the kept ones come back in input order, as from one process.
 
 With a ``route`` (a key per target), each worker has its own queue, a new key goes to
-the worker that has had the fewest targets, and the key's targets follow it while that
-worker keeps up: the messages of one domain meet one worker's
-caches, so the domain's key and records are fetched once, not once per worker. A
-worker that falls behind (its queue full) has its key's next targets handed to
-another, so one domain that dominates the input still spreads over every core.
+the worker that has had the fewest targets, and the key's targets follow it: the
+messages of one domain meet one worker's caches, so the domain's key and records are
+fetched once, not once per worker. Only a key with many targets (one domain that
+dominates the input) is also handed to another worker, when its own is behind and
+the other has run out of work: fetching that domain twice is then cheap beside
+leaving a core idle.
 
 The workers are forked, so the checker, the options and the imported modules are
 theirs without pickling; only the targets and the reports cross the pipes. Where fork
@@ -50,10 +51,10 @@ RunShare = Callable[[Iterable[T], HandOver, int], "RunOutcome[T]"]
 
 # A worker that has not sent anything for this long is checked for being alive.
 _POLL_SECONDS = 0.5
-# Routed targets: how often a full preferred queue is looked at again, and how few
-# targets another worker's queue holds before it takes the preferred one's.
+# Routed targets: how often a full preferred queue is looked at again, and how many
+# targets a key has before another worker may take some of them.
 _SPILL_POLL_SECONDS = 0.005
-_SPILL_BELOW = 1
+_SPILL_AFTER = 100
 
 
 def fork_available() -> bool:
@@ -101,7 +102,7 @@ def run_in_workers(
         shared: Queue[tuple[int, T] | None] = context.Queue(maxsize=2 * concurrency + workers)
         inboxes = [shared] * workers
     else:
-        inboxes = [context.Queue(maxsize=2 * in_flight + _SPILL_BELOW) for in_flight in in_flights]
+        inboxes = [context.Queue(maxsize=2 * in_flight + 1) for in_flight in in_flights]
     outbox: Queue[tuple[Any, ...]] = context.Queue()
     processes = [
         context.Process(
@@ -199,8 +200,9 @@ def _feed(
     chooser = _Chooser(len(inboxes))
     try:
         for position, target in enumerate(targets):
-            preferred = 0 if route is None else chooser.worker_for(route(target))
-            placed = _place(inboxes, preferred, (position, target), stop)
+            key = None if route is None else route(target)
+            preferred, spill = (0, False) if key is None else chooser.worker_for(key)
+            placed = _place(inboxes, preferred, (position, target), stop, spill=spill)
             if placed is None:
                 return
             chooser.placed(placed)
@@ -215,38 +217,47 @@ def _feed(
 
 class _Chooser:
     """Which worker a key's targets go to: the one that had the fewest targets when the
-    key was first seen, so the keys of a mixed input split evenly."""
+    key was first seen, so the keys of a mixed input split evenly; and whether the key
+    has had targets enough to be worth a second worker's lookups."""
 
     # A key map this large is dropped and begun anew: the input's memory stays flat.
     MAX_KEYS = 100_000
 
     def __init__(self, workers: int) -> None:
         self.counts = [0] * workers
-        self.keys: dict[str, int] = {}
+        self.keys: dict[str, list[int]] = {}  # key -> [its worker, its targets so far]
 
-    def worker_for(self, key: str) -> int:
+    def worker_for(self, key: str) -> tuple[int, bool]:
         found = self.keys.get(key)
         if found is None:
             if len(self.keys) >= self.MAX_KEYS:
                 self.keys.clear()
-            found = self.keys[key] = self.counts.index(min(self.counts))
-        return found
+            found = self.keys[key] = [self.counts.index(min(self.counts)), 0]
+        found[1] += 1
+        return found[0], found[1] > _SPILL_AFTER
 
     def placed(self, worker: int) -> None:
         self.counts[worker] += 1
 
 
-def _place(inboxes: list[Queue[tuple[int, T] | None]], preferred: int, item: tuple[int, T], stop: threading.Event) -> int | None:
-    """``item`` into the preferred queue; while that one is full, into a queue under
-    ``_SPILL_BELOW`` (its worker is running out of work). The worker it went to, or
-    None when the run was stopped first."""
+def _place(
+    inboxes: list[Queue[tuple[int, T] | None]],
+    preferred: int,
+    item: tuple[int, T],
+    stop: threading.Event,
+    *,
+    spill: bool = False,
+) -> int | None:
+    """``item`` into the preferred queue; with ``spill``, while that one is full, into
+    an empty one (its worker is running out of work). The worker it went to, or None
+    when the run was stopped first."""
     first = inboxes[preferred]
     while not stop.is_set():
         with suppress(queue.Full):
             first.put_nowait(item)
             return preferred
         for worker, inbox in enumerate(inboxes):
-            if inbox is not first and inbox.qsize() < _SPILL_BELOW:
+            if spill and inbox is not first and inbox.empty():
                 with suppress(queue.Full):
                     inbox.put_nowait(item)
                     return worker
