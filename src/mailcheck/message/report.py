@@ -63,8 +63,8 @@ class RunState:
 
     A mailbox repeats its domains and IPs: each fact below is one future per run for
     its key, which every message of that key awaits. Once it is done, a message awaits
-    it without a turn of the event loop, so a message whose domain was seen before
-    costs no task and no callback of its own.
+    it without a turn of the event loop, so a message whose domain and IP were seen
+    before costs no task or callback beyond the run loop's own.
     """
 
     def __init__(self, resolver: Resolver | None, library: LibraryResolver | None = None, timeout: float = 5.0) -> None:
@@ -94,7 +94,9 @@ class RunState:
     def discovery(self, domain: str) -> asyncio.Future[dmarc.Discovery]:
         return _once(self._discoveries, domain, lambda: self.policies.discover(self.resolver, domain))
 
-    def fcrdns(self, resolver: Resolver, ip: str) -> asyncio.Future[Check]:
+    def fcrdns(self, ip: str) -> asyncio.Future[Check]:
+        resolver = self.resolver
+        assert resolver is not None  # asked only in a run with DNS
         return _once(self._fcrdns, ip, lambda: _fcrdns(resolver, ip))
 
     def listings(self, ip: str | None, hosts: Sequence[str]) -> asyncio.Future[list[Check]]:
@@ -170,7 +172,7 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     pending_mfrom = _mfrom(state, facts) or none
     pending_helo = state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else none
     pending_discovery = state.discovery(from_domain) if from_domain else none
-    pending_fcrdns = state.fcrdns(resolver, ip) if ip and resolver else none
+    pending_fcrdns = state.fcrdns(ip) if ip and resolver else none
     pending_listings = state.listings(ip, link_hosts(parts)) if options.reputation else _done([])
     answers = await pending_keys
     mfrom: spf.SpfOutcome | None = await pending_mfrom
