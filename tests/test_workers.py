@@ -226,7 +226,7 @@ def test_a_full_worker_queue_spills_a_big_key_only_to_a_worker_out_of_work():
         assert idle.get(timeout=1) == (1, "second")
         threading.Timer(0.2, stop.set).start()
         assert _place([busy, idle], 0, (3, "fourth"), stop, spill=False) is None
-        assert busy.get(timeout=1) == (0, "first") and idle.empty()
+        assert busy.get(timeout=1) == (0, "first") and idle.qsize() == 0
     finally:
         for q in (busy, idle):
             q.cancel_join_thread()

@@ -257,7 +257,8 @@ def _place(
             first.put_nowait(item)
             return preferred
         for worker, inbox in enumerate(inboxes):
-            if spill and inbox is not first and inbox.empty():
+            # qsize() counts what was put, empty() only what reached the pipe.
+            if spill and inbox is not first and inbox.qsize() == 0:
                 with suppress(queue.Full):
                     inbox.put_nowait(item)
                     return worker
