@@ -114,3 +114,118 @@ def test_default_workers_is_every_core_for_a_bulk_list_only():
     assert default_workers(1000, 20) == min(cores, 20)
     assert default_workers(1000, 1) == 1
     assert shares(20, 3) == [7, 7, 6] and sum(shares(5, 2)) == 5
+
+
+# -- a mailbox over the workers (mailcheck message --mbox) ----------------------------
+
+
+def _mailbox(tmp_path, count: int):  # type: ignore[no-untyped-def]
+    from tests.message_fixtures import message, received, sign
+
+    trace = b"Return-Path: <bounce@sender.example>\r\n" + received("mx.receiver.test", "mail.sender.example", "127.0.0.25")
+    path = tmp_path / "box.mbox"
+    with path.open("wb") as out:
+        for n in range(count):
+            if n % 2:
+                signed = sign(
+                    message(sender="news@esp.example", message_id=f"<{n}@esp.example>"), domain="esp.example", selector="s1"
+                )
+            else:
+                signed = sign(message(message_id=f"<{n}@sender.example>"))
+            out.write(b"From a@b Sun Mar  1 12:00:00 2026\n" + (trace + signed).replace(b"\r\n", b"\n") + b"\n")
+    return path
+
+
+def _messages(path, workers: int | None, seen: list[Report] | None = None):  # type: ignore[no-untyped-def]
+    from mailcheck.commands.message import message_request, run_message
+    from mailcheck.sources import SourceSpec
+
+    request = message_request(
+        SourceSpec(mboxes=(str(path),)),
+        ip=None,
+        helo=None,
+        mail_from=None,
+        authserv_id=None,
+        trusted_hop=None,
+        at=None,
+        providers=None,
+        kind=None,
+        trusted_sealers=(),
+        reputation=True,
+    )
+    return run_message(request, NETWORK, None if seen is None else seen.append, concurrency=4, workers=workers)
+
+
+def test_a_mailbox_over_two_workers_gives_the_reports_of_one_process(tmp_path):
+    path = _mailbox(tmp_path, 12)
+    alone = _messages(path, 1)
+    seen: list[Report] = []
+    spread = _messages(path, None, seen)  # 12 messages, 4 in flight: every core
+    assert default_workers(12, 4) == min(os.cpu_count() or 1, 4)
+    targets = [f"{path}#{n}" for n in range(1, 13)]
+    assert [r.target for r in spread.reports] == targets
+    assert [_outline(r) for r in spread.reports] == [_outline(r) for r in alone.reports]
+    assert sorted(r.target for r in seen) == sorted(targets)
+    signatures = [c for r in spread.reports for c in r.checks if c.id == "dkim.signature"]
+    assert [c.status for c in signatures] == [Status.PASS] * 12
+    assert {c.details["domain"] for c in signatures} == {"sender.example", "esp.example"}
+    # Each domain's messages went to one worker: its key was looked up once in the run.
+    keys = sorted(q.name.lower().rstrip(".") for q in spread.log if "._domainkey." in q.name.lower())
+    assert keys == ["s1._domainkey.esp.example", "s2048._domainkey.sender.example"]
+
+
+def test_a_message_is_routed_by_its_from_domain():
+    from mailcheck.commands.message import from_domain_key
+    from mailcheck.sources import Source
+
+    def key(data: bytes) -> str:
+        return from_domain_key(Source("m", data, len(data)))
+
+    assert key(b"Received: x\r\nFROM: News <News@Sender.Example>\r\nTo: a@b.c\r\n\r\nbody") == "sender.example"
+    # Only the header block counts: a From: line in the body is not the sender.
+    assert key(b"Subject: hi\r\n\r\nFrom: someone@else.example\r\n") == ""
+    assert key(b"\x00\x01binary") == ""
+
+
+def test_keys_go_to_the_least_loaded_worker_and_stay_there():
+    from mailcheck.workers import _SPILL_AFTER, _Chooser
+
+    chooser = _Chooser(2)
+    first, _ = chooser.worker_for("a.example")
+    chooser.placed(first)
+    second, _ = chooser.worker_for("b.example")
+    assert (first, second) == (0, 1)
+    for _ in range(3):
+        chooser.placed(chooser.worker_for("a.example")[0])
+    assert chooser.counts == [4, 0]
+    assert chooser.worker_for("c.example") == (1, False) and chooser.worker_for("a.example") == (0, False)
+    # Only a key with many targets may go to a second worker.
+    answers = [chooser.worker_for("a.example") for _ in range(_SPILL_AFTER)]
+    assert answers[-1] == (0, True) and answers[_SPILL_AFTER - 6] == (0, False)
+
+
+def test_a_full_worker_queue_spills_a_big_key_only_to_a_worker_out_of_work():
+    import multiprocessing
+    import threading
+
+    from mailcheck.workers import _place
+
+    context = multiprocessing.get_context("fork")
+    busy, idle = context.Queue(maxsize=1), context.Queue(maxsize=4)
+    stop = threading.Event()
+    try:
+        busy.put((0, "first"))
+        # The preferred queue is full, the other empty: a big key's target goes there.
+        assert _place([busy, idle], 0, (1, "second"), stop, spill=True) == 1
+        # Neither a key that may not spill, nor a queue that still has work, takes it:
+        # it waits for the preferred worker, and gives up when the run is stopped.
+        threading.Timer(0.2, stop.set).start()
+        assert _place([busy, idle], 0, (2, "third"), stop, spill=True) is None
+        stop.clear()
+        assert idle.get(timeout=1) == (1, "second")
+        threading.Timer(0.2, stop.set).start()
+        assert _place([busy, idle], 0, (3, "fourth"), stop, spill=False) is None
+        assert busy.get(timeout=1) == (0, "first") and idle.qsize() == 0
+    finally:
+        for q in (busy, idle):
+            q.cancel_join_thread()

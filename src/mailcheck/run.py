@@ -93,17 +93,20 @@ def run_targets(
     keep: bool = True,
     workers: int = 1,
     keep_log: bool = True,
+    route: Callable[[T], str] | None = None,
 ) -> RunOutcome[T]:
     """Check every target, at most ``concurrency`` at once.
 
     ``on_report`` sees each report as it completes (completion order); ``keep=False``
     keeps none of them (a streamed run whose output needs no whole document).
-    ``workers > 1`` (``DnsScope.TARGET`` only) spreads the targets over that many
-    processes, each running this loop with its part of ``concurrency`` (see
-    mailcheck.workers); ``keep_log=False`` drops the per-query log, which a long bulk
-    run would otherwise hold until its end.
+    ``workers > 1`` spreads the targets over that many processes, each running this
+    loop with its part of ``concurrency`` (see mailcheck.workers); under
+    ``DnsScope.RUN`` each process has its own resolver, and ``route(target)`` (a key,
+    such as a message's domain) sends a key's targets to the same process while it
+    keeps up, so they share its cache. ``keep_log=False`` drops the per-query log,
+    which a long bulk run would otherwise hold until its end.
     """
-    if workers > 1 and scope is DnsScope.TARGET:
+    if workers > 1 and scope is not DnsScope.NONE:
         from mailcheck.workers import run_in_workers
 
         with serving_zones(network.zones) as zones:
@@ -116,6 +119,7 @@ def run_targets(
                 on_report=on_report,
                 keep=keep,
                 concurrency=max(1, concurrency),
+                route=route,
             )
     if scope is DnsScope.NONE:
         return asyncio.run(_run(checker, targets, None, network, scope, concurrency, _unnumbered(on_report), keep, keep_log))

@@ -8,6 +8,14 @@ into a bounded queue, the workers pull from it as they have room, and send each 
 back with its place in the input. Reports reach ``on_report`` in completion order and
 the kept ones come back in input order, as from one process.
 
+With a ``route`` (a key per target), each worker has its own queue, a new key goes to
+the worker that has had the fewest targets, and the key's targets follow it: the
+messages of one domain meet one worker's caches, so the domain's key and records are
+fetched once, not once per worker. Only a key with many targets (one domain that
+dominates the input) is also handed to another worker, when its own is behind and
+the other has run out of work: fetching that domain twice is then cheap beside
+leaving a core idle.
+
 The workers are forked, so the checker, the options and the imported modules are
 theirs without pickling; only the targets and the reports cross the pipes. Where fork
 is not available (Windows, and macOS where it is unsafe) the run stays in one process.
@@ -24,6 +32,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mailcheck.model import DnsStats, Report, RunOutcome, Status
@@ -42,6 +51,10 @@ RunShare = Callable[[Iterable[T], HandOver, int], "RunOutcome[T]"]
 
 # A worker that has not sent anything for this long is checked for being alive.
 _POLL_SECONDS = 0.5
+# Routed targets: how often a full preferred queue is looked at again, and how many
+# targets a key has before another worker may take some of them.
+_SPILL_POLL_SECONDS = 0.005
+_SPILL_AFTER = 100
 
 
 def fork_available() -> bool:
@@ -70,10 +83,12 @@ def run_in_workers(
     on_report: Callable[[Report], None] | None,
     keep: bool,
     concurrency: int,
+    route: Callable[[T], str] | None = None,
 ) -> RunOutcome[T]:
     """``run_share(share, hand_over, in_flight)`` runs in each worker over its share
     of ``targets`` with its part of ``concurrency``; ``hand_over(position, report)``
-    is how it returns a report."""
+    is how it returns a report. ``route(target)`` names the worker a target prefers
+    (see the module's docstring)."""
     if not fork_available():
         outcome: RunOutcome[T] = run_share(
             targets, lambda _position, report: on_report(report) if on_report else None, concurrency
@@ -82,18 +97,25 @@ def run_in_workers(
     context = multiprocessing.get_context("fork")
     # Enough queued targets that no worker waits for input, few enough to stay flat.
     workers = min(workers, concurrency)
-    inbox: Queue[tuple[int, T] | None] = context.Queue(maxsize=2 * concurrency + workers)
+    in_flights = shares(concurrency, workers)
+    if route is None:
+        shared: Queue[tuple[int, T] | None] = context.Queue(maxsize=2 * concurrency + workers)
+        inboxes = [shared] * workers
+    else:
+        inboxes = [context.Queue(maxsize=2 * in_flight + 1) for in_flight in in_flights]
     outbox: Queue[tuple[Any, ...]] = context.Queue()
     processes = [
-        context.Process(target=_worker, args=(run_share, inbox, outbox, in_flight), daemon=True, name=f"mailcheck-worker-{n}")
-        for n, in_flight in enumerate(shares(concurrency, workers))
+        context.Process(
+            target=_worker, args=(run_share, inboxes[n], outbox, in_flight), daemon=True, name=f"mailcheck-worker-{n}"
+        )
+        for n, in_flight in enumerate(in_flights)
     ]
     started = time.perf_counter()
     for process in processes:
         process.start()
     stop = threading.Event()
     feed_error: list[BaseException] = []
-    feeder = threading.Thread(target=_feed, args=(targets, inbox, workers, stop, feed_error), daemon=True)
+    feeder = threading.Thread(target=_feed, args=(targets, inboxes, route, stop, feed_error), daemon=True)
     feeder.start()
 
     merge: _Merge[T] = _Merge(on_report, keep)
@@ -111,7 +133,8 @@ def run_in_workers(
                 process.terminate()
         for process in processes:
             process.join(timeout=5)
-        inbox.cancel_join_thread()
+        for inbox in set(inboxes):
+            inbox.cancel_join_thread()
         outbox.cancel_join_thread()
     return merge.outcome(round((time.perf_counter() - started) * 1000))
 
@@ -168,24 +191,81 @@ def _raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> N
 
 def _feed(
     targets: Iterable[T],
-    inbox: Queue[tuple[int, T] | None],
-    workers: int,
+    inboxes: list[Queue[tuple[int, T] | None]],
+    route: Callable[[T], str] | None,
     stop: threading.Event,
     errors: list[BaseException],
 ) -> None:
-    """Put the targets (with their places) in the bounded queue, then one end mark per worker."""
+    """Put the targets (with their places) in the bounded queues, then one end mark per worker."""
+    chooser = _Chooser(len(inboxes))
     try:
         for position, target in enumerate(targets):
-            while not _put(inbox, (position, target), stop):
-                if stop.is_set():
-                    return
+            key = None if route is None else route(target)
+            preferred, spill = (0, False) if key is None else chooser.worker_for(key)
+            placed = _place(inboxes, preferred, (position, target), stop, spill=spill)
+            if placed is None:
+                return
+            chooser.placed(placed)
     except Exception as exc:  # noqa: BLE001  (bad input found mid-list: the parent raises it)
         errors.append(exc)
         return
-    for _ in range(workers):
+    for inbox in inboxes:
         while not _put(inbox, None, stop):
             if stop.is_set():
                 return
+
+
+class _Chooser:
+    """Which worker a key's targets go to: the one that had the fewest targets when the
+    key was first seen, so the keys of a mixed input split evenly; and whether the key
+    has had targets enough to be worth a second worker's lookups."""
+
+    # A key map this large is dropped and begun anew: the input's memory stays flat.
+    MAX_KEYS = 100_000
+
+    def __init__(self, workers: int) -> None:
+        self.counts = [0] * workers
+        self.keys: dict[str, list[int]] = {}  # key -> [its worker, its targets so far]
+
+    def worker_for(self, key: str) -> tuple[int, bool]:
+        found = self.keys.get(key)
+        if found is None:
+            if len(self.keys) >= self.MAX_KEYS:
+                self.keys.clear()
+            found = self.keys[key] = [self.counts.index(min(self.counts)), 0]
+        found[1] += 1
+        return found[0], found[1] > _SPILL_AFTER
+
+    def placed(self, worker: int) -> None:
+        self.counts[worker] += 1
+
+
+def _place(
+    inboxes: list[Queue[tuple[int, T] | None]],
+    preferred: int,
+    item: tuple[int, T],
+    stop: threading.Event,
+    *,
+    spill: bool = False,
+) -> int | None:
+    """``item`` into the preferred queue; with ``spill``, while that one is full, into
+    an empty one (its worker is running out of work). The worker it went to, or None
+    when the run was stopped first."""
+    first = inboxes[preferred]
+    while not stop.is_set():
+        with suppress(queue.Full):
+            first.put_nowait(item)
+            return preferred
+        for worker, inbox in enumerate(inboxes):
+            # qsize() counts what was put, empty() only what reached the pipe.
+            if spill and inbox is not first and inbox.qsize() == 0:
+                with suppress(queue.Full):
+                    inbox.put_nowait(item)
+                    return worker
+        with suppress(queue.Full):
+            first.put(item, timeout=_SPILL_POLL_SECONDS)
+            return preferred
+    return None
 
 
 def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:

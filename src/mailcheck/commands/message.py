@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-from collections.abc import Callable, Sequence
+import itertools
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from mailcheck.errors import BadInput
@@ -13,7 +15,7 @@ from mailcheck.message.compliance import PROVIDERS, Provider
 from mailcheck.message.facts import GivenFacts
 from mailcheck.message.report import Kind, MessageOptions, RunState, message_report
 from mailcheck.model import Report
-from mailcheck.run import DnsScope, Env, RunOutcome, run_targets
+from mailcheck.run import DEFAULT_CONCURRENCY, DnsScope, Env, RunOutcome, run_targets
 from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import Source, SourceSpec, open_sources
 
@@ -48,9 +50,17 @@ def run_message(
     network: NetworkOptions,
     on_report: Callable[[Report], None] | None = None,
     keep: bool = True,
-    concurrency: int = 20,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    workers: int | None = None,
 ) -> RunOutcome[Source]:
-    sources = open_sources(request.sources)
+    """Every message of the request through the run loop. A mailbox of more messages
+    than one loop has in flight uses every core (``workers``, default: see
+    mailcheck.workers); each worker process has its own RunState, and a From domain's
+    messages go to one worker while it keeps up, so the domain's key and records are
+    fetched once, by that worker."""
+    sources: Iterable[Source] = open_sources(request.sources)
+    if workers is None:
+        sources, workers = _workers_for(sources, concurrency)
     return run_targets(
         MessageChecker(request.options),
         sources,
@@ -59,7 +69,32 @@ def run_message(
         on_report=on_report,
         keep=keep,
         concurrency=concurrency,
+        workers=workers,
+        route=from_domain_key,
     )
+
+
+def _workers_for(sources: Iterable[Source], concurrency: int) -> tuple[Iterable[Source], int]:
+    """How many processes the input is worth: the first ``concurrency + 1`` messages
+    are read to tell a mailbox from a few files, then handed on with the rest."""
+    from mailcheck.workers import default_workers
+
+    rest = iter(sources)
+    head = list(itertools.islice(rest, concurrency + 1))
+    return itertools.chain(head, rest), default_workers(len(head), concurrency)
+
+
+_FROM_FIELD = re.compile(rb"^from:[^\n]*?@([-a-z0-9.]+)", re.IGNORECASE | re.MULTILINE)
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+
+
+def from_domain_key(source: Source) -> str:
+    """The From domain as the header block's bytes show it, to route a message to a
+    worker. Read by a pattern, not the parser: it is a hint for sharing caches (a wrong
+    one costs a lookup, never a verdict), read in the process that feeds the workers."""
+    end = _HEADER_END.search(source.data)
+    found = _FROM_FIELD.search(source.data, 0, end.start() if end else len(source.data))
+    return found.group(1).lower().decode("ascii") if found else ""
 
 
 # -- validating what the CLI was given ---------------------------------------------

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.library import LibraryResolver
@@ -58,34 +58,59 @@ class MessageOptions:
 
 
 class RunState:
-    """What a run shares between its messages: keys, DMARC policies, usable lists."""
+    """What a run shares between its messages: keys, DMARC policies, usable lists, and
+    every answer that depends only on the domain or the sending IP.
+
+    A mailbox repeats its domains and IPs: each fact below is one future per run for
+    its key, which every message of that key awaits. Once it is done, a message awaits
+    it without a turn of the event loop, so a message whose domain and IP were seen
+    before costs no task or callback beyond the run loop's own.
+    """
 
     def __init__(self, resolver: Resolver | None, library: LibraryResolver | None = None, timeout: float = 5.0) -> None:
         self.resolver = resolver
         self.library = library
         self.timeout = timeout
-        self._domains: dict[str, asyncio.Future[list[Check]]] = {}
         self.keys = KeyStore(resolver)
         self.policies = dmarc.PolicyCache()
+        self._keys: dict[tuple[str, ...], asyncio.Future[dict[str, Any]]] = {}
+        self._briefs: dict[str, asyncio.Future[Check | None]] = {}
         # check_host() depends only on (IP, sender, HELO): a mailbox repeats them often.
         self._spf: dict[tuple[str, str, str, str], asyncio.Future[spf.SpfOutcome]] = {}
+        self._discoveries: dict[str, asyncio.Future[dmarc.Discovery]] = {}
+        self._fcrdns: dict[str, asyncio.Future[Check]] = {}
+        self._listings: dict[tuple[str | None, tuple[str, ...]], asyncio.Future[list[Check]]] = {}
         self._lists: asyncio.Future[Any] | None = None
 
-    async def spf(self, identity: spf.Identity, ip: str, sender: str, helo: str) -> spf.SpfOutcome:
-        key = (identity, ip, sender.lower(), helo.lower())
-        if key not in self._spf:
-            evaluation = spf.evaluate_mfrom(ip, sender, helo) if identity == "mfrom" else spf.evaluate_helo(ip, helo)
-            self._spf[key] = asyncio.ensure_future(evaluation)
-        return await self._spf[key]
+    def key_answers(self, names: Sequence[str]) -> asyncio.Future[dict[str, Any]]:
+        return _once(self._keys, tuple(names), lambda: self.keys.fetch(names))
 
-    async def domain_brief(self, domain: str) -> Check | None:
+    def spf(self, identity: spf.Identity, ip: str, sender: str, helo: str) -> asyncio.Future[spf.SpfOutcome]:
+        def evaluation() -> Coroutine[Any, Any, spf.SpfOutcome]:
+            return spf.evaluate_mfrom(ip, sender, helo) if identity == "mfrom" else spf.evaluate_helo(ip, helo)
+
+        return _once(self._spf, (identity, ip, sender.lower(), helo.lower()), evaluation)
+
+    def discovery(self, domain: str) -> asyncio.Future[dmarc.Discovery]:
+        return _once(self._discoveries, domain, lambda: self.policies.discover(self.resolver, domain))
+
+    def fcrdns(self, ip: str) -> asyncio.Future[Check]:
+        resolver = self.resolver
+        assert resolver is not None  # asked only in a run with DNS
+        return _once(self._fcrdns, ip, lambda: _fcrdns(resolver, ip))
+
+    def listings(self, ip: str | None, hosts: Sequence[str]) -> asyncio.Future[list[Check]]:
+        return _once(self._listings, (ip, tuple(hosts)), lambda: _listings(self, ip, hosts))
+
+    def domain_brief(self, domain: str) -> asyncio.Future[Check | None]:
+        return _once(self._briefs, domain, lambda: self._brief(domain))
+
+    async def _brief(self, domain: str) -> Check | None:
         from mailcheck.message.domain_brief import brief_check, domain_checks
 
         if self.resolver is None:
             return None
-        if domain not in self._domains:
-            self._domains[domain] = asyncio.ensure_future(domain_checks(self.resolver, self.library, self.timeout, domain))
-        checks = await self._domains[domain]
+        checks = await domain_checks(self.resolver, self.library, self.timeout, domain)
         return brief_check(domain, checks) if checks else None
 
     async def blocklists(self) -> list[Any]:
@@ -104,13 +129,25 @@ class RunState:
         return usable
 
 
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _once(cache: dict[K, asyncio.Future[V]], key: K, start: Callable[[], Coroutine[Any, Any, V]]) -> asyncio.Future[V]:
+    """The run's one future for ``key``, started by the first message that asks."""
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = asyncio.ensure_future(start())
+    return found
+
+
 async def message_report(source: Source, state: RunState, options: MessageOptions) -> Report:
     label = source.label
     if source.error is not None:
         check = rfc5322.INPUT.error(label, f"could not read {label}: {source.error}", details={"reason": source.error})
         return Report("message", label, (Obstacle("format", "Format", (check,)),))
     try:
-        message = await asyncio.to_thread(parse_message, source.data, size=source.size)
+        message = await _off_loop(len(source.data), _parse, source)
     except NotAMessage as exc:
         check = rfc5322.not_a_message(label, str(exc))
         return Report("message", label, (Obstacle("format", "Format", (check,)),), extra={"message": {"size": source.size}})
@@ -127,18 +164,24 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     ip = facts.ip.value if facts.ip else None
     resolver = state.resolver
     parts = text_parts(message.tree)
-    # Everything that needs only what the message says starts now, together.
-    brief_task = asyncio.ensure_future(state.domain_brief(from_domain) if from_domain and options.reputation else _none())
-    answers, mfrom, helo, discovery, fcrdns, listings = await asyncio.gather(
-        state.keys.fetch(key_names),
-        _mfrom(state, facts),
-        state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else _none(),
-        state.policies.discover(resolver, from_domain) if from_domain else _none(),
-        _fcrdns(resolver, ip) if ip and resolver else _none(),
-        _listings(state, ip, link_hosts(parts)) if options.reputation else _empty(),
-    )
-    brief = await brief_task
-    signatures, chain = await asyncio.to_thread(_verify, message, answers, at, options.trusted_sealers)
+    # Everything that needs only what the message says starts now, together; each is
+    # the run's shared future for its domain or IP, most of them done already.
+    none: asyncio.Future[None] = _done(None)
+    pending_brief = state.domain_brief(from_domain) if from_domain and options.reputation else none
+    pending_keys = state.key_answers(key_names)
+    pending_mfrom = _mfrom(state, facts) or none
+    pending_helo = state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else none
+    pending_discovery = state.discovery(from_domain) if from_domain else none
+    pending_fcrdns = state.fcrdns(ip) if ip and resolver else none
+    pending_listings = state.listings(ip, link_hosts(parts)) if options.reputation else _done([])
+    answers = await pending_keys
+    mfrom: spf.SpfOutcome | None = await pending_mfrom
+    helo: spf.SpfOutcome | None = await pending_helo
+    discovery: dmarc.Discovery | None = await pending_discovery
+    fcrdns: Check | None = await pending_fcrdns
+    listings: list[Check] = await pending_listings
+    brief: Check | None = await pending_brief
+    signatures, chain = await _off_loop(message.size, _verify, message, answers, at, options.trusted_sealers)
     untrusted = chain.sealer if chain is not None and chain.cv == "pass" and not chain.trusted else None
     evaluation = dmarc.evaluate(
         discovery, mfrom, signatures, arc_vouches=chain is not None and chain.vouches, untrusted_sealer=untrusted
@@ -184,19 +227,33 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     return Report("message", label, (Obstacle("verdict", "Verdict", (verdict,)), *obstacles), extra=extra)
 
 
-async def _none() -> None:
-    return None
+def _done(value: V) -> asyncio.Future[V]:
+    future: asyncio.Future[V] = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
 
 
-async def _empty() -> list[Any]:
-    return []
+# Parsing and verifying a message are pure CPU: in the loop's own thread, a mailbox of
+# small messages is spared two thread hand-overs each; a large one goes to a thread so
+# the DNS answers of the messages beside it are not held up behind it.
+IN_LOOP_MAX_SIZE = 256 * 1024
 
 
-async def _mfrom(state: RunState, facts: SmtpFacts) -> spf.SpfOutcome | None:
+async def _off_loop(size: int, work: Callable[..., V], *args: Any) -> V:
+    if size <= IN_LOOP_MAX_SIZE:
+        return work(*args)
+    return await asyncio.to_thread(work, *args)
+
+
+def _parse(source: Source) -> ParsedMessage:
+    return parse_message(source.data, size=source.size)
+
+
+def _mfrom(state: RunState, facts: SmtpFacts) -> asyncio.Future[spf.SpfOutcome] | None:
     if facts.ip is None or facts.mail_from is None:
         return None
     helo = facts.helo.value if facts.helo else ""
-    return await state.spf("mfrom", facts.ip.value, facts.mail_from.value, helo)
+    return state.spf("mfrom", facts.ip.value, facts.mail_from.value, helo)
 
 
 async def _listings(state: RunState, ip: str | None, hosts: Sequence[str]) -> list[Check]:
