@@ -120,7 +120,7 @@ def test_default_workers_is_every_core_for_a_bulk_list_only():
 
 
 def _mailbox(tmp_path, count: int):  # type: ignore[no-untyped-def]
-    from tests.message_fixtures import message, received, sign
+    from tests.helpers.message_fixtures import message, received, sign
 
     trace = b"Return-Path: <bounce@sender.example>\r\n" + received("mx.receiver.test", "mail.sender.example", "127.0.0.25")
     path = tmp_path / "box.mbox"
