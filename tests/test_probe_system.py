@@ -9,12 +9,10 @@ by its verdict. tests/test_probe_resolvconf.py runs the same through a resolv.co
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
-from dataclasses import dataclass
 
-from tests.helpers import ROOT, mentions, one_check, validate_report
+from tests.helpers import ROOT, CliResult, mentions, one_check
 from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
 from tests.helpers.smtp_servers import Script, free_port, known_users, smtp_server
 
@@ -22,26 +20,14 @@ MX = "127.0.6.10"  # mx1.probe.test
 HELO = "prober.probe-client.example"
 
 
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def report(self) -> dict:
-        document = json.loads(self.stdout)
-        validate_report(document)
-        return document
-
-
-def mailcheck(*args: str, env: dict[str, str] | None = None) -> Run:
+def mailcheck(*args: str, env: dict[str, str] | None = None) -> CliResult:
     clean = {key: value for key, value in os.environ.items() if not key.startswith("MAILCHECK_")}
     clean.update(env or {})
     process = subprocess.run(
         mailcheck_command(*args), capture_output=True, text=True, env=guarded_env(clean), cwd=ROOT, timeout=120
     )
     assert "Traceback" not in process.stderr + process.stdout, process.stderr
-    return Run(process.returncode, process.stdout, process.stderr)
+    return CliResult(process.returncode, process.stdout, process.stderr)
 
 
 def assert_refused(summary: str, server: str) -> None:
@@ -65,7 +51,7 @@ def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(z
         text = mailcheck(*probe_args(port, "user@probe.test"), *nameserver, "--no-color")
     assert data.exit_code == 0, data.stdout + data.stderr
     assert text.exit_code == 0, text.stdout + text.stderr
-    report = data.report()
+    report = data.json()
     assert (report["command"], report["target"], report["verdict"], report["status"]) == (
         "probe",
         "user@probe.test",
@@ -92,7 +78,7 @@ def test_probe_through_a_nameserver_of_an_unknown_mailbox_exits_1(zone_server) -
     with smtp_server(MX, port, Script(rcpt=known_users("user@probe.test"))):
         run = mailcheck(*probe_args(port, "gone@probe.test"), "--nameserver", f"127.0.0.1:{zone_server.port}", "--format", "json")
     assert run.exit_code == 1
-    report = run.report()
+    report = run.json()
     assert (report["verdict"], report["status"]) == ("undeliverable", "fail")
     assert one_check(report, "acceptance.verdict")["summary"].startswith(
         f"undeliverable: 550 5.1.1 mailbox unknown — '<gone@probe.test>: User unknown' (mx1.probe.test {MX})"

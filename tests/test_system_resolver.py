@@ -25,7 +25,7 @@ import pytest
 
 from mailcheck.dns.zones import load_zones
 from mailcheck.dns.zoneserver import ZoneServer
-from tests.helpers import ROOT, ZONES, mentions, validate_report
+from tests.helpers import ROOT, ZONES, CliResult, mentions, validate_report
 from tests.helpers.cli_subprocess import guarded_env, mailcheck_command
 
 MESSAGE = """\
@@ -74,26 +74,14 @@ def system_resolver(tmp_path_factory: pytest.TempPathFactory) -> Iterator[System
         server.stop()
 
 
-@dataclass(frozen=True)
-class Run:
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def report(self) -> dict:
-        document = json.loads(self.stdout)
-        validate_report(document)
-        return document
-
-
-def mailcheck(system: SystemResolver, *args: str, cwd: Path = ROOT) -> Run:
+def mailcheck(system: SystemResolver, *args: str, cwd: Path = ROOT) -> CliResult:
     """``python -m mailcheck ARGS`` with only MAILCHECK_RESOLV_CONF pointing anywhere."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("MAILCHECK_") and key not in ("HOME",)}
     env["MAILCHECK_RESOLV_CONF"] = str(system.resolv_conf)
     env["HOME"] = str(system.resolv_conf.parent)
     process = subprocess.run(mailcheck_command(*args), capture_output=True, text=True, env=guarded_env(env), cwd=cwd, timeout=120)
     assert "Traceback" not in process.stderr + process.stdout, process.stderr
-    return Run(process.returncode, process.stdout, process.stderr)
+    return CliResult(process.returncode, process.stdout, process.stderr)
 
 
 def checks(report: dict) -> dict[tuple[str, str], dict]:
@@ -213,7 +201,7 @@ def test_blocklist_through_the_system_resolver(system_resolver):
 def test_blocklist_self_test_through_the_system_resolver(system_resolver):
     run = mailcheck(system_resolver, "blocklist", "--self-test", "--format", "json")
     assert run.exit_code == 0, run.stderr
-    report = run.report()
+    report = run.json()
     no_crash(report)
     found = checks(report)
     assert {key[1] for key in found} == {
@@ -240,7 +228,7 @@ def test_links_through_the_system_resolver(system_resolver, tmp_path: Path):
     message.write_text(MESSAGE)
     run = mailcheck(system_resolver, "links", str(message), "--format", "json")
     assert run.exit_code == 1, run.stderr
-    report = run.report()
+    report = run.json()
     no_crash(report)
     found = checks(report)
     assert mentions(found[("links.found", str(message))]["summary"], "3 links", "3 hosts", f"in {message}")

@@ -367,14 +367,7 @@ def _text(element: ET.Element | None) -> str | None:
 
 
 def _child_text(parent: ET.Element, tag: str) -> str | None:
-    """``_text(parent.find(tag))`` in one call: it runs a few dozen times a report."""
-    element = parent.find(tag)
-    if element is None or element.text is None:
-        return None
-    text = element.text.strip()
-    if not text:
-        return None
-    return text if text.isprintable() else safe(text)
+    return _text(parent.find(tag))
 
 
 def _lower(text: str | None) -> str | None:
