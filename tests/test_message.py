@@ -469,6 +469,7 @@ def test_received_path_tls_and_delays(tmp_path):
     _, doc = check_message(tmp_path, data)
     path = one(doc, "received.path")
     assert [h["ip"] for h in path["details"]["hops"]] == ["10.0.0.5", "127.0.0.25"] and path["details"]["trusted_hop"] == 1
+    assert path["summary"].startswith("2 hops;")
     tls = one(doc, "received.tls")
     assert tls["status"] == "warn" and tls["details"]["plain"] == [1]
     delay = one(doc, "received.delay")
@@ -476,6 +477,12 @@ def test_received_path_tls_and_delays(tmp_path):
     assert "50 min" in delay["summary"]
     rule = one(doc, "compliance.gmail.tls")
     assert rule["status"] == "fail" and "550 5.7.29" in rule["summary"]
+
+
+def test_a_single_received_hop_is_one_hop(tmp_path):
+    _, doc = check_message(tmp_path, TRACE + sign(message()))
+    path = one(doc, "received.path")
+    assert len(path["details"]["hops"]) == 1 and path["summary"].startswith("1 hop;")
 
 
 # -- feedback -------------------------------------------------------------------------

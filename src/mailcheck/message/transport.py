@@ -71,7 +71,7 @@ def transport_checks(hops: Sequence[Hop], trusted: Hop | None) -> list[Check]:
         "trusted_hop": trusted.index if trusted else None,
     }
     checks = [
-        PATH.info("path", f"{len(hops)} hops; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)
+        PATH.info("path", f"{len(hops)} hop{'' if len(hops) == 1 else 's'}; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)
     ]
     checks.append(_tls_check(ordered, trusted))
     checks.append(_delay_check(ordered))
