@@ -276,12 +276,12 @@ def test_summary_over_a_maildir_per_org_source_and_day(tmp_path):
     result = run_cli("report", "--maildir", str(maildir), "--summary", "--no-dns", "-v")
     assert result.exit_code == 0
     out = result.stdout
-    assert "i report.by-org [organizations]  4 reporting organizations, 5 reports read, 1 failure reports" in out
+    assert "i report.by-org [organizations]  4 reporting organizations, 5 reports read, 1 failure report\n" in out
     # The damaged document is named, with only its damage; its records are in the tables.
     assert f"{maildir}/cur/aggregate-damaged.xml  ! WARN" in out
     assert "! report.damage  read with repairs: bytes that are not UTF-8 (first at line 5)" in out
-    assert "receiver.example: 1 reports, 167 messages, 89.8% pass" in out
-    assert "Sender Org A: 1 reports, 1,000 sessions, 95.0% succeeded" in out
+    assert "receiver.example: 1 report, 167 messages, 89.8% pass" in out
+    assert "Sender Org A: 1 report, 1,000 sessions, 95.0% succeeded" in out
     assert "2001:db8::25: 400 messages, 100.0% pass, as reports.example; seen by Mailbox Provider B" in out
     assert "2026-11-30: 174 messages, 90.2% pass" in out and "2026-12-01: 400 messages, 100.0% pass" in out
     assert (

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.message.received import Hop
 from mailcheck.model import Check
+from mailcheck.words import counted
 
 # A hop slower than this is worth a look (queues, greylisting, a deferral).
 SLOW_HOP_SECONDS = 15 * 60
@@ -71,7 +72,11 @@ def transport_checks(hops: Sequence[Hop], trusted: Hop | None) -> list[Check]:
         "trusted_hop": trusted.index if trusted else None,
     }
     checks = [
-        PATH.info("path", f"{len(hops)} hop{'' if len(hops) == 1 else 's'}; the receiver's: {_hop_name(trusted) if trusted else 'not found'}", details=details)
+        PATH.info(
+            "path",
+            f"{counted(len(hops), 'hop')}; the receiver's: {_hop_name(trusted) if trusted else 'not found'}",
+            details=details,
+        )
     ]
     checks.append(_tls_check(ordered, trusted))
     checks.append(_delay_check(ordered))

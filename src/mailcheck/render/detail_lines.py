@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mailcheck.model import Check, Status
+from mailcheck.words import counted
 
 Details = Mapping[str, Any]
 # A formatter sees the check (its subject, its status) and whether -v asked for more.
@@ -265,9 +266,10 @@ def _by_org(check: Check, verbose: bool) -> list[str]:
     lines = []
     for row in check.details.get("organizations") or ():
         tls = row["report_type"] == "smtp_tls"
-        unit, verb = ("sessions", "succeeded") if tls else ("messages", "pass")
+        unit, verb = ("session", "succeeded") if tls else ("message", "pass")
         lines.append(
-            f"{row['org_name']}: {row['reports']:,} reports, {row['messages']:,} {unit}, {_pct(row['pass_share'])} {verb}"
+            f"{row['org_name']}: {counted(row['reports'], 'report')}, {counted(row['messages'], unit)}, "
+            f"{_pct(row['pass_share'])} {verb}"
         )
     return lines
 
@@ -280,7 +282,7 @@ def _by_source(check: Check, verbose: bool) -> list[str]:
     sources: Sequence[Details] = check.details.get("sources") or ()
     shown = sources if verbose else sources[:SHOWN_SOURCES]
     lines = [
-        f"{row['ip_address']}: {row['messages']:,} messages, {_pct(row['pass_share'])} pass, "
+        f"{row['ip_address']}: {counted(row['messages'], 'message')}, {_pct(row['pass_share'])} pass, "
         f"as {', '.join(row['header_from'][:3])}; seen by {', '.join(row['reporters'][:3])}"
         for row in shown
     ]
@@ -291,7 +293,8 @@ def _by_source(check: Check, verbose: bool) -> list[str]:
 
 def _by_day(check: Check, verbose: bool) -> list[str]:
     return [
-        f"{row['date']}: {row['messages']:,} messages, {_pct(row['pass_share'])} pass" for row in check.details.get("days") or ()
+        f"{row['date']}: {counted(row['messages'], 'message')}, {_pct(row['pass_share'])} pass"
+        for row in check.details.get("days") or ()
     ]
 
 

@@ -18,6 +18,7 @@ from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.judge import Source, readiness_check
 from mailcheck.reports.tlsrpt import TlsReport
+from mailcheck.words import counted
 
 SUMMARY_TARGET = "summary"
 # Rows of the source table shown; the JSON keeps them all.
@@ -228,9 +229,9 @@ class Tally:
         checks.append(
             BY_ORG.info(
                 "organizations",
-                f"{len(orgs)} reporting organizations, {self.readable:,} reports read"
+                f"{counted(len(orgs), 'reporting organization')}, {counted(self.readable, 'report')} read"
                 + (f", {self.invalid:,} unreadable" if self.invalid else "")
-                + (f", {self.failure_reports:,} failure reports" if self.failure_reports else ""),
+                + (f", {counted(self.failure_reports, 'failure report')}" if self.failure_reports else ""),
                 details={"organizations": orgs},
             )
         )
@@ -239,7 +240,7 @@ class Tally:
             checks.append(
                 BY_SOURCE.info(
                     "sources",
-                    f"{len(sources)} sources sent {sum(s['messages'] for s in sources):,} messages",
+                    f"{counted(len(sources), 'source')} sent {counted(sum(s['messages'] for s in sources), 'message')}",
                     details={"sources": sources},
                 )
             )
