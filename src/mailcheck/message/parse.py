@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import functools
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -147,7 +148,13 @@ def _long_lines(data: bytes) -> tuple[tuple[int, ...], int]:
 
 def addresses(value: str) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header, as receivers read them."""
-    return [(name, addr) for name, addr in email.utils.getaddresses([value]) if addr or name]
+    return list(_addresses(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _addresses(value: str) -> tuple[tuple[str, str], ...]:
+    # Kept for a while: a message's From is read for DMARC and again for its format check.
+    return tuple((name, addr) for name, addr in email.utils.getaddresses([value]) if addr or name)
 
 
 def domain_of(address: str) -> str | None:
