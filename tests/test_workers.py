@@ -4,6 +4,7 @@ forked workers are under the network guard."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 
@@ -172,6 +173,62 @@ def test_a_mailbox_over_two_workers_gives_the_reports_of_one_process(tmp_path):
     # Each domain's messages went to one worker: its key was looked up once in the run.
     keys = sorted(q.name.lower().rstrip(".") for q in spread.log if "._domainkey." in q.name.lower())
     assert keys == ["s1._domainkey.esp.example", "s2048._domainkey.sender.example"]
+
+
+class LinesOf:
+    """An on_report in two halves (mailcheck.run.SplitReportHandler): the digest names
+    the process that made it, so the test sees where each half ran."""
+
+    def __init__(self) -> None:
+        self.taken: list[tuple[int, str, str]] = []
+        self.whole: list[Report] = []
+
+    def __call__(self, report: Report) -> None:
+        self.whole.append(report)
+
+    def digest(self, report: Report) -> tuple[int, str, str]:
+        from mailcheck.render.jsonl import render_line
+
+        return os.getpid(), report.target, render_line(report)
+
+    def take(self, digest: tuple[int, str, str]) -> None:
+        self.taken.append(digest)
+
+
+def test_a_run_that_keeps_no_report_gets_each_line_rendered_in_a_worker(tmp_path):
+    path = _mailbox(tmp_path, 12)
+    alone = _messages(path, 1)
+    from mailcheck.commands.message import message_request, run_message
+    from mailcheck.render.jsonl import render_line
+    from mailcheck.sources import SourceSpec
+
+    request = message_request(
+        SourceSpec(mboxes=(str(path),)),
+        ip=None,
+        helo=None,
+        mail_from=None,
+        authserv_id=None,
+        trusted_hop=None,
+        at=None,
+        providers=None,
+        kind=None,
+        trusted_sealers=(),
+        reputation=True,
+    )
+    lines = LinesOf()
+    spread = run_message(request, NETWORK, lines, keep=False, concurrency=4, workers=2)
+    assert spread.reports == [] and spread.count == 12 and lines.whole == []
+    assert spread.worst is Status.worst(r.status for r in alone.reports)
+    assert {pid for pid, _, _ in lines.taken} - {os.getpid()} == {pid for pid, _, _ in lines.taken}
+    assert len({pid for pid, _, _ in lines.taken}) == 2  # both workers rendered
+    # The lines are the reports' own, each once, whichever process rendered them (a
+    # streamed line has no run figures: the run was not over when it was written).
+    one_process = [render_line(dataclasses.replace(r, dns=None)) for r in alone.reports]
+    assert sorted(line for _, _, line in lines.taken) == sorted(one_process)
+    # A run that keeps its reports gets them whole: the handler is called, no digest.
+    kept = LinesOf()
+    run_message(request, NETWORK, kept, keep=True, concurrency=4, workers=2)
+    assert kept.taken == [] and sorted(r.target for r in kept.whole) == sorted(f"{path}#{n}" for n in range(1, 13))
 
 
 def test_a_message_is_routed_by_its_from_domain():

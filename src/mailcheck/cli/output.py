@@ -147,11 +147,22 @@ class ReportSink:
 
     def add(self, report: Report) -> None:
         """One report has completed: stream it now if the format streams."""
+        line = self.line_for(report)
+        if line is not None:
+            self.add_line(line)
+
+    def line_for(self, report: Report) -> str | None:
+        """What ``add`` writes for ``report`` (None: the format does not stream). It
+        reads nothing of the sink's state, so a worker process may render it."""
         if not self.streams:
-            return
+            return None
         from mailcheck.render.jsonl import render_line
 
-        self.write_document(render_line(report) + "\n")
+        return render_line(report) + "\n"
+
+    def add_line(self, line: str) -> None:
+        """A line ``line_for`` rendered, in its place in the stream."""
+        self.write_document(line)
         self._streamed += 1
 
     def finish(self, reports: Sequence[Report], query_log: Sequence[QueryRecord] = ()) -> ExitCode:

@@ -8,6 +8,7 @@ day) warn rather than fail, since the volume is not in the message.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -74,8 +75,9 @@ class Rule:
     def check_id(self) -> str:
         return f"compliance.{self.provider}.{self.name}"
 
-    @property
+    @functools.cached_property
     def spec(self) -> CheckSpec:
+        # Made once a rule, not once a message: each message judges every rule.
         who = {"all": "every sender", "bulk": "bulk senders", "bulk-marketing": "bulk senders of marketing mail"}[self.applies]
         return CheckSpec(
             id=self.check_id,

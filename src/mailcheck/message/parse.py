@@ -12,6 +12,7 @@ from __future__ import annotations
 import email
 import email.policy
 import email.utils
+import functools
 import re
 from dataclasses import dataclass, field
 from email.message import Message
@@ -22,12 +23,15 @@ _HEADER_END = re.compile(rb"\r?\n\r?\n")
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+_FOLD = re.compile(rb"\r?\n([ \t])")
 
 
 def printable(text: str) -> str:
     """``text`` with control characters written as escapes (\\x1b): header fields,
     bodies and DNS answers are the sender's to fill, and a terminal obeys what it
     prints raw."""
+    if _CONTROL.search(text) is None:
+        return text  # the usual case: no new string
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", text)
 
 
@@ -125,7 +129,8 @@ def _header_fields(head: bytes) -> tuple[list[Header], list[str]]:
     for lines in fields:
         raw = b"".join(lines)
         name, _, value = raw.partition(b":")
-        unfolded = re.sub(rb"\r?\n([ \t])", rb"\1", value).strip()
+        # A field of one line has nothing to unfold.
+        unfolded = (_FOLD.sub(rb"\1", value) if len(lines) > 1 else value).strip()
         headers.append(Header(name.rstrip(b" \t").decode("ascii"), printable(unfolded.decode("utf-8", "replace")), raw))
     return headers, stray
 
@@ -143,7 +148,13 @@ def _long_lines(data: bytes) -> tuple[tuple[int, ...], int]:
 
 def addresses(value: str) -> list[tuple[str, str]]:
     """(display name, address) pairs of an address header, as receivers read them."""
-    return [(name, addr) for name, addr in email.utils.getaddresses([value]) if addr or name]
+    return list(_addresses(value))
+
+
+@functools.lru_cache(maxsize=64)
+def _addresses(value: str) -> tuple[tuple[str, str], ...]:
+    # Kept for a while: a message's From is read for DMARC and again for its format check.
+    return tuple((name, addr) for name, addr in email.utils.getaddresses([value]) if addr or name)
 
 
 def domain_of(address: str) -> str | None:
