@@ -256,12 +256,15 @@ def long_txt_strings(rdata: Sequence[Any]) -> list[int]:
 
 
 def udp_answer_size(name: str, rdata: Sequence[Any]) -> int:
-    """Bytes of the smallest DNS response carrying these TXT records, without EDNS."""
-    import dns.message
-    import dns.name
-    import dns.rrset
+    """Bytes of the smallest DNS response carrying these TXT records, without EDNS.
 
-    qname = dns.name.from_text(name)
-    response = dns.message.make_response(dns.message.make_query(qname, "TXT"))
-    response.answer.append(dns.rrset.from_rdata_list(qname, 300, list(rdata)))
-    return len(response.to_wire())
+    Counted rather than rendered (building the response took a millisecond a domain of
+    a bulk run): the header, the question, and each distinct record (an RRset holds a
+    record once) as its owner compressed to a pointer to the question's name (2 bytes),
+    type, class, TTL and length (10 bytes) and its rdata (RFC 1035 §4.1).
+    """
+    import dns.name
+
+    question = dns.name.from_text(name).to_wire()
+    assert question is not None  # to_wire() without a file returns the bytes
+    return 12 + len(question) + 4 + sum(2 + 10 + len(record.to_wire()) for record in dict.fromkeys(rdata))

@@ -8,7 +8,9 @@ many queries are in flight, and logs each query for ``--verbose`` and the report
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
+import re
 import time
 from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -155,6 +157,8 @@ class Resolver:
                     future.set_result(answer)
                     if self._shared is not None:
                         self._shared.put(key, answer, answer.ttl)
+        if future.done():  # answered (the usual case in a bulk run): nothing to wait for
+            return future.result()
         # shield: one caller being cancelled must not cancel the shared query.
         return await asyncio.shield(future)
 
@@ -197,7 +201,7 @@ class Resolver:
 
     # -- the network -------------------------------------------------------------
 
-    def _route(self, name: str) -> Sequence[Nameserver]:
+    def _route(self, name: str) -> tuple[Nameserver, ...]:
         """The zone server for names inside the loaded zones, else the upstream ones."""
         if self._zone_servers and self._zone_origins:
             suffix = name
@@ -222,7 +226,7 @@ class Resolver:
             self._in_flight += 1
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             started = time.perf_counter()
-            server = ", ".join(_server_text(ns.address, ns.port) for ns in servers)
+            server = _servers_text(servers)
             try:
                 raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server)
             except DnsError as exc:
@@ -239,7 +243,7 @@ class Resolver:
             name=name,
             rdtype=rdtype,
             rdata=tuple(rrset or ()),
-            canonical_name=raw.canonical_name.to_text(omit_final_dot=True).lower(),
+            canonical_name=_canonical_text(name, raw),
             ttl=rrset.ttl if rrset is not None else 0,
             authenticated=bool(raw.response.flags & dns.flags.AD),
             raw=raw,
@@ -255,7 +259,7 @@ class Resolver:
         with an error rcode, a malformed reply or a refusal leaves play; a truncated
         reply is asked again over TCP. NXDOMAIN and NOERROR end the lookup.
         """
-        type_code = dns.rdatatype.from_text(rdtype)
+        type_code = _type_code(rdtype)
         question = question_wire(name, type_code)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.timeout
@@ -387,6 +391,32 @@ def attempt_timeout(budget: float, servers: int) -> float:
     a server that has not answered by then has most likely lost the query.
     """
     return min(MAX_ATTEMPT_TIMEOUT, budget / ATTEMPTS_PER_BUDGET / max(1, servers))
+
+
+# A name whose text form is itself: lower-case letters, digits, hyphens, underscores.
+_PLAIN_NAME = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*")
+
+
+def _canonical_text(name: str, raw: dns.resolver.Answer) -> str:
+    """The name the answer is for after any CNAME, as text (lower-cased, no final dot).
+
+    Without a CNAME that is the name asked, which for a plain name is already its own
+    text form; rendering it again costs more than the rest of reading a short answer.
+    """
+    if _PLAIN_NAME.fullmatch(name) and raw.canonical_name == raw.qname:
+        return name
+    return raw.canonical_name.to_text(omit_final_dot=True).lower()
+
+
+@functools.cache
+def _servers_text(servers: tuple[Nameserver, ...]) -> str:
+    """The nameservers of a lookup as its log and messages name them (asked per query)."""
+    return ", ".join(_server_text(ns.address, ns.port) for ns in servers)
+
+
+@functools.cache
+def _type_code(rdtype: str) -> dns.rdatatype.RdataType:
+    return dns.rdatatype.from_text(rdtype)
 
 
 def _server_text(address: str, port: int) -> str:

@@ -46,7 +46,8 @@ def question_wire(name: str, rdtype: int) -> bytes:
     label) goes through dnspython, which encodes or rejects it as it always did.
     """
     labels = [] if name in ("", ".") else name.rstrip(".").split(".")
-    if name.isascii() and "\\" not in name and all(0 < len(label) < 64 for label in labels):
+    lengths = [len(label) for label in labels]
+    if name.isascii() and "\\" not in name and (not lengths or (min(lengths) > 0 and max(lengths) < 64)):
         encoded = b"".join(bytes((len(label),)) + label.encode() for label in labels) + b"\x00"
         if len(encoded) <= 255:
             return encoded + struct.pack("!HH", rdtype, _CLASS_IN)
