@@ -167,13 +167,16 @@ def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
             "domain", "--from-file", listing,
             "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
             "--concurrency", "2", "--timeout", "5",
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            # Unbuffered bytes: communicate() reads the pipe itself, so what a buffered
+            # readline() had read beyond the first line would be lost to the test.
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False, bufsize=0,
         )  # fmt: skip
         try:
-            first = process.stdout.readline()  # the first report has been streamed
+            first = process.stdout.readline().decode()  # the first report has been streamed
             started = time.monotonic()
             process.send_signal(signal.SIGINT)
-            rest, stderr = process.communicate(timeout=15)
+            rest_bytes, stderr_bytes = process.communicate(timeout=15)
+            rest, stderr = rest_bytes.decode(), stderr_bytes.decode()
         finally:
             if process.poll() is None:
                 process.kill()
@@ -186,6 +189,34 @@ def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
     documents = _lines("".join(lines))
     assert 1 <= len(documents) < len(names)
     assert documents[0]["target"] in names and "Traceback" not in stderr
+
+
+def test_ctrl_c_while_the_reader_lags_still_leaves_whole_lines(tmp_path):
+    """The reader has not read for a while, so the run blocks writing a line into a
+    full pipe when Ctrl-C comes: that line is finished before the run leaves."""
+    names = ["good.example", "mx-ptr.example", "dmarc-none.example", "mx-dangling.example"] * 10
+    listing = _write(tmp_path, "\n".join(names))
+    with ZoneServer(load_zones([ZONES]), latency=0.01) as server:
+        process = popen_mailcheck(
+            "domain", "--from-file", listing,
+            "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
+            "--concurrency", "4", "--timeout", "5",
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False, bufsize=0,
+        )  # fmt: skip
+        try:
+            time.sleep(4)  # about 12 KB a line: the 64 KB pipe is full long before
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+            time.sleep(0.3)
+    stderr = err.decode()
+    assert process.returncode in (0, 130), stderr
+    lines = out.decode().splitlines(keepends=True)
+    assert lines and all(line.endswith("\n") for line in lines)
+    documents = _lines("".join(lines))
+    assert {document["target"] for document in documents} <= set(names) and "Traceback" not in stderr
 
 
 SHARED_PROVIDER = """$ORIGIN {origin}

@@ -25,6 +25,34 @@ INTERRUPTED = 130
 _RESTORE_TERMINAL = b"\x1b[?25h\n"
 
 
+class _Deferral:
+    """Whether a Ctrl-C outside an event loop must wait for a write to finish."""
+
+    active = False
+    pending = False
+
+
+_DEFERRAL = _Deferral()
+
+
+@contextmanager
+def whole_writes() -> Iterator[None]:
+    """Hold back the first Ctrl-C's KeyboardInterrupt until the block is done.
+
+    Outside an event loop (the parent of worker processes, writing their lines) the
+    interrupt is raised wherever the program is; raised in the middle of a write it
+    would leave half a line in the stream. The second Ctrl-C still leaves at once.
+    """
+    _DEFERRAL.active = True
+    try:
+        yield
+    finally:
+        _DEFERRAL.active = False
+        if _DEFERRAL.pending:
+            _DEFERRAL.pending = False
+            raise KeyboardInterrupt
+
+
 class Interrupts:
     """How many times SIGINT arrived during the run."""
 
@@ -50,6 +78,9 @@ class Interrupts:
         except RuntimeError:
             loop = None
         if loop is None or asyncio is None:
+            if _DEFERRAL.active:
+                _DEFERRAL.pending = True
+                return
             raise KeyboardInterrupt
         for task in asyncio.all_tasks(loop):
             task.cancel()

@@ -31,6 +31,7 @@ from contextlib import contextmanager, suppress
 from typing import IO, TYPE_CHECKING, Any, Self
 
 from mailcheck import __version__
+from mailcheck.cli.interrupt import whole_writes
 from mailcheck.cli.options import FailOn, OutputFormat, OutputOptions
 from mailcheck.errors import BadInput
 from mailcheck.model import ExitCode, Report, Status, exit_code
@@ -117,6 +118,26 @@ def write_error(where: str, exc: OSError) -> OutputError:
     return OutputError(f"cannot write the report to {where}: {reason}")
 
 
+def _write_whole(text: str) -> None:
+    """``text`` to stdout, all of it, even when a signal interrupts a blocked write.
+
+    Python 3.11's buffered writer can drop the rest of a buffer when a write into a
+    full pipe is interrupted by a signal whose handler returns (a Ctrl-C held back by
+    ``whole_writes``): the reader then gets half a JSON line. os.write reports how
+    much it wrote, so the loop below finishes the line. Streams without a descriptor
+    (a test's StringIO) are written as usual.
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    rest = memoryview(text.encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
+    while rest:
+        rest = rest[os.write(descriptor, rest) :]
+
+
 class ReportSink:
     """Where a run's reports go: stdout, the --output file, or both.
 
@@ -191,8 +212,8 @@ class ReportSink:
         if self._file is not None:
             self._file.write_with(lambda stream: stream.write(text))
         elif not self._stdout_closed:
-            with self._stdout():
-                sys.stdout.write(text)
+            with whole_writes(), self._stdout():
+                _write_whole(text)
 
     @contextmanager
     def _stdout(self) -> Iterator[None]:
