@@ -60,7 +60,7 @@ def test_probe_through_resolv_conf_is_deliverable_under_test_and_local(resolv_co
         run = mailcheck(*args, "--format", "json", env=env)
         gone = mailcheck("probe", "gone@probe.test", *args[2:], "--format", "json", env=env)
     assert run.exit_code == 0, run.stdout + run.stderr
-    report = run.report()
+    report = run.json()
     assert (report["verdict"], report["status"]) == ("deliverable", "warn")
     verdict = one_check(report, "acceptance.verdict")
     assert verdict["status"] == "pass"
@@ -70,4 +70,4 @@ def test_probe_through_resolv_conf_is_deliverable_under_test_and_local(resolv_co
     assert_refused(ptr["summary"], f"{address}:53")
     assert server.args("MAIL")[0].startswith("FROM:<sender@mail.local>")
     assert gone.exit_code == 1
-    assert (gone.report()["verdict"], one_check(gone.report(), "acceptance.verdict")["status"]) == ("undeliverable", "fail")
+    assert (gone.json()["verdict"], one_check(gone.json(), "acceptance.verdict")["status"]) == ("undeliverable", "fail")

@@ -176,7 +176,7 @@ def test_a_mailbox_over_two_workers_gives_the_reports_of_one_process(tmp_path):
 
 
 class LinesOf:
-    """An on_report in two halves (mailcheck.run.SplitReportHandler): the digest names
+    """An on_report in two halves (mailcheck.model.SplitReportHandler): the digest names
     the process that made it, so the test sees where each half ran."""
 
     def __init__(self) -> None:

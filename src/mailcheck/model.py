@@ -10,7 +10,7 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from mailcheck.dns.resolver import QueryRecord
@@ -240,6 +240,21 @@ def group(checks: Iterable[Check], obstacles: Iterable[tuple[str, str, tuple[str
         for (obstacle_id, title, _), found in zip(obstacles, mine, strict=True)
         if found
     )
+
+
+@runtime_checkable
+class SplitReportHandler(Protocol):
+    """An ``on_report`` in two halves, for a run over worker processes that keeps no
+    report: ``digest(report)`` runs where the report was made and returns what crosses
+    the pipe (a rendered line, much less to pickle than the report's objects);
+    ``take(digest)`` runs in the run's own process, in completion order. Called as
+    ``on_report(report)``, it does both."""
+
+    def __call__(self, report: Report) -> None: ...
+
+    def digest(self, report: Report) -> Any: ...
+
+    def take(self, digest: Any) -> None: ...
 
 
 @dataclass

@@ -19,7 +19,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar, runtime_checkable
+from typing import Protocol, TypeVar
 
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.dns.library import LibraryResolver
@@ -82,21 +82,6 @@ class TargetCheck(Protocol[T_contra]):
     async def check(self, target: T_contra, env: Env) -> Report: ...
 
 
-@runtime_checkable
-class SplitReportHandler(Protocol):
-    """An ``on_report`` in two halves, for a run over worker processes that keeps no
-    report: ``digest(report)`` runs where the report was made and returns what crosses
-    the pipe (a rendered line, much less to pickle than the report's objects);
-    ``take(digest)`` runs in the run's own process, in completion order. Called as
-    ``on_report(report)``, it does both."""
-
-    def __call__(self, report: Report) -> None: ...
-
-    def digest(self, report: Report) -> Any: ...
-
-    def take(self, digest: Any) -> None: ...
-
-
 def run_targets(
     checker: TargetCheck[T],
     targets: Iterable[T],
@@ -120,7 +105,7 @@ def run_targets(
     such as a message's domain) sends a key's targets to the same process while it
     keeps up, so they share its cache. ``keep_log=False`` drops the per-query log,
     which a long bulk run would otherwise hold until its end. An ``on_report`` that
-    is a SplitReportHandler has its ``digest`` run in the workers when ``keep`` is
+    is a mailcheck.model.SplitReportHandler has its ``digest`` run in the workers when ``keep`` is
     False.
     """
     if workers > 1 and scope is not DnsScope.NONE:

@@ -8,7 +8,7 @@ into a bounded queue, the workers pull from it as they have room, and send each 
 back with its place in the input. Reports reach ``on_report`` in completion order and
 the kept ones come back in input order, as from one process. A run that keeps no
 report (JSON Lines on stdout) sends back only what the parent writes of each: an
-``on_report`` that is a mailcheck.run.SplitReportHandler has its ``digest`` (the
+``on_report`` that is a mailcheck.model.SplitReportHandler has its ``digest`` (the
 rendered line) made in the worker, and the parent's half only writes it.
 
 With a ``route`` (a key per target), each worker has its own queue, a new key goes to
@@ -38,8 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from mailcheck.model import DnsStats, Report, RunOutcome, Status
-from mailcheck.run import SplitReportHandler
+from mailcheck.model import DnsStats, Report, RunOutcome, SplitReportHandler, Status
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue

@@ -34,7 +34,7 @@ def emit_run(run: Run, output: OutputOptions) -> ExitCode:
 
 
 class _Stream:
-    """emit_run's ``on_report``, in the two halves of mailcheck.run.SplitReportHandler:
+    """emit_run's ``on_report``, in the two halves of mailcheck.model.SplitReportHandler:
     ``digest`` renders a report's line and reads its exit code where the report was
     made (a worker process sends back that, not the report), ``take`` writes it here
     in completion order."""
