@@ -407,8 +407,8 @@ def test_a_trail_with_a_host_no_list_takes_is_info_not_pass(resolver_factory):
     from mailcheck.blocklists.catalogue import DBL, SPAMCOP
     from mailcheck.blocklists.lookup import look_up_all
     from mailcheck.links.extract import Link
-    from mailcheck.links.follow import Hop, Trail
     from mailcheck.links.report import link_check, link_hosts, targets_for
+    from mailcheck.links.trail import Hop, Trail
     from mailcheck.model import Status
     from tests.helpers import run_async
 

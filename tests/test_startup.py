@@ -185,7 +185,23 @@ def test_plain_values_are_what_typers_own_coercion_returns():
         descriptor = param.type_descriptor
         if descriptor.file_annotation is not None:
             continue
-        samples = [param.default, "json", "text", "Json", "1", "x.example", ("a", "b"), ["c"], 2, 0.5, True]
+        samples = [
+            param.default,
+            "json",
+            "text",
+            "Json",
+            "1",
+            "30",
+            "007",
+            "2.5",
+            "10.25",
+            "x.example",
+            ("a", "b"),
+            ["c"],
+            2,
+            0.5,
+            True,
+        ]
         for value in samples:
             ours = plain_value(descriptor.annotation, descriptor.parameter_info, value, None)
             if is_unsure(ours) or value is None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
 from typing import Any, get_args, get_origin
 
 from typer._click.core import Command, Context
@@ -26,6 +27,8 @@ from typer.models import ParameterInfo
 
 # No certain answer: typer's own coercion decides (and words any error).
 _UNSURE: Any = object()
+_DIGITS = re.compile(r"[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,15}(?:\.[0-9]{1,15})?")
 
 
 def coerce_plainly(command: Command, help_option_names: list[str]) -> None:
@@ -65,7 +68,15 @@ def plain_value(annotation: Any, parameter_info: ParameterInfo, value: Any, ctx:
     if annotation in (str, bool, int, float):
         # A value of the annotated type already (a string from the command line for a
         # str, a default): pydantic returns it as it is.
-        return value if type(value) is annotation else _UNSURE
+        if type(value) is annotation:
+            return value
+        # A number written plainly ("30", "2.5"): pydantic reads it as int() and
+        # float() do; anything else (a sign, spaces, "1e3", "nan") is left to it.
+        if type(value) is str and annotation is int and _DIGITS.fullmatch(value):
+            return int(value)
+        if type(value) is str and annotation is float and _DECIMAL.fullmatch(value):
+            return float(value)
+        return _UNSURE
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         try:
             return coerce_cli_choice(value, choices=list(annotation), case_sensitive=parameter_info.case_sensitive, ctx=ctx)

@@ -17,7 +17,7 @@ from mailcheck.runtime import NetworkOptions
 
 if TYPE_CHECKING:
     from mailcheck.links.extract import Extraction, Link
-    from mailcheck.links.follow import Trail
+    from mailcheck.links.trail import Trail
 
 # Links followed at once: a message may carry hundreds, and each holds a connection.
 MAX_FOLLOWING = 8

@@ -8,47 +8,19 @@ counted, checked for its scheme and given its own timeout.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from mailcheck.dns.errors import DnsError
 from mailcheck.dns.resolver import Resolver, is_ip_address
+from mailcheck.links.trail import Hop, Trail
 
 MAX_HOPS = 10
 MAX_BODY = 64 * 1024
 WEB_SCHEMES = ("http", "https")
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "mailcheck-links/0.1 (+link checker; follows redirects only)"
-
-
-@dataclass(frozen=True)
-class Hop:
-    url: str
-    method: str
-    status: int
-    location: str | None = None
-
-
-@dataclass(frozen=True)
-class Trail:
-    """Where a link leads: the requests made, the last URL reached, and what stopped it."""
-
-    start: str
-    hops: tuple[Hop, ...]
-    final_url: str
-    error: str | None = None
-
-    @property
-    def redirects(self) -> int:
-        return sum(1 for hop in self.hops if hop.location)
-
-    @property
-    def urls(self) -> list[str]:
-        urls = [hop.url for hop in self.hops] + [self.final_url]
-        return list(dict.fromkeys(urls))
 
 
 class ResolvedTransport(httpx.AsyncBaseTransport):
@@ -163,15 +135,3 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect ({text})"
     return text
-
-
-def hosts_of(urls: Sequence[str]) -> list[str]:
-    hosts = []
-    for url in urls:
-        try:
-            host = urlsplit(url).hostname
-        except ValueError:
-            continue
-        if host and host not in hosts:
-            hosts.append(host)
-    return hosts

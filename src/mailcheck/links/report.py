@@ -11,8 +11,8 @@ from mailcheck.blocklists.targets import Target, answers_for, host_target, kind_
 from mailcheck.catalogue.spec import CheckSpec, Example
 from mailcheck.errors import BadInput
 from mailcheck.links.extract import MAX_INPUT_BYTES, MAX_LINKS, MAX_URL_CHARS, Extraction, Link, shown_url
-from mailcheck.links.follow import Trail, hosts_of
 from mailcheck.links.shorteners import is_shortener
+from mailcheck.links.trail import Trail, hosts_of
 from mailcheck.model import Check, Status
 
 FOUND = CheckSpec(
