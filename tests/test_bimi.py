@@ -25,7 +25,7 @@ ORG_HOST = "bimi.bimi-org.example"
 ORG_ADDRESS = "127.0.2.160"
 
 
-def serve(logo: bytes, hostname: str = "bimi.transport-good.example", host: str = "127.0.2.1"):  # type: ignore[no-untyped-def]
+def serve(logo: bytes, hostname: str = "bimi.transport-good.example", host: str = "127.0.2.1"):
     import trustme
 
     vmc = trustme.CA().cert_pem.bytes()
@@ -49,7 +49,7 @@ def org_server():
         yield server
 
 
-def report(resolver_factory, server, domain: str, **options):  # type: ignore[no-untyped-def]
+def report(resolver_factory, server, domain: str, **options):
     return transport_report(resolver_factory, domain, smtp=False, https_port=server.port, ca_file=server.ca_file, **options)
 
 

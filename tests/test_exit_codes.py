@@ -77,13 +77,13 @@ def test_fail_on_is_a_strict_gate_over_every_check_side_facts_included(fail_on: 
 # -- end to end: the PTR of the MX address is refused by the resolver ------------------
 
 
-def domain(zone_server, *args: str):  # type: ignore[no-untyped-def]
+def domain(zone_server, *args: str):
     # Through the zone server as the run's only nameserver: it refuses the PTR query of
     # 127.0.6.11, whose reverse zone no fixture serves, as a real resolver may.
     return run_cli("domain", "mail.local", "--nameserver", f"127.0.0.1:{zone_server.port}", "--no-smtp", "--timeout", "2", *args)
 
 
-def test_domain_report_with_only_side_fact_errors_exits_0_and_lists_them_first(zone_server) -> None:  # type: ignore[no-untyped-def]
+def test_domain_report_with_only_side_fact_errors_exits_0_and_lists_them_first(zone_server) -> None:
     text = domain(zone_server, "--no-color")
     assert text.exit_code == 0, text.stdout + text.stderr
     lines = text.stdout.splitlines()
@@ -105,7 +105,7 @@ def test_domain_report_with_only_side_fact_errors_exits_0_and_lists_them_first(z
     assert all(c["status"] in ("pass", "info", "skip") for o in document["obstacles"] for c in o["checks"] if c["id"] != "mx.ptr")
 
 
-def test_domain_report_side_fact_error_fails_under_fail_on_error(zone_server) -> None:  # type: ignore[no-untyped-def]
+def test_domain_report_side_fact_error_fails_under_fail_on_error(zone_server) -> None:
     assert domain(zone_server, "-q", "--fail-on", "error").exit_code == 1
     assert domain(zone_server, "-q", "--fail-on", "fail").exit_code == 0
 
@@ -127,7 +127,7 @@ def test_one_blocklist_that_refused_among_several_that_answered_exits_0() -> Non
     assert [c.get("side_fact") for c in checks_by_id(alone.json(), "blocklist.listing")] == [None]
 
 
-def test_a_tls_report_destination_that_could_not_be_resolved_is_a_side_fact(resolver_factory) -> None:  # type: ignore[no-untyped-def]
+def test_a_tls_report_destination_that_could_not_be_resolved_is_a_side_fact(resolver_factory) -> None:
     from tests.helpers.transport import transport_report
 
     result = transport_report(resolver_factory, "tlsrpt-lost.test", smtp=False, https_port=9)

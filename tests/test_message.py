@@ -680,7 +680,7 @@ def checks_with_prefix(document: dict, prefix: str) -> list[dict]:
 # -- bad input ------------------------------------------------------------------------
 
 
-def run_raw(tmp_path: Path, data: bytes, *args: str):  # type: ignore[no-untyped-def]
+def run_raw(tmp_path: Path, data: bytes, *args: str):
     path = tmp_path / "input.eml"
     path.write_bytes(data)
     return run_cli("message", str(path), "--zone", str(ZONES), "--offline", "--no-reputation", *args)

@@ -68,7 +68,7 @@ def policy_server():
         yield server
 
 
-def report(resolver_factory, server, domain: str, **options):  # type: ignore[no-untyped-def]
+def report(resolver_factory, server, domain: str, **options):
     return transport_report(resolver_factory, domain, smtp=False, https_port=server.port, ca_file=server.ca_file, **options)
 
 
@@ -223,7 +223,7 @@ def test_failed_mx_lookup_inside_the_probes_is_an_error_naming_it(resolver_facto
     async def sessions() -> StartTlsResults:
         return MxUnknown(DnsUnavailable("transport-wrongmx.example", "MX", "no answer within 2s from 127.0.0.1:53"))
 
-    async def run():  # type: ignore[no-untyped-def]
+    async def run():
         resolver = resolver_factory()
         options = DomainOptions(https_port=policy_server.port, ca_file=policy_server.ca_file)
         context = DomainContext(

@@ -27,11 +27,11 @@ def port() -> int:
     return free_port()
 
 
-def probe(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
+def probe(port: int, *args: str, timeout: str = "1"):
     return run_cli("probe", *args, "--zone", str(ZONES), "--offline", "--port", str(port), "--helo", HELO, "--timeout", timeout)
 
 
-def probe_json(port: int, *args: str, timeout: str = "1"):  # type: ignore[no-untyped-def]
+def probe_json(port: int, *args: str, timeout: str = "1"):
     result = probe(port, *args, "--format", "json", timeout=timeout)
     return result, result.json()
 
@@ -349,7 +349,7 @@ def ca() -> trustme.CA:
     return trustme.CA()
 
 
-def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_starttls_with_a_trusted_certificate(port: int, ca: trustme.CA, tmp_path) -> None:
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     cert = ca.issue_cert("mx.probe-tls.example")
@@ -456,7 +456,7 @@ def test_starttls_with_an_untrusted_certificate_warns_and_carries_on(port: int, 
     assert verdict(report)["summary"].startswith("deliverable: 250 2.1.5 accepted")
 
 
-def test_certificate_for_another_name_is_a_mismatch(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_certificate_for_another_name_is_a_mismatch(port: int, ca: trustme.CA, tmp_path) -> None:
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     with smtp_server("127.0.1.15", port, tls=ca.issue_cert("*.other.example")):
@@ -812,7 +812,7 @@ class _OldTlsOnly:
     def __init__(self, cert: trustme.LeafCert) -> None:
         self.cert = cert
 
-    def configure_cert(self, context) -> None:  # type: ignore[no-untyped-def]
+    def configure_cert(self, context) -> None:
         import ssl
 
         self.cert.configure_cert(context)
@@ -835,7 +835,7 @@ def test_failed_tls_handshake_is_retried_in_plain_text(port: int, ca: trustme.CA
     assert server.verbs()[-5:] == ["EHLO", "MAIL", "RCPT", "RSET", "QUIT"]
 
 
-def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_expired_certificate_is_reported(port: int, ca: trustme.CA, tmp_path) -> None:
     import datetime
 
     ca_file = tmp_path / "ca.pem"
@@ -861,11 +861,11 @@ def test_unreachable_dns_gives_unknown(port: int) -> None:
     assert one_check(report, "mx.lookup")["status"] == "error"
 
 
-def test_a_crash_in_the_mx_checks_is_an_error_and_the_probe_goes_on(port: int, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_crash_in_the_mx_checks_is_an_error_and_the_probe_goes_on(port: int, monkeypatch) -> None:
     # Simulates a bug in check_mx (not a server behaviour): the probe itself must carry on.
     import mailcheck.checks.mx as mx_module
 
-    async def crashing(context):  # type: ignore[no-untyped-def]
+    async def crashing(context):
         raise ValueError("mx parser exploded")
 
     monkeypatch.setattr(mx_module, "check_mx", crashing)

@@ -11,13 +11,13 @@ from mailcheck.smtp.session import ConnectFailed, SmtpSession
 from tests.helpers.smtp_servers import free_port, smtp_server
 
 
-def test_session_api_with_starttls(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_session_api_with_starttls(tmp_path) -> None:
     ca = trustme.CA()
     ca_file = tmp_path / "ca.pem"
     ca.cert_pem.write_to_path(str(ca_file))
     port = free_port()
 
-    async def dialogue() -> tuple:  # type: ignore[type-arg]
+    async def dialogue() -> tuple:
         session = SmtpSession(timeout=1.0)
         banner = await session.connect("127.0.1.15", port, server_hostname="mx.probe-tls.example")
         before = await session.ehlo("prober.probe-client.example")

@@ -15,7 +15,7 @@ HELO = "prober.probe-client.example"
 MX = "127.0.6.10"  # mx1.probe.test
 
 
-def probe(port: int, *args: str):  # type: ignore[no-untyped-def]
+def probe(port: int, *args: str):
     return run_cli("probe", *args, "--zone", str(ZONES), "--offline", "--port", str(port), "--helo", HELO, "--timeout", "2")
 
 

@@ -41,7 +41,7 @@ def probe_args(port: int, *addresses: str) -> tuple[str, ...]:
     return ("probe", *addresses, "--port", str(port), "--helo", HELO, "--timeout", "2")
 
 
-def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(zone_server) -> None:  # type: ignore[no-untyped-def]
+def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(zone_server) -> None:
     port = free_port()
     nameserver = ("--nameserver", f"127.0.0.1:{zone_server.port}")
     with smtp_server(MX, port, Script(rcpt=known_users("user@probe.test"))) as server:
@@ -73,7 +73,7 @@ def test_probe_through_a_nameserver_is_deliverable_although_the_ptr_is_refused(z
     assert "RCPT" in server.verbs() and "DATA" not in server.verbs()
 
 
-def test_probe_through_a_nameserver_of_an_unknown_mailbox_exits_1(zone_server) -> None:  # type: ignore[no-untyped-def]
+def test_probe_through_a_nameserver_of_an_unknown_mailbox_exits_1(zone_server) -> None:
     port = free_port()
     with smtp_server(MX, port, Script(rcpt=known_users("user@probe.test"))):
         run = mailcheck(*probe_args(port, "gone@probe.test"), "--nameserver", f"127.0.0.1:{zone_server.port}", "--format", "json")

@@ -7,11 +7,11 @@ import pytest
 from tests.helpers import ZONES, run_cli
 
 
-def spf(*args: str):  # type: ignore[no-untyped-def]
+def spf(*args: str):
     return run_cli("spf", *args, "--zone", str(ZONES), "--offline", "--format", "json")
 
 
-def evaluations(result) -> dict[str, dict]:  # type: ignore[no-untyped-def]
+def evaluations(result) -> dict[str, dict]:
     return {c["subject"]: c for c in result.json()["obstacles"][0]["checks"]}
 
 

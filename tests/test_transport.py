@@ -154,7 +154,7 @@ def subject(label: str) -> str:
     return label.replace(" [", " ").rstrip("]")
 
 
-def run(world, domain: str, timeout: float = 2.0, **options):  # type: ignore[no-untyped-def]
+def run(world, domain: str, timeout: float = 2.0, **options):
     server = world["zone_server"]
     resolver = Resolver(
         zone_server=Nameserver(server.host, server.port), zone_origins=server.origins, offline=True, timeout=timeout
@@ -248,7 +248,7 @@ def test_client_context_floor_is_tls12_and_the_legacy_probe_still_names_tls11(wo
         """A Python build or system OpenSSL policy whose default floor is TLS 1.0 and
         whose ciphers allow it (Python 3.11 happens to default to 1.2: not ours to rely on)."""
 
-        def __new__(cls, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def __new__(cls, *args, **kwargs):
             context = super().__new__(cls, *args, **kwargs)
             context.minimum_version = ssl.TLSVersion.TLSv1
             context.set_ciphers("DEFAULT:@SECLEVEL=0")
@@ -257,7 +257,7 @@ def test_client_context_floor_is_tls12_and_the_legacy_probe_still_names_tls11(wo
     class SslWithOldDefaults:
         SSLContext = OldDefaults
 
-        def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        def __getattr__(self, name: str):
             return getattr(ssl, name)
 
     with monkeypatch.context() as patch:
@@ -338,7 +338,7 @@ def test_dane_keeps_its_tlsa_findings_when_no_session_could_start(resolver_facto
     async def sessions() -> StartTlsResults:
         return MxUnknown(DnsUnavailable("refuses.transport-danestart.example", "A", "no answer within 2s from 127.0.0.1:53"))
 
-    async def checks() -> list:  # type: ignore[type-arg]
+    async def checks() -> list:
         resolver = resolver_factory()
         context = DomainContext(
             parse_domain("transport-danestart.example"),

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +31,7 @@ def _outline(report: Report) -> tuple[str, str, list[tuple[str, str, str]]]:
     return report.target, report.status.value, [(c.id, c.status.value, c.summary) for c in report.checks]
 
 
-def _run(workers: int, seen: list[Report] | None = None):  # type: ignore[no-untyped-def]
+def _run(workers: int, seen: list[Report] | None = None):
     request = DomainRequest(
         tuple(parse_domain(n) for n in NAMES),
         domain_options(["google"], None, None, None, smtp=False, port=25, https_port=443, ca_file=None, bimi_selector="default"),
@@ -120,7 +122,7 @@ def test_default_workers_is_every_core_for_a_bulk_list_only():
 # -- a mailbox over the workers (mailcheck message --mbox) ----------------------------
 
 
-def _mailbox(tmp_path, count: int):  # type: ignore[no-untyped-def]
+def _mailbox(tmp_path, count: int):
     from tests.helpers.message_fixtures import message, received, sign
 
     trace = b"Return-Path: <bounce@sender.example>\r\n" + received("mx.receiver.test", "mail.sender.example", "127.0.0.25")
@@ -137,11 +139,12 @@ def _mailbox(tmp_path, count: int):  # type: ignore[no-untyped-def]
     return path
 
 
-def _messages(path, workers: int | None, seen: list[Report] | None = None):  # type: ignore[no-untyped-def]
-    from mailcheck.commands.message import message_request, run_message
+def _request(path: Path) -> Any:
+    """The message command's request for the mbox at ``path``, default options."""
+    from mailcheck.commands.message import message_request
     from mailcheck.sources import SourceSpec
 
-    request = message_request(
+    return message_request(
         SourceSpec(mboxes=(str(path),)),
         ip=None,
         helo=None,
@@ -154,7 +157,12 @@ def _messages(path, workers: int | None, seen: list[Report] | None = None):  # t
         trusted_sealers=(),
         reputation=True,
     )
-    return run_message(request, NETWORK, None if seen is None else seen.append, concurrency=4, workers=workers)
+
+
+def _messages(path, workers: int | None, seen: list[Report] | None = None):
+    from mailcheck.commands.message import run_message
+
+    return run_message(_request(path), NETWORK, None if seen is None else seen.append, concurrency=4, workers=workers)
 
 
 def test_a_mailbox_over_two_workers_gives_the_reports_of_one_process(tmp_path):
@@ -198,23 +206,10 @@ class LinesOf:
 def test_a_run_that_keeps_no_report_gets_each_line_rendered_in_a_worker(tmp_path):
     path = _mailbox(tmp_path, 12)
     alone = _messages(path, 1)
-    from mailcheck.commands.message import message_request, run_message
+    from mailcheck.commands.message import run_message
     from mailcheck.render.jsonl import render_line
-    from mailcheck.sources import SourceSpec
 
-    request = message_request(
-        SourceSpec(mboxes=(str(path),)),
-        ip=None,
-        helo=None,
-        mail_from=None,
-        authserv_id=None,
-        trusted_hop=None,
-        at=None,
-        providers=None,
-        kind=None,
-        trusted_sealers=(),
-        reputation=True,
-    )
+    request = _request(path)
     lines = LinesOf()
     spread = run_message(request, NETWORK, lines, keep=False, concurrency=4, workers=2)
     assert spread.reports == [] and spread.count == 12 and lines.whole == []

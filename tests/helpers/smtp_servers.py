@@ -81,7 +81,7 @@ class _Handler:
         self.script = script
         self.record = record
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
         if self.script.close_after_ehlo:
             server.transport.close()
             return []
@@ -93,13 +93,13 @@ class _Handler:
         extra = [f"250-{line}" for line in self.script.ehlo_extra]
         return responses[:-1] + extra + responses[-1:]
 
-    async def handle_MAIL(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+    async def handle_MAIL(self, server, session, envelope, address, options):
         reply = self.script.mail(address, session.ssl is not None)
         if reply.startswith("250"):
             envelope.mail_from = address
         return reply
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # type: ignore[no-untyped-def]
+    async def handle_RCPT(self, server, session, envelope, address, options):
         if self.script.stall_rcpt:
             await asyncio.sleep(30)  # cancelled when the server stops
         reply = self.script.rcpt(address)
@@ -111,21 +111,21 @@ class _Handler:
 class _ScriptedSMTP(SMTP):
     """aiosmtpd with a scripted banner, a record of every command, and no DATA."""
 
-    def __init__(self, script: Script, record: ServerRecord, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, script: Script, record: ServerRecord, **kwargs) -> None:
         super().__init__(_Handler(script, record), enable_SMTPUTF8=True, **kwargs)
         self._script = script
         self._record = record
         self._greeted = False
         self._smtp_methods = {verb: self._recording(verb, method) for verb, method in self._smtp_methods.items()}
 
-    def _recording(self, verb, method):  # type: ignore[no-untyped-def]
-        async def run(arg):  # type: ignore[no-untyped-def]
+    def _recording(self, verb, method):
+        async def run(arg):
             self._record.commands.append((verb, arg))
             return await method(arg)
 
         return run
 
-    async def push(self, status):  # type: ignore[no-untyped-def]
+    async def push(self, status):
         if not self._greeted and str(status).startswith("220 "):
             self._greeted = True
             if self._script.banner is not None:
@@ -140,16 +140,16 @@ class _ScriptedSMTP(SMTP):
         self._record.forbidden.append(f"{verb} {arg or ''}".strip())
         await self.push(f"502 5.5.1 {verb} must never be sent by a probe")
 
-    async def smtp_DATA(self, arg):  # type: ignore[no-untyped-def, override]
+    async def smtp_DATA(self, arg):
         await self._refuse("DATA", arg)
 
-    async def smtp_BDAT(self, arg):  # type: ignore[no-untyped-def]
+    async def smtp_BDAT(self, arg):
         await self._refuse("BDAT", arg)
 
-    async def smtp_VRFY(self, arg):  # type: ignore[no-untyped-def, override]
+    async def smtp_VRFY(self, arg):
         await self._refuse("VRFY", arg)
 
-    async def smtp_EXPN(self, arg):  # type: ignore[no-untyped-def, override]
+    async def smtp_EXPN(self, arg):
         await self._refuse("EXPN", arg)
 
 
@@ -160,7 +160,7 @@ class _RawProtocol(asyncio.Protocol):
         self.behaviour = behaviour
         self.record = record
 
-    def connection_made(self, transport):  # type: ignore[no-untyped-def]
+    def connection_made(self, transport):
         self.transport = transport
         if self.behaviour == "garbage":
             transport.write(b"HTTP/1.1 400 Bad Request\r\nContent-Type: text/html\r\n\r\n<html>\x00\xff</html>\r\n")

@@ -22,7 +22,7 @@ def policy(mode: str, *mx: str, max_age: int = 604800) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode()
 
 
-def transport_areas():  # type: ignore[no-untyped-def]
+def transport_areas():
     from mailcheck.checks import bimi, dnssec, starttls, tlsrpt
 
     return [
@@ -33,7 +33,7 @@ def transport_areas():  # type: ignore[no-untyped-def]
     ]
 
 
-def transport_report(resolver_factory, domain: str, *, resolver=None, timeout: float = 2.0, **options: Any) -> dict:  # type: ignore[no-untyped-def]
+def transport_report(resolver_factory, domain: str, *, resolver=None, timeout: float = 2.0, **options: Any) -> dict:
     """The transport (and dnssec) part of ``mailcheck domain DOMAIN`` as its JSON dict."""
     from mailcheck.domain_report import domain_report
 
