@@ -8,6 +8,7 @@ import asyncio
 import socket
 import threading
 import time
+from collections import Counter
 
 import dns.message
 import dns.rrset
@@ -16,8 +17,9 @@ import pytest
 from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Resolver
+from mailcheck.dns.transport import QUERIES_PER_SOCKET
 from tests.helpers import run_async
-from tests.helpers.dns_servers import misbehaving_dns
+from tests.helpers.dns_servers import misbehaving_dns, scripted_dns
 
 
 def test_answers_and_logs_each_network_query(resolver_factory, zone_server):
@@ -243,3 +245,24 @@ def test_lookups_in_flight_share_one_socket_and_skip_replies_to_other_questions(
     assert [q.outcome for q in resolver.log] == ["NOERROR"] * 10
     assert len(peers) == 10  # no attempt timed out, none was sent twice
     assert len(set(peers)) == 1  # the ten lookups in flight went out from one socket
+
+
+def test_a_socket_carries_a_bounded_number_of_queries_then_a_fresh_port_takes_over():
+    def answer(query: dns.message.Message) -> dns.message.Message:
+        reply = dns.message.make_response(query)
+        reply.answer.append(dns.rrset.from_text(query.question[0].name, 300, "IN", "A", "192.0.2.1"))
+        return reply
+
+    peers: list[tuple[str, int]] = []
+    lookups = 2 * QUERIES_PER_SOCKET + 10
+    with scripted_dns(answer, peers) as port:
+
+        async def go() -> list[list[str]]:
+            resolver = Resolver(upstream=[Nameserver("127.0.0.1", port)], timeout=5)
+            answers = await asyncio.gather(*(resolver.query(f"r{n}.example", "A") for n in range(lookups)))
+            return [[r.address for r in a.rdata] for a in answers]
+
+        addresses = run_async(go())
+    assert addresses == [["192.0.2.1"]] * lookups and len(peers) == lookups
+    per_port = sorted(Counter(peer[1] for peer in peers).values())
+    assert per_port == [10, QUERIES_PER_SOCKET, QUERIES_PER_SOCKET]  # three source ports, none past the bound

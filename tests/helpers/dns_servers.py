@@ -18,9 +18,9 @@ Script = Callable[[dns.message.Message], "dns.message.Message | None"]
 
 
 @contextmanager
-def scripted_dns(script: Script) -> Iterator[int]:
+def scripted_dns(script: Script, peers: list[tuple[str, int]] | None = None) -> Iterator[int]:
     """Serve UDP on 127.0.0.1 and answer each query with ``script(query)`` (None: no
-    answer); yield the port."""
+    answer); yield the port. ``peers`` collects each query's source address."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.1)
@@ -32,6 +32,8 @@ def scripted_dns(script: Script) -> Iterator[int]:
                 data, peer = sock.recvfrom(4096)
             except (TimeoutError, OSError):
                 continue
+            if peers is not None:
+                peers.append(peer)
             reply = script(dns.message.from_wire(data))
             if reply is not None:
                 sock.sendto(reply.to_wire(), peer)

@@ -95,23 +95,38 @@ def matches(reply: bytes, query_id: int, question: bytes) -> bool:
     )
 
 
+# How many queries one socket's source port carries before new queries go out from a
+# fresh socket: a burst shares a port, a long bulk run does not, so an off-path forger
+# has to guess the port again and again (RFC 5452), not once for the whole run.
+QUERIES_PER_SOCKET = 64
+
+
+class _Socket:
+    """One connected UDP socket of a channel and the attempts waiting on it."""
+
+    def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
+        self.sock = sock
+        self.loop = loop
+        self.waiting: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        self.sent = 0
+
+
 class UdpChannel:
-    """One connected UDP socket to one nameserver, shared by the attempts in flight.
+    """Connected UDP sockets to one nameserver, shared by the attempts in flight.
 
     Connected, so the kernel hands us only datagrams from that server (and an ICMP
-    "port unreachable" as an error). The socket is opened by the first attempt and
-    closed when none is left waiting, so nothing outlives the lookups that used it.
-    Sharing one source port among a burst of queries trades some of the entropy
-    that a port per query gives against off-path spoofing; the random ID and the
-    echoed question are still checked.
+    "port unreachable" as an error). A socket is opened by the first attempt and
+    closed when none is left waiting, so nothing outlives the lookups that used it;
+    after QUERIES_PER_SOCKET queries new attempts go out from a new socket while the
+    old one finishes its own. Sharing one source port among a burst of queries trades
+    some of the entropy that a port per query gives against off-path spoofing; the
+    random ID and the echoed question are still checked.
     """
 
     def __init__(self, address: str, port: int) -> None:
         self.address = address
         self.port = port
-        self._sock: socket.socket | None = None
-        self._waiting: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._current: _Socket | None = None
 
     async def exchange(self, question: bytes, *, payload: int, dnssec: bool, timeout: float) -> bytes:
         """Send the question once and wait up to ``timeout`` for its reply.
@@ -119,64 +134,72 @@ class UdpChannel:
         TimeoutError when none came; OSError when the socket failed (a refusal).
         """
         loop = asyncio.get_running_loop()
-        sock = self._open(loop)
+        entry = self._socket_for(loop)
         query_id = secrets.randbits(16)
-        while query_id in self._waiting:
+        while query_id in entry.waiting:
             query_id = secrets.randbits(16)
         future: asyncio.Future[bytes] = loop.create_future()
-        self._waiting[query_id] = (question, future)
+        entry.waiting[query_id] = (question, future)
+        entry.sent += 1
         timer = loop.call_later(timeout, _expire, future)
         try:
-            sock.send(query_wire(query_id, question, payload=payload, dnssec=dnssec))
+            entry.sock.send(query_wire(query_id, question, payload=payload, dnssec=dnssec))
             return await future
         finally:
             timer.cancel()
-            del self._waiting[query_id]
-            if not self._waiting:
-                self._close()
+            del entry.waiting[query_id]
+            if not entry.waiting:
+                self._close(entry)
 
-    def _open(self, loop: asyncio.AbstractEventLoop) -> socket.socket:
-        if self._sock is not None and self._loop is loop:
-            return self._sock
-        self._close()
+    def _socket_for(self, loop: asyncio.AbstractEventLoop) -> _Socket:
+        current = self._current
+        if current is not None and current.loop is loop and current.sent < QUERIES_PER_SOCKET:
+            return current
+        if current is not None and current.loop is not loop:
+            self._close(current)
+        # A full socket stays open for the replies it still waits for, and closes
+        # when the last of them is done.
         family = socket.AF_INET6 if ":" in self.address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             sock.setblocking(False)
             sock.connect((self.address, self.port))
-            loop.add_reader(sock.fileno(), self._readable)
+            entry = _Socket(sock, loop)
+            loop.add_reader(sock.fileno(), self._readable, entry)
         except BaseException:
             sock.close()
             raise
-        self._sock, self._loop = sock, loop
-        return sock
+        self._current = entry
+        return entry
 
-    def _close(self) -> None:
-        if self._sock is None:
+    def _close(self, entry: _Socket) -> None:
+        if self._current is entry:
+            self._current = None
+        if entry.sock.fileno() < 0:
             return
-        if self._loop is not None and not self._loop.is_closed():
-            self._loop.remove_reader(self._sock.fileno())
-        self._sock.close()
-        self._sock = self._loop = None
+        if not entry.loop.is_closed():
+            entry.loop.remove_reader(entry.sock.fileno())
+        entry.sock.close()
 
-    def _readable(self) -> None:
-        sock = self._sock
-        while sock is not None:
+    def _readable(self, entry: _Socket) -> None:
+        sock = entry.sock
+        while sock.fileno() >= 0:
             try:
                 reply = sock.recv(MAX_MESSAGE)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # e.g. ECONNREFUSED: nothing listens there
-                for _question, future in list(self._waiting.values()):
+                for _question, future in list(entry.waiting.values()):
                     if not future.done():
                         future.set_exception(OSError(exc.errno, exc.strerror))
                 return
             if len(reply) < 12:
                 continue
-            entry = self._waiting.get(int.from_bytes(reply[:2], "big"))
+            query_id = int.from_bytes(reply[:2], "big")
+            waiting = entry.waiting.get(query_id)
             # Anything else (a late reply to an earlier attempt, a stray datagram) is dropped.
-            if entry is not None and not entry[1].done() and matches(reply, int.from_bytes(reply[:2], "big"), entry[0]):
-                entry[1].set_result(reply)
+            if waiting is not None and not waiting[1].done() and matches(reply, query_id, waiting[0]):
+                waiting[1].set_result(reply)
 
 
 def _expire(future: asyncio.Future[bytes]) -> None:
