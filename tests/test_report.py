@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from mailcheck.commands.report import ReportChecker, _read_all
+from mailcheck.commands.report import ReportChecker
 from mailcheck.model import Report, Status
 from mailcheck.reports.containers import Document, documents
+from mailcheck.run import DnsScope, ImmediateCheck, run_targets
+from mailcheck.runtime import NetworkOptions
 from mailcheck.sources import DEFAULT_MAX_SIZE, SourceSpec, open_sources
 from tests.helpers import ROOT, checks_by_id, mentions, offline, one_check, run_cli
 from tests.helpers.cli_subprocess import run_mailcheck
@@ -484,10 +486,10 @@ def test_the_text_report_draws_aggregate_rows_only_with_verbose():
 class _CrashesOnTls(ReportChecker):
     """A reader that breaks on one kind of document, as a bug would."""
 
-    def read_now(self, target: Document) -> Report:
+    def check_now(self, target: Document) -> Report:
         if target.kind == "json":
             raise ValueError("unlucky")
-        return super().read_now(target)
+        return super().check_now(target)
 
 
 def test_without_dns_documents_are_read_in_order_and_a_crash_is_that_documents_error():
@@ -496,7 +498,11 @@ def test_without_dns_documents_are_read_in_order_and_a_crash_is_that_documents_e
     targets = (document for source in sources for document in documents(source, DEFAULT_MAX_SIZE))
     seen: list[str] = []
     checker = _CrashesOnTls(dns=False, summary=False)
-    outcome = _read_all(checker, targets, lambda report: seen.append(report.target), keep=True)
+    assert isinstance(checker, ImmediateCheck)  # so the loop reads them in this thread, in order
+    offline = NetworkOptions(offline=True, timeout=2)
+    outcome = run_targets(
+        checker, targets, offline, scope=DnsScope.NONE, on_report=lambda report: seen.append(report.target), keep=True
+    )
     assert seen == [r.target for r in outcome.reports] == [fixture(name) for name in names]
     assert [r.status for r in outcome.reports] == [Status.WARN, Status.ERROR, Status.PASS]
     crashed = outcome.reports[1].checks[0]

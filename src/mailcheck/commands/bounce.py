@@ -89,7 +89,7 @@ class Tally:
 
 
 class MessageCheck:
-    """One returned message → its report (the run loop's TargetCheck)."""
+    """One returned message → its report (the run loop's ImmediateCheck: nothing to wait for)."""
 
     command = "bounce"
 
@@ -97,6 +97,9 @@ class MessageCheck:
         return target.label
 
     async def check(self, target: Source, env: Env) -> Report:
+        return self.check_now(target)
+
+    def check_now(self, target: Source) -> Report:
         return check_source(target)
 
 
@@ -107,6 +110,9 @@ class LineCheck:
         return "line"
 
     async def check(self, target: str, env: Env) -> Report:
+        return self.check_now(target)
+
+    def check_now(self, target: str) -> Report:
         from mailcheck.bounce.checks import report_for
         from mailcheck.bounce.classify import analyze_line
 

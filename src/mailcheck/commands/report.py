@@ -6,12 +6,11 @@ several attachments is several documents), so each document is its own report.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from mailcheck.errors import BadInput
-from mailcheck.model import Check, Obstacle, Report, RunOutcome, Status
+from mailcheck.model import Check, Obstacle, Report, RunOutcome
 from mailcheck.reports import judge
 from mailcheck.reports.aggregate import AggregateReport
 from mailcheck.reports.containers import Document, documents
@@ -19,10 +18,10 @@ from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.reading import Invalid, Reading, damage_check, invalid_check, read_check, read_document
 from mailcheck.reports.summary import Tally
 from mailcheck.reports.tlsrpt import TlsReport
+from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.sources import SourceSpec, open_sources
 
 if TYPE_CHECKING:
-    from mailcheck.run import Env
     from mailcheck.runtime import NetworkOptions
 
 # The checks against today's DNS that a --summary carries over from its documents.
@@ -60,13 +59,13 @@ class ReportChecker:
     def label(self, target: Document) -> str:
         return target.label
 
-    def read_now(self, target: Document) -> Report:
-        """The whole report of a document without DNS: no waiting, so no task."""
+    def check_now(self, target: Document) -> Report:
+        """The whole report of a document without DNS (the run loop's ImmediateCheck)."""
         return self._report(target.label, self._read(target), {}, [])
 
     async def check(self, target: Document, env: Env) -> Report:
         if not self.dns:
-            return self.read_now(target)
+            return self.check_now(target)
         read = self._read(target)
         reading = read.reading
         names: dict[str, str] = {}
@@ -157,42 +156,10 @@ def run_report(
         if keep and request.summary:
             kept.append(report)
 
-    keep_each = keep and not request.summary
-    if request.dns:
-        # Imported here: the run loop brings dnspython, which a run without DNS never needs.
-        from mailcheck.run import DnsScope, run_targets
-
-        outcome = run_targets(checker, targets, network, scope=DnsScope.RUN, on_report=hand_over, keep=keep_each)
-    else:
-        outcome = _read_all(checker, targets, hand_over, keep_each)
+    scope = DnsScope.RUN if request.dns else DnsScope.NONE
+    outcome = run_targets(checker, targets, network, scope=scope, on_report=hand_over, keep=keep and not request.summary)
     if request.summary:
         summary = checker.tally.report(tuple(cross_checks.values()))
         on_report(summary)
         outcome.reports = (kept + [summary]) if keep else []
     return outcome, checker.tally
-
-
-def _read_all(
-    checker: ReportChecker, targets: Iterable[Document], on_report: Callable[[Report], None], keep: bool
-) -> RunOutcome[Document]:
-    """The run loop's work without DNS, in order and in this thread: with nothing to
-    wait for, an event loop and a task a document would cost more than reading most
-    reports. A crash is still that document's error report, as in the run loop."""
-    outcome: RunOutcome[Document] = RunOutcome()
-    worst = Status.PASS
-    for target in targets:
-        try:
-            report = checker.read_now(target)
-        except BadInput:
-            raise  # the user's to fix (exit 2), not one document's crash
-        except Exception as exc:  # noqa: BLE001  (one document's crash is that document's error)
-            from mailcheck.run import crash_report
-
-            report = crash_report(checker.command, checker.label(target), exc)
-        outcome.count += 1
-        worst = Status.worst((worst, report.status))
-        on_report(report)
-        if keep:
-            outcome.reports.append(report)
-    outcome.worst = worst
-    return outcome
