@@ -9,6 +9,7 @@ from mailcheck.checks.context import DomainContext
 from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.resolver import Answer, settle
 from mailcheck.model import Check, Status
+from mailcheck.words import counted
 
 EXISTS = CheckSpec(
     id="dns.exists",
@@ -127,7 +128,7 @@ def _ns_check(name: str, ns: Answer | DnsError, *, zone_apex: bool) -> Check:
         return _unavailable(DNS_NS, name, ns)
     hosts = sorted(r.target.to_text(omit_final_dot=True) for r in ns.rdata)
     status = Status.PASS if len(hosts) >= 2 else Status.WARN
-    summary = f"{len(hosts)} nameserver{'s' if len(hosts) != 1 else ''}: {', '.join(hosts)}"
+    summary = f"{counted(len(hosts), 'nameserver')}: {', '.join(hosts)}"
     return DNS_NS.result(
         status,
         name,

@@ -16,6 +16,7 @@ from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDoma
 from mailcheck.dns.resolver import Answer, Resolver, is_ip_address, settle
 from mailcheck.model import Check, Status
 from mailcheck.mxhosts import MxHosts, MxLookupFailed, MxRecord, NoDomain, NoMx, NullMx, mx_route
+from mailcheck.words import counted
 
 RECORDS = CheckSpec(
     id="mx.records",
@@ -130,7 +131,7 @@ async def _mx_hosts(resolver: Resolver, domain: str, route: MxHosts) -> list[Che
     checks = [
         RECORDS.ok(
             domain,
-            f"{len(records)} MX host{'s' if len(records) != 1 else ''} in preference order: {summary_hosts}",
+            f"{counted(len(records), 'MX host')} in preference order: {summary_hosts}",
             details={"mx": [{"preference": r.preference, "host": r.host} for r in records]},
             refs=("RFC 5321 §5.1",),
         )

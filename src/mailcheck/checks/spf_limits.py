@@ -20,6 +20,7 @@ from mailcheck.checks.spf_tree import (
     VoidLookup,
 )
 from mailcheck.model import Check
+from mailcheck.words import counted
 
 LOOKUPS = CheckSpec(
     id="spf.lookups",
@@ -163,7 +164,7 @@ def lookups_check(domain: str, root: SpfNode) -> Check:
 
 
 def _lookups(count: int) -> str:
-    return f"{count} DNS lookup{'s' if count != 1 else ''}"
+    return counted(count, "DNS lookup")
 
 
 def _void_lookups(root: SpfNode) -> list[VoidLookup]:
@@ -237,7 +238,7 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
         "by_family": {IPV4: len(_counted(every, IPV4)), IPV6: len(_counted(every, IPV6))},
     }
     fix = "Remove the terms whose names no longer exist or have no records."
-    count = f"{len(voids)} void lookup{'s' if len(voids) != 1 else ''}"
+    count = counted(len(voids), "void lookup")
     family_note, other_note = _family_notes(every, family, assumed)
     if len(voids) > MAX_VOID_LOOKUPS:
         return VOID_LOOKUPS.fail(
@@ -272,7 +273,7 @@ def void_check(domain: str, root: SpfNode, family: str = IPV4, assumed: bool = T
     if unfollowed:
         details["not_counted"] = unfollowed
         more = len(unfollowed) - 1
-        not_counted = unfollowed[0] + (f" (and {more} more part{'s' if more != 1 else ''} not followed)" if more else "")
+        not_counted = unfollowed[0] + (f" (and {counted(more, 'more part')} not followed)" if more else "")
     if voids:
         return VOID_LOOKUPS.warn(
             domain,

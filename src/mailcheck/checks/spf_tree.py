@@ -25,6 +25,7 @@ from mailcheck.records.spf import (
     is_spf_record,
     parse_spf,
 )
+from mailcheck.words import counted
 
 MAX_LOOKUPS = 10  # §4.6.4
 MAX_VOID_LOOKUPS = 2  # §4.6.4
@@ -253,7 +254,7 @@ async def _load(resolver: Resolver, node: _Growing) -> None:
     if not node.spf_txt:
         count = len(answer.rdata)
         node.problem = NO_SPF
-        node.detail = f"{node.domain} has {count} TXT record{'s' if count != 1 else ''} but none starts with v=spf1"
+        node.detail = f"{node.domain} has {counted(count, 'TXT record')} but none starts with v=spf1"
         return
     if len(node.spf_txt) > 1:
         node.problem = MULTIPLE
