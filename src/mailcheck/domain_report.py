@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 from collections.abc import Awaitable, Callable, Sequence
 
 from mailcheck.area_errors import crashed, lookup_failed
@@ -19,6 +20,9 @@ from mailcheck.dns.library import LibraryResolver
 from mailcheck.dns.resolver import Resolver
 from mailcheck.model import Check, Obstacle, Report, Status
 from mailcheck.names import DomainName
+from mailcheck.records.dmarc import checkdmarc_dmarc
+from mailcheck.suffixes import public_suffixes
+from mailcheck.warm import Step, start_warm_up
 
 CheckFunction = Callable[[DomainContext], Awaitable[list[Check]]]
 
@@ -33,35 +37,48 @@ OBSTACLES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 
 
+# Each area with the module and function that check it, in report order. An area
+# imports its module when its task starts, so the questions of the areas before it are
+# already on the wire while it loads (mailcheck.warm).
+AREAS: tuple[tuple[str, str, str], ...] = (
+    ("dns", "mailcheck.checks.existence", "check_existence"),
+    ("mx", "mailcheck.checks.mx", "check_mx"),
+    ("spf", "mailcheck.checks.spf", "check_spf"),
+    ("dkim", "mailcheck.checks.dkim", "check_dkim"),
+    ("dmarc", "mailcheck.checks.dmarc", "check_dmarc"),
+    ("blocklist", "mailcheck.checks.reputation", "check_reputation"),
+    # Transport: smtp/tls, mta-sts and dane share the STARTTLS sessions, so they run
+    # as one area (checks/starttls.py guards each part on its own).
+    ("smtp", "mailcheck.checks.starttls", "check_transport"),
+    ("tlsrpt", "mailcheck.checks.tlsrpt", "check_tlsrpt"),
+    ("bimi", "mailcheck.checks.bimi", "check_bimi"),
+    ("dnssec", "mailcheck.checks.dnssec", "check_dnssec"),
+)
+
+# What a report of a domain with MX, SPF, DKIM and DMARC loads only once an answer
+# needs it: dnspython's readers of those record types, checkdmarc's DMARC parser, dkimpy
+# (the key reader) and the Public Suffix List. Loaded while the first answers travel.
+WARM_UP: tuple[Step, ...] = (
+    "dns.rdtypes.ANY.MX",
+    "dns.rdtypes.ANY.TXT",
+    "dns.rdtypes.IN.A",
+    checkdmarc_dmarc,
+    "dkim",
+    public_suffixes,
+)
+
+
 def domain_checks() -> list[tuple[str, CheckFunction]]:
     """Every area's check function, with the area its ids start with."""
-    from mailcheck.checks import (
-        bimi,
-        dkim,
-        dmarc,
-        dnssec,
-        existence,
-        mx,
-        reputation,
-        spf,
-        starttls,
-        tlsrpt,
-    )
+    return [(area, _imported_when_run(module, function)) for area, module, function in AREAS]
 
-    return [
-        ("dns", existence.check_existence),
-        ("mx", mx.check_mx),
-        ("spf", spf.check_spf),
-        ("dkim", dkim.check_dkim),
-        ("dmarc", dmarc.check_dmarc),
-        ("blocklist", reputation.check_reputation),
-        # Transport: smtp/tls, mta-sts and dane share the STARTTLS sessions, so they run
-        # as one area (checks/starttls.py guards each part on its own).
-        ("smtp", starttls.check_transport),
-        ("tlsrpt", tlsrpt.check_tlsrpt),
-        ("bimi", bimi.check_bimi),
-        ("dnssec", dnssec.check_dnssec),
-    ]
+
+def _imported_when_run(module: str, function: str) -> CheckFunction:
+    async def check(context: DomainContext) -> list[Check]:
+        checker: CheckFunction = getattr(importlib.import_module(module), function)
+        return await checker(context)
+
+    return check
 
 
 async def domain_report(
@@ -74,7 +91,11 @@ async def domain_report(
 ) -> Report:
     context = DomainContext(domain, resolver, library, options, resolver.timeout)
     areas = list(checks) if checks is not None else domain_checks()
-    results = await asyncio.gather(*(_run_area(area, fn, context) for area, fn in areas))
+    running = asyncio.gather(*(_run_area(area, fn, context) for area, fn in areas))
+    warming = start_warm_up(WARM_UP)
+    results = await running
+    if warming is not None:
+        warming.cancel()
     findings = [check for result in results for check in result]
     if _domain_missing(findings):
         findings = [c if c.id.startswith("dns.") else _skipped(c, domain) for c in findings]

@@ -77,10 +77,14 @@ def run_message(
 def _workers_for(sources: Iterable[Source], concurrency: int) -> tuple[Iterable[Source], int]:
     """How many processes the input is worth: the first ``concurrency + 1`` messages
     are read to tell a mailbox from a few files, then handed on with the rest."""
-    from mailcheck.workers import default_workers
-
     rest = iter(sources)
     head = list(itertools.islice(rest, concurrency + 1))
+    if len(head) <= concurrency:
+        # One process (default_workers says so too), without loading the workers'
+        # machinery (multiprocessing, pickle) for a file or a few.
+        return head, 1
+    from mailcheck.workers import default_workers
+
     return itertools.chain(head, rest), default_workers(len(head), concurrency)
 
 

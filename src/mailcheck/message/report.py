@@ -19,9 +19,21 @@ from mailcheck.message.facts import GivenFacts, SmtpFacts, smtp_facts
 from mailcheck.message.keys import KeyStore
 from mailcheck.message.parse import NotAMessage, ParsedMessage, addresses, domain_of, parse_message
 from mailcheck.model import Check, Obstacle, Report, Status, group
+from mailcheck.records.dmarc import checkdmarc_dmarc
 from mailcheck.sources import Source
+from mailcheck.warm import Step, start_warm_up
 
 Kind = Literal["marketing", "transactional"]
+# What a message's verification loads only once an answer needs it: dnspython's readers
+# of the record types it asks, checkdmarc's DMARC parser and the links' report. Loaded
+# while the first answers travel.
+WARM_UP: tuple[Step, ...] = (
+    "dns.rdtypes.ANY.TXT",
+    "dns.rdtypes.IN.A",
+    "dns.rdtypes.ANY.MX",
+    checkdmarc_dmarc,
+    "mailcheck.links.report",
+)
 OBSTACLES = (
     ("format", "Format", ("message",)),
     ("authentication", "Authentication", ("dkim", "arc", "spf", "dmarc", "auth-results")),
@@ -165,15 +177,18 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     resolver = state.resolver
     parts = text_parts(message.tree)
     # Everything that needs only what the message says starts now, together; each is
-    # the run's shared future for its domain or IP, most of them done already.
+    # the run's shared future for its domain or IP, most of them done already. They
+    # start in this order: those that load the most code (the blocklists, the domain's
+    # brief) last, so the others' questions are already out while they load.
     none: asyncio.Future[None] = _done(None)
-    pending_brief = state.domain_brief(from_domain) if from_domain and options.reputation else none
     pending_keys = state.key_answers(key_names)
-    pending_mfrom = _mfrom(state, facts) or none
-    pending_helo = state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else none
     pending_discovery = state.discovery(from_domain) if from_domain else none
     pending_fcrdns = state.fcrdns(ip) if ip and resolver else none
+    pending_mfrom = _mfrom(state, facts) or none
+    pending_helo = state.spf("helo", ip, "", facts.helo.value) if ip and facts.helo else none
     pending_listings = state.listings(ip, link_hosts(parts)) if options.reputation else _done([])
+    pending_brief = state.domain_brief(from_domain) if from_domain and options.reputation else none
+    warming = start_warm_up(WARM_UP) if resolver is not None else None
     answers = await pending_keys
     mfrom: spf.SpfOutcome | None = await pending_mfrom
     helo: spf.SpfOutcome | None = await pending_helo
@@ -181,6 +196,8 @@ async def _verified(label: str, message: ParsedMessage, state: RunState, options
     fcrdns: Check | None = await pending_fcrdns
     listings: list[Check] = await pending_listings
     brief: Check | None = await pending_brief
+    if warming is not None:
+        warming.cancel()
     signatures, chain = await _off_loop(message.size, _verify, message, answers, at, options.trusted_sealers)
     untrusted = chain.sealer if chain is not None and chain.cv == "pass" and not chain.trusted else None
     evaluation = dmarc.evaluate(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Literal
 
 # RFC 7489 §6.6.3 step 3: only records that begin with v=DMARC1 count (the tag name
@@ -117,11 +118,7 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     parser and authorized through the run's resolver, concurrently; checkdmarc sees
     the record without them and so makes no lookup at all.
     """
-    from mailcheck import checkdmarc_import
-
-    checkdmarc_import.prepare()
-    import checkdmarc.dmarc as cd
-
+    cd = checkdmarc_dmarc()
     raw = record_tags(text)
     p_problem = _p_problem(raw)
     if p_problem and not any(_valid_report_uri(uri) for uri in raw.get("rua", "").split(",")):
@@ -213,12 +210,18 @@ def _p_problem(raw: dict[str, str]) -> str | None:
     return None
 
 
-def _valid_report_uri(uri: str) -> bool:
+def checkdmarc_dmarc() -> ModuleType:
+    """checkdmarc's DMARC module, imported the cheap way (mailcheck.checkdmarc_import)."""
     from mailcheck import checkdmarc_import
 
     checkdmarc_import.prepare()
-    import checkdmarc.dmarc as cd
+    import checkdmarc.dmarc
 
+    return checkdmarc.dmarc
+
+
+def _valid_report_uri(uri: str) -> bool:
+    cd = checkdmarc_dmarc()
     try:
         cd.parse_dmarc_report_uri(uri)
     except cd.DMARCError:
