@@ -36,10 +36,11 @@ if TYPE_CHECKING:
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY = 0.050
 SENDING_IP = "127.0.0.25"  # its PTR (mail.sender.example) is in fixtures/zones
-# One message's longest chain of dependent lookups: the DMARC record (and, for
-# blocklists, the list's SOA probe then the listing), the SPF record then its include,
-# the PTR then the A of its name: 2 round trips, the key and the policy beside them.
-LONGEST_CHAIN = 2
+# One message's longest chain of dependent lookups: the DMARC record, then the MX of
+# its rua= domain, then (none: the domain itself receives) that domain's A and AAAA,
+# 3 round trips. Beside it, 2 each: the SPF record then its include, the PTR then the
+# A of its name, a blocklist's SOA probe then the listing; the key in one.
+LONGEST_CHAIN = 3
 
 DKIMPY_WORKER = """
 import functools, json, sys, time
@@ -125,12 +126,17 @@ def main() -> None:
             base = [sys.executable, "-m", "mailcheck", "message", "--nameserver", f"127.0.0.1:{port}", "--timeout", "5"]
             out_file = Path(tmp) / "out.jsonl"
             bulk = _measure(server, [*base, "--mbox", str(mbox), "--format", "jsonl"], keep_stdout=out_file)
-            one = _measure(server, [*base, str(single), "--format", "json"])
+            one = _median_run(server, [*base, str(single), "--format", "json"])
             cached = _measure(server, [sys.executable, "-c", DKIMPY_WORKER, port, str(flat), "cached"])
             plain = (
                 None if args.skip_uncached else _measure(server, [sys.executable, "-c", DKIMPY_WORKER, port, str(flat), "plain"])
             )
-            start = _measure(server, [sys.executable, "-m", "mailcheck", "--help"])
+            start = _median_run(server, [sys.executable, "-m", "mailcheck", "--help"])
+        # The same message with answers at once: the process's start and its own work,
+        # what the 50 ms run adds to it is the waiting that was not hidden behind it.
+        with ZoneServer(load_zones([zones, ROOT / "fixtures" / "zones"]), latency=0.0) as instant:
+            command = [*base[:4], "--nameserver", f"127.0.0.1:{instant.port}", *base[6:], str(single), "--format", "json"]
+            at_once = _median_run(instant, command)
         reports = [line for line in out_file.read_text().splitlines() if line.strip()]
     import json
 
@@ -146,12 +152,29 @@ def main() -> None:
     if plain is not None:
         _row("dkimpy verify loop, as shipped", plain, n, inner=True)
     print(f"mailcheck reports: {len(reports)} ({', '.join(f'{k} {v}' for k, v in sorted(statuses.items()))})")
-    budget = LONGEST_CHAIN * LATENCY + start["seconds"]
+    chain = LONGEST_CHAIN * LATENCY
     print(
-        f"one message through the CLI: {one['seconds']:.2f} s wall, {one['queries']} queries; "
-        f"process start (mailcheck --help) {start['seconds']:.2f} s; budget start + {LONGEST_CHAIN} x {LATENCY * 1000:.0f} ms = {budget:.2f} s"
+        f"one message through the CLI (median of {RUNS}): {one['seconds']:.2f} s wall, {one['cpu']:.2f} s CPU, "
+        f"{one['queries']} queries; longest chain {LONGEST_CHAIN} x {LATENCY * 1000:.0f} ms"
+    )
+    print(
+        f"  against mailcheck --help as the process start ({start['seconds']:.2f} s): budget {start['seconds'] + chain:.2f} s, "
+        f"{'within' if one['seconds'] <= start['seconds'] + chain else 'OVER'}"
+    )
+    print(
+        f"  against the same message with answers at once ({at_once['seconds']:.2f} s wall, {at_once['cpu']:.2f} s CPU): "
+        f"budget {at_once['seconds'] + chain:.2f} s, {'within' if one['seconds'] <= at_once['seconds'] + chain else 'OVER'} "
+        f"(waiting added {1000 * (one['seconds'] - at_once['seconds']):.0f} ms)"
     )
     print(f"keys fetched: {bulk['dkim_queries']} DKIM key queries for {args.domains} domains")
+
+
+RUNS = 5
+
+
+def _median_run(server: ZoneServer, command: list[str]) -> dict[str, Any]:
+    runs = sorted((_measure(server, command) for _ in range(RUNS)), key=lambda run: run["seconds"])
+    return runs[len(runs) // 2]
 
 
 def _row(label: str, run: dict[str, Any], n: int, inner: bool = False) -> None:
