@@ -175,11 +175,11 @@ def test_a_workers_bad_input_and_failure_end_the_run_here():
 
 
 def test_the_cli_over_many_files_writes_what_one_process_writes(tmp_path):
-    inbox = maildir(tmp_path, 40)  # 360 files: past the point where workers pay off
+    inbox = maildir(tmp_path, 60)  # 540 files: past the point where workers pay off
     result = run_cli("report", "--maildir", str(inbox), "--no-dns", "--format", "jsonl")
     assert result.exit_code == 3  # the unreadable documents: no verdict on them
     lines = result.stdout.splitlines()
-    assert len(lines) == 40 * (len(MIXED) + 1)
+    assert len(lines) == 60 * (len(MIXED) + 1)
     request = ReportRequest(SourceSpec(maildirs=(str(inbox),)), dns=False)
     one = Lines()
     run_report(request, NetworkOptions(), one, keep=False, parallel=ONE_PROCESS)
@@ -187,8 +187,8 @@ def test_the_cli_over_many_files_writes_what_one_process_writes(tmp_path):
     assert lines == [line.replace('"version":"test"', f'"version":"{version}"', 1) for line in one.lines]
     summary = run_cli("report", "--maildir", str(inbox), "--no-dns", "--summary")
     assert summary.exit_code == 3
-    assert mentions(summary.stdout, "report.by-org", "320 reports read", "80 unreadable", "40 failure reports")
-    assert "192.0.2.200: 960 messages, 0.0% pass" in summary.stdout
+    assert mentions(summary.stdout, "report.by-org", "480 reports read", "120 unreadable", "60 failure reports")
+    assert "192.0.2.200: 1,440 messages, 0.0% pass" in summary.stdout
 
 
 def test_ctrl_c_ends_the_workers_and_leaves_whole_lines(tmp_path):

@@ -47,7 +47,7 @@ class Parallel:
     of them (1: never), ``batch`` paths a message."""
 
     workers: int
-    min_paths: int = 300
+    min_paths: int = 500
     batch: int = 48
 
     @classmethod
