@@ -185,7 +185,7 @@ def run_report(
             kept.append(shown)
 
     scope = DnsScope.RUN if request.dns else DnsScope.NONE
-    plan = parallel or Parallel.for_this_machine()
+    plan = parallel or Parallel()
     paths = _paths_for_workers(request, plan, on_report, keep)
     if paths is not None:
         outcome = run_in_workers(checker, request, network, paths, plan, on_report, show, keep, cross_checks)
@@ -230,7 +230,7 @@ def _paths_for_workers(
 ) -> Iterator[str] | None:
     """The paths to hand out, when the run goes over workers: many files, no DNS, and
     little coming back (a summary's few reports, or lines a worker renders)."""
-    if request.dns or plan.workers < 2:
+    if request.dns or (plan.workers is not None and plan.workers < 2):
         return None
     if not (request.summary or (not keep and isinstance(on_report, SplitReportHandler))):
         return None
@@ -250,7 +250,7 @@ def run_in_workers(
     keep: bool,
     cross_checks: CrossChecks | None = None,
 ) -> RunOutcome[Document]:
-    """``checker`` over the documents of ``paths`` in ``plan.workers`` processes. With
+    """``checker`` over the documents of ``paths`` in ``plan.worker_count()`` processes. With
     ``keep`` False and an ``on_report`` that is a SplitReportHandler, a worker renders
     its digests (folded by batch for a FoldingHandler) and ``on_report.take`` gets
     them here; else ``show`` gets each report the run shows (mailcheck.commands.report._shown).
@@ -294,5 +294,5 @@ def run_in_workers(
             for check in batch.cross_checks:
                 cross_checks.add(check)
 
-    map_in_order(judge_batch, batches(paths, plan.batch), plan.workers, take)
+    map_in_order(judge_batch, batches(paths, plan.batch), plan.worker_count(), take)
     return outcome

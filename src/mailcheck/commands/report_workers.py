@@ -16,9 +16,7 @@ worker are out at once: memory stays flat however long the input is.
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
-import queue
 import signal
 import sys
 import threading
@@ -28,7 +26,6 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mailcheck.errors import BadInput
-from mailcheck.workers import fork_available
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -43,16 +40,22 @@ _AHEAD_PER_WORKER = 4
 
 @dataclass(frozen=True)
 class Parallel:
-    """When a run goes over worker processes: from ``min_paths`` paths on, ``workers``
-    of them (1: never), ``batch`` paths a message."""
+    """When a run goes over worker processes: from ``min_paths`` paths on (below, the
+    workers' start costs more than they save: 600 to 1,000 documents of the corpus on
+    a loaded 2-core machine), ``workers`` of them (1: never; None: one a core where
+    processes can be forked), ``batch`` paths a message."""
 
-    workers: int
+    workers: int | None = None
     min_paths: int = 500
     batch: int = 48
 
-    @classmethod
-    def for_this_machine(cls) -> Parallel:
-        return cls(workers=_cores() if fork_available() else 1)
+    def worker_count(self) -> int:
+        if self.workers is not None:
+            return self.workers
+        # multiprocessing is imported only for a run that may use it.
+        from mailcheck.workers import fork_available
+
+        return _cores() if fork_available() else 1
 
 
 def _cores() -> int:
@@ -65,10 +68,10 @@ def _cores() -> int:
 def enough_paths(paths: Iterator[str], plan: Parallel) -> Iterator[str] | None:
     """All of ``paths`` when they are ``plan.min_paths`` or more (worth the workers),
     else None; only the first ``min_paths`` are looked at to tell."""
-    if plan.workers < 2:
+    if plan.workers is not None and plan.workers < 2:
         return None
     head = list(islice(paths, plan.min_paths))
-    if len(head) < plan.min_paths:
+    if len(head) < plan.min_paths or plan.worker_count() < 2:
         return None
     return _chain(head, paths)
 
@@ -93,6 +96,10 @@ def map_in_order(
     """``take(work(item))`` for every item, in the items' order, ``work`` running in
     ``workers`` forked processes. A worker's exception ends the run here: BadInput as
     itself (the user's to fix), anything else as a RuntimeError naming it."""
+    # Imported here, not with the module: a run that stays in one process needs neither.
+    import multiprocessing
+    import queue
+
     context = multiprocessing.get_context("fork")
     inbox: Queue[tuple[int, list[str]] | None] = context.Queue(maxsize=2 * workers)
     outbox: Queue[tuple[Any, ...]] = context.Queue()
@@ -198,6 +205,8 @@ def _feed(
 
 def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
     """``item`` into the queue; False when the run was stopped first."""
+    import queue
+
     while not stop.is_set():
         try:
             inbox.put(item, timeout=_POLL_SECONDS)
