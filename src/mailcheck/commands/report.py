@@ -1,7 +1,9 @@
 """``mailcheck report``: every document of the sources read, judged, and summed up.
 
 Sources are expanded into documents before the run loop (a zip or a message with
-several attachments is several documents), so each document is its own report.
+several attachments is several documents), so each document is its own report. Many
+files read without DNS go over worker processes instead (``run_in_workers``, see
+mailcheck.commands.report_workers), with the same output.
 """
 
 from __future__ import annotations
@@ -167,7 +169,7 @@ def run_report(
 ) -> tuple[RunOutcome[Document], Tally]:
     """Run every document; with ``summary`` only unreadable documents are handed over
     one by one, then the summary report last. ``parallel``: when the documents go
-    over worker processes (by default: from a few hundred files on, one a core)."""
+    over worker processes (by default: from 500 files on, one a core)."""
     checker = ReportChecker(dns=request.dns, summary=request.summary)
     kept: list[Report] = []
     cross_checks = CrossChecks()
