@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from mailcheck.commands.report import ReportChecker, ReportRequest, run_in_workers, run_report
-from mailcheck.commands.report_workers import Parallel, map_in_order
+from mailcheck.commands.report_workers import Parallel, map_in_order, spread
 from mailcheck.errors import BadInput
 from mailcheck.model import Report, Status
 from mailcheck.render.jsonl import render_line
@@ -137,14 +137,23 @@ def test_a_crash_in_a_worker_is_that_documents_error_and_the_run_goes_on(tmp_pat
     request = ReportRequest(SourceSpec(files=tuple(map(str, paths))), dns=False)
     checker = _CrashesOnTls(dns=False, summary=False)
     shown: list[Report] = []
-    outcome = run_in_workers(
-        checker, request, NetworkOptions(), map(str, paths), TWO_WORKERS, shown.append, shown.append, keep=True
-    )
+    outcome = run_in_workers(checker, request, NetworkOptions(), map(str, paths), 2, 3, shown.append, shown.append, keep=True)
     assert [r.target for r in shown] == [str(p) for p in paths]
     assert [r.status for r in shown] == [Status.WARN, Status.ERROR, Status.PASS] * 3
     crashed = shown[4].checks[0]
     assert (crashed.id, crashed.summary) == ("run.crash", f"checking {paths[4]} crashed: ValueError: unlucky")
     assert (outcome.count, outcome.worst) == (9, Status.ERROR)
+
+
+def test_few_paths_stay_in_one_process_and_a_short_input_forks_fewer_workers():
+    names = [f"{n:03d}.xml" for n in range(300)]
+    eight = Parallel(workers=8, min_paths=10, batch=5)
+    assert spread(iter(names[:9]), eight) is None
+    assert spread(iter(names), Parallel(workers=1, min_paths=1)) is None
+    paths, workers = spread(iter(names[:30]), eight)
+    assert (list(paths), workers) == (names[:30], 3)  # two batches of 5 each
+    paths, workers = spread(iter(names), eight)
+    assert (list(paths), workers) == (names, 8)
 
 
 def _slow_for_even(batch: list[str]) -> str:

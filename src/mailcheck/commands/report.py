@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from mailcheck.commands.report_workers import Parallel, batches, enough_paths, map_in_order
+from mailcheck.commands.report_workers import Parallel, batches, map_in_order, spread
 from mailcheck.model import Check, Obstacle, Report, RunOutcome, SplitReportHandler, Status
 from mailcheck.reports import judge
 from mailcheck.reports.aggregate import AggregateReport
@@ -188,9 +188,10 @@ def run_report(
 
     scope = DnsScope.RUN if request.dns else DnsScope.NONE
     plan = parallel or Parallel()
-    paths = _paths_for_workers(request, plan, on_report, keep)
-    if paths is not None:
-        outcome = run_in_workers(checker, request, network, paths, plan, on_report, show, keep, cross_checks)
+    spread_paths = _paths_for_workers(request, plan, on_report, keep)
+    if spread_paths is not None:
+        paths, workers = spread_paths
+        outcome = run_in_workers(checker, request, network, paths, workers, plan.batch, on_report, show, keep, cross_checks)
     else:
         targets = report_documents(request.sources)
         outcome = run_targets(checker, targets, network, scope=scope, on_report=hand_over, keep=keep and not request.summary)
@@ -229,16 +230,17 @@ class _Batch:
 
 def _paths_for_workers(
     request: ReportRequest, plan: Parallel, on_report: Callable[[Report], None], keep: bool
-) -> Iterator[str] | None:
-    """The paths to hand out, when the run goes over workers: many files, no DNS, and
-    little coming back (a summary's few reports, or lines a worker renders)."""
+) -> tuple[Iterator[str], int] | None:
+    """The paths to hand out and to how many workers, when the run goes over workers:
+    many files, no DNS, and little coming back (a summary's few reports, or lines a
+    worker renders)."""
     if request.dns or (plan.workers is not None and plan.workers < 2):
         return None
     if not (request.summary or (not keep and isinstance(on_report, SplitReportHandler))):
         return None
     open_sources(request.sources)  # every path checked now (BadInput), as in one process
     paths = document_paths(request.sources)
-    return None if paths is None else enough_paths(paths, plan)
+    return None if paths is None else spread(paths, plan)
 
 
 def run_in_workers(
@@ -246,13 +248,15 @@ def run_in_workers(
     request: ReportRequest,
     network: NetworkOptions,
     paths: Iterable[str],
-    plan: Parallel,
+    workers: int,
+    batch_size: int,
     on_report: Callable[[Report], None],
     show: Callable[[Report], None],
     keep: bool,
     cross_checks: CrossChecks | None = None,
 ) -> RunOutcome[Document]:
-    """``checker`` over the documents of ``paths`` in ``plan.worker_count()`` processes. With
+    """``checker`` over the documents of ``paths`` in ``workers`` processes, ``batch_size``
+    paths a message. With
     ``keep`` False and an ``on_report`` that is a SplitReportHandler, a worker renders
     its digests (folded by batch for a FoldingHandler) and ``on_report.take`` gets
     them here; else ``show`` gets each report the run shows (mailcheck.commands.report._shown).
@@ -296,5 +300,5 @@ def run_in_workers(
             for check in batch.cross_checks:
                 cross_checks.add(check)
 
-    map_in_order(judge_batch, batches(paths, plan.batch), plan.worker_count(), take)
+    map_in_order(judge_batch, batches(paths, batch_size), workers, take)
     return outcome

@@ -65,15 +65,22 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def enough_paths(paths: Iterator[str], plan: Parallel) -> Iterator[str] | None:
-    """All of ``paths`` when they are ``plan.min_paths`` or more (worth the workers),
-    else None; only the first ``min_paths`` are looked at to tell."""
+def spread(paths: Iterator[str], plan: Parallel) -> tuple[Iterator[str], int] | None:
+    """All of ``paths`` and how many workers to hand them to, when they are
+    ``plan.min_paths`` or more (worth the workers), else None. Each worker is to have
+    two batches at least: only that many paths are looked at to tell, and a short input
+    on a machine of many cores forks fewer workers than it has cores."""
     if plan.workers is not None and plan.workers < 2:
         return None
     head = list(islice(paths, plan.min_paths))
-    if len(head) < plan.min_paths or plan.worker_count() < 2:
+    if len(head) < plan.min_paths:
         return None
-    return _chain(head, paths)
+    cores = plan.worker_count()
+    if cores < 2:
+        return None
+    head += islice(paths, max(0, 2 * plan.batch * cores - len(head)))
+    workers = min(cores, max(2, len(head) // (2 * plan.batch)))
+    return _chain(head, paths), workers
 
 
 def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
