@@ -22,7 +22,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import islice
+from itertools import chain, islice
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from mailcheck.errors import BadInput
@@ -80,12 +80,7 @@ def spread(paths: Iterator[str], plan: Parallel) -> tuple[Iterator[str], int] | 
         return None
     head += islice(paths, max(0, 2 * plan.batch * cores - len(head)))
     workers = min(cores, max(2, len(head) // (2 * plan.batch)))
-    return _chain(head, paths), workers
-
-
-def _chain(head: list[str], rest: Iterator[str]) -> Iterator[str]:
-    yield from head
-    yield from rest
+    return chain(head, paths), workers
 
 
 def batches(paths: Iterable[str], size: int) -> Iterator[list[str]]:
