@@ -7,14 +7,18 @@ Three measurements (not a test; run on demand):
    the source IP, count, evaluated policy, identifiers and auth results; for TLS reports
    the report and each policy's counts and failure details) compared with parsedmarc's
    reading in expected.json. Prints the match rate and every mismatch.
-2. speed: the same files, copied ``--copies`` times, read by one ``mailcheck report``
-   run and by parsedmarc's ``parse_report_file(offline=True)`` in a loop, in the same
-   run; prints documents per second and the ratio. parsedmarc lives in its own
-   virtualenv (``--parsedmarc-venv``, created with ``pip install parsedmarc`` when missing).
+2. speed: the same files, copied ``--copies`` times (and reports generated from the
+   project's fixture), read in the same run by one whole ``mailcheck report`` process
+   (its worker processes included), by parsedmarc's ``parse_report_file(offline=True)``
+   in a loop (start-up not counted), and by parsedmarc's own CLI as a user runs it
+   (``parsedmarc --offline DIR``, output discarded; on the first ``--cli-files`` files,
+   as it is much slower) beside mailcheck on the same files; prints documents per second
+   and the ratios by CPU time and by wall clock. parsedmarc lives in its own virtualenv
+   (``--parsedmarc-venv``, created with ``pip install parsedmarc`` when missing).
 3. memory: 10,000 aggregate reports made from the project's own fixture, in a
    Maildir, read with ``--format jsonl``, ``--summary`` and ``--format html``; prints the peak RSS.
 
-    python benchmarks/report_corpus.py [--corpus DIR] [--copies N] [--generated N] [--reports N]
+    python benchmarks/report_corpus.py [--corpus DIR] [--copies N] [--generated N] [--cli-files N] [--reports N]
 """
 
 from __future__ import annotations
@@ -156,7 +160,7 @@ def parsedmarc_python(venv: Path) -> Path | None:
     return python
 
 
-def speed(corpus: Path, copies: int, generated: int, venv: Path) -> None:
+def speed(corpus: Path, copies: int, generated: int, cli_files: int, venv: Path) -> None:
     """Documents per second, by wall clock and by CPU time (the machine may be shared),
     on two sets: the corpus copied over and over (parsedmarc's caches help it there),
     and reports made from the project's fixture with a new source IP each (as a real
@@ -173,17 +177,14 @@ def speed(corpus: Path, copies: int, generated: int, venv: Path) -> None:
         make_reports(unique, generated)
         for name, maildir in (("corpus copies", repeated), ("generated reports", unique)):
             _compare(name, maildir, python)
+            if python is not None:
+                _compare_clis(name, maildir, cli_files, python.parent / "parsedmarc", Path(scratch) / "subset")
 
 
 def _compare(name: str, maildir: Path, python: Path | None) -> None:
+    """mailcheck's whole run against parsedmarc's library loop over every file."""
     paths = sorted(str(p) for p in (maildir / "cur").iterdir())
-    command = [*MAILCHECK, "report", "--no-dns", "--format", "jsonl", "--maildir", str(maildir)]
-    wall, cpu, _ = _measure(command)
-    ours = (len(paths) / wall, len(paths) / cpu)
-    print(
-        f"speed ({name}): mailcheck read {len(paths):,} documents in {wall:.2f} s wall, {cpu:.2f} s CPU "
-        f"(one whole CLI run, start-up included): {ours[0]:,.0f} documents/s wall, {ours[1]:,.0f} /s CPU"
-    )
+    ours = _mailcheck_run(name, maildir, len(paths))
     if python is None:
         return
     theirs_run = subprocess.run([str(python), "-c", _PARSEDMARC_LOOP, *paths], capture_output=True, text=True)
@@ -191,15 +192,48 @@ def _compare(name: str, maildir: Path, python: Path | None) -> None:
         print(f"parsedmarc failed: {theirs_run.stderr.strip()[-300:]}")
         return
     their_wall, their_cpu = map(float, theirs_run.stdout.split()[-2:])
-    theirs = (len(paths) / their_wall, len(paths) / their_cpu)
     print(
-        f"speed ({name}): parsedmarc read them in {their_wall:.2f} s wall, {their_cpu:.2f} s CPU (parse_report_file "
-        f"loop, start-up not counted): {theirs[0]:,.0f} documents/s wall, {theirs[1]:,.0f} /s CPU"
+        f"speed ({name}): parsedmarc's parse_report_file loop read them in {their_wall:.2f} s wall, {their_cpu:.2f} s CPU "
+        f"(start-up not counted): {len(paths) / their_wall:,.0f} documents/s wall, {len(paths) / their_cpu:,.0f} /s CPU"
     )
+    _ratios(name, "its library loop", ours, (their_wall, their_cpu))
+
+
+def _compare_clis(name: str, maildir: Path, count: int, parsedmarc: Path, subset: Path) -> None:
+    """Both command lines as a user runs them, whole processes, on the same files: all
+    of them, or the first ``count`` (parsedmarc's CLI takes milliseconds a report)."""
+    paths = sorted((maildir / "cur").iterdir())
+    if 0 < count < len(paths):
+        shutil.rmtree(subset, ignore_errors=True)
+        (subset / "cur").mkdir(parents=True)
+        for path in paths[:count]:
+            os.link(path, subset / "cur" / path.name)
+        maildir, paths = subset, paths[:count]
+    ours = _mailcheck_run(f"{name}, {len(paths):,} for the CLIs", maildir, len(paths))
+    wall, cpu, peak = _measure([str(parsedmarc), "--offline", str(maildir / "cur")])
+    print(
+        f"speed ({name}, {len(paths):,} for the CLIs): parsedmarc --offline read them in {wall:.2f} s wall, {cpu:.2f} s CPU, "
+        f"peak RSS {peak / 1024:,.0f} MB (one whole CLI run): {len(paths) / wall:,.0f} documents/s wall, {len(paths) / cpu:,.0f} /s CPU"
+    )
+    _ratios(f"{name}, {len(paths):,} for the CLIs", "its CLI", ours, (wall, cpu))
+
+
+def _mailcheck_run(name: str, maildir: Path, count: int) -> tuple[float, float]:
+    command = [*MAILCHECK, "report", "--no-dns", "--format", "jsonl", "--maildir", str(maildir)]
+    wall, cpu, peak = _measure(command)
+    print(
+        f"speed ({name}): mailcheck read {count:,} documents in {wall:.2f} s wall, {cpu:.2f} s CPU, peak RSS "
+        f"{peak / 1024:,.0f} MB (one whole CLI run, start-up and workers included): {count / wall:,.0f} documents/s wall, "
+        f"{count / cpu:,.0f} /s CPU"
+    )
+    return wall, cpu
+
+
+def _ratios(name: str, against: str, ours: tuple[float, float], theirs: tuple[float, float]) -> None:
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     print(
-        f"speed ({name}): mailcheck is {ours[0] / theirs[0]:.1f}x parsedmarc's rate by wall clock, {ours[1] / theirs[1]:.1f}x by CPU time "
-        f"(load average {load})"
+        f"speed ({name}): mailcheck is {theirs[1] / ours[1]:.1f}x parsedmarc's rate by CPU time, "
+        f"{theirs[0] / ours[0]:.1f}x by wall clock, against {against} (load average {load})"
     )
 
 
@@ -249,11 +283,17 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--copies", type=int, default=600, help="copies of each corpus file for the speed run")
     parser.add_argument("--generated", type=int, default=5_000, help="reports made from the fixture for the speed run")
+    parser.add_argument(
+        "--cli-files", type=int, default=1_000, help="files of each set for parsedmarc's CLI beside mailcheck's (0: all)"
+    )
     parser.add_argument("--reports", type=int, default=10_000, help="generated reports for the memory run")
     parser.add_argument("--parsedmarc-venv", type=Path, default=ROOT / "benchmarks" / ".venv-parsedmarc")
     args = parser.parse_args()
+    # Bytecode as an installed package has it (parsedmarc's virtualenv has its own): with
+    # PYTHONDONTWRITEBYTECODE set, each run would compile every module again (~0.1 s).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "src")], check=True)
     accuracy(args.corpus)
-    speed(args.corpus, args.copies, args.generated, args.parsedmarc_venv)
+    speed(args.corpus, args.copies, args.generated, args.cli_files, args.parsedmarc_venv)
     memory(args.reports)
 
 

@@ -82,6 +82,26 @@ def _documents(spec: SourceSpec) -> Iterator[Source]:
             yield _read_file(entry, entry, spec.max_size)
 
 
+def document_paths(spec: SourceSpec) -> Iterator[str] | None:
+    """The path of every document of ``spec`` (checked by ``open_sources`` first), in
+    the order ``open_sources`` reads them; None when one is not a file of its own
+    (stdin, an mbox), which only a stream can read."""
+    if "-" in spec.files or spec.mboxes:
+        return None
+
+    def paths() -> Iterator[str]:
+        yield from spec.files
+        for path in spec.maildirs:
+            yield from _maildir_files(Path(path))
+
+    return paths()
+
+
+def read_path(path: str, max_size: int = DEFAULT_MAX_SIZE) -> Source:
+    """One document of ``document_paths``, read as ``open_sources`` reads it."""
+    return _read_file(path, path, max_size)
+
+
 def _readable_file(path: str, option: str) -> None:
     target = Path(path)
     if target.is_dir():

@@ -13,8 +13,9 @@ from mailcheck.cli.options import GlobalArguments, OutputFormat, OutputOptions, 
 from mailcheck.cli.sources import DEFAULT_MAX_SIZE_TEXT, Maildir, MaxSize, Mbox
 
 if TYPE_CHECKING:  # heavy imports stay inside the command, so --help starts fast
+    from mailcheck.cli.run import Streamed
     from mailcheck.commands.report import ReportRequest
-    from mailcheck.model import Report
+    from mailcheck.model import Report, SplitReportHandler
     from mailcheck.run import RunOutcome
     from mailcheck.runtime import NetworkOptions
 
@@ -46,7 +47,7 @@ def report(
     from mailcheck.cli.run import emit_run
     from mailcheck.cli.sources import source_spec
     from mailcheck.commands.report import ReportRequest, run_report
-    from mailcheck.model import ExitCode
+    from mailcheck.model import ExitCode, SplitReportHandler
 
     network, output = options.settings(html=True)
     spec = source_spec(files, mbox, maildir, max_size)
@@ -59,6 +60,8 @@ def report(
         return _emit_html(request, network, output)
 
     def run(on_report: Callable[[Report], None], keep: bool) -> RunOutcome[object]:
+        if isinstance(on_report, SplitReportHandler):
+            on_report = _FoldedLines(on_report)
         outcome, tally = run_report(request, network, on_report, keep)
         readable.append(tally.readable)
         # A run over Documents; emit_run reads only its reports and figures.
@@ -69,6 +72,31 @@ def report(
         print("mailcheck: error: no document could be read as a report", file=sys.stderr)
         return ExitCode.USAGE
     return code
+
+
+class _FoldedLines:
+    """emit_run's streamed handler, whose digests (a line and its exit code) of
+    consecutive reports also fold into one: a worker process sends its batch's lines
+    as one text, written here in one go (mailcheck.commands.report.FoldingHandler)."""
+
+    def __init__(self, stream: SplitReportHandler) -> None:
+        self.stream = stream
+
+    def __call__(self, report: Report) -> None:
+        self.stream(report)
+
+    def digest(self, report: Report) -> Streamed:
+        digest: Streamed = self.stream.digest(report)
+        return digest
+
+    def take(self, digest: Streamed) -> None:
+        self.stream.take(digest)
+
+    def fold(self, digests: list[Streamed]) -> Streamed:
+        from mailcheck.cli.run import worst_code
+
+        lines = [line for line, _ in digests if line is not None]
+        return ("".join(lines) if lines else None), worst_code([code for _, code in digests])
 
 
 def _emit_html(request: ReportRequest, network: NetworkOptions, output: OutputOptions) -> int:

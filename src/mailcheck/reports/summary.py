@@ -145,6 +145,45 @@ class Tally:
             self.failure_reports += 1
             self.failures_by_domain[report.reported_domain or "?"] += 1
 
+    def merge(self, later: Tally) -> None:
+        """Add the tally of the documents that come after this one's (a worker's
+        batch): the same tables as if one tally had seen them all in that order."""
+        self.documents += later.documents
+        self.invalid += later.invalid
+        self.failure_reports += later.failure_reports
+        for key, org in later.orgs.items():
+            mine = self.orgs.setdefault(key, _Org(org.kind))
+            mine.reports += org.reports
+            mine.messages += org.messages
+            mine.passing += org.passing
+        for ip, source in later.sources.items():
+            seen = self.sources.get(ip)
+            if seen is None:
+                self.sources[ip] = source
+                continue
+            seen.messages += source.messages
+            seen.passing += source.passing
+            seen.domains.update(source.domains)
+            seen.orgs |= source.orgs
+        for day, (messages, passing) in later.days.items():
+            counts = self.days.setdefault(day, [0, 0])
+            counts[0] += messages
+            counts[1] += passing
+        for name, domain in later.domains.items():
+            mine_domain = self.domains.setdefault(name, _Domain())
+            # The policy of the latest report, the later document on a tie (as add does).
+            if domain.last_end >= mine_domain.last_end:
+                mine_domain.policy, mine_domain.last_end = domain.policy, domain.last_end
+            mine_domain.messages += domain.messages
+            mine_domain.passing += domain.passing
+            mine_domain.forwarded += domain.forwarded
+            mine_domain.failing.update(domain.failing)
+        self.failures_by_domain.update(later.failures_by_domain)
+        for name, (ok, failed) in later.tls.items():
+            counts = self.tls.setdefault(name, [0, 0])
+            counts[0] += ok
+            counts[1] += failed
+
     def _aggregate(self, report: AggregateReport, failing: Sequence[Source]) -> None:
         name = report.metadata.org_name
         org = self.orgs.setdefault((name, "aggregate"), _Org("aggregate"))
