@@ -356,3 +356,65 @@ def test_names_asked_together_keep_to_the_in_flight_cap(zone_server):
     assert [type(o).__name__ for o in outcomes] == ["NoSuchDomain"] * 10
     assert (stats.queries, stats.max_in_flight) == (10, 4)
     assert stats.elapsed_ms >= 150  # 4, 4 and 2 at a time, 50 ms each
+
+
+def test_slots_hand_a_freed_slot_to_the_first_waiter_and_skip_the_cancelled():
+    from mailcheck.dns.slots import Slots
+
+    async def go() -> tuple[int, int, list[str], int]:
+        slots = Slots(3)
+        free_now = slots.take_free(5)  # a burst takes what is free
+        order: list[str] = []
+
+        async def wait(label: str) -> None:
+            await slots.take()
+            order.append(label)
+
+        first, cancelled, last = (asyncio.ensure_future(wait(label)) for label in ("first", "cancelled", "last"))
+        await asyncio.sleep(0)
+        none_while_waiting = slots.take_free(1)  # no jumping the queue
+        cancelled.cancel()
+        await asyncio.sleep(0)
+        slots.give(2)  # two of the burst's three: to first and last, none to the cancelled one
+        await asyncio.gather(first, last)
+        slots.give(3)  # the burst's third, and first's and last's: all three free again
+        return free_now, none_while_waiting, order, slots.take_free(5)
+
+    free_now, none_while_waiting, order, left = run_async(go())
+    assert (free_now, none_while_waiting) == (3, 0)
+    assert order == ["first", "last"]
+    assert left == 3
+
+
+def test_resolvers_of_a_bulk_run_share_one_cap_on_queries_in_flight(zone_server):
+    from mailcheck.dns.shared_answers import SharedAnswers
+
+    zone_server.latency = 0.05
+    try:
+
+        async def go():
+            shared = SharedAnswers(max_in_flight=3)
+            resolvers = [
+                Resolver(
+                    zone_server=Nameserver(zone_server.host, zone_server.port),
+                    zone_origins=zone_server.origins,
+                    offline=True,
+                    timeout=2,
+                    shared=shared,
+                )
+                for _ in range(2)
+            ]
+            started = time.perf_counter()
+            outcomes = await asyncio.gather(
+                *(r.query_all([f"cap{n}-{i}._domainkey.good.example" for n in range(4)], "TXT") for i, r in enumerate(resolvers))
+            )
+            return outcomes, time.perf_counter() - started, [r.stats().max_in_flight for r in resolvers]
+
+        outcomes, elapsed, most_at_once = run_async(go())
+    finally:
+        zone_server.latency = 0.0
+    assert [type(o).__name__ for each in outcomes for o in each] == ["NoSuchDomain"] * 8
+    # Eight queries, three at a time between the two: three rounds of 50 ms (one, had
+    # each resolver sent its four at once).
+    assert elapsed >= 0.15
+    assert max(most_at_once) <= 3

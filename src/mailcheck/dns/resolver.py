@@ -29,6 +29,7 @@ import dns.reversename
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.dns.slots import Slots
 from mailcheck.dns.transport import (
     BadReply,
     Truncated,
@@ -119,7 +120,9 @@ class Resolver:
         self._channels: dict[Nameserver, UdpChannel] = {}
         # Each query's outcome, or the future its callers wait on while it is asked.
         self._cache: dict[tuple[str, str, bool], Answer | DnsError | asyncio.Future[Answer]] = {}
-        self._limit = asyncio.Semaphore(max_in_flight)
+        self._limit = Slots(max_in_flight)
+        if shared is not None and shared.in_flight is not None:
+            self._limit = shared.in_flight  # the bulk run's cap, across its domains
         self._in_flight = 0
         self._max_in_flight = 0
         self._clock_start = time.perf_counter()
@@ -141,16 +144,15 @@ class Resolver:
             pending: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
             self._cache[key] = pending
             try:
-                answer = await self._fetch(*key)
-            except DnsError as exc:
-                self._settled(key, pending, exc)
-                raise
+                outcome = (await self._fetch_all([key]))[0]
             except BaseException:  # cancelled: let later callers ask again
                 del self._cache[key]
                 pending.cancel()
                 raise
-            self._settled(key, pending, answer)
-            return answer
+            self._settled(key, pending, outcome)
+            if isinstance(outcome, DnsError):
+                raise outcome
+            return outcome
         if isinstance(cached, Answer):  # answered (the usual case in a bulk run): nothing to wait for
             return cached
         if isinstance(cached, DnsError):
@@ -167,12 +169,15 @@ class Resolver:
         whose first attempt went unanswered, or was truncated or refused, goes on as
         ``query`` would have (the next nameserver, retries, TCP) within the same budget.
         """
+        kind = rdtype.upper()
+        return await self._query_keys([(name.rstrip(".").lower() or ".", kind, False) for name in names])
+
+    async def _query_keys(self, keys: Sequence[tuple[str, str, bool]]) -> list[Answer | DnsError]:
         outcomes: list[Answer | DnsError | None] = []
         asked: list[tuple[int, tuple[str, str, bool], asyncio.Future[Answer]]] = []
         shared_waits: list[tuple[int, asyncio.Future[Answer]]] = []
         loop = asyncio.get_running_loop()
-        for name in names:
-            key = (name.rstrip(".").lower() or ".", rdtype.upper(), False)
+        for key in keys:
             cached = self._cache.get(key)
             if cached is None:
                 cached = self._kept(key)
@@ -230,7 +235,8 @@ class Resolver:
 
     async def addresses(self, name: str) -> list[str]:
         """A and AAAA records of a host, asked together; NoRecords when it has neither."""
-        results = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True)
+        key = name.rstrip(".").lower() or "."
+        results = await self._query_keys([(key, "A", False), (key, "AAAA", False)])
         addresses: list[str] = []
         for result in results:
             if isinstance(result, Answer):
@@ -295,26 +301,31 @@ class Resolver:
             raise DnsUnavailable(
                 name, rdtype, "no nameserver to ask (the system's resolv.conf names none)", Failure.NO_NAMESERVERS
             )
-        async with self._limit:
-            self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
-            started = time.perf_counter() if started is None else started
-            server = _servers_text(servers)
-            try:
-                raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server, first, deadline)
-            except DnsError as exc:
-                self._record(name, rdtype, server, exc.kind.value, started)
-                raise
-            except (dns.exception.DNSException, OSError, ValueError) as exc:
-                self._record(name, rdtype, server, "error", started)
-                raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
-            finally:
-                self._in_flight -= 1
+        await self._limit.take()
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        started = time.perf_counter() if started is None else started
+        server = _servers_text(servers)
+        try:
+            raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server, first, deadline)
+        except DnsError as exc:
+            self._record(name, rdtype, server, exc.kind.value, started)
+            raise
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            self._record(name, rdtype, server, "error", started)
+            raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
+        finally:
+            self._in_flight -= 1
+            self._limit.give()
         self._record(name, rdtype, _server_text(answered_by.address, answered_by.port), "NOERROR", started)
         return _answer(name, rdtype, raw)
 
     async def _fetch_all(self, keys: Sequence[tuple[str, str, bool]]) -> list[Answer | DnsError]:
         """Each key's lookup (see query_all): the ones with the same nameservers together."""
+        if len(keys) == 1:  # one query (the usual case): straight to its nameservers
+            servers = self._route(keys[0][0])
+            if servers:
+                return await self._ask_together(keys, servers)
         together: dict[tuple[Nameserver, ...], list[int]] = {}
         outcomes: list[Answer | DnsError | None] = [None] * len(keys)
         for index, (name, _rdtype, _dnssec) in enumerate(keys):
@@ -328,7 +339,10 @@ class Resolver:
             for index, outcome in zip(indexes, await self._ask_together([keys[i] for i in indexes], servers), strict=True):
                 outcomes[index] = outcome
 
-        await asyncio.gather(*(ask(servers, indexes) for servers, indexes in together.items()))
+        if len(together) == 1:
+            await ask(*next(iter(together.items())))
+        else:
+            await asyncio.gather(*(ask(servers, indexes) for servers, indexes in together.items()))
         return [outcome for outcome in outcomes if outcome is not None]
 
     async def _ask_together(
@@ -338,39 +352,44 @@ class Resolver:
         burst (as many at a time as the in-flight limit lets go); a lookup that this
         attempt does not end goes on in ``_fetch``."""
         loop = asyncio.get_running_loop()
-        started = time.perf_counter()
-        deadline = loop.time() + self.timeout
         per_attempt = attempt_timeout(self.timeout, len(servers))
         nameserver, server = servers[0], _servers_text(servers)
         answered_by = _server_text(nameserver.address, nameserver.port)
         channel = self._channel(nameserver)
         outcomes: list[Answer | DnsError | None] = [None] * len(keys)
-        going_on: list[tuple[int, bytes | BaseException]] = []
+        going_on: list[tuple[int, bytes | BaseException, float, float]] = []
+        questions: dict[int, bytes] = {}
+        for index, (name, rdtype, _dnssec) in enumerate(keys):
+            try:
+                questions[index] = question_wire(name, _type_code(rdtype))
+            except (dns.exception.DNSException, ValueError) as exc:  # a name DNS cannot carry
+                self._record(name, rdtype, server, "error", time.perf_counter())
+                outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
+        todo = list(questions)
         start = 0
-        while start < len(keys):
-            await self._limit.acquire()
-            count = 1
-            while start + count < len(keys) and not self._limit.locked():
-                await self._limit.acquire()  # free: returns at once
-                count += 1
-            chunk = range(start, start + count)
+        while start < len(todo):
+            count = self._limit.take_free(len(todo) - start)
+            if not count:
+                await self._limit.take()
+                count = 1 + self._limit.take_free(len(todo) - start - 1)
+            # A lookup's budget starts when it may go out, as in _fetch.
+            started, deadline = time.perf_counter(), loop.time() + self.timeout
+            chunk = todo[start : start + count]
             start += count
             self._in_flight += count
             self._max_in_flight = max(self._max_in_flight, self._in_flight)
             try:
-                questions = [question_wire(keys[i][0], _type_code(keys[i][1])) for i in chunk]
                 left = deadline - loop.time()
                 replies, arrived = await channel.exchange_all(
-                    questions, payload=EDNS_PAYLOAD, dnssec=keys[chunk[0]][2], timeout=min(per_attempt, left)
+                    [questions[i] for i in chunk], payload=EDNS_PAYLOAD, dnssec=keys[chunk[0]][2], timeout=min(per_attempt, left)
                 )
             finally:
                 self._in_flight -= count
-                for _ in chunk:
-                    self._limit.release()
+                self._limit.give(count)
             for index, reply, when in zip(chunk, replies, arrived, strict=True):
                 name, rdtype, _dnssec = keys[index]
                 if isinstance(reply, BaseException) or is_truncated(reply):
-                    going_on.append((index, reply))
+                    going_on.append((index, reply, deadline, started))
                     continue
                 try:
                     judged = _judge(name, rdtype, _type_code(rdtype), reply, nameserver, server)
@@ -385,12 +404,15 @@ class Resolver:
                         self._record(name, rdtype, answered_by, "NOERROR", started, when)
                         outcomes[index] = _answer(name, rdtype, judged)
                     else:  # this server leaves play: the lookup goes on without it
-                        going_on.append((index, reply))
+                        going_on.append((index, reply, deadline, started))
         if going_on:
             results = await asyncio.gather(
-                *(settle(self._fetch(*keys[index], first=first, deadline=deadline, started=started)) for index, first in going_on)
+                *(
+                    settle(self._fetch(*keys[index], first=first, deadline=deadline, started=started))
+                    for index, first, deadline, started in going_on
+                )
             )
-            for (index, _first), result in zip(going_on, results, strict=True):
+            for (index, *_attempt), result in zip(going_on, results, strict=True):
                 outcomes[index] = result
         return [outcome for outcome in outcomes if outcome is not None]
 

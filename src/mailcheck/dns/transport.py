@@ -184,7 +184,11 @@ class UdpChannel:
         sent: list[tuple[_Socket, int]] = []
         try:
             for index, question in enumerate(questions):
-                entry = self._socket_for(loop)
+                try:
+                    entry = self._socket_for(loop)
+                except OSError as exc:  # no route to the server, say: this attempt failed
+                    attempts.deliver(index, exc)
+                    continue
                 query_id = int.from_bytes(randomness[2 * index : 2 * index + 2], "big")
                 while query_id in entry.waiting:
                     query_id = secrets.randbits(16)
