@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -254,7 +255,9 @@ def _memory(server, command: list[str]) -> tuple[float, float, float]:  # type: 
     """RSS (MB) of the process tree after 1,000 and 10,000 reports; the largest process."""
     marks: dict[int, float] = {}
     with tempfile.NamedTemporaryFile("w+b") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        # Its own process group, so that stopping it stops its worker processes too
+        # (a terminated parent leaves its forked workers running).
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT, start_new_session=True)
         try:
             while len(marks) < 2 and process.poll() is None:
                 time.sleep(0.2)
@@ -263,7 +266,7 @@ def _memory(server, command: list[str]) -> tuple[float, float, float]:  # type: 
                     if mark not in marks and lines >= mark:
                         marks[mark] = _tree_rss_mb(process.pid)
         finally:
-            process.terminate()
+            os.killpg(process.pid, signal.SIGTERM)
             _pid, _status, usage = os.wait4(process.pid, 0)
     if len(marks) < 2:
         raise SystemExit(f"the 100,000-line run ended before 10,000 reports ({process.returncode})")
