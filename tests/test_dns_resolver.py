@@ -14,12 +14,12 @@ import dns.message
 import dns.rrset
 import pytest
 
-from mailcheck.dns.errors import DnsUnavailable, NoRecords, NoSuchDomain
+from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver
-from mailcheck.dns.resolver import Resolver
+from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.dns.transport import QUERIES_PER_SOCKET
 from tests.helpers import run_async
-from tests.helpers.dns_servers import misbehaving_dns, scripted_dns
+from tests.helpers.dns_servers import dropping_proxy, misbehaving_dns, scripted_dns
 
 
 def test_answers_and_logs_each_network_query(resolver_factory, zone_server):
@@ -266,3 +266,155 @@ def test_a_socket_carries_a_bounded_number_of_queries_then_a_fresh_port_takes_ov
     assert addresses == [["192.0.2.1"]] * lookups and len(peers) == lookups
     per_port = sorted(Counter(peer[1] for peer in peers).values())
     assert per_port == [10, QUERIES_PER_SOCKET, QUERIES_PER_SOCKET]  # three source ports, none past the bound
+
+
+def _outcome_text(outcome: object) -> str:
+    """An outcome as the checks read it: the answer's texts, or the error's kind and reason."""
+    if isinstance(outcome, DnsError):
+        return f"{type(outcome).__name__}: {outcome.reason}"
+    assert isinstance(outcome, Answer)
+    return " | ".join(sorted(outcome.texts()))
+
+
+PROBED = [
+    "good.example",  # an answer
+    "missing.good.example",  # NXDOMAIN
+    "mx2.good.example",  # NODATA
+    "big.cname-chain.example",  # truncated over UDP: asked again over TCP
+    "example.com",  # outside the zones, offline: could not tell
+    "good.example",  # asked twice: one lookup
+]
+
+
+def test_names_asked_together_get_what_each_query_gets(resolver_factory, zone_server):
+    before = len(zone_server.queries)
+
+    async def go():
+        together, alone = resolver_factory(), resolver_factory()
+        outcomes = await together.query_all(PROBED, "TXT")
+        one_by_one = [await settle(alone.query(name, "TXT")) for name in PROBED]
+        logged = len(together.log)
+        again = [await settle(together.query(name, "TXT")) for name in PROBED]  # from its cache
+        return outcomes, one_by_one, again, together.log[:logged], len(together.log) - logged
+
+    outcomes, one_by_one, again, log, asked_again = run_async(go())
+    assert [_outcome_text(o) for o in outcomes] == [_outcome_text(o) for o in one_by_one]
+    assert [_outcome_text(o) for o in again] == [_outcome_text(o) for o in outcomes]
+    assert asked_again == 0
+    texts = [_outcome_text(o) for o in outcomes]
+    assert texts[0] == texts[5] and texts[0].startswith("v=spf1 ")
+    assert texts[1:3] == ["NoSuchDomain: the name does not exist (NXDOMAIN)", "NoRecords: no TXT record"]
+    assert "0123456789" * 50 + "second record" in texts[3]
+    assert texts[4] == "DnsUnavailable: outside the loaded zones and --offline is set"
+    assert sorted((q.name, q.outcome) for q in log) == sorted(
+        [
+            ("good.example", "NOERROR"),
+            ("missing.good.example", "NXDOMAIN"),
+            ("mx2.good.example", "NODATA"),
+            ("big.cname-chain.example", "NOERROR"),
+            ("example.com", "offline"),
+        ]
+    )
+    big = [q.transport for q in zone_server.queries[before:] if q.name == "big.cname-chain.example."]
+    assert big == ["udp", "tcp", "udp", "tcp"]  # together, then alone
+
+
+def test_names_asked_together_survive_lost_datagrams(zone_server):
+    names = [f"{selector}._domainkey.dkim-keys.example" for selector in ("strong", "nothere", "weak")]
+    with dropping_proxy(zone_server.port) as proxy:
+
+        async def go():
+            resolver = Resolver(upstream=[Nameserver("127.0.0.1", proxy.port)], timeout=2)
+            return await resolver.query_all(names, "TXT"), resolver.log
+
+        outcomes, log = run_async(go())
+    assert [type(o).__name__ for o in outcomes] == ["Answer", "NoSuchDomain", "Answer"]
+    assert all(text.startswith("v=DKIM1") for o in outcomes if isinstance(o, Answer) for text in o.texts())
+    assert sorted(proxy.dropped) == sorted(f"{name}. 16" for name in names)  # every first datagram lost
+    assert proxy.forwarded == len(names)
+    assert sorted((q.name, q.outcome) for q in log) == sorted(zip(names, ["NOERROR", "NXDOMAIN", "NOERROR"], strict=True))
+
+
+def test_names_asked_together_keep_to_the_in_flight_cap(zone_server):
+    zone_server.latency = 0.05
+    try:
+
+        async def go():
+            resolver = Resolver(
+                zone_server=Nameserver(zone_server.host, zone_server.port),
+                zone_origins=zone_server.origins,
+                offline=True,
+                timeout=2,
+                max_in_flight=4,
+            )
+            outcomes = await resolver.query_all([f"s{n}._domainkey.good.example" for n in range(10)], "TXT")
+            return outcomes, resolver.stats()
+
+        outcomes, stats = run_async(go())
+    finally:
+        zone_server.latency = 0.0
+    assert [type(o).__name__ for o in outcomes] == ["NoSuchDomain"] * 10
+    assert (stats.queries, stats.max_in_flight) == (10, 4)
+    assert stats.elapsed_ms >= 150  # 4, 4 and 2 at a time, 50 ms each
+
+
+def test_slots_hand_a_freed_slot_to_the_first_waiter_and_skip_the_cancelled():
+    from mailcheck.dns.slots import Slots
+
+    async def go() -> tuple[int, int, list[str], int]:
+        slots = Slots(3)
+        free_now = slots.take_free(5)  # a burst takes what is free
+        order: list[str] = []
+
+        async def wait(label: str) -> None:
+            await slots.take()
+            order.append(label)
+
+        first, cancelled, last = (asyncio.ensure_future(wait(label)) for label in ("first", "cancelled", "last"))
+        await asyncio.sleep(0)
+        none_while_waiting = slots.take_free(1)  # no jumping the queue
+        cancelled.cancel()
+        await asyncio.sleep(0)
+        slots.give(2)  # two of the burst's three: to first and last, none to the cancelled one
+        await asyncio.gather(first, last)
+        slots.give(3)  # the burst's third, and first's and last's: all three free again
+        return free_now, none_while_waiting, order, slots.take_free(5)
+
+    free_now, none_while_waiting, order, left = run_async(go())
+    assert (free_now, none_while_waiting) == (3, 0)
+    assert order == ["first", "last"]
+    assert left == 3
+
+
+def test_resolvers_of_a_bulk_run_share_one_cap_on_queries_in_flight(zone_server):
+    from mailcheck.dns.shared_answers import SharedAnswers
+
+    zone_server.latency = 0.05
+    try:
+
+        async def go():
+            shared = SharedAnswers(max_in_flight=3)
+            resolvers = [
+                Resolver(
+                    zone_server=Nameserver(zone_server.host, zone_server.port),
+                    zone_origins=zone_server.origins,
+                    offline=True,
+                    timeout=2,
+                    shared=shared,
+                )
+                for _ in range(2)
+            ]
+            started = time.perf_counter()
+            outcomes = await asyncio.gather(
+                *(r.query_all([f"cap{n}-{i}._domainkey.good.example" for n in range(4)], "TXT") for i, r in enumerate(resolvers))
+            )
+            return outcomes, time.perf_counter() - started, [r.stats().max_in_flight for r in resolvers]
+
+        outcomes, elapsed, most_at_once = run_async(go())
+    finally:
+        zone_server.latency = 0.0
+    assert [type(o).__name__ for each in outcomes for o in each] == ["NoSuchDomain"] * 8
+    # Eight queries, three at a time between the two: three rounds of 50 ms (one, had
+    # each resolver sent its four at once).
+    assert elapsed >= 0.15
+    assert max(most_at_once) <= 3

@@ -14,7 +14,7 @@ import pytest
 
 from mailcheck.cli.domain import domain_options
 from mailcheck.commands.domain import DomainChecker, DomainRequest
-from mailcheck.model import Report, Status
+from mailcheck.model import Obstacle, Report, Status
 from mailcheck.names import parse_domain
 from mailcheck.run import DnsScope, Env, run_targets
 from mailcheck.runtime import NetworkOptions
@@ -281,3 +281,31 @@ def test_a_full_worker_queue_spills_a_big_key_only_to_a_worker_out_of_work():
     finally:
         for q in (busy, idle):
             q.cancel_join_thread()
+
+
+class CollectorSettings:
+    """Reports, as its summary, how the worker's garbage collector is set."""
+
+    command = "collector"
+
+    def label(self, target: str) -> str:
+        return target
+
+    async def check(self, target: str, env: Env) -> Report:
+        import gc
+
+        from mailcheck.run import CRASH
+
+        settings = f"thresholds {gc.get_threshold()}, frozen {gc.get_freeze_count() > 0}, pid {os.getpid()}"
+        return Report("collector", target, (Obstacle("run", "Run", (CRASH.info(target, settings),)),))
+
+
+def test_workers_leave_what_they_inherit_out_of_their_garbage_collections():
+    import gc
+
+    before = (gc.get_threshold(), gc.get_freeze_count())
+    outcome = run_targets(CollectorSettings(), ["a", "b", "c", "d"], NETWORK, scope=DnsScope.TARGET, concurrency=2, workers=2)
+    summaries = [r.checks[0].summary for r in outcome.reports]
+    assert all(s.startswith(f"thresholds {before[0]}, frozen True, pid ") for s in summaries)
+    assert all(not s.endswith(f"pid {os.getpid()}") for s in summaries)  # set in the workers
+    assert (gc.get_threshold(), gc.get_freeze_count()) == before  # and not in this process

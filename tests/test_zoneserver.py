@@ -123,3 +123,53 @@ def test_zone_without_soa_is_refused(tmp_path: Path):
 def test_missing_zone_path_is_bad_input(tmp_path: Path):
     with pytest.raises(BadInput, match="no such file or folder"):
         load_zones([tmp_path / "nope"])
+
+
+def _wire(name: str, rdtype: str, query_id: int, **options) -> bytes:
+    query = dns.message.make_query(name, rdtype, **options)
+    query.id = query_id
+    return query.to_wire()
+
+
+def test_a_query_asked_again_gets_the_first_reply_under_its_own_id():
+    from mailcheck.dns.zoneserver import ZoneServer
+
+    server = ZoneServer(load_zones([ZONES]))
+    # One record a section: dnspython shuffles the records of a set each time it
+    # renders one, so only such a reply has one byte order.
+    first = server.respond(_wire("mx2.good.example", "A", 0x1111), "udp")
+    again = server.respond(_wire("mx2.good.example", "A", 0x2222), "udp")
+    built = server._build_reply(_wire("mx2.good.example", "A", 0x2222), "udp")
+    assert first is not None and again is not None and built is not None
+    assert server.replies_reused == 1
+    assert again == built[0]  # byte for byte the reply built anew for that query
+    assert (first[:2], again[:2]) == (b"\x11\x11", b"\x22\x22")
+    assert first[2:] == again[2:]
+    reply = dns.message.from_wire(again)
+    assert reply.id == 0x2222 and reply.flags & dns.flags.AA
+    assert answer_texts(reply) == ["mx2.good.example. A 127.0.0.11"]
+    # Each query is still counted as served, the reused ones too.
+    assert [(q.name, q.rdtype, q.transport) for q in server.queries] == [("mx2.good.example.", "A", "udp")] * 2
+
+
+def test_queries_that_differ_in_flags_edns_or_transport_get_their_own_replies():
+    from mailcheck.dns.zoneserver import ZoneServer
+
+    server = ZoneServer(load_zones([ZONES]))
+    # The same question, the DO bit the only difference.
+    plain = server.respond(_wire("dnssec-good.example", "SOA", 7, use_edns=0), "udp")
+    signed = server.respond(_wire("dnssec-good.example", "SOA", 7, want_dnssec=True), "udp")
+    no_edns = server.respond(_wire("big.cname-chain.example", "TXT", 7), "udp")
+    big_edns = server.respond(_wire("big.cname-chain.example", "TXT", 7, use_edns=0, payload=4096), "udp")
+    over_tcp = server.respond(_wire("big.cname-chain.example", "TXT", 7), "tcp")
+    assert server.replies_reused == 0
+    assert None not in (plain, signed, no_edns, big_edns, over_tcp)
+    rdtypes = [[rrset.rdtype for rrset in dns.message.from_wire(r).answer] for r in (plain, signed)]
+    assert rdtypes == [[dns.rdatatype.SOA], [dns.rdatatype.SOA, dns.rdatatype.RRSIG]]
+    # Without EDNS the big TXT set does not fit 512 bytes: truncated; with it, or over TCP, whole.
+    truncated = dns.message.from_wire(no_edns)
+    assert truncated.flags & dns.flags.TC and truncated.answer == []
+    for whole in (big_edns, over_tcp):
+        reply = dns.message.from_wire(whole)
+        assert not reply.flags & dns.flags.TC
+        assert sorted(len(b"".join(rd.strings)) for rd in reply.answer[0]) == [513, 750]

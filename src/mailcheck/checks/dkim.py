@@ -203,8 +203,11 @@ async def check_dkim(context: DomainContext) -> list[Check]:
             for s in common_selector_names()
         ]
         return _probe_report(domain, lookups, absent_parent=parent)
-    lookups = await asyncio.gather(*(lookup_selector(context.resolver, domain, s) for s in common_selector_names()))
-    return _probe_report(domain, lookups)
+    # Asked together: 51 names, most of them NXDOMAIN, cost one wait instead of 51.
+    selectors = common_selector_names()
+    names = [f"{s}._domainkey.{domain}" for s in selectors]
+    outcomes = await context.resolver.query_all(names, "TXT")
+    return _probe_report(domain, [SelectorLookup(*lookup) for lookup in zip(selectors, names, outcomes, strict=True)])
 
 
 def _probe_report(domain: str, lookups: list[SelectorLookup], absent_parent: str | None = None) -> list[Check]:

@@ -36,9 +36,15 @@ def domain(
         ),
     ] = None,
     concurrency: Annotated[
-        int,
-        typer.Option("--concurrency", metavar="N", help="Check at most N domains at once.", rich_help_panel=BULK),
-    ] = 20,
+        int | None,
+        typer.Option(
+            "--concurrency",
+            metavar="N",
+            help="Check at most N domains at once (default: 20; 100 with --from-file).",
+            rich_help_panel=BULK,
+            show_default=False,
+        ),
+    ] = None,
     dkim_selector: Annotated[
         list[str] | None,
         typer.Option(
@@ -122,6 +128,10 @@ def domain(
     from mailcheck.names import parse_domain
 
     network, output = options.settings()
+    if concurrency is None:
+        from mailcheck.run import BULK_CONCURRENCY, DEFAULT_CONCURRENCY
+
+        concurrency = BULK_CONCURRENCY if from_file is not None else DEFAULT_CONCURRENCY
     if concurrency < 1:
         raise BadInput(f"--concurrency must be at least 1, not {concurrency}")
     names = list(domains or ()) + (read_domain_file(from_file) if from_file is not None else [])

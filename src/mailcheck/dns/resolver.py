@@ -29,6 +29,7 @@ import dns.reversename
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.dns.slots import Slots
 from mailcheck.dns.transport import (
     BadReply,
     Truncated,
@@ -117,8 +118,11 @@ class Resolver:
         self._upstream: tuple[Nameserver, ...] = () if offline or upstream is None else tuple(upstream)
         # One UDP socket a nameserver for the lookups in flight (see mailcheck.dns.transport).
         self._channels: dict[Nameserver, UdpChannel] = {}
-        self._cache: dict[tuple[str, str, bool], asyncio.Future[Answer]] = {}
-        self._limit = asyncio.Semaphore(max_in_flight)
+        # Each query's outcome, or the future its callers wait on while it is asked.
+        self._cache: dict[tuple[str, str, bool], Answer | DnsError | asyncio.Future[Answer]] = {}
+        self._limit = Slots(max_in_flight)
+        if shared is not None and shared.in_flight is not None:
+            self._limit = shared.in_flight  # the bulk run's cap, across its domains
         self._in_flight = 0
         self._max_in_flight = 0
         self._clock_start = time.perf_counter()
@@ -133,34 +137,96 @@ class Resolver:
         the DNSSEC checks want them, so other queries stay small.
         """
         key = (name.rstrip(".").lower() or ".", rdtype.upper(), dnssec)
-        future = self._cache.get(key)
-        if future is None:
-            future = asyncio.get_running_loop().create_future()
-            self._cache[key] = future
-            kept = self._shared.get(key) if self._shared is not None else None
-            if isinstance(kept, DnsError):
-                future.set_exception(kept)
-            elif isinstance(kept, Answer):
-                future.set_result(kept)
-            else:
-                try:
-                    answer = await self._fetch(*key)
-                except DnsError as exc:
-                    future.set_exception(exc)
-                    if self._shared is not None:
-                        self._shared.put(key, exc, None)
-                except BaseException:  # cancelled: let later callers ask again
-                    del self._cache[key]
-                    future.cancel()
-                    raise
-                else:
-                    future.set_result(answer)
-                    if self._shared is not None:
-                        self._shared.put(key, answer, answer.ttl)
-        if future.done():  # answered (the usual case in a bulk run): nothing to wait for
-            return future.result()
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._kept(key)
+        if cached is None:
+            pending: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
+            self._cache[key] = pending
+            try:
+                outcome = (await self._fetch_all([key]))[0]
+            except BaseException:  # cancelled: let later callers ask again
+                del self._cache[key]
+                pending.cancel()
+                raise
+            self._settled(key, pending, outcome)
+            if isinstance(outcome, DnsError):
+                raise outcome
+            return outcome
+        if isinstance(cached, Answer):  # answered (the usual case in a bulk run): nothing to wait for
+            return cached
+        if isinstance(cached, DnsError):
+            raise cached
         # shield: one caller being cancelled must not cancel the shared query.
-        return await asyncio.shield(future)
+        return await asyncio.shield(cached)
+
+    async def query_all(self, names: Sequence[str], rdtype: str) -> list[Answer | DnsError]:
+        """What ``settle(query(name, rdtype))`` gives for each of ``names``, asked together.
+
+        A probe's many names (a domain's 51 DKIM selectors, most of them answered
+        NXDOMAIN) go out at once and are waited for as one: a timer and a wake-up for
+        all, not a task, a future, a timer and a chain of coroutines each. A name
+        whose first attempt went unanswered, or was truncated or refused, goes on as
+        ``query`` would have (the next nameserver, retries, TCP) within the same budget.
+        """
+        kind = rdtype.upper()
+        return await self._query_keys([(name.rstrip(".").lower() or ".", kind, False) for name in names])
+
+    async def _query_keys(self, keys: Sequence[tuple[str, str, bool]]) -> list[Answer | DnsError]:
+        outcomes: list[Answer | DnsError | None] = []
+        asked: list[tuple[int, tuple[str, str, bool], asyncio.Future[Answer]]] = []
+        shared_waits: list[tuple[int, asyncio.Future[Answer]]] = []
+        loop = asyncio.get_running_loop()
+        for key in keys:
+            cached = self._cache.get(key)
+            if cached is None:
+                cached = self._kept(key)
+            if cached is None:
+                pending: asyncio.Future[Answer] = loop.create_future()
+                self._cache[key] = pending
+                asked.append((len(outcomes), key, pending))
+                outcomes.append(None)
+            elif isinstance(cached, asyncio.Future):
+                shared_waits.append((len(outcomes), cached))
+                outcomes.append(None)
+            else:
+                outcomes.append(cached)
+        if asked:
+            try:
+                fetched = await self._fetch_all([key for _index, key, _pending in asked])
+            except BaseException:  # cancelled: let later callers ask again
+                for _index, key, pending in asked:
+                    if self._cache.get(key) is pending:
+                        del self._cache[key]
+                        pending.cancel()
+                raise
+            for (index, key, pending), outcome in zip(asked, fetched, strict=True):
+                self._settled(key, pending, outcome)
+                outcomes[index] = outcome
+        for index, future in shared_waits:
+            outcomes[index] = await settle(asyncio.shield(future))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    def _kept(self, key: tuple[str, str, bool]) -> Answer | DnsError | None:
+        """The bulk run's shared outcome for ``key``, now this resolver's too."""
+        kept = self._shared.get(key) if self._shared is not None else None
+        if isinstance(kept, (Answer, DnsError)):
+            self._cache[key] = kept
+            return kept
+        return None
+
+    def _settled(self, key: tuple[str, str, bool], pending: asyncio.Future[Answer], outcome: Answer | DnsError) -> None:
+        """``outcome`` is the answer to ``key``: for later callers, and the ones waiting."""
+        self._cache[key] = outcome
+        if isinstance(outcome, DnsError):
+            pending.set_exception(outcome)
+            pending.exception()  # seen: asyncio must not log it as never retrieved
+            if self._shared is not None:
+                self._shared.put(key, outcome, None)
+        else:
+            pending.set_result(outcome)
+            if self._shared is not None:
+                self._shared.put(key, outcome, outcome.ttl)
 
     # -- conveniences ------------------------------------------------------------
 
@@ -169,7 +235,8 @@ class Resolver:
 
     async def addresses(self, name: str) -> list[str]:
         """A and AAAA records of a host, asked together; NoRecords when it has neither."""
-        results = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"), return_exceptions=True)
+        key = name.rstrip(".").lower() or "."
+        results = await self._query_keys([(key, "A", False), (key, "AAAA", False)])
         addresses: list[str] = []
         for result in results:
             if isinstance(result, Answer):
@@ -213,7 +280,19 @@ class Resolver:
                 suffix = suffix.partition(".")[2] or "."
         return self._upstream
 
-    async def _fetch(self, name: str, rdtype: str, dnssec: bool) -> Answer:
+    async def _fetch(
+        self,
+        name: str,
+        rdtype: str,
+        dnssec: bool,
+        *,
+        first: bytes | BaseException | None = None,
+        deadline: float | None = None,
+        started: float | None = None,
+    ) -> Answer:
+        """One lookup. ``first``: the outcome of an attempt already made at the first
+        nameserver (a reply, or the error it ended in), within the budget that ends
+        at ``deadline`` and was ``started`` then (see query_all)."""
         servers = self._route(name)
         if not servers:
             self._record(name, rdtype, "-", "offline", time.perf_counter())
@@ -222,47 +301,144 @@ class Resolver:
             raise DnsUnavailable(
                 name, rdtype, "no nameserver to ask (the system's resolv.conf names none)", Failure.NO_NAMESERVERS
             )
-        async with self._limit:
-            self._in_flight += 1
-            self._max_in_flight = max(self._max_in_flight, self._in_flight)
-            started = time.perf_counter()
-            server = _servers_text(servers)
-            try:
-                raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server)
-            except DnsError as exc:
-                self._record(name, rdtype, server, exc.kind.value, started)
-                raise
-            except (dns.exception.DNSException, OSError, ValueError) as exc:
-                self._record(name, rdtype, server, "error", started)
-                raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
-            finally:
-                self._in_flight -= 1
+        await self._limit.take()
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        started = time.perf_counter() if started is None else started
+        server = _servers_text(servers)
+        try:
+            raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server, first, deadline)
+        except DnsError as exc:
+            self._record(name, rdtype, server, exc.kind.value, started)
+            raise
+        except (dns.exception.DNSException, OSError, ValueError) as exc:
+            self._record(name, rdtype, server, "error", started)
+            raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
+        finally:
+            self._in_flight -= 1
+            self._limit.give()
         self._record(name, rdtype, _server_text(answered_by.address, answered_by.port), "NOERROR", started)
-        rrset = raw.rrset
-        return Answer(
-            name=name,
-            rdtype=rdtype,
-            rdata=tuple(rrset or ()),
-            canonical_name=_canonical_text(name, raw),
-            ttl=rrset.ttl if rrset is not None else 0,
-            authenticated=bool(raw.response.flags & dns.flags.AD),
-            raw=raw,
-        )
+        return _answer(name, rdtype, raw)
+
+    async def _fetch_all(self, keys: Sequence[tuple[str, str, bool]]) -> list[Answer | DnsError]:
+        """Each key's lookup (see query_all): the ones with the same nameservers together."""
+        if len(keys) == 1:  # one query (the usual case): straight to its nameservers
+            servers = self._route(keys[0][0])
+            if servers:
+                return await self._ask_together(keys, servers)
+        together: dict[tuple[Nameserver, ...], list[int]] = {}
+        outcomes: list[Answer | DnsError | None] = [None] * len(keys)
+        for index, (name, _rdtype, _dnssec) in enumerate(keys):
+            together.setdefault(self._route(name), []).append(index)
+
+        async def ask(servers: tuple[Nameserver, ...], indexes: list[int]) -> None:
+            if not servers:  # nothing to ask: _fetch says why at once
+                for index in indexes:
+                    outcomes[index] = await settle(self._fetch(*keys[index]))
+                return
+            for index, outcome in zip(indexes, await self._ask_together([keys[i] for i in indexes], servers), strict=True):
+                outcomes[index] = outcome
+
+        if len(together) == 1:
+            await ask(*next(iter(together.items())))
+        else:
+            await asyncio.gather(*(ask(servers, indexes) for servers, indexes in together.items()))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    async def _ask_together(
+        self, keys: Sequence[tuple[str, str, bool]], servers: tuple[Nameserver, ...]
+    ) -> list[Answer | DnsError]:
+        """The first attempt of every key's lookup at the first nameserver, sent as one
+        burst (as many at a time as the in-flight limit lets go); a lookup that this
+        attempt does not end goes on in ``_fetch``."""
+        loop = asyncio.get_running_loop()
+        per_attempt = attempt_timeout(self.timeout, len(servers))
+        nameserver, server = servers[0], _servers_text(servers)
+        answered_by = _server_text(nameserver.address, nameserver.port)
+        channel = self._channel(nameserver)
+        outcomes: list[Answer | DnsError | None] = [None] * len(keys)
+        going_on: list[tuple[int, bytes | BaseException, float, float]] = []
+        questions: dict[int, bytes] = {}
+        for index, (name, rdtype, _dnssec) in enumerate(keys):
+            try:
+                questions[index] = question_wire(name, _type_code(rdtype))
+            except (dns.exception.DNSException, ValueError) as exc:  # a name DNS cannot carry
+                self._record(name, rdtype, server, "error", time.perf_counter())
+                outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
+        todo = list(questions)
+        start = 0
+        while start < len(todo):
+            count = self._limit.take_free(len(todo) - start)
+            if not count:
+                await self._limit.take()
+                count = 1 + self._limit.take_free(len(todo) - start - 1)
+            # A lookup's budget starts when it may go out, as in _fetch.
+            started, deadline = time.perf_counter(), loop.time() + self.timeout
+            chunk = todo[start : start + count]
+            start += count
+            self._in_flight += count
+            self._max_in_flight = max(self._max_in_flight, self._in_flight)
+            try:
+                left = deadline - loop.time()
+                replies, arrived = await channel.exchange_all(
+                    [questions[i] for i in chunk], payload=EDNS_PAYLOAD, dnssec=keys[chunk[0]][2], timeout=min(per_attempt, left)
+                )
+            finally:
+                self._in_flight -= count
+                self._limit.give(count)
+            for index, reply, when in zip(chunk, replies, arrived, strict=True):
+                name, rdtype, _dnssec = keys[index]
+                if isinstance(reply, BaseException) or is_truncated(reply):
+                    going_on.append((index, reply, deadline, started))
+                    continue
+                try:
+                    judged = _judge(name, rdtype, _type_code(rdtype), reply, nameserver, server)
+                except DnsError as exc:
+                    self._record(name, rdtype, server, exc.kind.value, started, when)
+                    outcomes[index] = exc
+                except (dns.exception.DNSException, ValueError) as exc:
+                    self._record(name, rdtype, server, "error", started, when)
+                    outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
+                else:
+                    if isinstance(judged, dns.resolver.Answer):
+                        self._record(name, rdtype, answered_by, "NOERROR", started, when)
+                        outcomes[index] = _answer(name, rdtype, judged)
+                    else:  # this server leaves play: the lookup goes on without it
+                        going_on.append((index, reply, deadline, started))
+        if going_on:
+            results = await asyncio.gather(
+                *(
+                    settle(self._fetch(*keys[index], first=first, deadline=deadline, started=started))
+                    for index, first, deadline, started in going_on
+                )
+            )
+            for (index, *_attempt), result in zip(going_on, results, strict=True):
+                outcomes[index] = result
+        return [outcome for outcome in outcomes if outcome is not None]
 
     async def _lookup(
-        self, name: str, rdtype: str, dnssec: bool, servers: Sequence[Nameserver], server: str
+        self,
+        name: str,
+        rdtype: str,
+        dnssec: bool,
+        servers: Sequence[Nameserver],
+        server: str,
+        first: bytes | BaseException | None = None,
+        deadline: float | None = None,
     ) -> tuple[dns.resolver.Answer, Nameserver]:
         """One lookup within the ``--timeout`` budget, as dnspython's stub resolver does it.
 
         Each round asks every nameserver still in play in turn, one attempt each (see
         attempt_timeout), with a growing pause between rounds; a server that answered
         with an error rcode, a malformed reply or a refusal leaves play; a truncated
-        reply is asked again over TCP. NXDOMAIN and NOERROR end the lookup.
+        reply is asked again over TCP. NXDOMAIN and NOERROR end the lookup. ``first``
+        stands for the first attempt's outcome when that was already made.
         """
         type_code = _type_code(rdtype)
         question = question_wire(name, type_code)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.timeout
+        if deadline is None:
+            deadline = loop.time() + self.timeout
         per_attempt = attempt_timeout(self.timeout, len(servers))
         in_play = list(servers)
         this_round: list[Nameserver] = []
@@ -280,8 +456,9 @@ class Resolver:
             nameserver = this_round.pop(0)
             if loop.time() >= deadline:
                 raise DnsUnavailable(name, rdtype, f"no answer within {self.timeout:g}s from {server}", Failure.TIMEOUT)
+            udp_reply, first = first, None
             try:
-                reply = await self._exchange(nameserver, question, dnssec, deadline, per_attempt)
+                reply = await self._exchange(nameserver, question, dnssec, deadline, per_attempt, udp_reply)
             except TimeoutError as exc:
                 failures.append((exc, None))
                 continue
@@ -295,16 +472,33 @@ class Resolver:
             failures.append(judged)
             in_play.remove(nameserver)
 
-    async def _exchange(
-        self, nameserver: Nameserver, question: bytes, dnssec: bool, deadline: float, per_attempt: float
-    ) -> bytes:
-        """One attempt at one nameserver (over TCP too when UDP came back truncated)."""
-        loop = asyncio.get_running_loop()
-        left = deadline - loop.time()
+    def _channel(self, nameserver: Nameserver) -> UdpChannel:
         channel = self._channels.get(nameserver)
         if channel is None:
             channel = self._channels[nameserver] = UdpChannel(nameserver.address, nameserver.port)
-        reply = await channel.exchange(question, payload=EDNS_PAYLOAD, dnssec=dnssec, timeout=min(per_attempt, left))
+        return channel
+
+    async def _exchange(
+        self,
+        nameserver: Nameserver,
+        question: bytes,
+        dnssec: bool,
+        deadline: float,
+        per_attempt: float,
+        udp_reply: bytes | BaseException | None = None,
+    ) -> bytes:
+        """One attempt at one nameserver (over TCP too when UDP came back truncated);
+        ``udp_reply``: what its UDP query already gave."""
+        loop = asyncio.get_running_loop()
+        if udp_reply is None:
+            left = deadline - loop.time()
+            reply = await self._channel(nameserver).exchange(
+                question, payload=EDNS_PAYLOAD, dnssec=dnssec, timeout=min(per_attempt, left)
+            )
+        elif isinstance(udp_reply, BaseException):
+            raise udp_reply
+        else:
+            reply = udp_reply
         if not is_truncated(reply):
             return reply
         left = deadline - loop.time()
@@ -317,8 +511,8 @@ class Resolver:
             raise Truncated(f"{_server_text(nameserver.address, nameserver.port)} truncated its answer over TCP")
         return reply
 
-    def _record(self, name: str, rdtype: str, server: str, outcome: str, started: float) -> None:
-        now = time.perf_counter()
+    def _record(self, name: str, rdtype: str, server: str, outcome: str, started: float, ended: float | None = None) -> None:
+        now = time.perf_counter() if ended is None else ended
         self.log.append(
             QueryRecord(
                 name=name,
@@ -329,6 +523,19 @@ class Resolver:
                 elapsed_ms=(now - started) * 1000,
             )
         )
+
+
+def _answer(name: str, rdtype: str, raw: dns.resolver.Answer) -> Answer:
+    rrset = raw.rrset
+    return Answer(
+        name=name,
+        rdtype=rdtype,
+        rdata=tuple(rrset or ()),
+        canonical_name=_canonical_text(name, raw),
+        ttl=rrset.ttl if rrset is not None else 0,
+        authenticated=bool(raw.response.flags & dns.flags.AD),
+        raw=raw,
+    )
 
 
 def _judge(

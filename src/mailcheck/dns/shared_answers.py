@@ -6,7 +6,9 @@ organizational domain's records, blocklist lookups of the same registered domain
 This keeps the most recent answers, a bounded number of them and each only for its
 TTL (capped, as a run may last hours), so a shared name is asked once per TTL rather
 than once per domain. "Could not tell" outcomes are never kept: a timeout for one
-domain must not become every later domain's answer.
+domain must not become every later domain's answer. The resolvers may also share one
+cap on the queries they have in flight, so the domains in flight together never put
+more than that on the nameservers at once.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable
+from mailcheck.dns.slots import Slots
 
 Key = tuple[str, str, bool]
 
@@ -27,11 +30,19 @@ NEGATIVE_TTL = 60.0
 
 
 class SharedAnswers:
-    def __init__(self, max_entries: int = DEFAULT_ENTRIES, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        max_entries: int = DEFAULT_ENTRIES,
+        clock: Callable[[], float] = time.monotonic,
+        max_in_flight: int | None = None,
+    ) -> None:
         self._entries: OrderedDict[Key, tuple[float, object]] = OrderedDict()
         self._max_entries = max_entries
         self._clock = clock
         self.hits = 0
+        # The queries all these resolvers may have in flight at once (None: each
+        # resolver keeps to its own cap only).
+        self.in_flight = Slots(max_in_flight) if max_in_flight else None
 
     def get(self, key: Key) -> object | None:
         """The kept outcome (an Answer or a DnsError) for ``key``, or None."""

@@ -16,6 +16,8 @@ import asyncio
 import secrets
 import socket
 import struct
+import time
+from collections.abc import Sequence
 
 import dns.name
 
@@ -107,8 +109,35 @@ class _Socket:
     def __init__(self, sock: socket.socket, loop: asyncio.AbstractEventLoop) -> None:
         self.sock = sock
         self.loop = loop
-        self.waiting: dict[int, tuple[bytes, asyncio.Future[bytes]]] = {}
+        # query ID -> (question, the attempts it belongs to, its place among them)
+        self.waiting: dict[int, tuple[bytes, _Attempts, int]] = {}
         self.sent = 0
+
+
+class _Attempts:
+    """Attempts sent together and waited for as one: done when each has its reply (or
+    its error), or when the time is up."""
+
+    __slots__ = ("done", "replies", "arrived", "left")
+
+    def __init__(self, done: asyncio.Future[None], size: int) -> None:
+        self.done = done
+        self.replies: list[bytes | OSError | None] = [None] * size
+        self.arrived = [0.0] * size  # time.perf_counter() when each reply came
+        self.left = size
+
+    def deliver(self, index: int, reply: bytes | OSError) -> None:
+        if self.replies[index] is not None:
+            return
+        self.replies[index] = reply
+        self.arrived[index] = time.perf_counter()
+        self.left -= 1
+        if not self.left and not self.done.done():
+            self.done.set_result(None)
+
+    def expire(self) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 class UdpChannel:
@@ -133,23 +162,55 @@ class UdpChannel:
 
         TimeoutError when none came; OSError when the socket failed (a refusal).
         """
+        replies, _arrived = await self.exchange_all((question,), payload=payload, dnssec=dnssec, timeout=timeout)
+        reply = replies[0]
+        if isinstance(reply, BaseException):
+            raise reply
+        return reply
+
+    async def exchange_all(
+        self, questions: Sequence[bytes], *, payload: int, dnssec: bool, timeout: float
+    ) -> tuple[list[bytes | OSError | TimeoutError], list[float]]:
+        """Send each question once and wait up to ``timeout`` for all the replies.
+
+        Each question's reply, or TimeoutError when none came, or OSError when the
+        socket failed; and when each reply came (``time.perf_counter()``). A probe's
+        many questions (a domain's DKIM selectors) so cost one timer and one wake-up.
+        """
         loop = asyncio.get_running_loop()
-        entry = self._socket_for(loop)
-        query_id = secrets.randbits(16)
-        while query_id in entry.waiting:
-            query_id = secrets.randbits(16)
-        future: asyncio.Future[bytes] = loop.create_future()
-        entry.waiting[query_id] = (question, future)
-        entry.sent += 1
-        timer = loop.call_later(timeout, _expire, future)
+        attempts = _Attempts(loop.create_future(), len(questions))
+        # Every query's random ID from one read of the system's randomness.
+        randomness = secrets.token_bytes(2 * len(questions))
+        sent: list[tuple[_Socket, int]] = []
         try:
-            entry.sock.send(query_wire(query_id, question, payload=payload, dnssec=dnssec))
-            return await future
+            for index, question in enumerate(questions):
+                try:
+                    entry = self._socket_for(loop)
+                except OSError as exc:  # no route to the server, say: this attempt failed
+                    attempts.deliver(index, exc)
+                    continue
+                query_id = int.from_bytes(randomness[2 * index : 2 * index + 2], "big")
+                while query_id in entry.waiting:
+                    query_id = secrets.randbits(16)
+                entry.waiting[query_id] = (question, attempts, index)
+                entry.sent += 1
+                sent.append((entry, query_id))
+                try:
+                    entry.sock.send(query_wire(query_id, question, payload=payload, dnssec=dnssec))
+                except OSError as exc:
+                    attempts.deliver(index, exc)
+            timer = loop.call_later(timeout, attempts.expire)
+            try:
+                await attempts.done
+            finally:
+                timer.cancel()
         finally:
-            timer.cancel()
-            del entry.waiting[query_id]
-            if not entry.waiting:
-                self._close(entry)
+            for entry, query_id in sent:
+                del entry.waiting[query_id]
+                if not entry.waiting:
+                    self._close(entry)
+        replies = [TimeoutError() if reply is None else reply for reply in attempts.replies]
+        return replies, attempts.arrived
 
     def _socket_for(self, loop: asyncio.AbstractEventLoop) -> _Socket:
         current = self._current
@@ -189,22 +250,16 @@ class UdpChannel:
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:  # e.g. ECONNREFUSED: nothing listens there
-                for _question, future in list(entry.waiting.values()):
-                    if not future.done():
-                        future.set_exception(OSError(exc.errno, exc.strerror))
+                for _question, attempts, index in list(entry.waiting.values()):
+                    attempts.deliver(index, OSError(exc.errno, exc.strerror))
                 return
             if len(reply) < 12:
                 continue
             query_id = int.from_bytes(reply[:2], "big")
             waiting = entry.waiting.get(query_id)
             # Anything else (a late reply to an earlier attempt, a stray datagram) is dropped.
-            if waiting is not None and not waiting[1].done() and matches(reply, query_id, waiting[0]):
-                waiting[1].set_result(reply)
-
-
-def _expire(future: asyncio.Future[bytes]) -> None:
-    if not future.done():
-        future.set_exception(TimeoutError())
+            if waiting is not None and matches(reply, query_id, waiting[0]):
+                waiting[1].deliver(waiting[2], reply)
 
 
 async def exchange_tcp(address: str, port: int, question: bytes, *, payload: int, dnssec: bool, timeout: float) -> bytes:
