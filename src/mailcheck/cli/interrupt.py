@@ -70,6 +70,10 @@ class Interrupts:
         # Checks create some coroutines before awaiting them; cancelled in between,
         # Python warns about each as it is collected. After Ctrl-C that is expected.
         warnings.filterwarnings("ignore", message="coroutine .* was never awaited", category=RuntimeWarning)
+        # So are objects that a KeyboardInterrupt caught half made (an event loop whose
+        # __del__ then finds no self-pipe): what they say as they are collected
+        # ("Exception ignored in ...") is not for a user who asked to stop.
+        sys.unraisablehook = _unraisable_after_interrupt
         # No import here (a handler may run in the middle of one): a loop can only be
         # running if asyncio has been imported already.
         asyncio = sys.modules.get("asyncio")
@@ -85,6 +89,10 @@ class Interrupts:
         for task in asyncio.all_tasks(loop):
             task.cancel()
         loop.call_soon_threadsafe(lambda: None)  # wake the loop if it waits in select()
+
+
+def _unraisable_after_interrupt(unraisable: sys.UnraisableHookArgs) -> None:
+    return None
 
 
 def _leave_now() -> None:
