@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from mailcheck.cli.options import OutputFormat, OutputOptions
 from mailcheck.cli.output import ReportSink, output_path
-from mailcheck.model import ExitCode, Report
+from mailcheck.model import ExitCode, Report, Status
 from mailcheck.run import RunOutcome
 
 if TYPE_CHECKING:
-    from mailcheck.render.summary import Tally
+    from mailcheck.render.summary import Counted, Tally
 
 # run(on_report, keep) runs the loop, handing each report over as it completes;
 # keep=False when the run need not keep its reports (they were streamed, and the
@@ -48,13 +48,7 @@ def run_streaming(
         # Only JSON Lines to stdout alone needs no report after it is written.
         keep = not sink.streams or output_path(output) is not None
         with progress_bar(total, enabled=summary and not output.quiet, color=output.color) as advance:
-
-            def on_report(report: Report) -> None:
-                sink.add(report)
-                advance(report)
-                tally.add(report)
-
-            outcome = run(on_report, keep)
+            outcome = run(_Counting(sink, tally, advance), keep)
         code = sink.finish(outcome.reports, outcome.log)
         if not keep:
             fail_on = None if output.fail_on is None else FAIL_ON_STATUS[output.fail_on]
@@ -62,6 +56,33 @@ def run_streaming(
         if summary and not output.quiet:
             _summary(sink, tally, output)
     return code
+
+
+class _Counting:
+    """run_streaming's ``on_report``, in the two halves of mailcheck.model.SplitReportHandler:
+    ``digest`` renders a report's line and reads what the summary counts of it where
+    the report was made (a worker process sends back those, not the report), ``take``
+    writes the line, counts and advances the bar here, in completion order."""
+
+    def __init__(self, sink: ReportSink, tally: Tally, advance: Callable[[Status], None]) -> None:
+        self.sink = sink
+        self.tally = tally
+        self.advance = advance
+
+    def __call__(self, report: Report) -> None:
+        self.take(self.digest(report))
+
+    def digest(self, report: Report) -> tuple[str | None, Counted]:
+        from mailcheck.render.summary import Counted
+
+        return self.sink.line_for(report), Counted.of(report)
+
+    def take(self, digest: tuple[str | None, Counted]) -> None:
+        line, counted = digest
+        if line is not None:
+            self.sink.add_line(line)
+        self.advance(counted.status)
+        self.tally.add_counted(counted)
 
 
 def _summary(sink: ReportSink, tally: Tally, output: OutputOptions) -> None:

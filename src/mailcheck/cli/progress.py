@@ -12,14 +12,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from mailcheck.model import Report
+from mailcheck.model import Status
 
 
 @contextmanager
-def progress_bar(total: int, *, enabled: bool = True, color: bool = True) -> Iterator[Callable[[Report], None]]:
-    """Yield a function to call once per completed report."""
+def progress_bar(total: int, *, enabled: bool = True, color: bool = True) -> Iterator[Callable[[Status], None]]:
+    """Yield a function to call once per completed report, with its status."""
     if not (enabled and sys.stderr.isatty()):
-        yield lambda report: None
+        yield lambda status: None
         return
     from rich.progress import (
         BarColumn,
@@ -43,9 +43,9 @@ def progress_bar(total: int, *, enabled: bool = True, color: bool = True) -> Ite
         task = progress.add_task("domains", total=total, failed=0)
         failed = 0
 
-        def advance(report: Report) -> None:
+        def advance(status: Status) -> None:
             nonlocal failed
-            failed += report.status.value == "fail"
+            failed += status is Status.FAIL
             progress.update(task, advance=1, failed=failed)
 
         yield advance

@@ -25,6 +25,27 @@ class RunSummary:
     problems: list[tuple[str, int, int, int]]
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What a Tally counts of one report: small enough to cross from a worker process
+    in place of the report."""
+
+    status: Status
+    outcome: Status
+    worst_check: Status
+    problems: tuple[tuple[str, Status], ...]  # (check id, status) of each check worse than pass
+
+    @classmethod
+    def of(cls, report: Report) -> Counted:
+        checks = report.checks
+        return cls(
+            status=report.status,
+            outcome=report.outcome,
+            worst_check=Status.worst(check.status for check in checks),
+            problems=tuple((check.id, check.status) for check in checks if check.status.severity > 0),
+        )
+
+
 class Tally:
     """The counts a summary needs, added to report by report: a bulk run keeps this,
     not its reports, so its memory does not grow with the list."""
@@ -37,13 +58,15 @@ class Tally:
         self.worst_check = Status.PASS  # what --fail-on reads
 
     def add(self, report: Report) -> None:
+        self.add_counted(Counted.of(report))
+
+    def add_counted(self, counted: Counted) -> None:
         self.targets += 1
-        self.by_status[report.status] += 1
-        self.worst_outcome = Status.worst((self.worst_outcome, report.outcome))
-        for check in report.checks:
-            self.worst_check = Status.worst((self.worst_check, check.status))
-            if check.status.severity > 0:
-                self.by_check.setdefault(check.id, Counter())[check.status] += 1
+        self.by_status[counted.status] += 1
+        self.worst_outcome = Status.worst((self.worst_outcome, counted.outcome))
+        self.worst_check = Status.worst((self.worst_check, counted.worst_check))
+        for check_id, status in counted.problems:
+            self.by_check.setdefault(check_id, Counter())[status] += 1
 
     def summary(self, top: int = TOP) -> RunSummary:
         problems = sorted(
