@@ -45,6 +45,27 @@ def test_from_file_streams_one_report_a_line_and_skips_comments(tmp_path):
     assert "dns.exists" in result.stderr.split("Checks that fail most often")[1]
 
 
+def test_workers_send_lines_and_counts_that_match_one_process(tmp_path):
+    # Six domains two at a time go over the worker processes, which send each report's
+    # line and what the summary counts of it; six at a time stay in this one.
+    names = ["good.example", "mx-ptr.example", "mx-dangling.example", "nope.example", "dmarc-none.example", "mx-ptr.example"]
+    listing = _write(tmp_path, "\n".join(names))
+    args = ("--from-file", listing, "--no-smtp", "--format", "jsonl")
+    over_workers = run_cli("domain", *offline(*args, "--concurrency", "2"))
+    one_process = run_cli("domain", *offline(*args, "--concurrency", "6"))
+    for result in (over_workers, one_process):
+        assert result.exit_code == 1
+        reports = _lines(result.stdout)
+        assert sorted(r["target"] for r in reports) == sorted(names)
+        assert {r["target"]: r["status"] for r in reports}["mx-dangling.example"] == "fail"
+        assert mentions(result.stderr, "6 targets checked", "fail", "3", "warn", "2", "pass", "1")
+        assert mentions(result.stderr, "Checks that fail most often", "mx.host", "2", "mx.ptr")
+    assert over_workers.stderr == one_process.stderr
+    by_target = {r["target"]: r for r in _lines(one_process.stdout)}
+    for report in _lines(over_workers.stdout):
+        assert report["obstacles"] == by_target[report["target"]]["obstacles"]
+
+
 def test_from_file_text_run_ends_with_the_summary_table(tmp_path):
     listing = _write(tmp_path, "mx-ptr.example\nmx-dangling.example\n")
     result = run_cli("domain", *offline("--from-file", listing, "--no-smtp"))
