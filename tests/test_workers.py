@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -309,3 +310,54 @@ def test_workers_leave_what_they_inherit_out_of_their_garbage_collections():
     assert all(s.startswith(f"thresholds {before[0]}, frozen True, pid ") for s in summaries)
     assert all(not s.endswith(f"pid {os.getpid()}") for s in summaries)  # set in the workers
     assert (gc.get_threshold(), gc.get_freeze_count()) == before  # and not in this process
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        return [int(child) for child in listing.read().split()]
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the process tree from /proc (Linux)")
+def test_workers_end_when_their_parent_is_killed(tmp_path):
+    import signal
+    import time
+
+    from mailcheck.dns.zones import load_zones
+    from mailcheck.dns.zoneserver import ZoneServer
+    from tests.helpers.cli_subprocess import popen_mailcheck
+
+    listing = tmp_path / "domains.txt"
+    listing.write_text("\n".join(["good.example", "mx-ptr.example", "dmarc-none.example"] * 20) + "\n")
+    # 300 ms an answer and four domains in flight: the list would take a minute.
+    with ZoneServer(load_zones([ZONES]), latency=0.3) as server:
+        process = popen_mailcheck(
+            "domain", "--from-file", str(listing), "--nameserver", f"127.0.0.1:{server.port}",
+            "--concurrency", "4", "--no-smtp", "--format", "jsonl",
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        workers: list[int] = []
+        try:
+            deadline = time.monotonic() + 30
+            while len(workers := _children(process.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(workers) == 2
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert [pid for pid in workers if _running(pid)] == []
+        finally:
+            if process.poll() is None:
+                process.kill()
+            for pid in workers:
+                if _running(pid):
+                    os.kill(pid, signal.SIGKILL)

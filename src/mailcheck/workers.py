@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from mailcheck.dns.resolver import QueryRecord
 
 T = TypeVar("T")
+Item = TypeVar("Item")
 
 # How the parent hands a worker its share, and what a worker sends back.
 HandOver = Callable[[int, Report], None]
@@ -304,6 +305,23 @@ def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
     return True
 
 
+def items_while_parent_lives(inbox: Queue[Item | None]) -> Iterator[Item]:
+    """A worker's ``inbox`` up to the parent's closing None. If the parent is killed
+    (SIGKILL, the OOM killer) the None never comes: nobody reads what the worker finds,
+    and its lookups must not go on without an owner, so the worker ends."""
+    parent = os.getppid()
+    while True:
+        try:
+            item = inbox.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                os._exit(1)
+            continue
+        if item is None:
+            return
+        yield item
+
+
 def _worker(
     run_share: RunShare[T],
     inbox: Queue[tuple[int, T] | None],
@@ -317,8 +335,7 @@ def _worker(
     places: dict[int, int] = {}  # the loop's own numbering -> place in the whole input
 
     def share() -> Iterator[T]:
-        for number, item in enumerate(iter(inbox.get, None)):
-            position, target = item
+        for number, (position, target) in enumerate(items_while_parent_lives(inbox)):
             places[number] = position
             yield target
 

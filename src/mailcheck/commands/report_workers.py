@@ -225,8 +225,10 @@ def _worker(
 ) -> None:
     # Ctrl-C is the parent's to handle: it ends the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    from mailcheck.workers import items_while_parent_lives
+
     try:
-        for position, item in iter(inbox.get, None):
+        for position, item in items_while_parent_lives(inbox):
             outbox.put(("result", position, work(item)))
         outbox.put(("done",))
     except BadInput as exc:
