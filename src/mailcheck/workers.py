@@ -147,8 +147,8 @@ def run_in_workers(
             try:
                 merge.take(outbox.get(timeout=_POLL_SECONDS))
             except queue.Empty:
-                _raise_if_broken(feed_error, processes)
-        _raise_if_broken(feed_error, processes)
+                raise_if_broken(feed_error, processes)
+        raise_if_broken(feed_error, processes)
     finally:
         stop.set()
         for process in processes:
@@ -209,7 +209,7 @@ class _Merge(Generic[T]):
         return result
 
 
-def _raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
+def raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
     """Bad input met while reading the targets, or a worker that died (killed, out of memory)."""
     if feed_error:
         raise feed_error[0]

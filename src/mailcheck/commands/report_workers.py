@@ -102,6 +102,8 @@ def map_in_order(
     import multiprocessing
     import queue
 
+    from mailcheck.workers import raise_if_broken
+
     context = multiprocessing.get_context("fork")
     inbox: Queue[tuple[int, list[str]] | None] = context.Queue(maxsize=2 * workers)
     outbox: Queue[tuple[Any, ...]] = context.Queue()
@@ -131,10 +133,10 @@ def map_in_order(
             try:
                 message = outbox.get(timeout=_POLL_SECONDS)
             except queue.Empty:
-                _raise_if_broken(feed_error, processes)
+                raise_if_broken(feed_error, processes)
                 continue
             merge.receive(message)
-        _raise_if_broken(feed_error, processes)
+        raise_if_broken(feed_error, processes)
     finally:
         stop.set()
         for process in processes:
@@ -170,15 +172,6 @@ class _InOrder(Generic[R]):
             raise BadInput(message[1])
         else:  # "failed": the work itself broke in a worker
             raise RuntimeError(f"a worker process failed: {message[1]}")
-
-
-def _raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
-    """Bad input met while listing the paths, or a worker that died (killed, out of memory)."""
-    if feed_error:
-        raise feed_error[0]
-    dead = [p for p in processes if p.exitcode not in (None, 0)]
-    if dead:
-        raise RuntimeError(f"a worker process ended with exit code {dead[0].exitcode}")
 
 
 def _feed(
