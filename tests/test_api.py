@@ -41,3 +41,11 @@ def test_bad_options_raise_the_clis_message():
         check_domain("good.example", network=NETWORK, dkim_selectors=("bad selector!",))
     with pytest.raises(BadInput, match="timeout must be a positive number of seconds, not 0"):
         check_domain("good.example", network=Network(timeout=0))
+
+
+def test_check_domains_keeps_as_many_domains_in_flight_as_from_file():
+    import inspect
+
+    from mailcheck.run import BULK_CONCURRENCY
+
+    assert inspect.signature(check_domains).parameters["concurrency"].default == BULK_CONCURRENCY == 100

@@ -104,7 +104,7 @@ def check_domains(
     domains: Iterable[str],
     *,
     network: Network | None = None,
-    concurrency: int = 20,
+    concurrency: int = 100,  # --from-file's default, mailcheck.run.BULK_CONCURRENCY
     on_report: Callable[[Report], None] | None = None,
     keep: bool = True,
     workers: int | None = None,
