@@ -35,7 +35,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -62,15 +62,57 @@ _SPILL_POLL_SECONDS = 0.005
 _SPILL_AFTER = 100
 
 
-def tune_collector() -> None:
-    """Leave what a worker inherits from the parent (the modules, the checker, the
-    options: they live as long as the worker) out of its garbage collections.
+def start_forked(processes: Sequence[Any]) -> None:
+    """Start forked worker ``processes``.
 
-    Each full collection walked all of it again: over 300 domains with 50 in flight,
-    the collector took about 0.95 s of a one-process run's CPU, 0.7 s with this.
+    What this process has buffered on stdout and stderr is written first (a child
+    flushes its copy as it exits). What exists now (the modules, the checker, the
+    options: they live as long as a worker) is frozen for the fork, so the workers'
+    garbage collections leave it out: each full collection walked all of it again
+    (over 300 domains with 50 in flight, 0.95 s of a one-process run's CPU, 0.7 s
+    with this), and touching it copies every page a worker shares with this process.
     (Collecting the young objects less often saved more CPU, but let the RSS of a
-    100,000-line run grow by 38 to 52 % between 1,000 and 10,000 reports.)"""
+    100,000-line run grow by 38 to 52 % between 1,000 and 10,000 reports.)
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
     gc.freeze()
+    try:
+        for process in processes:
+            process.start()
+    finally:
+        gc.unfreeze()
+
+
+def receive_until(
+    finished: Callable[[], bool],
+    outbox: Queue[tuple[Any, ...]],
+    receive: Callable[[tuple[Any, ...]], None],
+    feed_error: list[BaseException],
+    processes: Sequence[Any],
+) -> None:
+    """``receive`` each message of ``outbox`` until ``finished()``; between messages,
+    raise what broke the run: bad input met by the feeder, or a worker that died."""
+    while not finished():
+        try:
+            message = outbox.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            raise_if_broken(feed_error, processes)
+            continue
+        receive(message)
+    raise_if_broken(feed_error, processes)
+
+
+def stop_forked(processes: Sequence[Any], queues: Iterable[Queue[Any]]) -> None:
+    """End the workers still running (a run that stopped early) and let the queues go
+    without waiting for what nobody will read."""
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+    for each in queues:
+        each.cancel_join_thread()
 
 
 def fork_available() -> bool:
@@ -134,8 +176,7 @@ def run_in_workers(
         for n, in_flight in enumerate(in_flights)
     ]
     started = time.perf_counter()
-    for process in processes:
-        process.start()
+    start_forked(processes)
     stop = threading.Event()
     feed_error: list[BaseException] = []
     feeder = threading.Thread(target=_feed, args=(targets, inboxes, route, stop, feed_error), daemon=True)
@@ -143,22 +184,10 @@ def run_in_workers(
 
     merge: _Merge[T] = _Merge(on_report, keep)
     try:
-        while merge.finished < workers:
-            try:
-                merge.take(outbox.get(timeout=_POLL_SECONDS))
-            except queue.Empty:
-                raise_if_broken(feed_error, processes)
-        raise_if_broken(feed_error, processes)
+        receive_until(lambda: merge.finished >= workers, outbox, merge.take, feed_error, processes)
     finally:
         stop.set()
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-        for inbox in set(inboxes):
-            inbox.cancel_join_thread()
-        outbox.cancel_join_thread()
+        stop_forked(processes, [*set(inboxes), outbox])
     return merge.outcome(round((time.perf_counter() - started) * 1000))
 
 
@@ -209,7 +238,7 @@ class _Merge(Generic[T]):
         return result
 
 
-def raise_if_broken(feed_error: list[BaseException], processes: list[Any]) -> None:
+def raise_if_broken(feed_error: list[BaseException], processes: Sequence[Any]) -> None:
     """Bad input met while reading the targets, or a worker that died (killed, out of memory)."""
     if feed_error:
         raise feed_error[0]
@@ -331,7 +360,6 @@ def _worker(
 ) -> None:
     # Ctrl-C is the parent's to handle: it ends the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    tune_collector()
     places: dict[int, int] = {}  # the loop's own numbering -> place in the whole input
 
     def share() -> Iterator[T]:

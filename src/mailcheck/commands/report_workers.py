@@ -15,10 +15,8 @@ worker are out at once: memory stays flat however long the input is.
 
 from __future__ import annotations
 
-import gc
 import os
 import signal
-import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -100,28 +98,17 @@ def map_in_order(
     itself (the user's to fix), anything else as a RuntimeError naming it."""
     # Imported here, not with the module: a run that stays in one process needs neither.
     import multiprocessing
-    import queue
 
-    from mailcheck.workers import raise_if_broken
+    from mailcheck.workers import receive_until, start_forked, stop_forked
 
     context = multiprocessing.get_context("fork")
     inbox: Queue[tuple[int, list[str]] | None] = context.Queue(maxsize=2 * workers)
     outbox: Queue[tuple[Any, ...]] = context.Queue()
-    # What this process has buffered is written once: a worker flushes its copy at exit.
-    sys.stdout.flush()
-    sys.stderr.flush()
     processes = [
         context.Process(target=_worker, args=(work, inbox, outbox), daemon=True, name=f"mailcheck-report-{n}")
         for n in range(workers)
     ]
-    # Objects made before the fork are left out of the workers' collections: a
-    # collection would touch, and so copy, every page of memory they share with this one.
-    gc.freeze()
-    try:
-        for process in processes:
-            process.start()
-    finally:
-        gc.unfreeze()
+    start_forked(processes)
     stop = threading.Event()
     room = threading.Semaphore(_AHEAD_PER_WORKER * workers)
     feed_error: list[BaseException] = []
@@ -129,23 +116,10 @@ def map_in_order(
     feeder.start()
     merge: _InOrder[R] = _InOrder(take, room)
     try:
-        while merge.finished < workers:
-            try:
-                message = outbox.get(timeout=_POLL_SECONDS)
-            except queue.Empty:
-                raise_if_broken(feed_error, processes)
-                continue
-            merge.receive(message)
-        raise_if_broken(feed_error, processes)
+        receive_until(lambda: merge.finished >= workers, outbox, merge.receive, feed_error, processes)
     finally:
         stop.set()
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        for process in processes:
-            process.join(timeout=5)
-        inbox.cancel_join_thread()
-        outbox.cancel_join_thread()
+        stop_forked(processes, [inbox, outbox])
 
 
 class _InOrder(Generic[R]):
