@@ -178,20 +178,25 @@ def test_jsonl_output_file_streams_while_text_goes_to_the_terminal(tmp_path):
     assert sorted(r["target"] for r in _lines(target.read_text())) == ["good.example", "mx-ptr.example"]
 
 
+def _streaming_run(listing: str, port: int, *, concurrency: int) -> subprocess.Popen[bytes]:
+    """``mailcheck domain --from-file LISTING`` streaming JSON Lines into a pipe."""
+    return popen_mailcheck(
+        "domain", "--from-file", listing,
+        "--nameserver", f"127.0.0.1:{port}", "--format", "jsonl", "--no-smtp",
+        "--concurrency", str(concurrency), "--timeout", "5",
+        # Unbuffered bytes: communicate() reads the pipe itself, so what a buffered
+        # readline() had read beyond the first line would be lost to the test.
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False, bufsize=0,
+    )  # fmt: skip
+
+
 def test_interrupted_bulk_run_exits_130_with_whole_lines(tmp_path):
     """Ctrl-C in the middle: exit 130, and every line already streamed is whole JSON."""
     names = ["good.example", "mx-ptr.example", "dmarc-none.example", "mx-dangling.example"] * 6
     listing = _write(tmp_path, "\n".join(names))
     # 200 ms per answer and two domains at a time: the run would take many seconds.
     with ZoneServer(load_zones([ZONES]), latency=0.2) as server:
-        process = popen_mailcheck(
-            "domain", "--from-file", listing,
-            "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
-            "--concurrency", "2", "--timeout", "5",
-            # Unbuffered bytes: communicate() reads the pipe itself, so what a buffered
-            # readline() had read beyond the first line would be lost to the test.
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False, bufsize=0,
-        )  # fmt: skip
+        process = _streaming_run(listing, server.port, concurrency=2)
         try:
             first = process.stdout.readline().decode()  # the first report has been streamed
             started = time.monotonic()
@@ -218,12 +223,7 @@ def test_ctrl_c_while_the_reader_lags_still_leaves_whole_lines(tmp_path):
     names = ["good.example", "mx-ptr.example", "dmarc-none.example", "mx-dangling.example"] * 10
     listing = _write(tmp_path, "\n".join(names))
     with ZoneServer(load_zones([ZONES]), latency=0.01) as server:
-        process = popen_mailcheck(
-            "domain", "--from-file", listing,
-            "--nameserver", f"127.0.0.1:{server.port}", "--format", "jsonl", "--no-smtp",
-            "--concurrency", "4", "--timeout", "5",
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=False, bufsize=0,
-        )  # fmt: skip
+        process = _streaming_run(listing, server.port, concurrency=4)
         try:
             time.sleep(4)  # about 12 KB a line: the 64 KB pipe is full long before
             process.send_signal(signal.SIGINT)

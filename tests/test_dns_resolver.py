@@ -5,10 +5,10 @@ in flight that takes only the replies to its own questions."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import dns.message
 import dns.rrset
@@ -18,6 +18,7 @@ from mailcheck.dns.errors import DnsError, DnsUnavailable, NoRecords, NoSuchDoma
 from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.dns.transport import QUERIES_PER_SOCKET
+from mailcheck.dns.zoneserver import ZoneServer
 from tests.helpers import run_async
 from tests.helpers.dns_servers import dropping_proxy, misbehaving_dns, scripted_dns
 
@@ -64,25 +65,25 @@ def test_identical_queries_in_flight_share_one_network_query(resolver_factory):
     assert sorted(r.exchange.to_text() for r in answers[0].rdata) == ["mx1.good.example.", "mx2.good.example."]
 
 
-def test_in_flight_cap_is_respected(zone_server):
-    zone_server.latency = 0.05
+@contextmanager
+def answers_after(zone_server: ZoneServer, seconds: float) -> Iterator[None]:
+    """The fixture zone server with ``seconds`` added to every answer, for the block."""
+    zone_server.latency = seconds
     try:
-
-        async def go():
-            resolver = Resolver(
-                zone_server=Nameserver(zone_server.host, zone_server.port),
-                zone_origins=zone_server.origins,
-                offline=True,
-                timeout=2,
-                max_in_flight=3,
-            )
-            names = [f"n{i}.good.example" for i in range(9)]
-            await asyncio.gather(*(resolver.query(n, "A") for n in names), return_exceptions=True)
-            return resolver.stats()
-
-        stats = run_async(go())
+        yield
     finally:
         zone_server.latency = 0.0
+
+
+def test_in_flight_cap_is_respected(resolver_factory, zone_server):
+    async def go():
+        resolver = resolver_factory(max_in_flight=3)
+        names = [f"n{i}.good.example" for i in range(9)]
+        await asyncio.gather(*(resolver.query(n, "A") for n in names), return_exceptions=True)
+        return resolver.stats()
+
+    with answers_after(zone_server, 0.05):
+        stats = run_async(go())
     assert stats.queries == 9
     assert stats.max_in_flight == 3
     assert stats.elapsed_ms >= 150  # three rounds of 50 ms
@@ -200,47 +201,29 @@ def test_resolvers_sharing_answers_ask_the_network_once(zone_server):
 def test_lookups_in_flight_share_one_socket_and_skip_replies_to_other_questions():
     """Each query gets, first, a reply with another ID and one about another name: both
     are dropped, and the real reply that follows still ends the same attempt."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.settimeout(0.1)
-    stop = threading.Event()
+
+    def answer(query: dns.message.Message) -> list[dns.message.Message]:
+        name = query.question[0].name
+        wrong_id = dns.message.make_response(query)
+        wrong_id.id = (query.id + 1) % 65536
+        wrong_id.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "192.0.2.66"))
+        other = dns.message.make_query("other.example", "A")
+        other.id = query.id
+        wrong_name = dns.message.make_response(other)
+        wrong_name.answer.append(dns.rrset.from_text("other.example.", 300, "IN", "A", "192.0.2.77"))
+        right = dns.message.make_response(query)
+        right.answer.append(dns.rrset.from_text(name, 300, "IN", "A", f"127.0.0.{name.labels[0][1:].decode()}"))
+        return [wrong_id, wrong_name, right]
+
     peers: list[tuple[str, int]] = []
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                data, peer = sock.recvfrom(4096)
-            except (TimeoutError, OSError):
-                continue
-            query = dns.message.from_wire(data)
-            peers.append(peer)
-            name = query.question[0].name
-            wrong_id = dns.message.make_response(query)
-            wrong_id.id = (query.id + 1) % 65536
-            wrong_id.answer.append(dns.rrset.from_text(name, 300, "IN", "A", "192.0.2.66"))
-            other = dns.message.make_query("other.example", "A")
-            other.id = query.id
-            wrong_name = dns.message.make_response(other)
-            wrong_name.answer.append(dns.rrset.from_text("other.example.", 300, "IN", "A", "192.0.2.77"))
-            right = dns.message.make_response(query)
-            right.answer.append(dns.rrset.from_text(name, 300, "IN", "A", f"127.0.0.{name.labels[0][1:].decode()}"))
-            for reply in (wrong_id, wrong_name, right):
-                sock.sendto(reply.to_wire(), peer)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
+    with scripted_dns(answer, peers) as port:
 
         async def go() -> tuple[list[list[str]], Resolver]:
-            resolver = Resolver(upstream=[Nameserver("127.0.0.1", sock.getsockname()[1])], timeout=2)
+            resolver = Resolver(upstream=[Nameserver("127.0.0.1", port)], timeout=2)
             answers = await asyncio.gather(*(resolver.query(f"h{n}.example", "A") for n in range(1, 11)))
             return [[r.address for r in a.rdata] for a in answers], resolver
 
         addresses, resolver = run_async(go())
-    finally:
-        stop.set()
-        thread.join()
-        sock.close()
     assert addresses == [[f"127.0.0.{n}"] for n in range(1, 11)]
     assert [q.outcome for q in resolver.log] == ["NOERROR"] * 10
     assert len(peers) == 10  # no attempt timed out, none was sent twice
@@ -335,24 +318,14 @@ def test_names_asked_together_survive_lost_datagrams(zone_server):
     assert sorted((q.name, q.outcome) for q in log) == sorted(zip(names, ["NOERROR", "NXDOMAIN", "NOERROR"], strict=True))
 
 
-def test_names_asked_together_keep_to_the_in_flight_cap(zone_server):
-    zone_server.latency = 0.05
-    try:
+def test_names_asked_together_keep_to_the_in_flight_cap(resolver_factory, zone_server):
+    async def go():
+        resolver = resolver_factory(max_in_flight=4)
+        outcomes = await resolver.query_all([f"s{n}._domainkey.good.example" for n in range(10)], "TXT")
+        return outcomes, resolver.stats()
 
-        async def go():
-            resolver = Resolver(
-                zone_server=Nameserver(zone_server.host, zone_server.port),
-                zone_origins=zone_server.origins,
-                offline=True,
-                timeout=2,
-                max_in_flight=4,
-            )
-            outcomes = await resolver.query_all([f"s{n}._domainkey.good.example" for n in range(10)], "TXT")
-            return outcomes, resolver.stats()
-
+    with answers_after(zone_server, 0.05):
         outcomes, stats = run_async(go())
-    finally:
-        zone_server.latency = 0.0
     assert [type(o).__name__ for o in outcomes] == ["NoSuchDomain"] * 10
     assert (stats.queries, stats.max_in_flight) == (10, 4)
     assert stats.elapsed_ms >= 150  # 4, 4 and 2 at a time, 50 ms each
@@ -386,33 +359,20 @@ def test_slots_hand_a_freed_slot_to_the_first_waiter_and_skip_the_cancelled():
     assert left == 3
 
 
-def test_resolvers_of_a_bulk_run_share_one_cap_on_queries_in_flight(zone_server):
+def test_resolvers_of_a_bulk_run_share_one_cap_on_queries_in_flight(resolver_factory, zone_server):
     from mailcheck.dns.shared_answers import SharedAnswers
 
-    zone_server.latency = 0.05
-    try:
+    async def go():
+        shared = SharedAnswers(max_in_flight=3)
+        resolvers = [resolver_factory(shared=shared) for _ in range(2)]
+        started = time.perf_counter()
+        outcomes = await asyncio.gather(
+            *(r.query_all([f"cap{n}-{i}._domainkey.good.example" for n in range(4)], "TXT") for i, r in enumerate(resolvers))
+        )
+        return outcomes, time.perf_counter() - started, [r.stats().max_in_flight for r in resolvers]
 
-        async def go():
-            shared = SharedAnswers(max_in_flight=3)
-            resolvers = [
-                Resolver(
-                    zone_server=Nameserver(zone_server.host, zone_server.port),
-                    zone_origins=zone_server.origins,
-                    offline=True,
-                    timeout=2,
-                    shared=shared,
-                )
-                for _ in range(2)
-            ]
-            started = time.perf_counter()
-            outcomes = await asyncio.gather(
-                *(r.query_all([f"cap{n}-{i}._domainkey.good.example" for n in range(4)], "TXT") for i, r in enumerate(resolvers))
-            )
-            return outcomes, time.perf_counter() - started, [r.stats().max_in_flight for r in resolvers]
-
+    with answers_after(zone_server, 0.05):
         outcomes, elapsed, most_at_once = run_async(go())
-    finally:
-        zone_server.latency = 0.0
     assert [type(o).__name__ for each in outcomes for o in each] == ["NoSuchDomain"] * 8
     # Eight queries, three at a time between the two: three rounds of 50 ms (one, had
     # each resolver sent its four at once).

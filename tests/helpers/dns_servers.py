@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -14,13 +14,15 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-Script = Callable[[dns.message.Message], "dns.message.Message | None"]
+# A script's answer to a query: a reply, replies sent one after the other, or None (no answer).
+Script = Callable[[dns.message.Message], "dns.message.Message | Sequence[dns.message.Message] | None"]
 
 
 @contextmanager
 def scripted_dns(script: Script, peers: list[tuple[str, int]] | None = None) -> Iterator[int]:
     """Serve UDP on 127.0.0.1 and answer each query with ``script(query)`` (None: no
-    answer); yield the port. ``peers`` collects each query's source address."""
+    answer; several replies: each in turn); yield the port. ``peers`` collects each
+    query's source address."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", 0))
     sock.settimeout(0.1)
@@ -34,8 +36,8 @@ def scripted_dns(script: Script, peers: list[tuple[str, int]] | None = None) -> 
                 continue
             if peers is not None:
                 peers.append(peer)
-            reply = script(dns.message.from_wire(data))
-            if reply is not None:
+            replies = script(dns.message.from_wire(data))
+            for reply in [] if replies is None else [replies] if isinstance(replies, dns.message.Message) else replies:
                 sock.sendto(reply.to_wire(), peer)
 
     thread = threading.Thread(target=serve, daemon=True)
