@@ -138,27 +138,12 @@ class Resolver:
         """
         key = (name.rstrip(".").lower() or ".", rdtype.upper(), dnssec)
         cached = self._cache.get(key)
-        if cached is None:
-            cached = self._kept(key)
-        if cached is None:
-            pending: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
-            self._cache[key] = pending
-            try:
-                outcome = (await self._fetch_all([key]))[0]
-            except BaseException:  # cancelled: let later callers ask again
-                del self._cache[key]
-                pending.cancel()
-                raise
-            self._settled(key, pending, outcome)
-            if isinstance(outcome, DnsError):
-                raise outcome
-            return outcome
         if isinstance(cached, Answer):  # answered (the usual case in a bulk run): nothing to wait for
             return cached
-        if isinstance(cached, DnsError):
-            raise cached
-        # shield: one caller being cancelled must not cancel the shared query.
-        return await asyncio.shield(cached)
+        outcome = (await self._query_keys([key]))[0]
+        if isinstance(outcome, DnsError):
+            raise outcome
+        return outcome
 
     async def query_all(self, names: Sequence[str], rdtype: str) -> list[Answer | DnsError]:
         """What ``settle(query(name, rdtype))`` gives for each of ``names``, asked together.
@@ -204,6 +189,7 @@ class Resolver:
                 self._settled(key, pending, outcome)
                 outcomes[index] = outcome
         for index, future in shared_waits:
+            # shield: one caller being cancelled must not cancel the shared query.
             outcomes[index] = await settle(asyncio.shield(future))
         return [outcome for outcome in outcomes if outcome is not None]
 
