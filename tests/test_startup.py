@@ -75,6 +75,40 @@ def test_a_domain_report_as_json_loads_only_what_it_uses(tmp_path):
     assert [path.name.split("-")[:2] for path in (tmp_path / "mailcheck").iterdir()] == [["public", "suffixes"]]
 
 
+_AT_EXIT = """
+import atexit, os
+
+class _Teardown:
+    # Its own references: by the time teardown reaches it, the builtins are gone.
+    def __del__(self, open=open, path=os.environ["EXIT_RECORD"]):
+        open(path, "a").write("teardown\\n")
+
+TORN_DOWN_WITH_THE_INTERPRETER = _Teardown()
+atexit.register(lambda: open(os.environ["EXIT_RECORD"], "a").write("atexit\\n"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [(("explain", "--list", "--format", "json"), 0), (("domain", "bad..example"), 2), (("domain", "--bogus"), 2)],
+    ids=["output", "bad-input", "usage"],
+)
+def test_a_run_ends_once_its_output_is_out_without_tearing_python_down(args, code, tmp_path):
+    # The interpreter's teardown is skipped (mailcheck.launch): the atexit handlers still
+    # run, every byte written reaches the pipe, and the exit code is the command's.
+    (tmp_path / "sitecustomize.py").write_text(_AT_EXIT)
+    record = tmp_path / "exit.txt"
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "EXIT_RECORD": str(record)}
+    process = run_mailcheck(*args, env=env)
+    assert process.returncode == code
+    assert record.read_text() == "atexit\n"
+    if code == 0:
+        assert {entry["id"] for entry in json.loads(process.stdout)["checks"]} >= {"dns.exists", "message.verdict"}
+    else:
+        assert process.stdout == "" and process.stderr.startswith("mailcheck: error: ")
+        assert len(process.stderr.splitlines()) == 1
+
+
 # -- the Public Suffix List ------------------------------------------------------------------
 
 _NAMES = [

@@ -21,7 +21,7 @@ def _loaded(step: object) -> bool:
 
 
 def main(module_name: str, args: list[str]) -> None:
-    from mailcheck.launch import main as mailcheck
+    from mailcheck.cli import main as mailcheck  # not mailcheck.launch: its exit would skip the print below
 
     module = importlib.import_module(module_name)
     steps, module.WARM_UP = module.WARM_UP, ()

@@ -10,13 +10,14 @@ job (``mailcheck domain``), so it is not repeated for every message of a mailbox
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from mailcheck import suffixes
 from mailcheck.catalogue.spec import CheckSpec, Example
-from mailcheck.dns.resolver import Resolver, settle
+from mailcheck.dns.errors import DnsError
+from mailcheck.dns.resolver import Answer, Resolver, settle
 from mailcheck.message.dkim import SignatureResult
 from mailcheck.message.spf import SpfOutcome
 from mailcheck.model import Check
@@ -137,23 +138,30 @@ class PolicyCache:
         # would otherwise each start parsing it.
         if self._suffixes is None:
             self._suffixes = asyncio.ensure_future(suffixes.loaded())
-        await self._suffixes
         if domain not in self._found:
-            self._found[domain] = asyncio.ensure_future(discover(resolver, domain))
+            self._found[domain] = asyncio.ensure_future(discover(resolver, domain, self._suffixes))
         return await self._found[domain]
 
 
-async def discover(resolver: Resolver | None, domain: str) -> Discovery:
+async def discover(resolver: Resolver | None, domain: str, suffix_list: Awaitable[object]) -> Discovery:
     """Both generations' discovery, by the domain report's functions over the same
-    answers (``records.dmarc_discovery``), and whether the From domain exists."""
+    answers (``records.dmarc_discovery``), and whether the From domain exists.
+
+    ``suffix_list`` is the Public Suffix List loading; RFC 7489's organizational
+    domain needs it, the tree walk does not, so the walk's questions leave first."""
     if resolver is None:
+        await suffix_list
         return Discovery(domain, {"rfc7489": None, "rfc9989": None}, "no DNS in this run")
+    asked = {name: _txt_at(resolver, name) for name in walk_names(domain)}
+    await suffix_list
     org = suffixes.registered_domain(domain)
-    names = list(dict.fromkeys([*walk_names(domain), org]))
+    if org not in asked:
+        asked[org] = _txt_at(resolver, org)
     # A name below its organizational domain usually inherits the record, and then its
     # existence picks np= or sp=: asked beside the TXT lookups, not after them.
     existence = asyncio.ensure_future(name_exists(resolver, domain)) if org != domain else None
-    outcomes = await asyncio.gather(*(settle(resolver.query(f"_dmarc.{name}", "TXT")) for name in names))
+    names = list(asked)
+    outcomes = await asyncio.gather(*asked.values())
     answers = {name: name_records(name, outcome) for name, outcome in zip(names, outcomes, strict=True)}
     modern, legacy = tree_walk(domain, answers), psl_discovery(domain, org, answers)
     found: dict[Generation, FoundPolicy | None] = {"rfc7489": _found(legacy), "rfc9989": _found(modern)}
@@ -167,6 +175,10 @@ async def discover(resolver: Resolver | None, domain: str) -> Discovery:
     if unanswered and not any(found.values()):
         problem = f"could not look up _dmarc.{unanswered[0].domain} TXT: {unanswered[0].unavailable}"
     return Discovery(domain, found, problem, exists)
+
+
+def _txt_at(resolver: Resolver, name: str) -> asyncio.Future[Answer | DnsError]:
+    return asyncio.ensure_future(settle(resolver.query(f"_dmarc.{name}", "TXT")))
 
 
 def _found(discovery: RecordDiscovery) -> FoundPolicy | None:

@@ -21,7 +21,7 @@ from mailcheck.message.parse import NotAMessage, ParsedMessage, addresses, domai
 from mailcheck.model import Check, Obstacle, Report, Status, group
 from mailcheck.records.dmarc import checkdmarc_dmarc
 from mailcheck.sources import Source
-from mailcheck.warm import Step, start_warm_up
+from mailcheck.warm import Step, questions_first, start_warm_up
 
 Kind = Literal["marketing", "transactional"]
 # What a message's verification loads only once an answer needs it: dnspython's readers
@@ -118,6 +118,7 @@ class RunState:
         return _once(self._briefs, domain, lambda: self._brief(domain))
 
     async def _brief(self, domain: str) -> Check | None:
+        await questions_first("mailcheck.checks.dmarc")  # the domain checks' own code
         from mailcheck.message.domain_brief import brief_check, domain_checks
 
         if self.resolver is None:
@@ -274,6 +275,7 @@ def _mfrom(state: RunState, facts: SmtpFacts) -> asyncio.Future[spf.SpfOutcome] 
 
 
 async def _listings(state: RunState, ip: str | None, hosts: Sequence[str]) -> list[Check]:
+    await questions_first("mailcheck.message.reputation")
     from mailcheck.message.reputation import reputation_checks
 
     lists = await state.blocklists()
@@ -283,6 +285,7 @@ async def _listings(state: RunState, ip: str | None, hosts: Sequence[str]) -> li
 
 
 async def _fcrdns(resolver: Resolver, ip: str) -> Check:
+    await questions_first("mailcheck.message.reputation")
     from mailcheck.message.reputation import fcrdns_check
 
     return await fcrdns_check(resolver, ip)
