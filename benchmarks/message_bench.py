@@ -158,6 +158,11 @@ def main() -> None:
         f"{one['queries']} queries; longest chain {LONGEST_CHAIN} x {LATENCY * 1000:.0f} ms"
     )
     print(
+        f"  its first question reached the server {1000 * one['first_question']:.0f} ms after the process started, "
+        f"its last {1000 * one['last_question']:.0f} ms; the last answer left {1000 * (one['last_question'] + LATENCY):.0f} ms "
+        f"after the start, and the process ended {1000 * (one['seconds'] - one['last_question'] - LATENCY):.0f} ms after that"
+    )
+    print(
         f"  against mailcheck --help as the process start ({start['seconds']:.2f} s): budget {start['seconds'] + chain:.2f} s, "
         f"{'within' if one['seconds'] <= start['seconds'] + chain else 'OVER'}"
     )
@@ -206,6 +211,10 @@ def _measure(server: ZoneServer, command: list[str], keep_stdout: Path | None = 
         "rss_mb": usage.ru_maxrss / 1024,
         "cpu": usage.ru_utime + usage.ru_stime,  # the whole child, imports included
         "queries": len(server.queries),
+        # When the first question reached the server and when the last one did, after
+        # the process was started.
+        "first_question": min(server.arrivals, default=started) - started,
+        "last_question": max(server.arrivals, default=started) - started,
         "max_active": server.max_active,
         "dkim_queries": sum(1 for q in server.queries if "._domainkey." in q.name.lower()),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import dns.flags
@@ -137,6 +138,7 @@ def test_a_query_asked_again_gets_the_first_reply_under_its_own_id():
     server = ZoneServer(load_zones([ZONES]))
     # One record a section: dnspython shuffles the records of a set each time it
     # renders one, so only such a reply has one byte order.
+    started = time.perf_counter()
     first = server.respond(_wire("mx2.good.example", "A", 0x1111), "udp")
     again = server.respond(_wire("mx2.good.example", "A", 0x2222), "udp")
     built = server._build_reply(_wire("mx2.good.example", "A", 0x2222), "udp")
@@ -150,6 +152,10 @@ def test_a_query_asked_again_gets_the_first_reply_under_its_own_id():
     assert answer_texts(reply) == ["mx2.good.example. A 127.0.0.11"]
     # Each query is still counted as served, the reused ones too.
     assert [(q.name, q.rdtype, q.transport) for q in server.queries] == [("mx2.good.example.", "A", "udp")] * 2
+    # And when each arrived, for the benchmarks' timelines.
+    assert len(server.arrivals) == 2 and started <= server.arrivals[0] <= server.arrivals[1] <= time.perf_counter()
+    server.reset_counters()
+    assert (server.queries, server.arrivals, server.replies_reused) == ([], [], 0)
 
 
 def test_queries_that_differ_in_flags_edns_or_transport_get_their_own_replies():

@@ -71,6 +71,9 @@ class ZoneServer:
         self._rrsets: dict[tuple[dns.name.Name, int, int, bool], list[dns.rrset.RRset]] = {}
         self._replies: dict[tuple[bytes, str], tuple[bytes, ServedQuery | None]] = {}
         self.replies_reused = 0  # queries answered from the kept replies (benchmarks read it)
+        # When each of ``queries`` arrived (time.perf_counter()): a benchmark reads when a
+        # client's first question left and its last answer came back.
+        self.arrivals: list[float] = []
         self._lock = threading.Lock()
         self._active = 0
         self.max_active = 0  # the most queries it held at once (benchmarks read it)
@@ -134,6 +137,7 @@ class ZoneServer:
     def reset_counters(self) -> None:
         with self._lock:
             self.queries.clear()
+            self.arrivals.clear()
             self.max_active = 0
             self.replies_reused = 0
             if self._udp is not None:
@@ -152,6 +156,7 @@ class ZoneServer:
         # a benchmark is taken from the client it measures on the same cores. (Only
         # the order of a set's records, which dnspython shuffles at each rendering,
         # stays that of the first reply.)
+        arrived = time.perf_counter()
         key = (wire[2:], transport)
         kept = self._replies.get(key)
         if kept is not None:
@@ -160,6 +165,7 @@ class ZoneServer:
                 self.replies_reused += 1
                 if served is not None:
                     self.queries.append(served)
+                    self.arrivals.append(arrived)
             return wire[:2] + reply
         answered = self._build_reply(wire, transport)
         if answered is None:
@@ -168,6 +174,7 @@ class ZoneServer:
         if served is not None:
             with self._lock:
                 self.queries.append(served)
+                self.arrivals.append(arrived)
         if len(self._replies) >= MAX_KEPT_REPLIES:
             self._replies.clear()
         self._replies[key] = (reply[2:], served)
