@@ -97,7 +97,10 @@ def main() -> None:
     print(
         f"DNS server latency {LATENCY * 1000:.0f} ms per answer; median of {args.runs} runs; {os.cpu_count()} CPUs, load {_load()}"
     )
-    print(f"{'domain':28}{'mailcheck':>11}{'CPU':>8}{'queries':>9}{'checkdmarc':>12}{'queries':>9}{'ratio':>7}{'budget':>9}")
+    print(
+        f"{'domain':28}{'mailcheck':>11}{'CPU':>8}{'queries':>9}{'1st asked':>10}{'after':>7}"
+        f"{'checkdmarc':>12}{'queries':>9}{'ratio':>7}{'budget':>9}"
+    )
     ratios = []
     for domain, chain, ours, theirs in rows:
         ratio = ours["seconds"] / theirs["seconds"]
@@ -106,8 +109,13 @@ def main() -> None:
         verdict = "within" if ours["seconds"] <= budget else "OVER"
         print(
             f"{domain:28}{ours['seconds'] * 1000:>9.0f}ms{ours['cpu'] * 1000:>6.0f}ms{ours['queries']:>9}"
+            f"{ours['first_question'] * 1000:>8.0f}ms{ours['after_last_answer'] * 1000:>5.0f}ms"
             f"{theirs['seconds'] * 1000:>10.0f}ms{theirs['queries']:>9}{ratio:>7.2f}{budget * 1000:>6.0f}ms {verdict}"
         )
+    print(
+        "(1st asked: when mailcheck's first question reached the server after the process started; "
+        "after: how long it ran after its last answer left the server)"
+    )
     median_ratio = statistics.median(ratios)
     print(f"median ratio mailcheck CLI / checkdmarc: {median_ratio:.2f} (target <= 0.15)")
     worst_cpu = max(ours["cpu"] for _, _, ours, _ in rows)
@@ -132,10 +140,15 @@ def _run(server: ZoneServer | None, command: list[str], inner: bool = False) -> 
     if process.returncode not in (0, 1) or not stdout.strip():
         raise SystemExit(f"{command[:5]} failed ({process.returncode}): {stderr[-2000:]}")
     seconds = json.loads(stdout.strip().splitlines()[-1])["seconds"] if inner else elapsed
+    arrivals = server.arrivals if server is not None and server.arrivals else [started]
     return {
         "seconds": seconds,
         "cpu": _child_cpu(process),
         "queries": len(server.queries) if server is not None else 0,
+        # When the first question reached the server, and how long the process ran
+        # after the last answer left it (judging and printing what the answers said).
+        "first_question": min(arrivals) - started,
+        "after_last_answer": elapsed - (max(arrivals) - started) - LATENCY,
     }
 
 
