@@ -12,6 +12,9 @@ from pathlib import Path
 from mailcheck.errors import BadInput
 
 DNS_PORT = 53
+# How long one query may take (``--timeout``'s default). Here, not in the resolver, so
+# the run's options can name it without loading dnspython.
+DEFAULT_TIMEOUT = 5.0
 SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
 
 

@@ -27,7 +27,7 @@ import dns.resolver
 import dns.reversename
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
-from mailcheck.dns.nameservers import Nameserver, system_nameservers
+from mailcheck.dns.nameservers import DEFAULT_TIMEOUT, Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.dns.slots import Slots
 from mailcheck.dns.transport import (
@@ -44,7 +44,6 @@ from mailcheck.model import DnsStats
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_IN_FLIGHT = 64
 # Large enough for big TXT sets, small enough to avoid IP fragmentation (DNS flag day 2020).
 EDNS_PAYLOAD = 1232
