@@ -77,6 +77,9 @@ def system_nameservers(resolv_conf: str | None) -> tuple[Nameserver, ...]:
     system's own file may be missing (a container): then there are none, and lookups
     say so instead of the run failing before it starts.
     """
+    import mailcheck.dns.doh_off  # noqa: F401  (first: dnspython's resolver loads with DoH off)
+
+    # isort: split
     import dns.exception
     import dns.resolver
 

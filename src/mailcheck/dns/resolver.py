@@ -7,6 +7,9 @@ many queries are in flight, and logs each query for ``--verbose`` and the report
 
 from __future__ import annotations
 
+import mailcheck.dns.doh_off  # noqa: F401  (first: dnspython's resolver loads with DoH off)
+
+# isort: split
 import asyncio
 import functools
 import ipaddress
