@@ -54,6 +54,20 @@ def test_help_and_version_load_no_checking_library(args, tmp_path):
     assert modules.isdisjoint({"rich.markdown", "markdown_it", "rich.traceback", "pygments", "attr"})
 
 
+def test_a_report_read_without_dns_loads_no_dns_machinery(tmp_path):
+    report = ROOT / "fixtures" / "reports" / "aggregate-rfc7489.xml"
+    code, stdout, modules = _modules_of("report", str(report), "--no-dns", "--format", "json", cache=tmp_path)
+    read = json.loads(stdout)["obstacles"][0]["checks"][0]
+    assert code == 0 and (read["id"], read["details"]["report_metadata"]["report_id"]) == (
+        "report.aggregate",
+        "rx-2026-11-30-0001",
+    )
+    # dnspython (and the package metadata it reads) is for the cross-check against today's
+    # DNS; the email package and zipfile for reports that come in messages and zips. (The
+    # test network guard of the child loads asyncio and ssl, so they cannot be told here.)
+    assert modules.isdisjoint({"dns", "email", "zipfile", "importlib.metadata"})
+
+
 @pytest.mark.parametrize("command", [(), *((name,) for name in COMMANDS)])
 def test_the_help_is_what_typers_whole_renderer_draws(command, monkeypatch):
     monkeypatch.setenv("COLUMNS", "100")
@@ -73,20 +87,6 @@ def test_a_domain_report_as_json_loads_only_what_it_uses(tmp_path):
     assert {name for name in modules if name.startswith("mailcheck.cli.") and name[14:] in COMMANDS} == {"mailcheck.cli.domain"}
     # The list was parsed, once, and kept for the next run.
     assert [path.name.split("-")[:2] for path in (tmp_path / "mailcheck").iterdir()] == [["public", "suffixes"]]
-
-
-def test_a_report_read_without_dns_loads_no_dns_machinery(tmp_path):
-    report = ROOT / "fixtures" / "reports" / "aggregate-rfc7489.xml"
-    code, stdout, modules = _modules_of("report", str(report), "--no-dns", "--format", "json", cache=tmp_path)
-    read = json.loads(stdout)["obstacles"][0]["checks"][0]
-    assert code == 0 and (read["id"], read["details"]["report_metadata"]["report_id"]) == (
-        "report.aggregate",
-        "rx-2026-11-30-0001",
-    )
-    # dnspython (and the package metadata it reads) is for the cross-check against today's
-    # DNS; the email package and zipfile for reports that come in messages and zips. (The
-    # test network guard of the child loads asyncio and ssl, so they cannot be told here.)
-    assert modules.isdisjoint({"dns", "email", "zipfile", "importlib.metadata"})
 
 
 # -- the Public Suffix List ------------------------------------------------------------------
