@@ -17,7 +17,7 @@ from typer.core import TyperGroup
 from mailcheck import suffixes
 from mailcheck.cli import COMMANDS, HELP_OPTION_NAMES, app, register_commands
 from mailcheck.cli.coercion import coerce_plainly, is_unsure, plain_value
-from tests.helpers import ZONES, run_cli
+from tests.helpers import ROOT, ZONES, run_cli
 from tests.helpers.cli_subprocess import run_mailcheck
 
 # Started with every Python process (sitecustomize): writes the modules it imported.
@@ -52,6 +52,20 @@ def test_help_and_version_load_no_checking_library(args, tmp_path):
     # typer's help renderer, without its Markdown and pretty-traceback parts (cli.help_renderer)
     assert ("typer.rich_utils" in modules) == (args != ("--version",))
     assert modules.isdisjoint({"rich.markdown", "markdown_it", "rich.traceback", "pygments", "attr"})
+
+
+def test_a_report_read_without_dns_loads_no_dns_machinery(tmp_path):
+    report = ROOT / "fixtures" / "reports" / "aggregate-rfc7489.xml"
+    code, stdout, modules = _modules_of("report", str(report), "--no-dns", "--format", "json", cache=tmp_path)
+    read = json.loads(stdout)["obstacles"][0]["checks"][0]
+    assert code == 0 and (read["id"], read["details"]["report_metadata"]["report_id"]) == (
+        "report.aggregate",
+        "rx-2026-11-30-0001",
+    )
+    # dnspython (and the package metadata it reads) is for the cross-check against today's
+    # DNS; the email package and zipfile for reports that come in messages and zips. (The
+    # test network guard of the child loads asyncio and ssl, so they cannot be told here.)
+    assert modules.isdisjoint({"dns", "email", "zipfile", "importlib.metadata"})
 
 
 @pytest.mark.parametrize("command", [(), *((name,) for name in COMMANDS)])

@@ -12,22 +12,27 @@ next one only when a place is free, so memory is bounded by the cap, not the inp
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import enum
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from mailcheck.catalogue.spec import CheckSpec, Example
-from mailcheck.dns.library import LibraryResolver
-from mailcheck.dns.resolver import QueryRecord, Resolver
-from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.errors import BadInput
 from mailcheck.model import DnsStats, Obstacle, Report, RunOutcome, Status
 from mailcheck.runtime import NetworkOptions, ZoneEndpoint, run_dns, serving_zones
+
+# asyncio, the resolver and dnspython load only for a run with something to wait for:
+# targets checked at once without DNS (``mailcheck report --no-dns``, ImmediateCheck)
+# need none of them, and importing them is a good part of such a run's start-up.
+if TYPE_CHECKING:
+    import asyncio
+
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.dns.resolver import QueryRecord, Resolver
 
 CRASH = CheckSpec(
     id="run.crash",
@@ -130,6 +135,10 @@ def run_targets(
     is a mailcheck.model.SplitReportHandler has its ``digest`` run in the workers when ``keep`` is
     False.
     """
+    if scope is DnsScope.NONE and isinstance(checker, ImmediateCheck):
+        return _run_in_order(checker, targets, on_report, keep)
+    import asyncio
+
     if workers > 1 and scope is not DnsScope.NONE:
         from mailcheck.workers import run_in_workers
 
@@ -146,8 +155,6 @@ def run_targets(
                 route=route,
             )
     if scope is DnsScope.NONE:
-        if isinstance(checker, ImmediateCheck):
-            return _run_in_order(checker, targets, on_report, keep)
         return asyncio.run(_run(checker, targets, None, network, scope, concurrency, _unnumbered(on_report), keep, keep_log))
     with serving_zones(network.zones) as zones:
         return asyncio.run(_run(checker, targets, zones, network, scope, concurrency, _unnumbered(on_report), keep, keep_log))
@@ -165,6 +172,10 @@ async def _run(
     keep_log: bool = True,
 ) -> RunOutcome[T]:
     """``on_report(n, report)``: the report of the n-th target pulled from ``targets``."""
+    import asyncio
+
+    from mailcheck.dns.shared_answers import SharedAnswers
+
     outcome: RunOutcome[T] = RunOutcome()
     started = time.perf_counter()
     # Running totals, not a list a target: a bulk run's memory must not grow with it.
@@ -272,6 +283,8 @@ def _unnumbered(on_report: Callable[[Report], None] | None) -> Callable[[int, Re
 async def _bounded(work: Callable[[int, T], Awaitable[None]], targets: Iterable[T], limit: int) -> None:
     """Run ``work(index, target)`` for each target, pulling the next target only when
     fewer than ``limit`` are in flight."""
+    import asyncio
+
     pending: set[asyncio.Task[None]] = set()
     try:
         for index, target in enumerate(targets):

@@ -3,16 +3,20 @@ resolver, hand libraries the same DNS, and run the async work to completion."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from mailcheck.dns.library import LibraryResolver, library_dns
-from mailcheck.dns.nameservers import Nameserver, system_nameservers
-from mailcheck.dns.resolver import DEFAULT_TIMEOUT, Resolver
-from mailcheck.dns.shared_answers import SharedAnswers
+from mailcheck.dns.nameservers import DEFAULT_TIMEOUT, Nameserver, system_nameservers
+
+# The resolver, dnspython and asyncio load only when a run builds its DNS: a command
+# without any (``mailcheck report --no-dns``) is spared a good part of its start-up.
+if TYPE_CHECKING:
+    from mailcheck.dns.library import LibraryResolver
+    from mailcheck.dns.resolver import Resolver
+    from mailcheck.dns.shared_answers import SharedAnswers
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ def serving_zones(paths: Sequence[str]) -> Iterator[ZoneEndpoint | None]:
 
 
 def build_resolver(options: NetworkOptions, zones: ZoneEndpoint | None, shared: SharedAnswers | None = None) -> Resolver:
+    from mailcheck.dns.resolver import Resolver
+
     return Resolver(
         upstream=upstream_nameservers(options),
         zone_server=zones.nameserver if zones else None,
@@ -84,6 +90,10 @@ async def run_dns(
 
     Inside the block pyspf resolves through it too (see mailcheck.dns.library).
     """
+    import asyncio
+
+    from mailcheck.dns.library import LibraryResolver, library_dns
+
     resolver = build_resolver(options, zones, shared)
     library = LibraryResolver(resolver, asyncio.get_running_loop())
     with library_dns(library):

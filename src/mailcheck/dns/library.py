@@ -7,6 +7,9 @@ their lookups are handed back to the run's event loop and wait there.
 
 from __future__ import annotations
 
+import mailcheck.dns.doh_off  # noqa: F401  (first: dnspython's resolver loads with DoH off)
+
+# isort: split
 import asyncio
 import contextvars
 import sys

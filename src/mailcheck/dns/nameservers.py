@@ -12,6 +12,9 @@ from pathlib import Path
 from mailcheck.errors import BadInput
 
 DNS_PORT = 53
+# How long one query may take (``--timeout``'s default). Here, not in the resolver, so
+# the run's options can name it without loading dnspython.
+DEFAULT_TIMEOUT = 5.0
 SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
 
 
@@ -74,6 +77,9 @@ def system_nameservers(resolv_conf: str | None) -> tuple[Nameserver, ...]:
     system's own file may be missing (a container): then there are none, and lookups
     say so instead of the run failing before it starts.
     """
+    import mailcheck.dns.doh_off  # noqa: F401  (first: dnspython's resolver loads with DoH off)
+
+    # isort: split
     import dns.exception
     import dns.resolver
 

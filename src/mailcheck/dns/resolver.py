@@ -7,6 +7,9 @@ many queries are in flight, and logs each query for ``--verbose`` and the report
 
 from __future__ import annotations
 
+import mailcheck.dns.doh_off  # noqa: F401  (first: dnspython's resolver loads with DoH off)
+
+# isort: split
 import asyncio
 import functools
 import ipaddress
@@ -27,7 +30,7 @@ import dns.resolver
 import dns.reversename
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
-from mailcheck.dns.nameservers import Nameserver, system_nameservers
+from mailcheck.dns.nameservers import DEFAULT_TIMEOUT, Nameserver, system_nameservers
 from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.dns.slots import Slots
 from mailcheck.dns.transport import (
@@ -44,7 +47,6 @@ from mailcheck.model import DnsStats
 
 T = TypeVar("T")
 
-DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_IN_FLIGHT = 64
 # Large enough for big TXT sets, small enough to avoid IP fragmentation (DNS flag day 2020).
 EDNS_PAYLOAD = 1232

@@ -9,18 +9,19 @@ bomb), is a ``Document`` with a ``problem``, so it becomes that document's
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import io
 import re
-import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from email.message import Message
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from mailcheck.sources import Source
+
+# email and zipfile load with the first message or zip met: most reports are bare XML
+# or JSON, and the two packages are a tenth of a short run's start-up.
+if TYPE_CHECKING:
+    from email.message import Message
 
 # What the bytes look like; each kind has its reader.
 DocumentKind = Literal["xml", "json", "failure", "exim", "unknown"]
@@ -126,6 +127,8 @@ def gunzip(data: bytes, max_size: int) -> tuple[bytes, str | None, tuple[str, ..
 
 
 def _unzip(label: str, data: bytes, max_size: int, damage: tuple[str, ...], depth: int) -> Iterator[Document]:
+    import zipfile
+
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
@@ -159,6 +162,9 @@ def _unzip(label: str, data: bytes, max_size: int, damage: tuple[str, ...], dept
 
 
 def _message(label: str, data: bytes, max_size: int, damage: tuple[str, ...], depth: int) -> Iterator[Document]:
+    import email.parser
+    import email.policy
+
     message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
     if _is_failure_report(message):
         yield Document(label, data, "failure", damage=damage)

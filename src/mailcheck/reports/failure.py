@@ -8,14 +8,16 @@ message or its headers. Exim's DMARC forensic mail instead says the same in its 
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
 import ipaddress
 from dataclasses import dataclass
-from email.message import Message
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeGuard
 
 from mailcheck.reports.values import NotAReport, iso_from_email_date, safe
+
+# The email package loads with the first failure report read (_parse_message): most
+# runs read aggregate and TLS reports only, and it is a good part of their start-up.
+if TYPE_CHECKING:
+    from email.message import Message
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ class FailureReport:
 
 
 def read_failure_report(data: bytes) -> FailureReport:
-    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
+    message = _parse_message(data)
     feedback = next((part for part in message.walk() if part.get_content_type() == "message/feedback-report"), None)
     if feedback is None:
         raise NotAReport("a multipart/report with no message/feedback-report part (RFC 6591 §3)")
@@ -83,7 +85,7 @@ def read_failure_report(data: bytes) -> FailureReport:
 
 
 def read_exim_report(data: bytes) -> FailureReport:
-    message = email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
+    message = _parse_message(data)
     body = b""
     for part in message.walk():
         if part.get_content_type() == "text/plain":
@@ -129,12 +131,12 @@ def _feedback_fields(part: Message) -> dict[str, str]:
         # The email package parses message/* parts into sub-messages: their headers are the fields.
         fields: dict[str, str] = {}
         for sub in payload:
-            for key, value in sub.items() if isinstance(sub, Message) else ():
+            for key, value in sub.items() if _is_message(sub) else ():
                 fields.setdefault(key.lower(), safe(str(value)))
         return fields
     raw = part.get_payload(decode=True)
     text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(payload)
-    headers = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
+    headers = _parse_headers(text)
     return {key.lower(): safe(str(value)) for key, value in headers.items()}
 
 
@@ -143,12 +145,32 @@ def _sample_headers(message: Message) -> dict[str, str]:
         content_type = part.get_content_type()
         if content_type in ("message/rfc822", "text/rfc822-headers"):
             payload = part.get_payload()
-            if isinstance(payload, list) and payload and isinstance(payload[0], Message):
+            if isinstance(payload, list) and payload and _is_message(payload[0]):
                 sample = payload[0]
             else:
-                sample = email.parser.HeaderParser(policy=email.policy.compat32).parsestr(str(payload))
+                sample = _parse_headers(str(payload))
             return {k.lower(): safe(str(v)) for k, v in sample.items() if k.lower() in ("subject", "message-id", "from")}
     return {}
+
+
+def _parse_message(data: bytes) -> Message:
+    import email.parser
+    import email.policy
+
+    return email.parser.BytesParser(policy=email.policy.compat32).parsebytes(data)
+
+
+def _parse_headers(text: str) -> Message:
+    import email.parser
+    import email.policy
+
+    return email.parser.HeaderParser(policy=email.policy.compat32).parsestr(text)
+
+
+def _is_message(value: object) -> TypeGuard[Message]:
+    from email.message import Message
+
+    return isinstance(value, Message)
 
 
 def _header(message: Message, name: str) -> str | None:

@@ -6,7 +6,6 @@ mailcheck's own checks can find.
 
 from __future__ import annotations
 
-import asyncio
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +20,9 @@ from mailcheck.reports.tlsrpt import TlsReport
 
 if TYPE_CHECKING:  # the run loop (and dnspython with it) is not needed to read reports
     from mailcheck.run import Env
+
+# asyncio is imported inside the cross-checks, which run only in an event loop (so it
+# is loaded by then): reading and judging reports without DNS never needs it.
 
 # Per document: the failing sources named, and the lookups a cross-check may make.
 MAX_SOURCES = 20
@@ -366,11 +368,15 @@ async def reverse_names(sources: Sequence[Source], env: Env) -> dict[str, str]:
             return ip, None
         return ip, names[0] if names else None
 
+    import asyncio
+
     found = await asyncio.gather(*(one(ip) for ip in ips))
     return {ip: name for ip, name in found if name}
 
 
 async def cross_check_aggregate(report: AggregateReport, env: Env) -> list[Check]:
+    import asyncio
+
     if env.resolver is None:
         return []
     spf_checks = _spf_sources(report, env)
@@ -390,6 +396,8 @@ async def _spf_sources(report: AggregateReport, env: Env) -> list[Check]:
             continue  # SPF of someone else's envelope domain cannot align with this one
         wanted.setdefault((record.source_ip, domain), []).append(record)
     pairs = sorted(wanted, key=lambda key: -sum(r.count for r in wanted[key]))[:MAX_SOURCES]
+    import asyncio
+
     return list(
         await asyncio.gather(
             *(
@@ -420,6 +428,8 @@ async def cross_check_failure(report: FailureReport, env: Env) -> list[Check]:
 async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool, offline: bool) -> Check:
     # The project's SPF evaluation (pyspf's check_host(), routed to the run's resolver
     # by runtime.run_dns); its private helper is the one entry that takes bare identities.
+    import asyncio
+
     from mailcheck.checks.spf_evaluation import _check_host
 
     details = {"ip_address": ip, "domain": domain, "messages": messages, "dkim_aligned": dkim_aligned}
@@ -456,6 +466,8 @@ async def _dkim_selectors(report: AggregateReport, env: Env) -> list[Check]:
             if result.selector and result.selector not in ("none", "*") and _within(result.domain, domain):
                 seen[(result.domain, result.selector.lower())] += record.count
     pairs = [pair for pair, _ in seen.most_common(MAX_SELECTORS)]
+    import asyncio
+
     return list(await asyncio.gather(*(_dkim_selector(d, s, seen[(d, s)], env) for d, s in pairs)))
 
 
