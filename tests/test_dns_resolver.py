@@ -5,7 +5,9 @@ in flight that takes only the replies to its own questions."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
+import weakref
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -378,3 +380,27 @@ def test_resolvers_of_a_bulk_run_share_one_cap_on_queries_in_flight(resolver_fac
     # each resolver sent its four at once).
     assert elapsed >= 0.15
     assert max(most_at_once) <= 3
+
+
+def test_a_resolver_whose_lookups_failed_is_freed_without_the_cycle_collector(resolver_factory):
+    """A kept failure carries no traceback (whose frames would hold the resolver): a bulk
+    run's resolver, one a domain, goes with its domain's report, not at the next full
+    collection of the garbage collector."""
+
+    async def go() -> tuple[weakref.ref[Resolver], list[str]]:
+        resolver = resolver_factory()
+        seen = []
+        for _ in range(2):  # asked, then from the cache
+            for outcome in await resolver.query_all(["nosuch.good.example", "good.example"], "TLSA"):
+                seen.append(type(outcome).__name__)
+            seen.append(type(await settle(resolver.query("nosuch.good.example", "TXT"))).__name__)
+            seen.append(type(await settle(resolver.addresses("nosuch.good.example"))).__name__)
+        return weakref.ref(resolver), seen
+
+    gc.disable()
+    try:
+        gone, seen = run_async(go())
+        assert gone() is None
+    finally:
+        gc.enable()
+    assert seen == ["NoSuchDomain", "NoRecords", "NoSuchDomain", "NoSuchDomain"] * 2

@@ -101,3 +101,21 @@ def test_a_command_warms_only_what_its_run_loads_anyway(module: Any, args: list[
     assert run.returncode in (0, 1), run.stderr
     assert json.loads(run.stdout)["target"]
     assert json.loads(run.stderr.splitlines()[-1]) == []
+
+
+def test_a_bulk_run_loads_every_area_before_it_forks_its_workers() -> None:
+    # The parent loads them once, and the forked workers share that copy.
+    script = (
+        "import json, sys\n"
+        "from mailcheck.domain_report import AREAS, load_checks\n"
+        "before = [m for _a, m, _f in AREAS if m in sys.modules]\n"
+        "load_checks()\n"
+        "print(json.dumps([before, [m for _a, m, _f in AREAS if m not in sys.modules],"
+        " 'mailcheck.smtp.starttls_probe' in sys.modules]))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    before, missing, probe_loaded = json.loads(run.stdout)
+    assert before == []
+    assert missing == []
+    assert probe_loaded is True

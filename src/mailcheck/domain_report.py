@@ -22,7 +22,7 @@ from mailcheck.model import Check, Obstacle, Report, Status
 from mailcheck.names import DomainName
 from mailcheck.records.dmarc import checkdmarc_dmarc
 from mailcheck.suffixes import public_suffixes
-from mailcheck.warm import Step, start_warm_up
+from mailcheck.warm import Step, load_now, start_warm_up
 
 CheckFunction = Callable[[DomainContext], Awaitable[list[Check]]]
 
@@ -66,6 +66,14 @@ WARM_UP: tuple[Step, ...] = (
     "dkim",
     public_suffixes,
 )
+
+
+def load_checks() -> None:
+    """Import every area's module and what WARM_UP names, now: a bulk run does it before
+    it forks its workers, which then share one copy (frozen for the fork, see
+    mailcheck.workers.start_forked) instead of each loading its own."""
+    load_now([module for _area, module, _function in AREAS])
+    load_now([*WARM_UP, "mailcheck.smtp.starttls_probe"])  # the STARTTLS probe's, at its first MX
 
 
 def domain_checks() -> list[tuple[str, CheckFunction]]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import gc
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -66,6 +67,13 @@ BULK_CONCURRENCY = 100
 # domains a second at 70 queries each and 50 ms keep about 350 in flight across the
 # run, so the cap holds back only the bursts.
 BULK_MAX_IN_FLIGHT = 512
+# How many objects a bulk run's worker process allocates (net) between two collections
+# of its young objects; Python's default is 700. A domain leaves no cyclic garbage (the
+# resolver keeps no tracebacks, see Resolver._settled), so such a collection frees
+# nothing: it only walks the objects of the domains in flight, and at 700 that took
+# about a seventh of a worker's CPU. (While every domain's resolver was a cycle, a
+# higher threshold let the RSS grow by 40 to 50 % over 10,000 reports.)
+BULK_YOUNG_COLLECTION = 10_000
 
 
 class DnsScope(enum.Enum):
@@ -143,10 +151,14 @@ def run_targets(
         from mailcheck.workers import run_in_workers
 
         with serving_zones(network.zones) as zones:
+
+            def run_share(share: Iterable[T], hand_over: Callable[[int, Report], None], in_flight: int) -> RunOutcome[T]:
+                if scope is DnsScope.TARGET:  # a worker process of ours: its collector is its own
+                    gc.set_threshold(BULK_YOUNG_COLLECTION, *gc.get_threshold()[1:])
+                return asyncio.run(_run(checker, share, zones, network, scope, in_flight, hand_over, False, keep_log))
+
             return run_in_workers(
-                lambda share, hand_over, in_flight: asyncio.run(
-                    _run(checker, share, zones, network, scope, in_flight, hand_over, False, keep_log)
-                ),
+                run_share,
                 targets,
                 workers,
                 on_report=on_report,

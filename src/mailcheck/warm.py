@@ -48,14 +48,24 @@ def start_warm_up(steps: Sequence[Step]) -> asyncio.Task[None] | None:
 async def warm_up(steps: Sequence[Step]) -> None:
     for step in steps:
         await asyncio.sleep(0)  # let whatever came back be read first
-        try:
-            if isinstance(step, str):
-                if step not in sys.modules:
-                    importlib.import_module(step)
-            else:
-                step()
-        except Exception:  # the check that needs it imports it again and reports the error
-            continue
+        _load(step)
+
+
+def load_now(steps: Sequence[Step]) -> None:
+    """Load ``steps`` at once (a process about to fork workers that all need them)."""
+    for step in steps:
+        _load(step)
+
+
+def _load(step: Step) -> None:
+    try:
+        if isinstance(step, str):
+            if step not in sys.modules:
+                importlib.import_module(step)
+        else:
+            step()
+    except Exception:  # the check that needs it imports it again and reports the error
+        return
 
 
 async def questions_first(module: str) -> None:

@@ -392,7 +392,9 @@ async def check_dmarc(context: DomainContext) -> list[Check]:
         return [_no_record(domain, legacy.asked, own, modern)]
     found = FoundRecord(judged.record, judged.policy_domain, inherited=judged.inherited)
     try:
-        policy, uris = await asyncio.to_thread(read_record, found.text, found.policy_domain)
+        # read_record makes no lookup, so it runs here: in a thread it would cost two
+        # hand-overs between the threads and, under the GIL, finish no sooner.
+        policy, uris = read_record(found.text, found.policy_domain)
     except NoPolicyError as exc:
         return [_record_check(domain, found, None, generations), _no_policy_failure(found, str(exc))]
     except RecordError as exc:
@@ -521,7 +523,7 @@ async def _applied(discovery: Discovery, exists: bool | None) -> Applied:
         return Applied(spec, None, "", "", False)
     name = f"_dmarc.{discovery.policy_domain}"
     try:
-        policy, _ = await asyncio.to_thread(read_record, discovery.record, discovery.policy_domain)
+        policy, _ = read_record(discovery.record, discovery.policy_domain)  # no lookup: see check_dmarc
     except RecordError:
         return Applied(spec, name, "p", "none", False)
     modern = spec == "RFC 9989"

@@ -68,6 +68,12 @@ def run_domain(
         )
     from mailcheck.workers import default_workers
 
+    if workers is None:
+        workers = default_workers(len(request.domains), concurrency)
+    if workers > 1:
+        from mailcheck.domain_report import load_checks
+
+        load_checks()
     return run_targets(
         DomainChecker(request.options),
         request.domains,
@@ -76,6 +82,6 @@ def run_domain(
         concurrency=concurrency,
         on_report=on_report,
         keep=keep,
-        workers=default_workers(len(request.domains), concurrency) if workers is None else workers,
+        workers=workers,
         keep_log=keep_log,
     )

@@ -9,6 +9,7 @@ dkimpy and checkdmarc the same facts instead of a generic timeout.
 from __future__ import annotations
 
 import enum
+from typing import Self
 
 
 class Failure(enum.StrEnum):
@@ -39,6 +40,10 @@ class DnsError(Exception):
         self.reason = reason
         if kind is not None:
             self.kind = kind
+
+    def copy(self) -> Self:
+        """The same failure without a traceback, to raise again (see Resolver._settled)."""
+        return type(self)(self.name, self.rdtype, self.reason, self.kind)
 
     @property
     def headline(self) -> str:

@@ -31,6 +31,7 @@ import dns.reversename
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable, Failure, NoRecords, NoSuchDomain
 from mailcheck.dns.nameservers import DEFAULT_TIMEOUT, Nameserver, system_nameservers
+from mailcheck.dns.plain_answer import read_plain_answer
 from mailcheck.dns.shared_answers import SharedAnswers
 from mailcheck.dns.slots import Slots
 from mailcheck.dns.transport import (
@@ -64,8 +65,16 @@ class Answer:
     canonical_name: str
     ttl: int
     authenticated: bool
-    # dnspython's own answer, kept for the adapter that hands it to libraries.
-    raw: dns.resolver.Answer = field(repr=False, compare=False)
+    # dnspython's own answer, or the reply to build it from at first use: only the
+    # adapter that hands answers to libraries and the DNSSEC checks want it.
+    source: dns.resolver.Answer | Reply = field(repr=False, compare=False)
+
+    @functools.cached_property
+    def raw(self) -> dns.resolver.Answer:
+        """dnspython's answer (its ``response`` is the whole reply)."""
+        if isinstance(self.source, Reply):
+            return self.source.answer()
+        return self.source
 
     @property
     def via_cname(self) -> bool:
@@ -77,6 +86,28 @@ class Answer:
 
     def to_text(self) -> list[str]:
         return [r.to_text() for r in self.rdata]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A reply that answered ``name``'s ``type_code`` question, as it came from ``nameserver``."""
+
+    wire: bytes
+    name: str
+    type_code: dns.rdatatype.RdataType
+    nameserver: Nameserver
+
+    def answer(self) -> dns.resolver.Answer:
+        response = dns.message.from_wire(self.wire)
+        assert isinstance(response, dns.message.QueryMessage)  # its opcode is QUERY: it was read so
+        return dns.resolver.Answer(
+            dns.name.from_text(self.name),
+            self.type_code,
+            dns.rdataclass.IN,
+            response,
+            self.nameserver.address,
+            self.nameserver.port,
+        )
 
 
 @dataclass(frozen=True)
@@ -118,8 +149,9 @@ class Resolver:
         if upstream is None and not offline:
             upstream = system_nameservers(None)
         self._upstream: tuple[Nameserver, ...] = () if offline or upstream is None else tuple(upstream)
-        # One UDP socket a nameserver for the lookups in flight (see mailcheck.dns.transport).
-        self._channels: dict[Nameserver, UdpChannel] = {}
+        # One UDP socket a nameserver for the lookups in flight (see mailcheck.dns.transport),
+        # the bulk run's when it shares them.
+        self._channels: dict[Nameserver, UdpChannel] = shared.channels if shared is not None else {}
         # Each query's outcome, or the future its callers wait on while it is asked.
         self._cache: dict[tuple[str, str, bool], Answer | DnsError | asyncio.Future[Answer]] = {}
         self._limit = Slots(max_in_flight)
@@ -144,7 +176,7 @@ class Resolver:
             return cached
         outcome = (await self._query_keys([key]))[0]
         if isinstance(outcome, DnsError):
-            raise outcome
+            raise outcome.copy()  # the kept one stays without a traceback (see _settled)
         return outcome
 
     async def query_all(self, names: Sequence[str], rdtype: str) -> list[Answer | DnsError]:
@@ -192,7 +224,10 @@ class Resolver:
                 outcomes[index] = outcome
         for index, future in shared_waits:
             # shield: one caller being cancelled must not cancel the shared query.
-            outcomes[index] = await settle(asyncio.shield(future))
+            shared_outcome = await settle(asyncio.shield(future))
+            if isinstance(shared_outcome, DnsError):
+                shared_outcome = shared_outcome.with_traceback(None)  # see _settled
+            outcomes[index] = shared_outcome
         return [outcome for outcome in outcomes if outcome is not None]
 
     def _kept(self, key: tuple[str, str, bool]) -> Answer | DnsError | None:
@@ -204,10 +239,19 @@ class Resolver:
         return None
 
     def _settled(self, key: tuple[str, str, bool], pending: asyncio.Future[Answer], outcome: Answer | DnsError) -> None:
-        """``outcome`` is the answer to ``key``: for later callers, and the ones waiting."""
+        """``outcome`` is the answer to ``key``: for later callers, and the ones waiting.
+
+        A failure is kept without its traceback, and whoever raises it raises a copy:
+        a traceback holds the frames it passed through, they hold this resolver, and
+        the resolver its cache, so each domain of a bulk run became a cycle (its whole
+        resolver in it) that only the cyclic garbage collector could free, which cost
+        over a fifth of the run's CPU.
+        """
+        if isinstance(outcome, DnsError):
+            outcome.__traceback__ = None
         self._cache[key] = outcome
         if isinstance(outcome, DnsError):
-            pending.set_exception(outcome)
+            pending.set_exception(outcome.copy())
             pending.exception()  # seen: asyncio must not log it as never retrieved
             if self._shared is not None:
                 self._shared.put(key, outcome, None)
@@ -233,7 +277,7 @@ class Resolver:
             return addresses
         for result in results:
             if isinstance(result, (NoSuchDomain, DnsUnavailable)):
-                raise result
+                raise result.copy()  # the kept one stays without a traceback (see _settled)
         raise NoRecords(name, "A/AAAA", "no address records")
 
     async def ptr(self, address: str) -> list[str]:
@@ -295,7 +339,7 @@ class Resolver:
         started = time.perf_counter() if started is None else started
         server = _servers_text(servers)
         try:
-            raw, answered_by = await self._lookup(name, rdtype, dnssec, servers, server, first, deadline)
+            answer, answered_by = await self._lookup(name, rdtype, dnssec, servers, server, first, deadline)
         except DnsError as exc:
             self._record(name, rdtype, server, exc.kind.value, started)
             raise
@@ -306,7 +350,7 @@ class Resolver:
             self._in_flight -= 1
             self._limit.give()
         self._record(name, rdtype, _server_text(answered_by.address, answered_by.port), "NOERROR", started)
-        return _answer(name, rdtype, raw)
+        return answer
 
     async def _fetch_all(self, keys: Sequence[tuple[str, str, bool]]) -> list[Answer | DnsError]:
         """Each key's lookup (see query_all): the ones with the same nameservers together."""
@@ -380,7 +424,7 @@ class Resolver:
                     going_on.append((index, reply, deadline, started))
                     continue
                 try:
-                    judged = _judge(name, rdtype, _type_code(rdtype), reply, nameserver, server)
+                    judged = _judge(name, rdtype, questions[index], reply, nameserver, server)
                 except DnsError as exc:
                     self._record(name, rdtype, server, exc.kind.value, started, when)
                     outcomes[index] = exc
@@ -388,9 +432,9 @@ class Resolver:
                     self._record(name, rdtype, server, "error", started, when)
                     outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
                 else:
-                    if isinstance(judged, dns.resolver.Answer):
+                    if isinstance(judged, Answer):
                         self._record(name, rdtype, answered_by, "NOERROR", started, when)
-                        outcomes[index] = _answer(name, rdtype, judged)
+                        outcomes[index] = judged
                     else:  # this server leaves play: the lookup goes on without it
                         going_on.append((index, reply, deadline, started))
         if going_on:
@@ -413,7 +457,7 @@ class Resolver:
         server: str,
         first: bytes | BaseException | None = None,
         deadline: float | None = None,
-    ) -> tuple[dns.resolver.Answer, Nameserver]:
+    ) -> tuple[Answer, Nameserver]:
         """One lookup within the ``--timeout`` budget, as dnspython's stub resolver does it.
 
         Each round asks every nameserver still in play in turn, one attempt each (see
@@ -454,8 +498,8 @@ class Resolver:
                 failures.append((exc, None))
                 in_play.remove(nameserver)
                 continue
-            judged = _judge(name, rdtype, type_code, reply, nameserver, server)
-            if isinstance(judged, dns.resolver.Answer):
+            judged = _judge(name, rdtype, question, reply, nameserver, server)
+            if isinstance(judged, Answer):
                 return judged, nameserver
             failures.append(judged)
             in_play.remove(nameserver)
@@ -522,14 +566,15 @@ def _answer(name: str, rdtype: str, raw: dns.resolver.Answer) -> Answer:
         canonical_name=_canonical_text(name, raw),
         ttl=rrset.ttl if rrset is not None else 0,
         authenticated=bool(raw.response.flags & dns.flags.AD),
-        raw=raw,
+        source=raw,
     )
 
 
 def _judge(
-    name: str, rdtype: str, type_code: dns.rdatatype.RdataType, reply: bytes, nameserver: Nameserver, server: str
-) -> dns.resolver.Answer | tuple[object, dns.message.Message | None]:
-    """What ``reply`` (matched to the question) means, as dnspython's stub resolver reads it.
+    name: str, rdtype: str, question: bytes, reply: bytes, nameserver: Nameserver, server: str
+) -> Answer | tuple[object, dns.message.Message | None]:
+    """What ``reply`` (matched to ``question``, its wire bytes) means, as dnspython's
+    stub resolver reads it.
 
     The answer; or, raised, NoSuchDomain / NoRecords / wrong owner (the lookup's end);
     or the failure entry of a server that leaves play (an error rcode, a malformed reply).
@@ -541,6 +586,20 @@ def _judge(
         raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)")
     if answer_count(reply) == 0 and rcode_of(reply) == dns.rcode.NOERROR:
         raise NoRecords(name, rdtype, f"no {rdtype} record")
+    type_code = _type_code(rdtype)
+    # The records of the type asked at a plain name asked, and nothing else (most
+    # positive answers): read without dnspython's Message, which is built only if asked for.
+    plain = read_plain_answer(reply, question, type_code) if _PLAIN_NAME.fullmatch(name) else None
+    if plain is not None:
+        return Answer(
+            name=name,
+            rdtype=rdtype,
+            rdata=plain.rdata,
+            canonical_name=name,
+            ttl=plain.ttl,
+            authenticated=bool(reply[3] & dns.flags.AD),
+            source=Reply(reply, name, type_code, nameserver),
+        )
     response: dns.message.Message | None = None
     try:
         response = dns.message.from_wire(reply)
@@ -567,7 +626,7 @@ def _judge(
     if rcode == dns.rcode.NXDOMAIN:
         raise NoSuchDomain(name, rdtype, "the name does not exist (NXDOMAIN)")
     if answer.rrset is not None:
-        return answer
+        return _answer(name, rdtype, answer)
     stranger = _wrong_owner(name, response)
     if stranger is not None:
         raise DnsUnavailable(

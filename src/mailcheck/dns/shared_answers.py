@@ -8,7 +8,10 @@ TTL (capped, as a run may last hours), so a shared name is asked once per TTL ra
 than once per domain. "Could not tell" outcomes are never kept: a timeout for one
 domain must not become every later domain's answer. The resolvers may also share one
 cap on the queries they have in flight, so the domains in flight together never put
-more than that on the nameservers at once.
+more than that on the nameservers at once, and their UDP sockets: a domain's resolver
+would otherwise open a socket (and register it with the event loop) for each burst of
+its queries, several a domain, where shared ones carry QUERIES_PER_SOCKET queries each
+(see mailcheck.dns.transport).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from mailcheck.dns.errors import DnsError, DnsUnavailable
+from mailcheck.dns.nameservers import Nameserver
 from mailcheck.dns.slots import Slots
+from mailcheck.dns.transport import UdpChannel
 
 Key = tuple[str, str, bool]
 
@@ -43,6 +48,7 @@ class SharedAnswers:
         # The queries all these resolvers may have in flight at once (None: each
         # resolver keeps to its own cap only).
         self.in_flight = Slots(max_in_flight) if max_in_flight else None
+        self.channels: dict[Nameserver, UdpChannel] = {}
 
     def get(self, key: Key) -> object | None:
         """The kept outcome (an Answer or a DnsError) for ``key``, or None."""

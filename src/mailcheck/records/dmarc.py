@@ -9,6 +9,7 @@ still apply, and the policy BIMI looks at), even in a record checkdmarc rejects,
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -118,6 +119,14 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
     parser and authorized through the run's resolver, concurrently; checkdmarc sees
     the record without them and so makes no lookup at all.
     """
+    policy, uris = _read_record(text, policy_domain)
+    return policy, list(uris)
+
+
+# A domain's report reads its record three times (the record's checks, and the policy
+# each generation of receivers applies), and checkdmarc's parsing is most of the cost.
+@functools.lru_cache(maxsize=256)
+def _read_record(text: str, policy_domain: str) -> tuple[Policy, tuple[ReportUri, ...]]:
     cd = checkdmarc_dmarc()
     raw = record_tags(text)
     p_problem = _p_problem(raw)
@@ -183,7 +192,7 @@ def read_record(text: str, policy_domain: str) -> tuple[Policy, list[ReportUri]]
             removed={name: raw[name] for name in REMOVED_TAGS if name in raw},
             unknown=unknown,
         ),
-        uris,
+        tuple(uris),
     )
 
 
