@@ -50,7 +50,7 @@ DOMAINS = {"bench.example": 4, "spf-toomany.example": 4, "sub.dmarc-inherit.exam
 
 # What every report imports before it checks anything, as mailcheck imports it (its
 # DNS package first, which keeps dnspython's DNS-over-HTTPS stack out).
-STACK_FLOOR = "import mailcheck.dns, asyncio, typer, dns.message, dns.resolver, dns.rdtypes.ANY.TXT; print('{}')"
+STACK_FLOOR = "import mailcheck.dns.doh_off, asyncio, typer, dns.message, dns.resolver, dns.rdtypes.ANY.TXT; print('{}')"
 
 CHECKDMARC_WORKER = """
 import json, sys, time

@@ -14,11 +14,7 @@ handlers, flushing the standard streams) and ends the process.
 
 from __future__ import annotations
 
-import atexit
-import contextlib
-import os
 import sys
-import threading
 from typing import NoReturn
 
 
@@ -28,6 +24,8 @@ def main() -> None:
 
         print(f"mailcheck {__version__}")
         sys.exit(0)
+    import threading
+
     from mailcheck.cli import main as cli_main
 
     try:
@@ -41,6 +39,10 @@ def main() -> None:
 
 
 def exit_at_once(code: int) -> NoReturn:
+    import atexit
+    import contextlib
+    import os
+
     # The handlers are what a library registered to run at exit (logging's flush among
     # them); Python runs them the same way on its way out.
     atexit._run_exitfuncs()
