@@ -72,8 +72,8 @@ def load_checks() -> None:
     """Import every area's module and what WARM_UP names, now: a bulk run does it before
     it forks its workers, which then share one copy (frozen for the fork, see
     mailcheck.workers.start_forked) instead of each loading its own."""
-    load_now([module for _area, module, _function in AREAS])
-    load_now([*WARM_UP, "mailcheck.smtp.starttls_probe"])  # the STARTTLS probe's, at its first MX
+    # The STARTTLS probe's module is the transport area's, loaded at its first MX.
+    load_now([*(module for _area, module, _function in AREAS), *WARM_UP, "mailcheck.smtp.starttls_probe"])
 
 
 def domain_checks() -> list[tuple[str, CheckFunction]]:

@@ -84,6 +84,29 @@ def start_forked(processes: Sequence[Any]) -> None:
         gc.unfreeze()
 
 
+def serve_forked(
+    processes: Sequence[Any],
+    feed: Callable[[threading.Event, list[BaseException]], None],
+    outbox: Queue[tuple[Any, ...]],
+    receive: Callable[[tuple[Any, ...]], None],
+    finished: Callable[[], bool],
+    queues: Iterable[Queue[Any]],
+) -> None:
+    """The parent's side of a forked run: start ``processes``, ``feed(stop, errors)``
+    their inboxes from a thread (it appends what broke the input to ``errors`` and
+    gives up once ``stop`` is set), ``receive`` what they send on ``outbox`` until
+    ``finished()``, and end them and let ``queues`` go, however the run ended."""
+    start_forked(processes)
+    stop = threading.Event()
+    feed_error: list[BaseException] = []
+    threading.Thread(target=feed, args=(stop, feed_error), daemon=True).start()
+    try:
+        receive_until(finished, outbox, receive, feed_error, processes)
+    finally:
+        stop.set()
+        stop_forked(processes, queues)
+
+
 def receive_until(
     finished: Callable[[], bool],
     outbox: Queue[tuple[Any, ...]],
@@ -176,18 +199,15 @@ def run_in_workers(
         for n, in_flight in enumerate(in_flights)
     ]
     started = time.perf_counter()
-    start_forked(processes)
-    stop = threading.Event()
-    feed_error: list[BaseException] = []
-    feeder = threading.Thread(target=_feed, args=(targets, inboxes, route, stop, feed_error), daemon=True)
-    feeder.start()
-
     merge: _Merge[T] = _Merge(on_report, keep)
-    try:
-        receive_until(lambda: merge.finished >= workers, outbox, merge.take, feed_error, processes)
-    finally:
-        stop.set()
-        stop_forked(processes, [*set(inboxes), outbox])
+    serve_forked(
+        processes,
+        lambda stop, errors: _feed(targets, inboxes, route, stop, errors),
+        outbox,
+        merge.take,
+        lambda: merge.finished >= workers,
+        [*set(inboxes), outbox],
+    )
     return merge.outcome(round((time.perf_counter() - started) * 1000))
 
 
@@ -268,9 +288,8 @@ def _feed(
         errors.append(exc)
         return
     for inbox in inboxes:
-        while not _put(inbox, None, stop):
-            if stop.is_set():
-                return
+        if not put_unless_stopped(inbox, None, stop):
+            return
 
 
 class _Chooser:
@@ -326,12 +345,13 @@ def _place(
     return None
 
 
-def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
-    try:
-        inbox.put(item, timeout=_POLL_SECONDS)
-    except queue.Full:
-        return stop.is_set()
-    return True
+def put_unless_stopped(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
+    """``item`` into the queue, waiting for room; False when the run was stopped first."""
+    while not stop.is_set():
+        with suppress(queue.Full):
+            inbox.put(item, timeout=_POLL_SECONDS)
+            return True
+    return False
 
 
 def items_while_parent_lives(inbox: Queue[Item | None]) -> Iterator[Item]:

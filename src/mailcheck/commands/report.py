@@ -137,9 +137,12 @@ class CrossChecks:
             self.found.setdefault((check.id, check.subject, str(check.details.get("result_type", ""))), check)
 
 
-def _shown(report: Report, summary: bool) -> Report | None:
+def _shown(report: Report, summary: bool, cross_checks: CrossChecks) -> Report | None:
     """What a run shows of one document's report: all of it, or under --summary an
-    unreadable document's and a damaged one's damage (its totals may be short)."""
+    unreadable document's and a damaged one's damage (its totals may be short), the
+    checks the summary carries over having gone to ``cross_checks``."""
+    if summary:
+        cross_checks.add_report(report)
     if not summary or report.extra.get("report_type") == "invalid":
         return report
     damage = [check for check in report.checks if check.id == "report.damage"]
@@ -175,9 +178,7 @@ def run_report(
     cross_checks = CrossChecks()
 
     def hand_over(report: Report) -> None:
-        if request.summary:
-            cross_checks.add_report(report)
-        shown = _shown(report, request.summary)
+        shown = _shown(report, request.summary, cross_checks)
         if shown is not None:
             show(shown)
 
@@ -271,9 +272,7 @@ def run_in_workers(
         carried = CrossChecks()
 
         def keep_shown(report: Report) -> None:
-            if request.summary:
-                carried.add_report(report)
-            view = _shown(report, request.summary)
+            view = _shown(report, request.summary, carried)
             if view is not None:
                 shown.append(digest(view) if digest is not None else view)
 

@@ -99,7 +99,7 @@ def map_in_order(
     # Imported here, not with the module: a run that stays in one process needs neither.
     import multiprocessing
 
-    from mailcheck.workers import receive_until, start_forked, stop_forked
+    from mailcheck.workers import serve_forked
 
     context = multiprocessing.get_context("fork")
     inbox: Queue[tuple[int, list[str]] | None] = context.Queue(maxsize=2 * workers)
@@ -108,18 +108,16 @@ def map_in_order(
         context.Process(target=_worker, args=(work, inbox, outbox), daemon=True, name=f"mailcheck-report-{n}")
         for n in range(workers)
     ]
-    start_forked(processes)
-    stop = threading.Event()
     room = threading.Semaphore(_AHEAD_PER_WORKER * workers)
-    feed_error: list[BaseException] = []
-    feeder = threading.Thread(target=_feed, args=(items, inbox, workers, room, stop, feed_error), daemon=True)
-    feeder.start()
     merge: _InOrder[R] = _InOrder(take, room)
-    try:
-        receive_until(lambda: merge.finished >= workers, outbox, merge.receive, feed_error, processes)
-    finally:
-        stop.set()
-        stop_forked(processes, [inbox, outbox])
+    serve_forked(
+        processes,
+        lambda stop, errors: _feed(items, inbox, workers, room, stop, errors),
+        outbox,
+        merge.receive,
+        lambda: merge.finished >= workers,
+        [inbox, outbox],
+    )
 
 
 class _InOrder(Generic[R]):
@@ -157,32 +155,21 @@ def _feed(
     errors: list[BaseException],
 ) -> None:
     """Each item with its place, once there is room for it; then one end mark a worker."""
+    from mailcheck.workers import put_unless_stopped  # loaded already: the workers run
+
     try:
         for position, item in enumerate(items):
             while not room.acquire(timeout=_POLL_SECONDS):
                 if stop.is_set():
                     return
-            if not _put(inbox, (position, item), stop):
+            if not put_unless_stopped(inbox, (position, item), stop):
                 return
     except Exception as exc:  # noqa: BLE001  (a listing that broke mid-way: the parent raises it)
         errors.append(exc)
         return
     for _ in range(workers):
-        if not _put(inbox, None, stop):
+        if not put_unless_stopped(inbox, None, stop):
             return
-
-
-def _put(inbox: Queue[Any], item: object, stop: threading.Event) -> bool:
-    """``item`` into the queue; False when the run was stopped first."""
-    import queue
-
-    while not stop.is_set():
-        try:
-            inbox.put(item, timeout=_POLL_SECONDS)
-            return True
-        except queue.Full:
-            continue
-    return False
 
 
 def _worker(
