@@ -345,7 +345,7 @@ class Resolver:
             raise
         except (dns.exception.DNSException, OSError, ValueError) as exc:
             self._record(name, rdtype, server, "error", started)
-            raise DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__) from None
+            raise _unavailable(name, rdtype, exc) from None
         finally:
             self._in_flight -= 1
             self._limit.give()
@@ -396,7 +396,7 @@ class Resolver:
                 questions[index] = question_wire(name, _type_code(rdtype))
             except (dns.exception.DNSException, ValueError) as exc:  # a name DNS cannot carry
                 self._record(name, rdtype, server, "error", time.perf_counter())
-                outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
+                outcomes[index] = _unavailable(name, rdtype, exc)
         todo = list(questions)
         start = 0
         while start < len(todo):
@@ -430,7 +430,7 @@ class Resolver:
                     outcomes[index] = exc
                 except (dns.exception.DNSException, ValueError) as exc:
                     self._record(name, rdtype, server, "error", started, when)
-                    outcomes[index] = DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
+                    outcomes[index] = _unavailable(name, rdtype, exc)
                 else:
                     if isinstance(judged, Answer):
                         self._record(name, rdtype, answered_by, "NOERROR", started, when)
@@ -555,6 +555,12 @@ class Resolver:
                 elapsed_ms=(now - started) * 1000,
             )
         )
+
+
+def _unavailable(name: str, rdtype: str, exc: Exception) -> DnsUnavailable:
+    """What dnspython or the socket raised, as the lookup's failure: the one place
+    where a backend's error becomes ours."""
+    return DnsUnavailable(name, rdtype, str(exc) or type(exc).__name__)
 
 
 def _answer(name: str, rdtype: str, raw: dns.resolver.Answer) -> Answer:
