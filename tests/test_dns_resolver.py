@@ -249,8 +249,11 @@ def test_a_socket_carries_a_bounded_number_of_queries_then_a_fresh_port_takes_ov
 
         addresses = run_async(go())
     assert addresses == [["192.0.2.1"]] * lookups and len(peers) == lookups
-    per_port = sorted(Counter(peer[1] for peer in peers).values())
-    assert per_port == [10, QUERIES_PER_SOCKET, QUERIES_PER_SOCKET]  # three source ports, none past the bound
+    per_port = Counter(peer[1] for peer in peers).values()
+    # None past the bound, so at least three source ports. Not exactly 64, 64 and 10: a
+    # socket whose replies are all in closes, and when the loop reads replies before the
+    # last lookups have sent (a loaded machine), those go out from a fresh one.
+    assert max(per_port) <= QUERIES_PER_SOCKET and len(per_port) >= 3
 
 
 def _outcome_text(outcome: object) -> str:
