@@ -7,10 +7,9 @@ of its checks, and a report's the worst of its obstacles.
 from __future__ import annotations
 
 import enum
-import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload, runtime_checkable
 
 if TYPE_CHECKING:
     from mailcheck.dns.resolver import QueryRecord
@@ -34,7 +33,14 @@ class Status(str, enum.Enum):
     def worst(cls, statuses: Iterable[Status]) -> Status:
         """The most severe status; among the harmless ones, pass over info over skip,
         so that one skipped check does not make a passing obstacle read "skip"."""
-        return max(statuses, key=_RANK.__getitem__, default=cls.PASS)
+        # A plain loop, not max(key=...): it runs for every obstacle and report of a
+        # run, over two or three statuses, where max's key calls cost more than the rest.
+        worst, worst_rank = cls.PASS, -1
+        for status in statuses:
+            rank = _RANK[status]
+            if rank > worst_rank:
+                worst, worst_rank = status, rank
+        return worst
 
 
 # pass, info and skip weigh the same: none of them asks the user to act.
@@ -60,6 +66,32 @@ class ExitCode(enum.IntEnum):
     USAGE = 2
     NO_VERDICT = 3
     INTERRUPTED = 130
+
+
+class _cached(Generic[T]):  # noqa: N801  (used as a decorator, like the property it replaces)
+    """functools.cached_property without its lock: Python 3.11's takes an RLock on the
+    first read of every instance (3.12 dropped it), and a run makes an obstacle and a
+    report for every document it reads. Like it, the value goes into the instance's
+    __dict__, which shadows this descriptor from then on (frozen dataclasses allow it:
+    only setattr is refused)."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _cached[T]: ...
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | _cached[T]:
+        if instance is None:
+            return self
+        value = instance.__dict__[self.name] = self.compute(instance)
+        return value
 
 
 @dataclass(frozen=True)
@@ -107,13 +139,15 @@ class Check:
 
 @dataclass(frozen=True)
 class Obstacle:
+    """One obstacle between send and inbox (authentication, transport...) and its checks."""
+
     id: str
     title: str
     checks: tuple[Check, ...]
 
     # Cached: the fields are frozen, and the run loop, the exit code and every renderer
     # ask for the status of each obstacle and report again.
-    @functools.cached_property
+    @_cached
     def status(self) -> Status:
         return Status.worst(check.weight for check in self.checks)
 
@@ -128,6 +162,8 @@ class Obstacle:
 
 @dataclass(frozen=True)
 class DnsStats:
+    """How much DNS a report took: queries asked, time spent, most at once."""
+
     queries: int
     elapsed_ms: int
     max_in_flight: int = 0
@@ -135,6 +171,8 @@ class DnsStats:
 
 @dataclass(frozen=True)
 class Report:
+    """Everything one command found about one target, checks grouped by obstacle."""
+
     command: str
     target: str
     obstacles: tuple[Obstacle, ...]
@@ -147,7 +185,7 @@ class Report:
     # (probe: acceptance.verdict): the exit code then follows that check alone.
     verdict_check: str | None = None
 
-    @functools.cached_property
+    @_cached
     def status(self) -> Status:
         return Status.worst(obstacle.status for obstacle in self.obstacles)
 
@@ -203,7 +241,9 @@ def exit_code(reports: Iterable[Report], fail_on: Status | None = None) -> ExitC
     included, is at least that bad, else 0.
     """
     reports = list(reports)
-    worst_check = Status.worst(check.status for report in reports for check in report.checks)
+    worst_check = Status.PASS
+    if fail_on is not None:  # only the gate reads every check; a stream asks this of each report
+        worst_check = Status.worst(check.status for report in reports for check in report.checks)
     return exit_code_of(Status.worst(report.outcome for report in reports), worst_check, fail_on)
 
 
