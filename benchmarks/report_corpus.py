@@ -11,9 +11,10 @@ Three measurements (not a test; run on demand):
    project's fixture), read in the same run by one whole ``mailcheck report`` process
    (its worker processes included), by parsedmarc's ``parse_report_file(offline=True)``
    in a loop (start-up not counted), and by parsedmarc's own CLI as a user runs it
-   (``parsedmarc --offline DIR``, output discarded; on the first ``--cli-files`` files,
-   as it is much slower) beside mailcheck on the same files; prints documents per second
-   and the ratios by CPU time and by wall clock. parsedmarc lives in its own virtualenv
+   (``parsedmarc --offline DIR``, output discarded) beside mailcheck on the same files:
+   every file of the set, then the first ``--cli-files`` of them, where each command's
+   start weighs more; prints documents per second and the ratios by CPU time and by
+   wall clock. parsedmarc lives in its own virtualenv
    (``--parsedmarc-venv``, created with ``pip install parsedmarc`` when missing).
 3. memory: 10,000 aggregate reports made from the project's own fixture, in a
    Maildir, read with ``--format jsonl``, ``--summary`` and ``--format html``; prints the peak RSS.
@@ -177,8 +178,12 @@ def speed(corpus: Path, copies: int, generated: int, cli_files: int, venv: Path)
         make_reports(unique, generated)
         for name, maildir in (("corpus copies", repeated), ("generated reports", unique)):
             _compare(name, maildir, python)
-            if python is not None:
-                _compare_clis(name, maildir, cli_files, python.parent / "parsedmarc", Path(scratch) / "subset")
+            if python is None:
+                continue
+            # Every file: the rate over the same files. Then the first cli_files of them,
+            # where each command's start weighs more.
+            for count in dict.fromkeys((0, cli_files)):
+                _compare_clis(name, maildir, count, python.parent / "parsedmarc", Path(scratch) / "subset")
 
 
 def _compare(name: str, maildir: Path, python: Path | None) -> None:
@@ -201,7 +206,7 @@ def _compare(name: str, maildir: Path, python: Path | None) -> None:
 
 def _compare_clis(name: str, maildir: Path, count: int, parsedmarc: Path, subset: Path) -> None:
     """Both command lines as a user runs them, whole processes, on the same files: all
-    of them, or the first ``count`` (parsedmarc's CLI takes milliseconds a report)."""
+    of them (``count`` 0), or the first ``count``."""
     paths = sorted((maildir / "cur").iterdir())
     if 0 < count < len(paths):
         shutil.rmtree(subset, ignore_errors=True)
@@ -284,7 +289,10 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=600, help="copies of each corpus file for the speed run")
     parser.add_argument("--generated", type=int, default=5_000, help="reports made from the fixture for the speed run")
     parser.add_argument(
-        "--cli-files", type=int, default=1_000, help="files of each set for parsedmarc's CLI beside mailcheck's (0: all)"
+        "--cli-files",
+        type=int,
+        default=1_000,
+        help="after every file of each set, also the first N for the CLIs, where start-up weighs more (0: not)",
     )
     parser.add_argument("--reports", type=int, default=10_000, help="generated reports for the memory run")
     parser.add_argument("--parsedmarc-venv", type=Path, default=ROOT / "benchmarks" / ".venv-parsedmarc")

@@ -31,6 +31,9 @@ class Example:
 
 @dataclass(frozen=True)
 class CheckSpec:
+    """What one check verifies and why, declared once: the explain text and the docs come from
+    it, and the check's findings are made by its methods (ok, warn, fail...)."""
+
     id: str
     title: str
     verifies: str

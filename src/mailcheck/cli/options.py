@@ -120,6 +120,8 @@ Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Add details and 
 
 @dataclass(frozen=True)
 class OutputOptions:
+    """How a run's reports are shown: the format, where they go, and the exit code's gate."""
+
     format: OutputFormat = OutputFormat.text
     color: bool = True
     quiet: bool = False

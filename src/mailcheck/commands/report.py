@@ -34,6 +34,8 @@ MAX_SUMMARY_CROSS_CHECKS = 200
 
 @dataclass(frozen=True)
 class ReportRequest:
+    """What ``mailcheck report`` was asked: which documents, and how to judge them."""
+
     sources: SourceSpec
     # Cross-check against the live DNS (left out with --offline / --no-dns).
     dns: bool = True

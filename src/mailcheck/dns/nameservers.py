@@ -20,6 +20,8 @@ SYSTEM_RESOLV_CONF = "/etc/resolv.conf"
 
 @dataclass(frozen=True)
 class Nameserver:
+    """A DNS server to ask: an address and a port."""
+
     address: str
     port: int = DNS_PORT
 

@@ -31,6 +31,8 @@ _HOSTNAME = re.compile(r"(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}")
 
 @dataclass(frozen=True)
 class Metadata:
+    """Who reported (report_metadata), the report's id and the days it covers."""
+
     org_name: str
     org_email: str | None
     org_extra_contact_info: str | None
@@ -42,6 +44,8 @@ class Metadata:
 
 @dataclass(frozen=True)
 class PolicyPublished:
+    """The DMARC record the receiver found for the domain (policy_published)."""
+
     domain: str
     adkim: str
     aspf: str
@@ -56,12 +60,16 @@ class PolicyPublished:
 
 @dataclass(frozen=True)
 class OverrideReason:
+    """Why the receiver did not apply the published policy (forwarding, a mailing list...)."""
+
     type: str
     comment: str | None
 
 
 @dataclass(frozen=True)
 class DkimResult:
+    """One DKIM signature the receiver checked: its domain, selector and result."""
+
     domain: str
     selector: str
     result: str
@@ -70,6 +78,8 @@ class DkimResult:
 
 @dataclass(frozen=True)
 class SpfResult:
+    """The SPF check the receiver made: the domain, its scope (mfrom or helo) and result."""
+
     domain: str
     scope: str
     result: str
@@ -78,6 +88,8 @@ class SpfResult:
 
 @dataclass(frozen=True)
 class Record:
+    """One row of an aggregate report: a source IP, its message count and how they fared."""
+
     source_ip: str
     count: int
     disposition: str
@@ -120,6 +132,8 @@ class Record:
 
 @dataclass(frozen=True)
 class AggregateReport:
+    """One DMARC aggregate report, read: metadata, published policy, records."""
+
     version: str | None
     # "RFC 9990" when the document uses its namespace or its new elements.
     standard: str

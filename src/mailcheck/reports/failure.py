@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class FailureReport:
+    """One DMARC failure report: one message that failed, as the receiver described it."""
+
     form: Literal["arf", "exim"]
     feedback_type: str
     user_agent: str | None

@@ -127,6 +127,8 @@ SMTP_TLS = CheckSpec(
 
 @dataclass(frozen=True)
 class Invalid:
+    """Why a document is not a report mailcheck can read, and the line where it shows."""
+
     reason: str
     line: int | None
 

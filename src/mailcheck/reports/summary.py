@@ -77,6 +77,8 @@ BY_DAY = CheckSpec(
 
 @dataclass
 class _Org:
+    """One reporting organization's share of the summary."""
+
     kind: str
     reports: int = 0
     messages: int = 0
@@ -85,6 +87,8 @@ class _Org:
 
 @dataclass
 class _Source:
+    """One sending IP's share of the summary: its messages and who it sent as."""
+
     messages: int = 0
     passing: int = 0
     domains: Counter[str] = field(default_factory=Counter)
@@ -93,6 +97,8 @@ class _Source:
 
 @dataclass
 class _Domain:
+    """One reported domain's share of the summary: its policy and its failing senders."""
+
     policy: str = "none"
     messages: int = 0
     passing: int = 0

@@ -19,6 +19,8 @@ MAX_FAILURE_DETAILS = 10_000
 
 @dataclass(frozen=True)
 class FailureDetail:
+    """One kind of TLS failure a sender met at one MX host, and how many sessions it ended."""
+
     result_type: str
     failed_session_count: int
     sending_mta_ip: str | None = None
@@ -34,6 +36,8 @@ class FailureDetail:
 
 @dataclass(frozen=True)
 class TlsPolicy:
+    """One policy (sts, tlsa, no-policy-found) the sender applied, with its session counts."""
+
     policy_domain: str
     policy_type: str
     policy_strings: tuple[str, ...]
@@ -56,6 +60,8 @@ class TlsPolicy:
 
 @dataclass(frozen=True)
 class TlsReport:
+    """One SMTP TLS report (RFC 8460), read: who reported, when, and each policy's sessions."""
+
     organization_name: str
     begin_date: str
     end_date: str

@@ -31,6 +31,8 @@ _DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0
 
 @dataclass(frozen=True)
 class ParsedXml:
+    """A document's element tree, its namespace, and what had to be repaired to read it."""
+
     root: ET.Element
     # The line each element starts on, by id() of the element (the tree keeps them alive).
     lines: dict[int, int]
