@@ -391,12 +391,55 @@ def test_a_zip_bomb_is_invalid(tmp_path):
     assert "zip member report.xml decompresses to more than the size cap of 1,048,576 bytes (a zip bomb?)" in result.stdout
 
 
-def test_an_outlook_msg_file_is_named_as_such(tmp_path):
-    msg = tmp_path / "report.msg"
-    msg.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504)
-    result = run_cli("report", str(msg), "--no-dns")
+def test_a_message_saved_from_outlook_is_read_for_its_reports_and_the_message_forwarded_in_it():
+    # An OLE compound file (MS-CFB) of MS-OXMSG streams: a gzipped aggregate report by
+    # value, and an attached message that carries a TLS report.
+    result = run_cli("report", fixture("two-reports-outlook.msg"), "--no-dns", "--format", "json")
+    assert result.exit_code == 0
+    reports = {r["target"].split("two-reports-outlook.msg!", 1)[1]: r for r in result.json()["reports"]}
+    assert list(reports) == [
+        "receiver.example!reports.example!1795996800!1796083199.xml.gz",
+        "sender-a.example!reports.example!1795996800.json",
+    ]
+    aggregate, tls = reports.values()
+    details = one_check(aggregate, "report.aggregate")["details"]
+    assert details["report_metadata"]["report_id"] == "rx-2026-11-30-0001"
+    assert [r["count"] for r in details["records"]] == [120, 30, 5, 12]
+    assert mentions(one_check(tls, "report.smtp-tls")["summary"], "Sender Org A", "950 sessions succeeded", "50 failed")
+
+
+def _outlook_file(tmp_path: Path, name: str, tree: dict) -> str:
+    from fixtures.reports.make_containers import compound_file
+
+    path = tmp_path / name
+    path.write_bytes(compound_file(tree))
+    return str(path)
+
+
+def test_an_outlook_message_without_a_report_says_what_it_carries(tmp_path):
+    from fixtures.reports.make_containers import outlook_message
+
+    msg = _outlook_file(tmp_path, "notes.msg", outlook_message("Minutes", [("minutes.txt", "text/plain", b"Nothing to see.")]))
+    result = run_cli("report", msg, "--no-dns")
     assert result.exit_code == 2
-    assert "an Outlook .msg file (OLE), not a MIME message: save it from Outlook as .eml" in result.stdout
+    assert "an Outlook message with no report attached (attachments: minutes.txt)" in result.stdout
+
+
+def test_an_ole_file_that_is_no_outlook_message_and_a_broken_one_are_invalid_with_the_reason(tmp_path):
+    word = _outlook_file(tmp_path, "letter.doc", {"WordDocument": b"\xec\xa5" + b"\0" * 600})
+    whole = (REPORTS / "two-reports-outlook.msg").read_bytes()
+    cut = tmp_path / "cut.msg"
+    cut.write_bytes(whole[:1500])
+    header_only = tmp_path / "header.msg"
+    header_only.write_bytes(whole[:8] + b"\0" * 504)
+    result = run_cli("report", word, str(cut), str(header_only), "--no-dns", "--format", "json")
+    assert result.exit_code == 2
+    reasons = {Path(r["target"]).name: one_check(r, "report.invalid")["details"]["reason"] for r in result.json()["reports"]}
+    assert reasons["letter.doc"] == (
+        "an Outlook .msg file: an OLE compound file but no Outlook message (no __properties_version1.0): a Word or Excel file?"
+    )
+    assert reasons["cut.msg"] == "an Outlook .msg file: not a readable OLE compound file (incomplete OLE sector)"
+    assert reasons["header.msg"].startswith("an Outlook .msg file: not a readable OLE compound file (")
 
 
 def test_stdin_is_read():
@@ -468,6 +511,13 @@ def test_fixture_containers_are_up_to_date(tmp_path):
     with zipfile.ZipFile(REPORTS / "aggregate-rfc7489.zip") as archive:
         (name,) = archive.namelist()
         assert archive.read(name) == Path(REPORTS / "aggregate-rfc7489.xml").read_bytes()
+    from mailcheck.reports.outlook import attachments
+
+    saved = attachments((REPORTS / "two-reports-outlook.msg").read_bytes(), DEFAULT_MAX_SIZE, 10)
+    assert [(a.content_type, a.data) for a in saved] == [
+        ("application/gzip", gzip.compress((REPORTS / "aggregate-rfc7489.xml").read_bytes(), mtime=0)),
+        ("application/tlsrpt+json", (REPORTS / "tlsrpt-rfc8460.json").read_bytes()),
+    ]
 
 
 def test_the_text_report_draws_aggregate_rows_only_with_verbose():

@@ -32,7 +32,7 @@ MAX_ZIP_MEMBERS = 100
 MAX_ATTACHMENTS = 50
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
-# Outlook's .msg is an OLE compound file, not MIME; reading it needs a converter.
+# Outlook's .msg is an OLE compound file, not MIME (mailcheck.reports.outlook).
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _HEADER_LINE = re.compile(rb"^(From |[!-9;-~]+:)")
 _REPORT_TYPES = {
@@ -100,8 +100,7 @@ def _plain(label: str, data: bytes, max_size: int, damage: tuple[str, ...], dept
     elif head.startswith((b"{", b"[")):
         yield Document(label, data, "json", damage=damage)
     elif data.startswith(_OLE_MAGIC):
-        problem = "an Outlook .msg file (OLE), not a MIME message: save it from Outlook as .eml, or convert it with msgconvert"
-        yield Document(label, b"", "unknown", problem=problem, damage=damage)
+        yield from _outlook_message(label, data, max_size, damage, depth)
     elif _HEADER_LINE.match(head):
         yield from _message(label, data, max_size, damage, depth)
     elif not head:
@@ -194,6 +193,26 @@ def _message(label: str, data: bytes, max_size: int, damage: tuple[str, ...], de
         return
     parts = ", ".join(dict.fromkeys(kinds)) or "none"
     yield Document(label, b"", "unknown", problem=f"an email message with no report in it (parts: {parts})", damage=damage)
+
+
+def _outlook_message(label: str, data: bytes, max_size: int, damage: tuple[str, ...], depth: int) -> Iterator[Document]:
+    """A message saved from Outlook (.msg): its report attachments, as a MIME message's."""
+    from mailcheck.reports import outlook
+
+    try:
+        attached = outlook.attachments(data, max_size, MAX_ATTACHMENTS)
+    except outlook.NotAMessage as exc:
+        yield Document(label, b"", "unknown", problem=f"an Outlook .msg file: {exc.reason}", damage=damage)
+        return
+    reports = [a for a in attached if a.content_type in _REPORT_TYPES or a.name.lower().endswith(_REPORT_SUFFIXES)]
+    for attachment in reports:
+        yield from _unpack(f"{label}!{attachment.name}", attachment.data, max_size, damage, depth + 1)
+    if not reports:
+        names = ", ".join(a.name for a in attached) or "none"
+        # A failure report saved from Outlook loses its MIME structure (the report part
+        # becomes an attachment among others): it is read from the original only.
+        problem = f"an Outlook message with no report attached (attachments: {names}); a failure report must be saved as .eml"
+        yield Document(label, b"", "unknown", problem=problem, damage=damage)
 
 
 def _is_failure_report(message: Message) -> bool:
