@@ -89,6 +89,20 @@ def test_workers_stream_the_same_lines_in_input_order(tmp_path):
     assert [Path(r["target"]).name for r in invalid[:2]] == ["0000-3-not-a-report.txt", "0000-7-aggregate-no-metadata.xml"]
 
 
+def test_workers_read_messages_saved_from_outlook_as_one_process_does(tmp_path):
+    cur = tmp_path / "inbox" / "cur"
+    cur.mkdir(parents=True)
+    for number in range(7):
+        shutil.copyfile(REPORTS / "two-reports-outlook.msg", cur / f"{number:04d}.msg")
+    alone = streamed(cur.parent, ONE_PROCESS)
+    spread = streamed(cur.parent, TWO_WORKERS)
+    assert spread == alone
+    lines, count, worst, readable = spread
+    assert (count, len(lines), worst, readable) == (14, 14, Status.WARN, 14)
+    kinds = [json.loads(line)["report_type"] for line in lines]
+    assert kinds == ["aggregate", "smtp_tls"] * 7
+
+
 def test_a_summary_over_workers_adds_up_the_same_tables(tmp_path):
     inbox = maildir(tmp_path, 3)
     alone, spread = (streamed(inbox, plan, summary=True) for plan in (ONE_PROCESS, TWO_WORKERS))
