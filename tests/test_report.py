@@ -9,13 +9,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mailcheck.commands.report import ReportChecker
 from mailcheck.model import Report, Status
 from mailcheck.reports.containers import Document, documents
+from mailcheck.reports.reading import read_document
 from mailcheck.run import DnsScope, ImmediateCheck, run_targets
 from mailcheck.runtime import NetworkOptions
-from mailcheck.sources import DEFAULT_MAX_SIZE, SourceSpec, open_sources
+from mailcheck.sources import DEFAULT_MAX_SIZE, Source, SourceSpec, open_sources
 from tests.helpers import ROOT, checks_by_id, mentions, offline, one_check, run_cli
 from tests.helpers.cli_subprocess import run_mailcheck
 
@@ -440,6 +443,27 @@ def test_an_ole_file_that_is_no_outlook_message_and_a_broken_one_are_invalid_wit
     )
     assert reasons["cut.msg"] == "an Outlook .msg file: not a readable OLE compound file (incomplete OLE sector)"
     assert reasons["header.msg"].startswith("an Outlook .msg file: not a readable OLE compound file (")
+
+
+_OUTLOOK_FIXTURE = (REPORTS / "two-reports-outlook.msg").read_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, len(_OUTLOOK_FIXTURE) - 1), st.integers(0, 255)), min_size=1, max_size=8))
+def test_a_damaged_outlook_message_is_read_or_refused_never_a_crash(changes):
+    # Hostile or broken .msg files: bytes changed anywhere (header, FAT, directory,
+    # streams). Whatever comes out is documents, each read or refused with a reason.
+    data = bytearray(_OUTLOOK_FIXTURE)
+    for position, value in changes:
+        data[position] = value
+    found = list(documents(Source("fuzzed.msg", bytes(data), len(data)), DEFAULT_MAX_SIZE))
+    assert found and all(isinstance(document, Document) for document in found)
+    for document in found:
+        reading, _damage = read_document(document)
+        assert reading is not None
+        if document.label == "fuzzed.msg" and document.problem is not None and data.startswith(_OUTLOOK_FIXTURE[:8]):
+            # Refused as a whole: the reason says it was taken for an Outlook message.
+            assert document.problem.startswith(("an Outlook .msg file: ", "an Outlook message with no report attached"))
 
 
 def test_stdin_is_read():
