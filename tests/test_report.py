@@ -535,7 +535,10 @@ def test_fixture_containers_are_up_to_date(tmp_path):
     with zipfile.ZipFile(REPORTS / "aggregate-rfc7489.zip") as archive:
         (name,) = archive.namelist()
         assert archive.read(name) == Path(REPORTS / "aggregate-rfc7489.xml").read_bytes()
+    from fixtures.reports.make_containers import two_reports_outlook
     from mailcheck.reports.outlook import attachments
+
+    assert (REPORTS / "two-reports-outlook.msg").read_bytes() == two_reports_outlook()
 
     saved = attachments((REPORTS / "two-reports-outlook.msg").read_bytes(), DEFAULT_MAX_SIZE, 10)
     assert [(a.content_type, a.data) for a in saved] == [
