@@ -15,8 +15,9 @@ Three measurements (not a test; run on demand):
    every file of the set, then the first ``--cli-files`` of them, where each command's
    start weighs more; prints documents per second and the ratios by CPU time and by
    wall clock. Each whole-CLI figure is the median of three runs, the two CLIs taking
-   turns (one run each where parsedmarc's takes over a minute). parsedmarc lives in its own virtualenv
-   (``--parsedmarc-venv``, created with ``pip install parsedmarc`` when missing).
+   turns (one run each where parsedmarc's takes over a minute). parsedmarc lives in its
+   own virtualenv (``--parsedmarc-venv``, created with ``pip install parsedmarc`` when
+   missing).
 3. memory: 10,000 aggregate reports made from the project's own fixture, in a
    Maildir, read with ``--format jsonl``, ``--summary`` and ``--format html``; prints the peak RSS.
 
