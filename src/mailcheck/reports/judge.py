@@ -17,6 +17,7 @@ from mailcheck.model import Check, Status
 from mailcheck.reports.aggregate import AggregateReport, DkimResult, Record, SpfResult
 from mailcheck.reports.failure import FailureReport
 from mailcheck.reports.tlsrpt import TlsReport
+from mailcheck.words import counted
 
 if TYPE_CHECKING:  # the run loop (and dnspython with it) is not needed to read reports
     from mailcheck.run import Env
@@ -225,7 +226,11 @@ def aggregate_judgements(
     if len(sources) > MAX_SOURCES:
         rest = sum(s.messages for s in sources[MAX_SOURCES:])
         checks.append(
-            ALIGNMENT.warn(subject, f"{len(sources) - MAX_SOURCES} more failing sources sent {rest:,} messages", details={})
+            ALIGNMENT.warn(
+                subject,
+                f"{counted(len(sources) - MAX_SOURCES, 'more failing source', 'more failing sources')} sent {counted(rest, 'message')}",
+                details={},
+            )
         )
     forwarded = forwarding_check(subject, report.records)
     if forwarded is not None:
@@ -247,7 +252,7 @@ def alignment_check(source: Source, reverse_name: str | None, domain: str) -> Ch
     name = f" ({reverse_name})" if reverse_name else ""
     return ALIGNMENT.warn(
         source.ip,
-        f"{source.ip}{name} sent {source.messages:,} messages as {', '.join(source.header_from)} that failed DMARC "
+        f"{source.ip}{name} sent {counted(source.messages, 'message')} as {', '.join(source.header_from)} that failed DMARC "
         f"(SPF {source.spf}, DKIM {source.dkim}; disposition {source.disposition})",
         details={
             "ip_address": source.ip,
@@ -278,7 +283,7 @@ def forwarding_check(subject: str, records: Sequence[Record]) -> Check | None:
     listed = ", ".join(f"{kind} {count:,}" for kind, count in reasons.most_common())
     return FORWARDING.info(
         subject,
-        f"{messages:,} messages had their policy overridden by the receiver ({listed})",
+        f"{counted(messages, 'message')} had their policy overridden by the receiver ({listed})",
         details={"messages": messages, "policy_override_reasons": dict(reasons)},
     )
 
@@ -298,7 +303,7 @@ def readiness_check(domain: str, policy: str, messages: int, passing: int, forwa
         "failing_sources": [{"ip_address": s.ip, "messages": s.messages} for s in sources[:MAX_SOURCES]],
     }
     forwarded_note = f"; {forwarded:,} forwarded set apart" if forwarded else ""
-    head = f"{domain} (p={policy}): {share:.1%} of {judged:,} messages pass DMARC aligned{forwarded_note}"
+    head = f"{domain} (p={policy}): {share:.1%} of {counted(judged, 'message')} pass DMARC aligned{forwarded_note}"
     if share >= READY_SHARE:
         tail = f"; what fails ({failing:,}) comes from {top}" if failing else ""
         verdict = "already at p=reject" if policy == "reject" else "ready for p=reject"
@@ -334,7 +339,7 @@ def tls_judgements(subject: str, report: TlsReport) -> list[Check]:
             checks.append(
                 TLS_FAILURE.warn(
                     target,
-                    f"{detail.result_type}: {detail.failed_session_count:,} sessions to {target}{via} failed "
+                    f"{detail.result_type}: {counted(detail.failed_session_count, 'session')} to {target}{via} failed "
                     f"({policy.policy_type} policy of {policy.policy_domain}){see}",
                     details={
                         "policy_domain": policy.policy_domain,
@@ -447,7 +452,7 @@ async def _spf_source(ip: str, domain: str, messages: int, dkim_aligned: bool, o
     if dkim_aligned:
         return SPF_SOURCE.warn(
             ip,
-            f"{ip} sends as {domain} with aligned DKIM ({messages:,} messages) but SPF of {domain} gives {evaluation.result}",
+            f"{ip} sends as {domain} with aligned DKIM ({counted(messages, 'message')}) but SPF of {domain} gives {evaluation.result}",
             details=details,
             fix=f"Add {ip} (or its provider's include:) to the SPF record of {domain}.",
         )
@@ -481,7 +486,7 @@ async def _dkim_selector(domain: str, selector: str, messages: int, env: Env) ->
     except (NoSuchDomain, NoRecords):
         return DKIM_SELECTOR.fail(
             subject,
-            f"selector {selector} of {domain} signed {messages:,} messages but {name} has no key",
+            f"selector {selector} of {domain} signed {counted(messages, 'message')} but {name} has no key",
             details=details,
             fix=f"If {selector} is yours, publish its public key at {name}; if not, the signatures are forged.",
         )

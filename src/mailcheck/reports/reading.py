@@ -17,6 +17,7 @@ from mailcheck.reports.containers import Document
 from mailcheck.reports.failure import FailureReport, read_exim_report, read_failure_report
 from mailcheck.reports.tlsrpt import TlsReport, read_tls_report
 from mailcheck.reports.values import NotAReport
+from mailcheck.words import counted
 
 INVALID = CheckSpec(
     id="report.invalid",
@@ -194,7 +195,7 @@ def _aggregate_check(subject: str, report: AggregateReport) -> Check:
     return AGGREGATE.info(
         subject,
         f"{meta.org_name} on {policy.domain} (p={policy.p}), {meta.begin_date[:10]} to {meta.end_date[:10]}: "
-        f"{messages:,} messages from {sources} sources, {share} pass DMARC",
+        f"{counted(messages, 'message')} from {counted(sources, 'source')}, {share} pass DMARC",
         details=report.to_details(),
     )
 
@@ -214,7 +215,7 @@ def _failure_check(subject: str, report: FailureReport) -> Check:
 def _tls_check(subject: str, report: TlsReport) -> Check:
     ok, failed = report.successful, report.failed
     domains = ", ".join(dict.fromkeys(p.policy_domain for p in report.policies)) or "no policy"
-    summary = f"{report.organization_name} on {domains}, {report.begin_date[:10]}: {ok:,} sessions succeeded, {failed:,} failed"
+    summary = f"{report.organization_name} on {domains}, {report.begin_date[:10]}: {counted(ok, 'session')} succeeded, {failed:,} failed"
     status = Status.PASS if failed == 0 else Status.FAIL if ok == 0 else Status.WARN
     fix = None if status is Status.PASS else "See the failure details below: each names the MX host and the failure type."
     return SMTP_TLS.result(status, subject, summary, details=report.to_details(), fix=fix)
