@@ -75,13 +75,15 @@ class ReportChecker:
         reading = read.reading
         names: dict[str, str] = {}
         cross_checks: list[Check] = []
+        from mailcheck.reports import cross_checks as today
+
         if isinstance(reading, AggregateReport):
-            names = await judge.reverse_names(read.failing, env)
-            cross_checks = await judge.cross_check_aggregate(reading, env)
+            names = await today.reverse_names(read.failing, env)
+            cross_checks = await today.cross_check_aggregate(reading, env)
         elif isinstance(reading, TlsReport):
-            cross_checks = await judge.cross_check_tls(reading, env)
+            cross_checks = await today.cross_check_tls(reading, env)
         elif isinstance(reading, FailureReport):
-            cross_checks = await judge.cross_check_failure(reading, env)
+            cross_checks = await today.cross_check_failure(reading, env)
         return self._report(target.label, read, names, cross_checks)
 
     def _read(self, target: Document) -> _Read:

@@ -176,7 +176,7 @@ def _message(label: str, data: bytes, max_size: int, damage: tuple[str, ...], de
         content_type = part.get_content_type()
         kinds.append(content_type)
         filename = part.get_filename() or ""
-        if content_type not in _REPORT_TYPES and not filename.lower().endswith(_REPORT_SUFFIXES):
+        if not _may_be_report(content_type, filename):
             continue
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes) or not payload.strip():
@@ -204,7 +204,7 @@ def _outlook_message(label: str, data: bytes, max_size: int, damage: tuple[str, 
     except outlook.NotAMessage as exc:
         yield Document(label, b"", "unknown", problem=f"an Outlook .msg file: {exc.reason}", damage=damage)
         return
-    reports = [a for a in attached if a.content_type in _REPORT_TYPES or a.name.lower().endswith(_REPORT_SUFFIXES)]
+    reports = [a for a in attached if _may_be_report(a.content_type, a.name)]
     for attachment in reports:
         yield from _unpack(f"{label}!{attachment.name}", attachment.data, max_size, damage, depth + 1)
     if not reports:
@@ -213,6 +213,11 @@ def _outlook_message(label: str, data: bytes, max_size: int, damage: tuple[str, 
         # becomes an attachment among others): it is read from the original only.
         problem = f"an Outlook message with no report attached (attachments: {names}); a failure report must be saved as .eml"
         yield Document(label, b"", "unknown", problem=problem, damage=damage)
+
+
+def _may_be_report(content_type: str, filename: str) -> bool:
+    """Whether an attachment, MIME or Outlook's, is worth opening as a report."""
+    return content_type in _REPORT_TYPES or filename.lower().endswith(_REPORT_SUFFIXES)
 
 
 def _is_failure_report(message: Message) -> bool:
